@@ -1,0 +1,56 @@
+"""Entry point for ``matac-desk`` and ``python -m matac_desk``.
+
+Start-up order:
+
+1. parse the arguments; a known command (``init``, ``import``, ...) goes to
+   the command line (:mod:`matac_desk.cli`) and never loads Qt;
+2. otherwise, for ``--demo``, open (and on first use create) the embedded
+   demo store and migrate it, before any Qt object exists;
+3. build the QApplication;
+4. for ``STORE``, the unlock dialog opens and migrates the store; with no
+   argument the start dialog offers open, create or demo;
+5. show the main window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import cli
+from .domain import UserError
+
+__all__ = ["main"]
+
+
+def _gui_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="matac-desk",
+        description="Open the MATAC Desk desktop app. Commands: " + ", ".join(sorted(cli.command_names()))
+        + " (matac-desk COMMAND --help).",
+    )
+    p.add_argument("store", nargs="?", help="store file to open (you are asked for its passphrase)")
+    p.add_argument("--demo", action="store_true", help="open the embedded demo store (made on first use)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and (argv[0] in cli.command_names() or argv[0] in ("--version",)):
+        return cli.main(argv)
+    if argv and argv[0] in ("-h", "--help"):
+        cli.build_parser().print_help()
+        return 0
+    args = _gui_parser().parse_args(argv)
+    if args.store and args.demo:
+        _gui_parser().error("give a STORE or --demo, not both")
+    store = None
+    if args.demo:
+        from . import services
+        try:
+            store = services.open_demo_store()
+        except UserError as e:
+            sys.stderr.write(f"matac-desk: error: {e}\n")
+            return 1
+    from .ui.main import run  # Qt is loaded only from here on
+    return run(store=store, store_path=args.store)

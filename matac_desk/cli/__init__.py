@@ -1,0 +1,64 @@
+"""The ``matac-desk`` command line.
+
+Each command lives in a module of this package that exposes
+``register(subparsers)``; ``COMMAND_MODULES`` lists them in help order.
+Exit status: 0 success, 1 a user error (one line on stderr), 2 bad usage,
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .. import __version__
+from ..domain import Cancelled, UserError
+
+__all__ = ["main", "build_parser", "command_names", "COMMAND_MODULES"]
+
+COMMAND_MODULES = (
+    "matac_desk.cli.core",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="matac-desk",
+        description="MATAC Desk: prepare and run MATAC meetings from police DA records. "
+                    "Run without a command to open the desktop app.",
+    )
+    parser.add_argument("--version", action="version", version=f"matac-desk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def command_names() -> set[str]:
+    parser = build_parser()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return set(action.choices)
+    return set()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except UserError as e:
+        sys.stderr.write(f"matac-desk: error: {e}\n")
+        return 1
+    except Cancelled:
+        sys.stderr.write("matac-desk: cancelled; nothing was changed\n")
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("\nmatac-desk: interrupted; nothing was changed\n")
+        return 130
+    except BrokenPipeError:
+        return 0

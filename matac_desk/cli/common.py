@@ -1,0 +1,133 @@
+"""What every CLI command shares: the passphrase, opening a store, progress, output."""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import io
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from ..domain import UserError, safe_cell
+from ..store import Store, StoreError
+
+__all__ = [
+    "PASSPHRASE_ENV",
+    "passphrase",
+    "open_store",
+    "create_store",
+    "TerminalProgress",
+    "print_rows",
+    "emit",
+]
+
+PASSPHRASE_ENV = "MATAC_DESK_PASSPHRASE"
+
+
+def passphrase(*, confirm: bool = False) -> str:
+    """The passphrase from ``MATAC_DESK_PASSPHRASE``, else asked on the terminal."""
+    value = os.environ.get(PASSPHRASE_ENV)
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise UserError(f"no passphrase: set {PASSPHRASE_ENV} or run the command in a terminal")
+    try:
+        value = getpass.getpass("Store passphrase: ")
+        if confirm:
+            again = getpass.getpass("Repeat the passphrase: ")
+            if again != value:
+                raise UserError("the two passphrases differ; nothing was created")
+    except (EOFError, KeyboardInterrupt):
+        raise UserError("no passphrase given") from None
+    if not value:
+        raise UserError("no passphrase given")
+    return value
+
+
+def open_store(path: str | os.PathLike) -> Store:
+    p = Path(path)
+    if not p.exists():
+        raise StoreError(f"{p}: no such store (create one with: matac-desk init {p})")
+    return Store.open(p, passphrase())
+
+
+def create_store(path: str | os.PathLike) -> Store:
+    p = Path(path)
+    if p.exists():
+        raise StoreError(f"{p}: a file is already there; choose another name")
+    return Store.create(p, passphrase(confirm=True))
+
+
+class TerminalProgress:
+    """A one-line progress bar on stderr when it is a terminal; silent otherwise."""
+
+    def __init__(self, label: str = "", stream=None):
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self.label = label
+        self._last = 0.0
+        self._shown = False
+
+    def __call__(self, done: int, total: int, message: str = "") -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self._last < 0.1 and done < total:
+            return
+        self._last = now
+        frac = done / total if total else 0
+        bar = "#" * int(frac * 30)
+        self.stream.write(f"\r{self.label} [{bar:<30}] {frac:4.0%} {message[:40]:<40}")
+        self.stream.flush()
+        self._shown = True
+
+    def finish(self) -> None:
+        if self._shown:
+            self.stream.write("\r" + " " * 100 + "\r")
+            self.stream.flush()
+
+
+def print_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str = "table",
+               out=None) -> None:
+    """Print rows as an aligned table, CSV (formula-safe) or JSON."""
+    out = out or sys.stdout
+    if fmt == "json":
+        json.dump([{c: r.get(c) for c in columns} | {k: v for k, v in r.items() if k not in columns}
+                   for r in rows], out, ensure_ascii=False, indent=2, default=str)
+        out.write("\n")
+        return
+    if fmt == "csv":
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(columns)
+        for r in rows:
+            w.writerow([safe_cell(_csv_value(r.get(c))) for c in columns])
+        return
+    cells = [[_text(r.get(c)) for c in columns] for r in rows]
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    out.write("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip() + "\n")
+    for row in cells:
+        out.write("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")
+
+
+def _csv_value(v: Any) -> Any:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return v
+
+
+def _text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
+def emit(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
