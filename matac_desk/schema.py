@@ -75,6 +75,7 @@ def _initial(db: Database) -> None:
             surname TEXT,
             dob TEXT,
             name_key TEXT NOT NULL DEFAULT '',
+            merged_into TEXT,
             first_batch_id INTEGER REFERENCES import_batches(id),
             last_batch_id INTEGER REFERENCES import_batches(id),
             created_at TEXT NOT NULL,
@@ -215,6 +216,21 @@ def _initial(db: Database) -> None:
             status TEXT,
             note TEXT
         );
+
+        CREATE TABLE disclosures (
+            id INTEGER PRIMARY KEY,
+            subject_id TEXT NOT NULL REFERENCES persons(id),
+            disclosed_to_id TEXT REFERENCES persons(id),
+            recipient_name TEXT,
+            kind TEXT NOT NULL CHECK (kind IN ('right to ask', 'right to know')),
+            date TEXT NOT NULL,
+            decision TEXT NOT NULL DEFAULT 'pending'
+                CHECK (decision IN ('pending', 'disclosed', 'not disclosed')),
+            notes TEXT,
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX disclosures_subject ON disclosures(subject_id);
+        CREATE INDEX disclosures_to ON disclosures(disclosed_to_id);
 
         CREATE TABLE audit_log (
             id INTEGER PRIMARY KEY,
