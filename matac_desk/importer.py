@@ -23,7 +23,8 @@ is row 2 (a quoted field that spans lines counts as one row).
 Idempotency: the key is (incident_ref, perpetrator_id, victim_id, offence),
 the offence compared case-insensitively with spaces collapsed. A row whose
 key exists and whose values are the same changes nothing; a row with the
-same key and other values updates the stored one.
+same key and other values (offence code, relationship, DASH risk) updates
+the stored one. A key repeated within a file counts once: the last row wins.
 """
 
 from __future__ import annotations
@@ -502,8 +503,7 @@ ON CONFLICT (incident_ref, perpetrator_id, victim_id, offence_key) DO UPDATE SET
     offence = excluded.offence, offence_code = excluded.offence_code,
     relationship = excluded.relationship, relationship_kind = excluded.relationship_kind,
     dash_risk = excluded.dash_risk, last_batch_id = excluded.last_batch_id
-WHERE involvements.offence IS NOT excluded.offence
-   OR involvements.offence_code IS NOT excluded.offence_code
+WHERE involvements.offence_code IS NOT excluded.offence_code
    OR involvements.relationship IS NOT excluded.relationship
    OR involvements.dash_risk IS NOT excluded.dash_risk
 """
@@ -582,13 +582,14 @@ class _Chunk:
         self.batch_id = batch_id
         self.persons: dict[str, list] = {}
         self.incidents: dict[str, tuple] = {}
-        self.involvements: list[tuple] = []
+        self.involvements: dict[tuple, tuple] = {}
 
     def add(self, g: tuple) -> None:
         # g: (ref, day, clock, off, okey, code, pid, pfn, psn, pdob,
         #     vid, vfn, vsn, vdob, rel, kind, addr, pc, dash, kids, div)
         ref = g[0]
-        self.involvements.append((ref, g[6], g[10], g[3], g[4], g[5], g[14], g[15], g[18]))
+        # keyed, so that a key repeated within the chunk is written once (the last row wins)
+        self.involvements[(ref, g[6], g[10], g[4])] = (ref, g[6], g[10], g[3], g[4], g[5], g[14], g[15], g[18])
         incidents = self.incidents
         old = incidents.get(ref)
         if old is None:
@@ -627,7 +628,7 @@ class _Chunk:
             people.append((pid, fn, sn, dob, k))
         dumps = json.dumps
         return (dumps(people, ensure_ascii=False), dumps(list(self.incidents.values()), ensure_ascii=False),
-                dumps(self.involvements, ensure_ascii=False))
+                dumps(list(self.involvements.values()), ensure_ascii=False))
 
 
 class _Writer:
