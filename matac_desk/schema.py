@@ -254,3 +254,138 @@ def _initial(db: Database) -> None:
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
         """
     )
+
+
+@migrations(name="0006_meetings")
+def _meetings(db: Database) -> None:
+    """The four-weekly meeting, the cohort's details, actions' owners, workload and forum referrals."""
+    db.executescript(
+        """
+        CREATE TABLE offender_managers (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            division TEXT NOT NULL DEFAULT '',
+            mosovo_completed_on TEXT,
+            mosovo_waiting INTEGER NOT NULL DEFAULT 0,
+            other_cases INTEGER NOT NULL DEFAULT 0,
+            other_high_risk INTEGER NOT NULL DEFAULT 0,
+            active INTEGER NOT NULL DEFAULT 1,
+            UNIQUE (name, division)
+        );
+
+        CREATE TABLE subjects (
+            person_id TEXT PRIMARY KEY REFERENCES persons(id),
+            om_id INTEGER REFERENCES offender_managers(id),
+            division TEXT,
+            mappa_category INTEGER CHECK (mappa_category IN (1, 2, 3, 4)),
+            mappa_level INTEGER CHECK (mappa_level IN (1, 2, 3)),
+            marac INTEGER NOT NULL DEFAULT 0,
+            iom INTEGER NOT NULL DEFAULT 0,
+            risk_level TEXT CHECK (risk_level IN ('standard', 'medium', 'high')),
+            risk_weapons INTEGER NOT NULL DEFAULT 0,
+            risk_substance_misuse INTEGER NOT NULL DEFAULT 0,
+            risk_mental_health INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL
+        ) WITHOUT ROWID;
+
+        CREATE TABLE orders (
+            id INTEGER PRIMARY KEY,
+            person_id TEXT NOT NULL REFERENCES persons(id),
+            type TEXT NOT NULL CHECK (type IN ('DVPN', 'DVPO', 'DAPN', 'DAPO', 'restraining order',
+                'non-molestation order', 'SPO', 'bail conditions')),
+            start_date TEXT NOT NULL,
+            end_date TEXT,
+            protected_person_id TEXT REFERENCES persons(id),
+            conditions TEXT,
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX orders_person ON orders(person_id);
+
+        CREATE TABLE toolkit (
+            id INTEGER PRIMARY KEY,
+            category TEXT NOT NULL CHECK (category IN ('support and diversion', 'disruption', 'enforcement',
+                'safeguarding')),
+            name TEXT NOT NULL UNIQUE,
+            description TEXT NOT NULL DEFAULT '',
+            active INTEGER NOT NULL DEFAULT 1
+        );
+
+        CREATE TABLE subject_tactics (
+            id INTEGER PRIMARY KEY,
+            person_id TEXT NOT NULL REFERENCES persons(id),
+            tactic_id INTEGER NOT NULL REFERENCES toolkit(id),
+            meeting_id INTEGER REFERENCES meetings(id),
+            agreed_on TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'agreed'
+                CHECK (status IN ('agreed', 'in progress', 'completed', 'stopped')),
+            notes TEXT
+        );
+        CREATE INDEX subject_tactics_person ON subject_tactics(person_id);
+
+        CREATE TABLE decisions (
+            id INTEGER PRIMARY KEY,
+            meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+            person_id TEXT NOT NULL REFERENCES persons(id),
+            decision TEXT NOT NULL CHECK (decision IN ('adopt', 'do not adopt', 'continue', 'exit')),
+            reason TEXT,
+            score REAL,
+            recorded_at TEXT NOT NULL,
+            UNIQUE (meeting_id, person_id)
+        );
+
+        CREATE TABLE minutes (
+            id INTEGER PRIMARY KEY,
+            meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+            person_id TEXT REFERENCES persons(id),
+            text TEXT NOT NULL,
+            chair TEXT,
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX minutes_person ON minutes(person_id);
+
+        CREATE TABLE forum_referrals (
+            id INTEGER PRIMARY KEY,
+            forum TEXT NOT NULL CHECK (forum IN ('MAPPA', 'MARAC')),
+            person_id TEXT NOT NULL REFERENCES persons(id),
+            related_person_id TEXT REFERENCES persons(id),
+            reason TEXT NOT NULL,
+            prompted_on TEXT NOT NULL,
+            outcome TEXT NOT NULL DEFAULT 'pending' CHECK (outcome IN ('pending', 'referred', 'not referred')),
+            outcome_on TEXT,
+            notes TEXT
+        );
+        CREATE INDEX forum_referrals_person ON forum_referrals(person_id);
+
+        CREATE INDEX cohort_events_meeting ON cohort_events(meeting_id);
+        CREATE INDEX actions_meeting ON actions(meeting_id);
+        CREATE INDEX action_updates_action ON action_updates(action_id);
+        """
+    )
+    toolkit = [
+        ("support and diversion", "Drive programme", "Behaviour-change intervention for high-harm perpetrators"),
+        ("support and diversion", "Healthy relationships programme", "Group or one-to-one course"),
+        ("support and diversion", "Pathway: accommodation", "Seven pathways of offender management"),
+        ("support and diversion", "Pathway: education, training and employment", ""),
+        ("support and diversion", "Pathway: health", ""),
+        ("support and diversion", "Pathway: drugs and alcohol", ""),
+        ("support and diversion", "Pathway: finance, benefit and debt", ""),
+        ("support and diversion", "Pathway: children and families", ""),
+        ("support and diversion", "Pathway: attitudes, thinking and behaviour", ""),
+        ("disruption", "Clare's Law right-to-know disclosure", "DVDS disclosure to a partner at risk"),
+        ("disruption", "Housing and tenancy action", "Tenancy enforcement, management transfer"),
+        ("disruption", "Financial enquiries", "Benefits, assets, proceeds of crime"),
+        ("disruption", "Vehicle enquiries", "Insurance, licensing, ANPR markers"),
+        ("enforcement", "Arrest", "Proactive arrest for outstanding offences"),
+        ("enforcement", "Charge", "Evidence-led or victimless prosecution"),
+        ("enforcement", "Bail conditions", "Conditions protecting victims"),
+        ("enforcement", "DVPN / DVPO", "Domestic Violence Protection Notice and Order"),
+        ("enforcement", "DAPN / DAPO", "Domestic Abuse Protection Notice and Order (DA Act 2021)"),
+        ("enforcement", "Restraining order", ""),
+        ("enforcement", "Stalking Protection Order", ""),
+        ("enforcement", "Breach enforcement", "Act on breaches of orders and conditions"),
+        ("safeguarding", "MARAC referral", "For a victim or new partner at high risk"),
+        ("safeguarding", "Children's social care referral", ""),
+        ("safeguarding", "Target hardening", "Alarms, locks, sanctuary scheme for the victim"),
+    ]
+    for category, name, description in toolkit:
+        db.execute("INSERT INTO toolkit (category, name, description) VALUES (?, ?, ?)", [category, name, description])
