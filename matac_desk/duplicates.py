@@ -339,7 +339,10 @@ def merge(store: Store, keep_id: str, merge_id: str, reason: str) -> int:
 
 
 def unmerge(store: Store, merge_id: str, reason: str = "") -> int:
-    """Undo the latest merge that moved the record ``merge_id``; returns the merge's number.
+    """Undo the merge of the record ``merge_id``; returns the merge's number.
+
+    That is the merge that made ``merge_id`` part of another record (or,
+    for a record merged along with its root, the latest one that moved it).
 
     The previous ``merged_into`` values come back exactly. A merge that a
     later merge builds on (the kept record was itself merged since) must
@@ -347,7 +350,10 @@ def unmerge(store: Store, merge_id: str, reason: str = "") -> int:
     """
     conn = store.conn
     root_of(store, merge_id)  # exists?
+    # the merge of this very record first; else the latest that moved it along with its root
     row = conn.execute(
+        "SELECT id, keep_id, merged_id, previous FROM person_merges WHERE undone_at IS NULL AND merged_id = ?"
+        " ORDER BY id DESC LIMIT 1", [merge_id]).fetchone() or conn.execute(
         "SELECT m.id, m.keep_id, m.merged_id, m.previous FROM person_merges m, json_each(m.previous) j"
         " WHERE m.undone_at IS NULL AND j.key = ? ORDER BY m.id DESC LIMIT 1", [merge_id]).fetchone()
     if row is None:
