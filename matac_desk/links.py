@@ -336,12 +336,14 @@ def add_link(store: Store, a: str, b: str, relationship: str, first_seen: str | 
         raise UserError(f"the link cannot be added: {e.reason}") from None
     actor = audit.current_actor()
     with store.transaction():
-        conn.execute(_UPSERT_LINK, [row.a, row.b, row.relationship, row.kind, row.first_seen, row.source, actor, None])
+        changed = conn.execute(_UPSERT_LINK, [row.a, row.b, row.relationship, row.kind, row.first_seen, row.source,
+                                              actor, None]).rowcount
         link_id = store.scalar(
             "SELECT id FROM links WHERE person_a_id = ? AND person_b_id = ? AND relationship_kind = ?"
             " AND first_seen = ? AND source = ?", [row.a, row.b, row.kind, row.first_seen, row.source])
-        store.audit("link.added", entity="person", entity_id=row.a, actor=actor,
-                    detail={"link": link_id, "person_b": row.b, "kind": row.kind})
+        if changed > 0:
+            store.audit("link.added", entity="person", entity_id=row.a, actor=actor,
+                        detail={"link": link_id, "person_b": row.b, "kind": row.kind})
     return link_id
 
 
