@@ -31,7 +31,6 @@ import io
 import json
 import os
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -46,7 +45,7 @@ from .domain import (
     parse_date,
     unsafe_cell,
 )
-from .importer import MAX_FIELD, Reject, detect_encoding, header_key, write_rejects
+from .importer import MAX_FIELD, ImportSummary, Reject, detect_encoding, header_key, write_rejects
 from .store import Store
 
 __all__ = [
@@ -64,27 +63,8 @@ REQUIRED_LINK_COLUMNS = LINK_COLUMNS[:5]
 CHUNK = 5000  # rows per cancel check and progress report
 
 
-@dataclass
-class LinksSummary:
-    file_name: str
-    encoding: str
-    batch_id: int | None = None
-    rows_read: int = 0
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    persons_new: int = 0
-    rejected_by_reason: Counter = field(default_factory=Counter)
-    rejects: list[Reject] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return {
-            "file": self.file_name, "encoding": self.encoding, "batch": self.batch_id,
-            "rows_read": self.rows_read, "new": self.new, "updated": self.updated,
-            "unchanged": self.unchanged, "rejected": self.rejected, "persons_new": self.persons_new,
-            "rejected_by_reason": dict(self.rejected_by_reason),
-        }
+# A links import reports what an extract import does (incident counts stay 0).
+LinksSummary = ImportSummary
 
 
 def _now() -> str:
@@ -304,7 +284,8 @@ def import_links(
             [_now(), summary.rows_read, summary.new, summary.updated, summary.unchanged, summary.rejected,
              summary.persons_new, json.dumps(dict(summary.rejected_by_reason)), batch_id])
         store.audit("import.links", entity="import_batch", entity_id=str(batch_id), batch_id=batch_id, actor=actor,
-                    detail={k: v for k, v in summary.as_dict().items() if k != "rejected_by_reason"})
+                    detail={k: v for k, v in summary.as_dict().items()
+                            if k not in ("rejected_by_reason", "incidents_new", "incidents_updated", "dob_warnings")})
     if rejects_path:
         write_rejects(rejects_path, headers, summary.rejects)
     progress(total, total, "Done")

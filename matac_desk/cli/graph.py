@@ -153,16 +153,8 @@ def cmd_partners(args) -> int:
 
 
 def cmd_partner_history(args) -> int:
-    store = open_store(args.store)
-    try:
-        years = partner_count_over_time(store, args.person_id, args.as_of)
-    finally:
-        store.close()
-    if not years and args.format == "table":
-        emit(f"No intimate partners recorded for {args.person_id}.")
-        return 0
-    print_rows([y.as_row() for y in years], ["year", "partners", "new", "total"], args.format)
-    return 0
+    return _listing(args, lambda st: partner_count_over_time(st, args.person_id, args.as_of),
+                    ["year", "partners", "new", "total"], f"No intimate partners recorded for {args.person_id}.")
 
 
 def cmd_duplicates(args) -> int:
@@ -210,45 +202,36 @@ def cmd_unmerge(args) -> int:
     return 0
 
 
-def cmd_merges(args) -> int:
+def _listing(args, fetch, columns: list[str], empty: str) -> int:
+    """Open the store, fetch rows, print them (or ``empty`` for an empty table)."""
     store = open_store(args.store)
     try:
-        rows = [m.as_row() for m in merges(store, include_undone=args.all)]
+        rows = [r.as_row() for r in fetch(store)]
     finally:
         store.close()
     if args.format == "table" and not rows:
-        emit("No merges.")
+        emit(empty)
         return 0
-    print_rows(rows, ["merge", "keep_id", "merged_id", "records", "merged_at", "merged_by", "reason", "undone_at"],
-               args.format)
+    print_rows(rows, columns, args.format)
     return 0
+
+
+def cmd_merges(args) -> int:
+    return _listing(args, lambda st: merges(st, include_undone=args.all),
+                    ["merge", "keep_id", "merged_id", "records", "merged_at", "merged_by", "reason", "undone_at"],
+                    "No merges.")
 
 
 def cmd_shared_victims(args) -> int:
-    store = open_store(args.store)
-    try:
-        rows = [v.as_row() for v in shared_victims(store, args.as_of)]
-    finally:
-        store.close()
-    if args.format == "table" and not rows:
-        emit("No victim is linked to more than one perpetrator.")
-        return 0
-    print_rows(rows, ["victim_id", "victim_name", "perpetrators", "perpetrator_ids", "incidents", "first", "last"],
-               args.format)
-    return 0
+    return _listing(args, lambda st: shared_victims(st, args.as_of),
+                    ["victim_id", "victim_name", "perpetrators", "perpetrator_ids", "incidents", "first", "last"],
+                    "No victim is linked to more than one perpetrator.")
 
 
 def cmd_networks(args) -> int:
-    store = open_store(args.store)
-    try:
-        rows = [n.as_row() for n in networks(store, args.as_of)]
-    finally:
-        store.close()
-    if args.format == "table" and not rows:
-        emit("No networks of perpetrators.")
-        return 0
-    print_rows(rows, ["size", "perpetrator_ids", "shared_victims", "shared_victim_ids", "family_links"], args.format)
-    return 0
+    return _listing(args, lambda st: networks(st, args.as_of),
+                    ["size", "perpetrator_ids", "shared_victims", "shared_victim_ids", "family_links"],
+                    "No networks of perpetrators.")
 
 
 def cmd_graph(args) -> int:
