@@ -183,7 +183,7 @@ def _dismissed(store: Store) -> set[tuple[str, str]]:
 
 
 def _compare_group(records: list[tuple], aliases: dict[str, list[str]], roots: dict[str, str],
-                   names: dict[str, str], dob: str, dismissed: set, found: dict) -> None:
+                   names: dict[str, str], dob: str, dismissed: set, found: dict, wanted: set | None) -> None:
     # records: (id, forename, surname, name_key) sharing one dob; compared per root.
     keys: dict[str, set[str]] = defaultdict(set)
     own: dict[str, str] = {}
@@ -197,7 +197,7 @@ def _compare_group(records: list[tuple], aliases: dict[str, list[str]], roots: d
     ids = sorted(keys)
     for i, a in enumerate(ids):
         for b in ids[i + 1:]:
-            if (a, b) in dismissed:
+            if (a, b) in dismissed or wanted is not None and a not in wanted and b not in wanted:
                 continue
             best = name_match(own[a], own[b]) if a in own and b in own else None
             if best is None and any((ka, kb) != (own.get(a), own.get(b)) and (m := name_match(ka, kb)) and m[0] >= 0.93
@@ -259,7 +259,7 @@ def find_duplicates(
     for pid, fn, sn, dob, key in rows:
         if dob != current:
             if len(group) > 1:
-                _compare_group(group, aliases, roots, names, current, dismissed, found)
+                _compare_group(group, aliases, roots, names, current, dismissed, found, wanted)
             group = []
             current = dob
         group.append((pid, fn, sn, key))
@@ -271,7 +271,7 @@ def find_duplicates(
                 raise Cancelled()
             progress(done, total, "Comparing names")
     if len(group) > 1:
-        _compare_group(group, aliases, roots, names, current, dismissed, found)
+        _compare_group(group, aliases, roots, names, current, dismissed, found, wanted)
     pairs = found.values()
     if wanted is not None:
         pairs = [p for p in pairs if p.a_id in wanted or p.b_id in wanted]

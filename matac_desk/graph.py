@@ -30,12 +30,14 @@ partner; a later link with an old partner is not new.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import gc
 import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import networkx as nx
 
@@ -168,11 +170,27 @@ class _Edges:
 
     def graph(self) -> nx.Graph:
         G = nx.Graph()
-        G.add_edges_from([(u, v, {"kind": KINDS[r], "first": f, "last": la, "since": s, "incidents": n})
-                          for (u, v), (f, la, s, n, r) in self.agg.items()])
+        G.add_edges_from((u, v, {"kind": KINDS[r], "first": f, "last": la, "since": s, "incidents": n})
+                         for (u, v), (f, la, s, n, r) in self.agg.items())
         G.graph["perpetrators"] = self.perps
         G.graph["victims"] = self.victims
         return G
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building millions of small containers.
+
+    Edges make no reference cycles; without the pause every generation-2
+    collection walks the whole growing graph again.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _members(roots: dict[str, str]) -> dict[str, list[str]]:
@@ -240,13 +258,16 @@ def build_graph(
         old_cache = store.scalar("PRAGMA cache_size")
         conn.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
         try:
-            edges.add(_edge_rows(conn, None, as_of))
+            with _no_gc():
+                edges.add(_edge_rows(conn, None, as_of))
         finally:
             conn.execute(f"PRAGMA cache_size = {old_cache}")
         if cancelled():
             raise Cancelled()
         progress(1, 2, "Building the graph")
-        G = edges.graph()
+        with _no_gc():
+            G = edges.graph()
+        del edges
         progress(2, 2, "Done")
         return G
     radius = 1 if radius is None else radius
@@ -551,8 +572,8 @@ def _facts(store: Store, found: list[tuple[str, str, str]], as_of: _dt.date) -> 
     roots = merged_roots(store)
     members = _members(roots)
     root = roots.get
-    partners = sorted({q for _, q, _ in found})
-    perps = sorted({p for p, _, _ in found})
+    partners = {q for _, q, _ in found}
+    perps = {p for p, _, _ in found}
     q_ids = json.dumps(_expand(partners, members))
     day = as_of.isoformat()
 
@@ -611,7 +632,7 @@ def _facts(store: Store, found: list[tuple[str, str, str]], as_of: _dt.date) -> 
         dups[pair.a_id].append(pair.b_id)
         dups[pair.b_id].append(pair.a_id)
 
-    people = _persons(conn, perps + partners + [k for ks in kin.values() for k, _ in ks])
+    people = _persons(conn, perps | partners | {k for ks in kin.values() for k, _ in ks})
     out = []
     for p, q, s in found:
         key = (p, q) if p < q else (q, p)
