@@ -183,7 +183,7 @@ def _dismissed(store: Store) -> set[tuple[str, str]]:
 
 
 def _compare_group(records: list[tuple], aliases: dict[str, list[str]], roots: dict[str, str],
-                   names: dict[str, str], dob: str, dismissed: set, found: dict, wanted: set | None) -> None:
+                   names: dict[str, tuple], dob: str, dismissed: set, found: dict, wanted: set | None) -> None:
     # records: (id, forename, surname, name_key) sharing one dob; compared per root.
     keys: dict[str, set[str]] = defaultdict(set)
     own: dict[str, str] = {}
@@ -207,7 +207,8 @@ def _compare_group(records: list[tuple], aliases: dict[str, list[str]], roots: d
                 continue
             prev = found.get((a, b))
             if prev is None or best[0] > prev.score:
-                found[(a, b)] = DuplicatePair(a, b, best[0], best[1], names.get(a, a), names.get(b, b), dob)
+                found[(a, b)] = DuplicatePair(a, b, best[0], best[1], display_name(*names.get(a, (a, None))),
+                                              display_name(*names.get(b, (b, None))), dob)
 
 
 def find_duplicates(
@@ -264,7 +265,7 @@ def find_duplicates(
             current = dob
         group.append((pid, fn, sn, key))
         if pid not in roots:
-            names[pid] = display_name(fn, sn)
+            names[pid] = (fn, sn)
         done += 1
         if done % 20000 == 0:
             if cancelled():
