@@ -102,3 +102,10 @@ def test_user_errors(filled, capsys, tmp_path, argv, message):
     argv = [a.format(store=filled.path, tmp=tmp_path) for a in argv]
     code, _, err = run(capsys, *argv)
     assert code == 1 and message in err and "Traceback" not in err
+
+
+def test_partner_history(filled, capsys):
+    code, out, _ = run(capsys, "partner-history", str(filled.path), "P", "--as-of", "2026-10-29", "--format", "csv")
+    lines = out.splitlines()
+    assert code == 0 and lines[0] == "year,partners,new,total"
+    assert lines[1] == "2020,1,1,1" and lines[-1] == "2026,2,1,2"
