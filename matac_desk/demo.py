@@ -342,12 +342,18 @@ def fill_store(store: Store, spec: DemoSpec, *,
 
 
 def _add_links_and_persons(store: Store, data: DemoData) -> None:
-    """Persons seen only through links (children) and the intelligence links themselves."""
+    """Persons seen only through links (children), the seeded duplicate records, and the links themselves.
+
+    A seeded near-duplicate record goes in even when no incident names it:
+    such records come from other systems, and the duplicate finder must see
+    the whole seeded set.
+    """
     from .domain import name_key, normalise_relationship
     now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     conn = store.conn
     with store.transaction():
         need = {a for a, *_ in data.links} | {b for _, b, *_ in data.links}
+        need |= {x for pair in data.duplicates for x in pair[:2]}
         conn.executemany(
             "INSERT OR IGNORE INTO persons (id, forename, surname, dob, name_key, created_at, updated_at)"
             " VALUES (?,?,?,?,?,?,?)",

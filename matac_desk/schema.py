@@ -256,6 +256,42 @@ def _initial(db: Database) -> None:
     )
 
 
+@migrations(name="0003_graph")
+def _graph(db: Database) -> None:
+    # Merges never rewrite involvements or links: persons.merged_into points
+    # at the root record and every reader resolves through it, so a merge can
+    # be undone exactly. ``previous`` is JSON {person id: merged_into before}.
+    db.executescript(
+        """
+        CREATE TABLE person_merges (
+            id INTEGER PRIMARY KEY,
+            keep_id TEXT NOT NULL REFERENCES persons(id),
+            merged_id TEXT NOT NULL REFERENCES persons(id),
+            reason TEXT NOT NULL,
+            merged_by TEXT NOT NULL,
+            merged_at TEXT NOT NULL,
+            previous TEXT NOT NULL,
+            undone_at TEXT,
+            undone_by TEXT
+        );
+        CREATE INDEX person_merges_merged ON person_merges(merged_id);
+        CREATE INDEX person_merges_keep ON person_merges(keep_id);
+
+        -- Pairs a coordinator has checked and found to be different people.
+        CREATE TABLE not_duplicates (
+            person_a_id TEXT NOT NULL REFERENCES persons(id),
+            person_b_id TEXT NOT NULL REFERENCES persons(id),
+            reason TEXT NOT NULL,
+            decided_by TEXT NOT NULL,
+            decided_at TEXT NOT NULL,
+            PRIMARY KEY (person_a_id, person_b_id),
+            CHECK (person_a_id < person_b_id)
+        ) WITHOUT ROWID;
+
+        CREATE INDEX persons_dob ON persons(dob);
+        CREATE INDEX persons_merged_into ON persons(merged_into) WHERE merged_into IS NOT NULL;
+        """
+    )
 @migrations(name="0006_meetings")
 def _meetings(db: Database) -> None:
     """The four-weekly meeting, the cohort's details, actions' owners, workload and forum referrals."""

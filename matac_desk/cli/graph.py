@@ -1,0 +1,271 @@
+"""Relationship-graph commands: links, partners, duplicates, merge, unmerge, merges, shared-victims, networks, graph."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+from pathlib import Path
+
+from ..domain import UserError
+from ..duplicates import find_duplicates, mark_not_duplicate, merge, merges, unmerge
+from ..graph import SCOPES, NewPartner, default_period, networks, new_partners, partner_count_over_time, \
+    shared_victims
+from ..links import import_links
+from .common import TerminalProgress, emit, open_store, print_rows
+
+__all__ = ["register"]
+
+FORMATS = ("table", "csv", "json")
+
+
+def _date(text: str) -> _dt.date:
+    try:
+        return _dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def register(sub) -> None:
+    p = sub.add_parser("links", help="import intelligence links between persons (CSV)")
+    p.add_argument("store")
+    p.add_argument("file", help="CSV: person_a_id, person_b_id, relationship, first_seen, source "
+                                "[, person_b_forename, person_b_surname, person_b_dob]")
+    p.add_argument("--rejects", metavar="FILE", help="write rejected rows with reasons to this CSV")
+    p.set_defaults(func=cmd_links)
+
+    p = sub.add_parser("partners", help="new partners of known perpetrators in a period")
+    p.add_argument("store")
+    p.add_argument("--since", type=_date, help="start of the period, not included (default: the previous "
+                                               "held meeting, or 28 days before --as-of)")
+    p.add_argument("--as-of", type=_date, help="end of the period, included (default: today)")
+    p.add_argument("--scope", choices=SCOPES, default="cohort",
+                   help="cohort: cohort, open referrals and serial perpetrators (default); serial: every serial "
+                        "perpetrator; all: every recorded perpetrator")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.set_defaults(func=cmd_partners)
+
+    p = sub.add_parser("partner-history", help="a perpetrator's number of intimate partners per year")
+    p.add_argument("store")
+    p.add_argument("person_id")
+    p.add_argument("--as-of", type=_date)
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.set_defaults(func=cmd_partner_history)
+
+    p = sub.add_parser("duplicates", help="probable duplicate person records (never merged automatically)")
+    p.add_argument("store")
+    p.add_argument("--person", metavar="ID", help="only the duplicates of this person")
+    p.add_argument("--not-same", nargs=2, metavar=("ID_A", "ID_B"),
+                   help="record that two records are different people (needs --reason)")
+    p.add_argument("--reason", help="with --not-same: why")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.set_defaults(func=cmd_duplicates)
+
+    p = sub.add_parser("merge", help="merge two person records into one (can be undone)")
+    p.add_argument("store")
+    p.add_argument("keep_id", help="the record to keep")
+    p.add_argument("merge_id", help="the record merged into it")
+    p.add_argument("--reason", required=True, help="why they are the same person (kept in the audit log)")
+    p.set_defaults(func=cmd_merge)
+
+    p = sub.add_parser("unmerge", help="undo the merge of a person record")
+    p.add_argument("store")
+    p.add_argument("merge_id", help="the record that was merged into another")
+    p.add_argument("--reason", default="", help="why (kept in the audit log)")
+    p.set_defaults(func=cmd_unmerge)
+
+    p = sub.add_parser("merges", help="the merge history")
+    p.add_argument("store")
+    p.add_argument("--all", action="store_true", help="include merges already undone")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.set_defaults(func=cmd_merges)
+
+    p = sub.add_parser("shared-victims", help="victims of more than one perpetrator")
+    p.add_argument("store")
+    p.add_argument("--as-of", type=_date)
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.set_defaults(func=cmd_shared_victims)
+
+    p = sub.add_parser("networks", help="groups of perpetrators connected through shared victims or family")
+    p.add_argument("store")
+    p.add_argument("--as-of", type=_date)
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.set_defaults(func=cmd_networks)
+
+    p = sub.add_parser("graph", help="draw a person's relationship picture to SVG or PDF")
+    p.add_argument("store")
+    p.add_argument("person_id")
+    p.add_argument("--radius", type=int, choices=(1, 2), default=1)
+    p.add_argument("--since", type=_date)
+    p.add_argument("--as-of", type=_date)
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="FILE.svg or FILE.pdf")
+    p.set_defaults(func=cmd_graph)
+
+
+def cmd_links(args) -> int:
+    store = open_store(args.store)
+    try:
+        bar = TerminalProgress("Links")
+        try:
+            s = import_links(store, args.file, rejects_path=args.rejects, progress=bar)
+        finally:
+            bar.finish()
+    finally:
+        store.close()
+    emit(f"Imported links from {s.file_name} ({s.encoding}), batch {s.batch_id}")
+    for label, n in (("rows read", s.rows_read), ("new", s.new), ("updated", s.updated),
+                     ("unchanged", s.unchanged), ("rejected", s.rejected), ("persons new", s.persons_new)):
+        emit(f"  {label:<16} {n:>10,}")
+    for reason, n in s.rejected_by_reason.most_common():
+        emit(f"    {n:>8,}  {reason}")
+    if s.rejected:
+        emit(f"Rejected rows written to {args.rejects}" if args.rejects
+             else "Rejected rows are kept in the store: matac-desk rejects STORE -o FILE")
+    return 0
+
+
+def cmd_partners(args) -> int:
+    store = open_store(args.store)
+    try:
+        since, as_of = default_period(store, args.as_of)
+        since = args.since or since
+        bar = TerminalProgress("Partners")
+        try:
+            found = new_partners(store, since, as_of, args.scope, progress=bar)
+        finally:
+            bar.finish()
+        with store.transaction():
+            store.audit("view.new_partners", entity="store",
+                        detail={"scope": args.scope, "since": since.isoformat(), "as_of": as_of.isoformat(),
+                                "rows": len(found), "format": args.format})
+    finally:
+        store.close()
+    rows = [n.as_row() for n in found]
+    if args.format == "table":
+        emit(f"New partners {since} (not included) to {as_of}, scope {args.scope}: {len(rows)}")
+        if not rows:
+            return 0
+        cols = ["perpetrator_id", "partner_id", "partner_name", "first_linked", "source", "other_perpetrators",
+                "children", "disclosure", "possible_duplicates"]
+        print_rows(rows, cols, "table")
+        return 0
+    print_rows(rows, list(NewPartner.CSV_COLUMNS), args.format)
+    return 0
+
+
+def cmd_partner_history(args) -> int:
+    return _listing(args, lambda st: partner_count_over_time(st, args.person_id, args.as_of),
+                    ["year", "partners", "new", "total"], f"No intimate partners recorded for {args.person_id}.")
+
+
+def cmd_duplicates(args) -> int:
+    store = open_store(args.store)
+    try:
+        if args.not_same:
+            if not args.reason:
+                raise UserError("--not-same needs --reason")
+            mark_not_duplicate(store, args.not_same[0], args.not_same[1], args.reason)
+            emit(f"Recorded that {args.not_same[0]} and {args.not_same[1]} are different people.")
+            return 0
+        bar = TerminalProgress("Duplicates")
+        try:
+            pairs = find_duplicates(store, [args.person] if args.person else None, progress=bar)
+        finally:
+            bar.finish()
+    finally:
+        store.close()
+    if args.format == "table" and not pairs:
+        emit("No probable duplicates.")
+        return 0
+    print_rows([p.as_row() for p in pairs], ["person_a_id", "person_b_id", "score", "reason", "person_a_name",
+                                             "person_b_name", "dob"], args.format)
+    return 0
+
+
+def cmd_merge(args) -> int:
+    store = open_store(args.store)
+    try:
+        n = merge(store, args.keep_id, args.merge_id, args.reason)
+    finally:
+        store.close()
+    emit(f"Merged {args.merge_id} into {args.keep_id} (merge {n}); undo with: matac-desk unmerge STORE "
+         f"{args.merge_id}")
+    return 0
+
+
+def cmd_unmerge(args) -> int:
+    store = open_store(args.store)
+    try:
+        n = unmerge(store, args.merge_id, args.reason)
+    finally:
+        store.close()
+    emit(f"Undid merge {n}: {args.merge_id} stands on its own again")
+    return 0
+
+
+def _listing(args, fetch, columns: list[str], empty: str) -> int:
+    """Open the store, fetch rows, print them (or ``empty`` for an empty table)."""
+    store = open_store(args.store)
+    try:
+        rows = [r.as_row() for r in fetch(store)]
+    finally:
+        store.close()
+    if args.format == "table" and not rows:
+        emit(empty)
+        return 0
+    print_rows(rows, columns, args.format)
+    return 0
+
+
+def cmd_merges(args) -> int:
+    return _listing(args, lambda st: merges(st, include_undone=args.all),
+                    ["merge", "keep_id", "merged_id", "records", "merged_at", "merged_by", "reason", "undone_at"],
+                    "No merges.")
+
+
+def cmd_shared_victims(args) -> int:
+    return _listing(args, lambda st: shared_victims(st, args.as_of),
+                    ["victim_id", "victim_name", "perpetrators", "perpetrator_ids", "incidents", "first", "last"],
+                    "No victim is linked to more than one perpetrator.")
+
+
+def cmd_networks(args) -> int:
+    return _listing(args, lambda st: networks(st, args.as_of),
+                    ["size", "perpetrator_ids", "shared_victims", "shared_victim_ids", "family_links"],
+                    "No networks of perpetrators.")
+
+
+def cmd_graph(args) -> int:
+    from reportlab.graphics import renderPDF, renderSVG
+
+    from ..picture import layout_drawing, neighbourhood_layout
+
+    out = Path(args.output)
+    suffix = out.suffix.lower()
+    if suffix not in (".svg", ".pdf"):
+        raise UserError(f"{out.name}: the picture is written as .svg or .pdf")
+    if not out.parent.exists():
+        raise UserError(f"{out.parent}: no such folder")
+    store = open_store(args.store)
+    try:
+        layout = neighbourhood_layout(store, args.person_id, args.radius, args.as_of, args.since)
+        centre = layout.node(layout.centre)
+        drawing = layout_drawing(layout, 842, 595, marking="OFFICIAL-SENSITIVE",
+                                 title=f"Relationships of {centre.label} ({centre.id}), radius {layout.radius}")
+        tmp = out.with_name(f".{out.name}.partial")
+        try:
+            if suffix == ".pdf":
+                renderPDF.drawToFile(drawing, str(tmp), msg="OFFICIAL-SENSITIVE")
+            else:
+                renderSVG.drawToFile(drawing, str(tmp))
+            tmp.replace(out)
+        except OSError as e:
+            tmp.unlink(missing_ok=True)
+            raise UserError(f"{out}: cannot write the picture ({e.strerror})") from None
+        with store.transaction():
+            store.audit("export.graph", entity="person", entity_id=layout.centre,
+                        detail={"radius": layout.radius, "persons": len(layout.nodes), "file": out.name})
+    finally:
+        store.close()
+    emit(f"Wrote the relationship picture of {layout.centre} ({len(layout.nodes)} persons, "
+         f"{len(layout.edges)} links) to {out}")
+    return 0
