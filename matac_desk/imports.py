@@ -35,6 +35,7 @@ __all__ = [
     "Batch",
     "KeptReject",
     "missing_required",
+    "read_sample",
     "preview",
     "batches",
     "rejected_rows",
@@ -60,6 +61,26 @@ def missing_required(headers: list[str], mapping: dict[str, str]) -> list[str]:
     keyed = {header_key(k): v for k, v in mapping.items()}
     have = {keyed.get(header_key(h)) for h in headers} | {header_key(h) for h in headers}
     return [c for c in REQUIRED_COLUMNS if c not in have]
+
+
+def read_sample(path: str | os.PathLike, rows: int = 3) -> tuple[list[str], str, list[list[str]]]:
+    """The header row, the detected encoding and the first few data rows (for the mapping screen)."""
+    p = Path(path)
+    headers, encoding = read_headers(p)
+    errors = "matac-cp1252" if encoding == "cp1252" else "strict"
+    sample: list[list[str]] = []
+    with open(p, encoding=encoding, errors=errors, newline="") as fh:
+        reader = csv.reader(fh)
+        try:
+            next(reader, None)
+            for rec in reader:
+                if any(rec):
+                    sample.append(rec)
+                if len(sample) >= rows:
+                    break
+        except (csv.Error, UnicodeDecodeError):
+            pass  # the preview names the bad row; the sample is only a hint
+    return headers, encoding, sample
 
 
 @dataclass

@@ -1,0 +1,71 @@
+"""Small building blocks shared by the pages: headings, status accents, table views.
+
+Colours come from the system palette (light or dark). The only fixed
+colours are the status accents below, chosen to read on both.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QWidget
+
+__all__ = ["ACCENT", "heading", "accent_label", "table_view", "remember_header", "save_header", "settings"]
+
+ORG, APP = "MATAC Desk", "MATAC Desk"
+
+# Status accents that stay legible on light and dark backgrounds.
+ACCENT = {"error": "#d9534f", "warning": "#d08a00", "ok": "#3c9a5f", "info": "#3d85c6"}
+
+
+def settings() -> QSettings:
+    """Per-user preferences and window state (never personal data)."""
+    return QSettings(ORG, APP)
+
+
+def heading(text: str, level: int = 2, parent: QWidget | None = None) -> QLabel:
+    label = QLabel(parent)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setText(f"<h{level} style='margin:0'>{text}</h{level}>")
+    label.setAccessibleName(text)
+    return label
+
+
+def accent_label(text: str = "", kind: str = "error", parent: QWidget | None = None) -> QLabel:
+    label = QLabel(text, parent)
+    label.setStyleSheet(f"color: {ACCENT[kind]}; font-weight: 600")
+    label.setWordWrap(True)
+    return label
+
+
+def table_view(name: str, accessible: str, parent: QWidget | None = None) -> QTableView:
+    """A read-only, row-selecting table; ``name`` keys its remembered column widths."""
+    view = QTableView(parent)
+    view.setObjectName(name)
+    view.setAccessibleName(accessible)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.verticalHeader().setVisible(False)
+    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setHighlightSections(False)
+    view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    view.horizontalHeader().setSectionsMovable(True)
+    return view
+
+
+def remember_header(view: QTableView, widths: dict[int, int] | None = None) -> None:
+    """Restore a table's column widths and order from QSettings (or set first-run widths)."""
+    state = settings().value(f"columns/{view.objectName()}")
+    if state is not None and view.horizontalHeader().restoreState(state):
+        return
+    fm = view.fontMetrics()
+    for col, chars in (widths or {}).items():
+        view.setColumnWidth(col, fm.horizontalAdvance("M") * chars // 2 + 16)
+
+
+def save_header(view: QTableView) -> None:
+    settings().setValue(f"columns/{view.objectName()}", view.horizontalHeader().saveState())
