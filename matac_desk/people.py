@@ -91,7 +91,7 @@ def _fts_phrase(text: str) -> str:
 
 def _search_sql(query: str) -> tuple[str, list]:
     """``(WHERE clause over persons p, params)`` for a query typed by the user."""
-    raw = " ".join(query.split())
+    raw = " ".join("".join(c if c.isprintable() else " " for c in query).split())
     folded = name_key(raw)
     if not raw:
         return "1", []
@@ -139,6 +139,8 @@ def _search_sql(query: str) -> tuple[str, list]:
 
 
 def _run_cancellable(store: Store, sql: str, params: list, cancelled: Callable[[], bool]) -> list:
+    if cancelled():
+        raise Cancelled()
     conn = store.conn
     conn.set_progress_handler(lambda: 1 if cancelled() else 0, _CHECK_EVERY)
     try:
