@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -420,9 +420,12 @@ class RunPage(QWizardPage):
         self.message.setText("Imported.")
         self.wiz.ctx.notify("imports", "persons", "data_quality")
         self.completeChanged.emit()
-        if self.wiz.currentPage() is self:
-            self.wiz.next()
+        QTimer.singleShot(0, self._advance)  # not from inside initializePage: let the wizard settle first
         self.wiz.import_finished()
+
+    def _advance(self) -> None:
+        if self.wiz.currentPage() is self and self.wiz.summary is not None:
+            self.wiz.next()
 
     def _failed(self, e: BaseException) -> None:
         self.cancel_button.setEnabled(False)
@@ -542,6 +545,7 @@ class ImportWizard(QWizard):
         for pid, page in enumerate((self.file_page, self.mapping_page, self.preview_page, self.run_page,
                                     self.summary_page)):
             self.setPage(pid, page)
+        self.setMinimumSize(720, 540)  # set once: QWizard then stops resizing its limits page by page
         self.resize(880, 640)
         if path:
             self.file_page.set_path(str(path))

@@ -74,7 +74,7 @@ class IdleWatcher(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in _INPUT_EVENTS and self.timer.isActive():
-            self.timer.start()  # restart the countdown
+            self.restart()  # the countdown starts again
         return False
 
     def detach(self) -> None:

@@ -115,12 +115,15 @@ class RowsModel(QAbstractTableModel):
 
         def key(r):
             v = get(r)
-            return (v is None, v if not isinstance(v, str) else v.casefold())
+            return v.casefold() if isinstance(v, str) else v
 
         self.layoutAboutToBeChanged.emit()
         old = self.persistentIndexList()
         old_rows = [self._rows[i.row()] for i in old]
-        self._rows.sort(key=key, reverse=(order == Qt.SortOrder.DescendingOrder))
+        blank = [r for r in self._rows if get(r) is None]          # empty cells last either way
+        filled = sorted((r for r in self._rows if get(r) is not None), key=key,
+                        reverse=(order == Qt.SortOrder.DescendingOrder))
+        self._rows = filled + blank
         pos = {id(r): n for n, r in enumerate(self._rows)}
         self.changePersistentIndexList(old, [self.index(pos[id(r)], i.column()) for r, i in zip(old_rows, old)])
         self.layoutChanged.emit()

@@ -65,6 +65,11 @@ class UnlockDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         form.addRow(self.buttons)
         self.setMinimumWidth(420)
+        self._given_up = False
+
+    def reject(self) -> None:
+        self._given_up = True
+        super().reject()
 
     def try_unlock(self) -> None:
         text = self.passphrase.text()
@@ -84,7 +89,7 @@ class UnlockDialog(QDialog):
         self.runner.run(work).then(self._opened, self._failed)
 
     def _opened(self, store: Store) -> None:
-        if self.result() == QDialog.DialogCode.Rejected and not self.isVisible():
+        if self._given_up:
             store.close()  # the user gave up while it was opening
             return
         self.store = store
