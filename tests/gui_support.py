@@ -11,7 +11,7 @@ from matac_desk.store import Store
 
 from conftest import PASSPHRASE, TODAY
 
-__all__ = ["isolated_qsettings", "demo_store", "make_window", "PASSPHRASE"]
+__all__ = ["isolated_qsettings", "demo_store", "_demo_template", "make_window", "make_demo_store", "PASSPHRASE"]
 
 
 @pytest.fixture
@@ -34,9 +34,20 @@ def make_demo_store(path: Path, incidents: int = 200, seed: int = 3) -> Store:
     return store
 
 
+@pytest.fixture(scope="session")
+def _demo_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("demo-template") / "demo.mdesk"
+    make_demo_store(path).close()
+    return path
+
+
 @pytest.fixture
-def demo_store(tmp_path) -> Store:
-    store = make_demo_store(tmp_path / "demo.mdesk")
+def demo_store(tmp_path, _demo_template) -> Store:
+    """A small demo store of its own for each test (a copy of one made once per session)."""
+    import shutil
+    path = tmp_path / "demo.mdesk"
+    shutil.copyfile(_demo_template, path)
+    store = Store.open(path, PASSPHRASE)
     yield store
     store.close()
 

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QLineEdit
 
 from matac_desk.ui.lock import DEFAULT_IDLE_MINUTES, LockScreen, idle_minutes
 
-from gui_support import PASSPHRASE, demo_store, isolated_qsettings, make_window  # noqa: F401  (fixtures)
+from gui_support import PASSPHRASE, _demo_template, demo_store, isolated_qsettings, make_window  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.gui
 

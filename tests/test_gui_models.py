@@ -9,7 +9,7 @@ from matac_desk import people
 from matac_desk.people import PersonRow
 from matac_desk.ui.models import Column, IdRole, PeopleModel, RowsModel
 
-from gui_support import demo_store  # noqa: F401  (fixture)
+from gui_support import _demo_template, demo_store  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.gui
 

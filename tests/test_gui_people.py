@@ -10,7 +10,7 @@ from matac_desk.domain import name_key
 from matac_desk.ui.models import PeopleModel
 from matac_desk.ui.tasks import TaskRunner
 
-from gui_support import demo_store, isolated_qsettings, make_window  # noqa: F401  (fixtures)
+from gui_support import _demo_template, demo_store, isolated_qsettings, make_window  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.gui
 

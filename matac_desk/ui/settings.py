@@ -104,8 +104,8 @@ class SettingsPage(Page):
     def _saved(self, saved: ForceSettings) -> None:
         self.force_name.setText(saved.name)
         self.divisions.setPlainText("\n".join(saved.divisions))
+        self.ctx.notify("settings")  # this page reloads too: say so after
         self.message.setText("Saved.")
-        self.ctx.notify("settings")
 
     def _save_failed(self, e: BaseException) -> None:
         if isinstance(e, UserError):
