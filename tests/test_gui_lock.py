@@ -41,6 +41,7 @@ def test_idle_lock_hides_everything_until_unlocked(qtbot, demo_store, isolated_q
     qtbot.waitUntil(lambda: window.locked, timeout=3000)
     assert isinstance(window.centralWidget(), LockScreen)
     assert window.windowTitle() == "MATAC Desk — locked"
+    assert window.statusBar().currentMessage() == ""
     people_page = window.pages["people"]
     assert people_page.model.rowCount() == 0 and people_page.person.profile is None
     assert people_page.person.perp_model.rowCount() == 0

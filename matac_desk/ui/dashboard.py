@@ -25,7 +25,7 @@ from .. import dashboard
 from ..dashboard import COUNT_LABELS, Dashboard
 from .context import show_error
 from .models import Column, IdRole, RowsModel
-from .widgets import ACCENT, remember_header, save_header, table_view
+from .widgets import ACCENT, attach_model, save_header, table_view
 from .window import Page
 
 __all__ = ["DashboardPage"]
@@ -121,11 +121,10 @@ class DashboardPage(Page):
         lay.addWidget(self.quality)
         self.warning_model = RowsModel(_WARNING_COLUMNS, person_id=lambda w: w.person_id)
         self.warning_view = table_view("dashboard_warnings", "Data-quality warnings")
-        self.warning_view.setModel(self.warning_model)
+        attach_model(self.warning_view, self.warning_model)
         self.warning_view.setToolTip("Double-click a warning to open the person and resolve it there")
         self.warning_view.activated.connect(self._open_warning)
         self.warning_view.setMinimumHeight(160)
-        remember_header(self.warning_view, {0: 26, 1: 20, 2: 12, 3: 12})
         lay.addWidget(self.warning_view, 1)
         self.add_panel(box, 1, 0, 1, 2)
         self.grid.setRowStretch(1, 1)

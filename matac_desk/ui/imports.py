@@ -16,7 +16,7 @@ from .. import imports
 from ..imports import Batch, KeptReject
 from .context import show_error
 from .models import Column, RowRole, RowsModel
-from .widgets import heading, remember_header, save_header, table_view
+from .widgets import attach_model, heading, save_header, table_view
 from .window import Page
 
 __all__ = ["ImportPage"]
@@ -24,13 +24,13 @@ __all__ = ["ImportPage"]
 _BATCH_COLUMNS = [
     Column("Import", lambda b: b.id, numeric=True),
     Column("Finished", lambda b: (b.finished_at or "")[:16].replace("T", " ")),
-    Column("File", lambda b: b.file_name),
     Column("Rows read", lambda b: b.rows_read, numeric=True),
     Column("New", lambda b: b.new, numeric=True),
     Column("Updated", lambda b: b.updated, numeric=True),
     Column("Unchanged", lambda b: b.unchanged, numeric=True),
     Column("Rejected", lambda b: b.rejected, numeric=True),
     Column("To review", lambda b: b.awaiting_review, numeric=True),
+    Column("File", lambda b: b.file_name),
 ]
 
 _REJECT_COLUMNS = [
@@ -65,8 +65,7 @@ class ImportPage(Page):
         split.setObjectName("imports_split")
         self.batch_model = RowsModel(_BATCH_COLUMNS)
         self.batch_view = table_view("import_batches", "Imports")
-        self.batch_view.setModel(self.batch_model)
-        remember_header(self.batch_view, {0: 8, 1: 17, 2: 30, 3: 11, 4: 9, 5: 9, 6: 11, 7: 10})
+        attach_model(self.batch_view, self.batch_model)
         self.batch_view.selectionModel().currentRowChanged.connect(lambda *_: self._batch_selected())
         split.addWidget(self.batch_view)
 
@@ -79,9 +78,8 @@ class ImportPage(Page):
         ll.addWidget(self.reject_title)
         self.reject_model = RowsModel(_REJECT_COLUMNS)
         self.reject_view = table_view("import_rejects", "Rejected rows")
-        self.reject_view.setModel(self.reject_model)
+        attach_model(self.reject_view, self.reject_model)
         self.reject_view.setSortingEnabled(True)
-        remember_header(self.reject_view, {0: 8, 1: 16, 2: 22, 3: 50})
         ll.addWidget(self.reject_view, 1)
         buttons = QHBoxLayout()
         buttons.addStretch(1)

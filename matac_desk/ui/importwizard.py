@@ -36,7 +36,7 @@ from ..importer import CANONICAL_COLUMNS, REQUIRED_COLUMNS, ImportSummary, guess
 from .context import Context, show_error
 from .models import Column, RowsModel
 from .tasks import Task
-from .widgets import accent_label, table_view
+from .widgets import accent_label, attach_model, table_view
 
 __all__ = ["ImportWizard"]
 
@@ -58,11 +58,6 @@ _REJECT_COLUMNS = [
     Column("Value", lambda r: r.value),
     Column("Why it would be rejected", lambda r: r.reason),
 ]
-
-
-def _wide(view) -> None:
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    view.horizontalHeader().setStretchLastSection(True)
 
 
 class FilePage(QWizardPage):
@@ -170,8 +165,10 @@ class MappingPage(QWizardPage):
         self.problem.setAccessibleName("Mapping problem")
         lay.addWidget(self.problem)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Save this mapping as a &profile:"))
+        label = QLabel("Save this mapping as a &profile:")
+        row.addWidget(label)
         self.profile_name = QLineEdit()
+        label.setBuddy(self.profile_name)
         self.profile_name.setAccessibleName("Profile name")
         self.profile_name.setPlaceholderText("e.g. Niche weekly export")
         row.addWidget(self.profile_name, 1)
@@ -286,15 +283,13 @@ class PreviewPage(QWizardPage):
         lay.addWidget(QLabel("<b>First rows</b>"))
         self.good_model = RowsModel(_GOOD_COLUMNS)
         self.good_view = table_view("preview_good", "First rows")
-        self.good_view.setModel(self.good_model)
-        _wide(self.good_view)
+        attach_model(self.good_view, self.good_model)
         lay.addWidget(self.good_view, 2)
         self.reject_label = QLabel("<b>Rows that would be rejected</b>")
         lay.addWidget(self.reject_label)
         self.reject_model = RowsModel(_REJECT_COLUMNS)
         self.reject_view = table_view("preview_rejects", "Rows that would be rejected")
-        self.reject_view.setModel(self.reject_model)
-        _wide(self.reject_view)
+        attach_model(self.reject_view, self.reject_model)
         lay.addWidget(self.reject_view, 3)
         self._task: Task | None = None
         self.result: imports.Preview | None = None
@@ -452,6 +447,7 @@ class SummaryPage(QWizardPage):
         super().__init__()
         self.wiz = wizard
         self.setTitle("Imported")
+        self.setSubTitle("Rejected rows are kept in the store; review them later on the Import page.")
         lay = QVBoxLayout(self)
         self.text = QLabel()
         self.text.setWordWrap(True)
@@ -461,14 +457,13 @@ class SummaryPage(QWizardPage):
         self.reason_model = RowsModel([Column("Rejected because", lambda r: r[0]),
                                        Column("Rows", lambda r: r[1], numeric=True)])
         self.reason_view = table_view("summary_reasons", "Rejected rows by reason")
-        self.reason_view.setModel(self.reason_model)
+        attach_model(self.reason_view, self.reason_model)
         self.reason_view.horizontalHeader().setStretchLastSection(False)
         self.reason_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         lay.addWidget(self.reason_view, 1)
         self.reject_model = RowsModel(_REJECT_COLUMNS[:3] + [Column("Reason", lambda r: r.reason)])
         self.reject_view = table_view("summary_rejects", "Rejected rows")
-        self.reject_view.setModel(self.reject_model)
-        _wide(self.reject_view)
+        attach_model(self.reject_view, self.reject_model)
         lay.addWidget(self.reject_view, 2)
         row = QHBoxLayout()
         self.saved = QLabel()

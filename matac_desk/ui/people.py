@@ -63,7 +63,8 @@ class PeoplePage(Page):
         self.view = table_view("people_table", "People")
         self.view.setModel(self.model)
         self.view.setToolTip("Double-click or press Enter to open a person")
-        remember_header(self.view, {0: 12, 1: 30, 2: 13, 3: 12, 4: 10})
+        remember_header(self.view, {0: "NM0000000000", 1: "Małgorzata Lewandowski-Smith", 2: "0000-00-00",
+                                    3: "Perpetrator in", 4: "Victim in"})
         header = self.view.horizontalHeader()
         if not header.isSortIndicatorShown() or header.sortIndicatorSection() >= PeopleModel.LAST_INCIDENT + 1:
             header.setSortIndicator(PeopleModel.NAME, Qt.SortOrder.AscendingOrder)

@@ -27,7 +27,7 @@ from ..domain import UserError
 from ..people import PersonProfile, Warning
 from .context import Context, show_error
 from .models import Column, IdRole, RowsModel, RowRole
-from .widgets import accent_label, remember_header, save_header, table_view
+from .widgets import accent_label, attach_model, save_header, table_view
 
 __all__ = ["PersonPage"]
 
@@ -117,15 +117,11 @@ class PersonPage(QWidget):
         self.alias_model = RowsModel(_ALIAS_COLUMNS)
         self.link_model = RowsModel(_LINK_COLUMNS, person_id=lambda r: r.other_id)
         self.warning_model = RowsModel(_WARNING_COLUMNS)
-        self.perp_view = self._table("person_perpetrator", "Incidents as perpetrator", self.perp_model,
-                                     {0: 17, 1: 16, 2: 34, 3: 24, 4: 24, 5: 8})
-        self.victim_view = self._table("person_victim", "Incidents as victim", self.victim_model,
-                                       {0: 17, 1: 16, 2: 34, 3: 24, 4: 24, 5: 8})
-        self.link_view = self._table("person_links", "Intelligence links", self.link_model,
-                                     {0: 24, 1: 12, 2: 16, 3: 12, 4: 11})
-        self.alias_view = self._table("person_aliases", "Aliases", self.alias_model, {0: 30})
-        self.warning_view = self._table("person_warnings", "Data-quality warnings", self.warning_model,
-                                        {0: 40, 1: 12, 2: 12, 3: 11})
+        self.perp_view = self._table("person_perpetrator", "Incidents as perpetrator", self.perp_model)
+        self.victim_view = self._table("person_victim", "Incidents as victim", self.victim_model)
+        self.link_view = self._table("person_links", "Intelligence links", self.link_model)
+        self.alias_view = self._table("person_aliases", "Aliases", self.alias_model)
+        self.warning_view = self._table("person_warnings", "Data-quality warnings", self.warning_model)
         warn_box = QWidget()
         wl = QVBoxLayout(warn_box)
         wl.setContentsMargins(0, 0, 0, 0)
@@ -144,12 +140,11 @@ class PersonPage(QWidget):
         lay.addWidget(self.tabs, 1)
         self._set_tab_titles()
 
-    def _table(self, name: str, accessible: str, model: RowsModel, widths: dict[int, int]) -> QTableView:
+    def _table(self, name: str, accessible: str, model: RowsModel) -> QTableView:
         view = table_view(name, accessible)
-        view.setModel(model)
+        attach_model(view, model)
         view.setSortingEnabled(True)
         view.horizontalHeader().setSortIndicatorShown(False)
-        remember_header(view, widths)
         view.activated.connect(lambda index, v=view: self._open_other(v, index))
         view.doubleClicked.connect(lambda index, v=view: self._open_other(v, index))
         return view

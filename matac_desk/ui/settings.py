@@ -40,7 +40,9 @@ class SettingsPage(Page):
         lay.addWidget(heading("Settings"))
 
         box = QGroupBox("This computer")
+        box.setMaximumWidth(720)
         form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         self.idle = QSpinBox()
         self.idle.setRange(0, MAX_IDLE_MINUTES)
         self.idle.setSuffix(" minutes")
@@ -52,6 +54,7 @@ class SettingsPage(Page):
         lay.addWidget(box)
 
         box = QGroupBox("The force (kept in the store)")
+        box.setMaximumWidth(720)
         form = QFormLayout(box)
         self.force_name = QLineEdit()
         self.force_name.setAccessibleName("Force name")

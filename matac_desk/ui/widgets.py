@@ -9,7 +9,8 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QWidget
 
-__all__ = ["ACCENT", "heading", "accent_label", "table_view", "remember_header", "save_header", "settings"]
+__all__ = ["ACCENT", "heading", "accent_label", "table_view", "remember_header", "fit_columns", "attach_model",
+           "save_header", "settings"]
 
 ORG, APP = "MATAC Desk", "MATAC Desk"
 
@@ -57,14 +58,47 @@ def table_view(name: str, accessible: str, parent: QWidget | None = None) -> QTa
     return view
 
 
-def remember_header(view: QTableView, widths: dict[int, int] | None = None) -> None:
-    """Restore a table's column widths and order from QSettings (or set first-run widths)."""
+def remember_header(view: QTableView, widths: dict[int, str] | None = None) -> bool:
+    """Restore a table's column widths and order from QSettings; True when there was a saved state.
+
+    Without one, ``widths`` gives first-run widths as sample text (``{0: "NM0000000"}``).
+    """
     state = settings().value(f"columns/{view.objectName()}")
     if state is not None and view.horizontalHeader().restoreState(state):
-        return
+        view.setProperty("columnsFixed", True)
+        return True
     fm = view.fontMetrics()
-    for col, chars in (widths or {}).items():
-        view.setColumnWidth(col, fm.horizontalAdvance("M") * chars // 2 + 16)
+    for col, sample in (widths or {}).items():
+        view.setColumnWidth(col, fm.horizontalAdvance(sample) + 24)
+    if widths:
+        view.setProperty("columnsFixed", True)
+    return False
+
+
+def fit_columns(view: QTableView) -> None:
+    """Size the columns to what they hold, once, unless the user's widths were restored."""
+    model = view.model()
+    if view.property("columnsFixed") or model is None or model.rowCount() == 0:
+        return
+    header = view.horizontalHeader()
+    cap = max(180, view.viewport().width() * 2 // 5)
+    last = model.columnCount() - 1
+    for c in range(model.columnCount()):
+        if c == last and header.stretchLastSection():
+            break
+        view.resizeColumnToContents(c)
+        if view.columnWidth(c) > cap:
+            view.setColumnWidth(c, cap)
+    view.setProperty("columnsFixed", True)
+
+
+def attach_model(view: QTableView, model) -> QTableView:
+    """Give a table its model; restore remembered widths, or fit them to the first rows it shows."""
+    view.setModel(model)
+    if not remember_header(view):
+        model.modelReset.connect(lambda: fit_columns(view))
+        fit_columns(view)
+    return view
 
 
 def save_header(view: QTableView) -> None:

@@ -13,12 +13,12 @@ from PySide6.QtCore import QByteArray, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QHBoxLayout,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QMenu,
     QMessageBox,
-    QSplitter,
     QStackedWidget,
     QWidget,
 )
@@ -141,12 +141,13 @@ class MainWindow(QMainWindow):
         self.nav.setFixedWidth(max(self.nav.sizeHintForColumn(0) + 36, 170))
         self.nav.currentRowChanged.connect(self._nav_changed)
 
-        self.workspace = QSplitter()
+        self.workspace = QWidget()
         self.workspace.setObjectName("workspace")
-        self.workspace.setChildrenCollapsible(False)
-        self.workspace.addWidget(self.nav)
-        self.workspace.addWidget(self.stack)
-        self.workspace.setStretchFactor(1, 1)
+        row = QHBoxLayout(self.workspace)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
         self.setCentralWidget(self.workspace)
         self.lock_screen: LockScreen | None = None
         self._parking = QWidget(self)  # holds the workspace, hidden, while the lock screen is shown
@@ -292,6 +293,7 @@ class MainWindow(QMainWindow):
             act.setEnabled(False)
         self.lock_action.setEnabled(False)
         self.ctx.close()
+        self.statusBar().clearMessage()  # the path names the store
         self._set_title()
 
     def _unlocked(self) -> None:
@@ -305,6 +307,7 @@ class MainWindow(QMainWindow):
         for act in self.data_actions:
             act.setEnabled(True)
         self.lock_action.setEnabled(True)
+        self.statusBar().showMessage(str(self.store.path))
         self._set_title()
         for w in self._hidden_windows:
             w.show()
