@@ -48,6 +48,7 @@ def application() -> QApplication:
 
 def open_window(store: Store, runner: TaskRunner | None = None) -> MainWindow:
     ctx = Context(store, runner)
+    ctx.read(lambda _store: None)  # open the background connection now (0.1 s of key derivation), not on first search
     window = MainWindow(ctx)
     ctx.setParent(window)
     return window
