@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QLabel,
-    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -25,7 +24,7 @@ from .. import dashboard
 from ..dashboard import COUNT_LABELS, Dashboard
 from .context import show_error
 from .models import Column, IdRole, RowsModel
-from .widgets import ACCENT, attach_model, save_header, table_view
+from .widgets import ACCENT, attach_model, button, save_header, table_view, text_label
 from .window import Page
 
 __all__ = ["DashboardPage"]
@@ -85,39 +84,26 @@ class DashboardPage(Page):
             self.count_labels[key] = value
             self.counts_form.addRow(COUNT_LABELS[key], value)
         lay.addLayout(self.counts_form)
-        people_button = QPushButton("Find a &person…")
-        people_button.setAccessibleName("Find a person")
-        people_button.clicked.connect(lambda: self.window_.find_person())
-        lay.addWidget(people_button, 0, Qt.AlignmentFlag.AlignLeft)
+        left = Qt.AlignmentFlag.AlignLeft
+        lay.addWidget(button("Find a &person…", lambda: self.window_.find_person()), 0, left)
         lay.addStretch(1)
         self.add_panel(box, 0, 0)
 
         # Last import and rejected rows
         box, lay = _panel("Imports", "panel_imports")
-        self.last_import = QLabel()
-        self.last_import.setWordWrap(True)
-        self.last_import.setAccessibleName("Last import")
+        self.last_import = text_label("Last import")
         lay.addWidget(self.last_import)
-        self.rejects = QLabel()
-        self.rejects.setWordWrap(True)
-        self.rejects.setAccessibleName("Rejected rows awaiting review")
+        self.rejects = text_label("Rejected rows awaiting review")
         lay.addWidget(self.rejects)
-        self.review_button = QPushButton("&Review rejected rows")
-        self.review_button.setAccessibleName("Review rejected rows")
-        self.review_button.clicked.connect(lambda: self.window_.show_page("imports"))
-        lay.addWidget(self.review_button, 0, Qt.AlignmentFlag.AlignLeft)
-        import_button = QPushButton("&Import an extract…")
-        import_button.setAccessibleName("Import an extract")
-        import_button.clicked.connect(lambda: self.window_.start_import())
-        lay.addWidget(import_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.review_button = button("&Review rejected rows", lambda: self.window_.show_page("imports"))
+        lay.addWidget(self.review_button, 0, left)
+        lay.addWidget(button("&Import an extract…", lambda: self.window_.start_import()), 0, left)
         lay.addStretch(1)
         self.add_panel(box, 0, 1)
 
         # Data-quality warnings
         box, lay = _panel("Data-quality warnings", "panel_quality")
-        self.quality = QLabel()
-        self.quality.setWordWrap(True)
-        self.quality.setAccessibleName("Data-quality warnings summary")
+        self.quality = text_label("Data-quality warnings summary")
         lay.addWidget(self.quality)
         self.warning_model = RowsModel(_WARNING_COLUMNS, person_id=lambda w: w.person_id)
         self.warning_view = table_view("dashboard_warnings", "Data-quality warnings")

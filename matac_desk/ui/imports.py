@@ -8,6 +8,7 @@ extract…" opens the wizard.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
@@ -19,7 +20,7 @@ from .models import Column, RowRole, RowsModel
 from .widgets import attach_model, heading, save_header, table_view
 from .window import Page
 
-__all__ = ["ImportPage"]
+__all__ = ["ImportPage", "save_batch_rejects"]
 
 _BATCH_COLUMNS = [
     Column("Import", lambda b: b.id, numeric=True),
@@ -40,6 +41,19 @@ _REJECT_COLUMNS = [
     Column("Reason", lambda r: r.reason),
     Column("Reviewed", lambda r: r.reviewed),
 ]
+
+
+def save_batch_rejects(parent: QWidget, ctx, batch_id: int, file_name: str, path: str | None,
+                       done: Callable[[int, str], None]) -> None:
+    """Ask where (unless ``path`` is given), then write an import's rejected rows as CSV (audited)."""
+    if path is None:
+        stem = Path(file_name).stem or "extract"
+        path, _ = QFileDialog.getSaveFileName(parent, "Save rejected rows", f"{stem}-rejects-{batch_id}.csv",
+                                              "CSV files (*.csv)")
+        if not path:
+            return
+    ctx.read(imports.export_rejects, batch_id, path).then(lambda n, p=path: done(n, p),
+                                                          lambda e: show_error(parent, e, "Save rejected rows"))
 
 
 class ImportPage(Page):
@@ -158,17 +172,9 @@ class ImportPage(Page):
     # ------------------------------------------------------------ actions
     def save_rejects(self, *_args, path: str | None = None) -> None:
         b = self.selected_batch()
-        if b is None:
-            return
-        if path is None:
-            stem = Path(b.file_name).stem or "extract"
-            path, _ = QFileDialog.getSaveFileName(self, "Save rejected rows", f"{stem}-rejects-{b.id}.csv",
-                                                  "CSV files (*.csv)")
-            if not path:
-                return
-        self.ctx.read(imports.export_rejects, b.id, path).then(
-            lambda n: self.window_.statusBar().showMessage(f"Saved {n:,} rejected row(s) to {path}", 8000),
-            lambda e: show_error(self, e, "Save rejected rows"))
+        if b is not None:
+            save_batch_rejects(self, self.ctx, b.id, b.file_name, path, lambda n, p: self.window_.statusBar(
+            ).showMessage(f"Saved {n:,} rejected row(s) to {p}", 8000))
 
     def mark_reviewed(self) -> None:
         b = self.selected_batch()

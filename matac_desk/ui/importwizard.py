@@ -34,6 +34,7 @@ from ..domain import Cancelled, UserError
 from ..importer import CANONICAL_COLUMNS, REQUIRED_COLUMNS, ImportSummary, guess_mapping, import_extract, \
     list_profiles, save_profile
 from .context import Context, show_error
+from .imports import save_batch_rejects
 from .models import Column, RowsModel
 from .tasks import Task
 from .widgets import accent_label, attach_model, table_view
@@ -495,17 +496,9 @@ class SummaryPage(QWizardPage):
 
     def save_rejects(self, *_args, path: str | None = None) -> None:
         s = self.wiz.summary
-        if s is None or s.batch_id is None:
-            return
-        if path is None:
-            stem = Path(s.file_name).stem or "extract"
-            path, _ = QFileDialog.getSaveFileName(self, "Save rejected rows", f"{stem}-rejects.csv",
-                                                  "CSV files (*.csv)")
-            if not path:
-                return
-        self.wiz.ctx.read(imports.export_rejects, s.batch_id, path).then(
-            lambda n, p=path: self.saved.setText(f"Saved {n:,} rejected row(s) to {Path(p).name}."),
-            lambda e: show_error(self, e, "Save rejected rows"))
+        if s is not None and s.batch_id is not None:
+            save_batch_rejects(self, self.wiz.ctx, s.batch_id, s.file_name, path,
+                               lambda n, p: self.saved.setText(f"Saved {n:,} rejected row(s) to {Path(p).name}."))
 
 
 class ImportWizard(QWizard):

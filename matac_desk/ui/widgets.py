@@ -7,9 +7,9 @@ colours are the status accents below, chosen to read on both.
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QPushButton, QTableView, QWidget
 
-__all__ = ["ACCENT", "heading", "accent_label", "table_view", "remember_header", "fit_columns", "attach_model",
+__all__ = ["ACCENT", "heading", "button", "text_label", "accent_label", "table_view", "remember_header", "fit_columns", "attach_model",
            "save_header", "settings"]
 
 ORG, APP = "MATAC Desk", "MATAC Desk"
@@ -28,6 +28,25 @@ def heading(text: str, level: int = 2, parent: QWidget | None = None) -> QLabel:
     label.setTextFormat(Qt.TextFormat.RichText)
     label.setText(f"<h{level} style='margin:0'>{text}</h{level}>")
     label.setAccessibleName(text)
+    return label
+
+
+def button(text: str, slot, *, accessible: str | None = None, tip: str | None = None,
+           parent: QWidget | None = None) -> QPushButton:
+    """A push button; its accessible name is its text without the mnemonic and ellipsis unless given."""
+    b = QPushButton(text, parent)
+    b.setAccessibleName(accessible or text.replace("&", "").rstrip("…"))
+    if tip:
+        b.setToolTip(tip)
+    b.clicked.connect(slot)
+    return b
+
+
+def text_label(accessible: str, parent: QWidget | None = None) -> QLabel:
+    """A word-wrapped label for a line of text the page fills in; named for screen readers."""
+    label = QLabel(parent)
+    label.setWordWrap(True)
+    label.setAccessibleName(accessible)
     return label
 
 
