@@ -61,7 +61,7 @@ def test_a_new_page_only_needs_a_class(qtbot, demo_store, isolated_qsettings):  
 
 @pytest.mark.parametrize("action, keys", [
     ("find_action", "Ctrl+F"), ("import_action", "Ctrl+I"), ("print_action", "Ctrl+P"), ("undo_action", "Ctrl+Z"),
-    ("lock_action", "Ctrl+L"),
+    ("lock_action", "Ctrl+L"), ("quit_action", "Ctrl+Q"),
 ])
 def test_shortcuts(window, action, keys):
     assert getattr(window, action).shortcut().toString() == keys

@@ -197,7 +197,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self.lock_action = self._action(file_menu, "&Lock", self.lock, "Ctrl+L",
                                         tip="Hide the data until the passphrase is entered again")
-        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.quit_action = self._action(file_menu, "&Quit", self.close, "Ctrl+Q")
 
         edit = bar.addMenu("&Edit")
         self.undo_action = self._action(edit, "&Undo", None, QKeySequence.StandardKey.Undo, enabled=False,
