@@ -46,7 +46,7 @@ _LAST = ("(SELECT max(i.date) FROM involvements v JOIN incidents i ON i.ref = v.
          " WHERE v.perpetrator_id = p.id OR v.victim_id = p.id)")
 SORT_KEYS: dict[str, str] = {
     "id": "p.id",
-    "name": "p.surname COLLATE NOCASE {d}, p.forename COLLATE NOCASE {d}, p.id",
+    "name": "p.surname COLLATE NOCASE {d}, p.forename COLLATE NOCASE {d}, p.id {d}",
     "dob": "p.dob",
     "as_perpetrator": _INV_COUNT.format(col="perpetrator_id"),
     "as_victim": _INV_COUNT.format(col="victim_id"),
@@ -89,52 +89,42 @@ def _fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _search_sql(query: str) -> tuple[str, list]:
-    """``(WHERE clause over persons p, params)`` for a query typed by the user."""
+def _like(text: str) -> str:
+    """``text`` for a LIKE pattern, its wildcards escaped (with ``ESCAPE '\\'``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _starts_word(n: int) -> str:
+    """The name or an alias has a word starting with parameter ``n``, or the id starts with it."""
+    return (f"(name_key LIKE ?{n} || '%' ESCAPE '\\' OR name_key LIKE '% ' || ?{n} || '%' ESCAPE '\\'"
+            f" OR aliases LIKE ?{n} || '%' ESCAPE '\\' OR aliases LIKE '% ' || ?{n} || '%' ESCAPE '\\'"
+            f" OR id LIKE ?{n} || '%' ESCAPE '\\')")
+
+
+def _search_sql(query: str) -> tuple[str, list] | None:
+    """``(WHERE clause over people_search, params)`` for a query typed by the user; None for an empty one."""
     raw = " ".join("".join(c if c.isprintable() else " " for c in query).split())
     folded = name_key(raw)
     if not raw:
-        return "1", []
+        return None
     if len(raw) < MIN_TRIGRAM and len(folded) < MIN_TRIGRAM:
-        # Too short for trigrams: an id, forename, surname or alias that starts with it.
-        # (Prefix ranges on the indexed id and name_key; word starts by LIKE.)
-        upper = raw.upper()
-        clauses = ["(p.id >= ?1 AND p.id < ?1 || char(1114111))",
-                   "(p.id >= ?2 AND p.id < ?2 || char(1114111))"]
-        params: list = [raw, upper]
-        if folded:
-            clauses += ["(p.name_key >= ?3 AND p.name_key < ?3 || char(1114111))",
-                        "p.name_key LIKE '% ' || ?3 || '%'",
-                        "EXISTS (SELECT 1 FROM aliases a WHERE a.person_id = p.id"
-                        " AND (a.name_key LIKE ?3 || '%' OR a.name_key LIKE '% ' || ?3 || '%'))"]
-            params.append(folded)
-        # As a rowid set, so that the sort can read its index alone.
-        return "p.rowid IN (SELECT p.rowid FROM persons p WHERE " + " OR ".join(clauses) + ")", params
+        # Too short for trigrams: an id, or a word of a name or an alias, that starts with it.
+        return _starts_word(1), [_like(folded or raw)]
     # Trigram search. Ids are matched as typed (case-insensitively); names by their folded words.
     words = folded.split()
     long_words = [w for w in words if len(w) >= MIN_TRIGRAM]
-    short_words = [w for w in words if len(w) < MIN_TRIGRAM]
-    name_terms = []
-    if long_words:
-        name_terms.append(" AND ".join(_fts_phrase(w) for w in long_words))
-    elif folded:
-        name_terms.append(_fts_phrase(folded))  # "jo sm": the run as typed
-    parts = []
-    if len(raw) >= MIN_TRIGRAM:
-        parts.append(f"id : {_fts_phrase(raw)}")
+    short_words = [w for w in words if len(w) < MIN_TRIGRAM] if long_words else []
+    name_terms = " AND ".join(_fts_phrase(w) for w in long_words) if long_words else (
+        _fts_phrase(folded) if folded else "")       # "jo sm": the run as typed
+    parts = [f"id : {_fts_phrase(raw)}"]
     if name_terms:
-        parts.append(f"{{name_key aliases}} : ({name_terms[0]})")
-    match = " OR ".join(f"({p})" for p in parts)
-    where = "p.rowid IN (SELECT rowid FROM people_search WHERE people_search MATCH ?1)"
-    params = [match]
-    for w in short_words if long_words else []:
+        parts.append(f"{{name_key aliases}} : ({name_terms})")
+    where = "people_search MATCH ?1"
+    params: list = [" OR ".join(f"({p})" for p in parts)]
+    for w in short_words:
         # a short word next to long ones ("jo smith"): it must start a word of the name or an alias
-        params.append(w)
-        n = len(params)
-        where += (f" AND (p.name_key LIKE ?{n} || '%' OR p.name_key LIKE '% ' || ?{n} || '%'"
-                  f" OR EXISTS (SELECT 1 FROM aliases a WHERE a.person_id = p.id"
-                  f" AND (a.name_key LIKE ?{n} || '%' OR a.name_key LIKE '% ' || ?{n} || '%'))"
-                  f" OR p.id LIKE ?{n} || '%')")
+        params.append(_like(w))
+        where += " AND " + _starts_word(len(params))
     return where, params
 
 
@@ -153,6 +143,10 @@ def _run_cancellable(store: Store, sql: str, params: list, cancelled: Callable[[
         conn.set_progress_handler(None, 0)
 
 
+# Sorts the search index can do alone, without reading the persons table.
+_INDEX_SORTS = {"name": "sort_name COLLATE NOCASE {d}, id {d}", "id": "id {d}"}
+
+
 def search_ids(store: Store, query: str = "", *, sort: str = "name", descending: bool = False,
                limit: int | None = None, cancelled: Callable[[], bool] = never_cancelled) -> list[str]:
     """Ids of the persons matching ``query`` (all persons for an empty one), in the order asked for.
@@ -162,8 +156,18 @@ def search_ids(store: Store, query: str = "", *, sort: str = "name", descending:
 
     Raises :class:`Cancelled` when ``cancelled()`` turns true while the store works.
     """
-    where, params = _search_sql(query)
-    sql = f"SELECT p.id FROM persons p WHERE {where} ORDER BY {_order_by(sort, descending)}"
+    order = _order_by(sort, descending)
+    found = _search_sql(query)
+    if found is None:
+        sql, params = f"SELECT p.id FROM persons p ORDER BY {order}", []
+    elif sort in _INDEX_SORTS:
+        where, params = found
+        d = "DESC" if descending else "ASC"
+        sql = f"SELECT id FROM people_search WHERE {where} ORDER BY {_INDEX_SORTS[sort].format(d=d)}"
+    else:
+        where, params = found
+        sql = (f"SELECT p.id FROM persons p WHERE p.rowid IN (SELECT rowid FROM people_search WHERE {where})"
+               f" ORDER BY {order}")
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return [r[0] for r in _run_cancellable(store, sql, params, cancelled)]
@@ -339,8 +343,9 @@ def rebuild_search_index(store: Store) -> int:
     with store.transaction():
         store.conn.execute("DELETE FROM people_search")
         store.conn.execute(
-            "INSERT INTO people_search (rowid, id, name_key, aliases)"
+            "INSERT INTO people_search (rowid, id, name_key, aliases, sort_name)"
             " SELECT p.rowid, p.id, p.name_key, coalesce((SELECT group_concat(a.name_key, ' / ')"
-            " FROM aliases a WHERE a.person_id = p.id), '') FROM persons p")
+            " FROM aliases a WHERE a.person_id = p.id), ''),"
+            " coalesce(p.surname, '') || char(31) || coalesce(p.forename, '') FROM persons p")
         store.audit("people_search.rebuilt", entity="store")
     return store.scalar("SELECT count(*) FROM people_search")

@@ -28,6 +28,8 @@ __all__ = ["Task", "TaskRunner", "ImmediateRunner", "BackgroundStore", "wait_for
 
 log = logging.getLogger(__name__)
 
+CACHE_KIB = 65536
+
 
 class Task(QObject):
     """One piece of work: ``fn(progress, cancelled)``; its outcome arrives by signal on the GUI thread.
@@ -179,6 +181,8 @@ class BackgroundStore:
             try:
                 if self._own is None:
                     self._own = self.main.reopen()
+                    # searches revisit the same index pages: keep them decrypted in memory (64 MiB)
+                    self._own.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
                 return fn(self._own, *args, **kw)
             finally:
                 if self._close_after:
