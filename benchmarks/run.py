@@ -205,7 +205,7 @@ def main(store_path):
                 page.model.data(page.model.index(0, 1))  # the first page of rows fetched and shown
             app.processEvents()
             latencies.setdefault(q, []).append(time.perf_counter() - t)
-    search_gaps = max(gaps); gaps.clear()
+    search_gaps = sorted(gaps); gaps.clear()
 
     pid = store.scalar("SELECT perpetrator_id FROM involvements GROUP BY perpetrator_id"
                        " ORDER BY count(*) DESC LIMIT 1")
@@ -217,7 +217,7 @@ def main(store_path):
         app.processEvents()
         opens.append(time.perf_counter() - t)
         page.show_results()
-    open_gaps = max(gaps)
+    open_gaps = sorted(gaps)
     heart.stop()
     window.close()
     store.close()
@@ -231,7 +231,10 @@ def main(store_path):
             "typed_median_s": statistics.median(typed), "typed_worst_s": max(typed),
             "per_query": {q: max(v) for q, v in latencies.items()},
             "open_median_s": statistics.median(opens), "open_worst_s": max(opens),
-            "stall_search_s": search_gaps - 0.005, "stall_open_s": open_gaps - 0.005}
+            "stall_search_s": search_gaps[-1] - 0.005, "stall_open_s": open_gaps[-1] - 0.005,
+            "stall_search_p99_s": search_gaps[int(len(search_gaps) * 0.99)] - 0.005,
+            "stall_open_p99_s": open_gaps[int(len(open_gaps) * 0.99)] - 0.005, "cpus": os.cpu_count(),
+            "load": os.getloadavg()[0]}
 """ % PASS
 
 
@@ -248,7 +251,7 @@ def bench_gui(folder: Path, rows: int) -> bool:
     r = _child(_GUI_CHILD, str(store_path))
     ms = lambda s: f"{s * 1000:,.0f} ms"  # noqa: E731
     budget = 0.100
-    print(f"gui: {r['persons']:,} persons, offscreen, real thread pool")
+    print(f"gui: {r['persons']:,} persons, offscreen, real thread pool ({r['cpus']} CPUs, load {r['load']:.1f})")
     _row("start-up to first paint (excl. unlock)", ms(r["start_to_paint_s"]),
          f"of which window build+paint {ms(r['first_paint_s'])}")
     _row("unlock (key derivation, checks)", ms(r["unlock_s"]), "SQLCipher PBKDF2, by design")
@@ -267,6 +270,8 @@ def bench_gui(folder: Path, rows: int) -> bool:
          "OK" if r["stall_search_s"] <= budget else "OVER 100 ms")
     _row("longest GUI-thread stall while opening", ms(r["stall_open_s"]), "budget 100 ms",
          "OK" if r["stall_open_s"] <= budget else "OVER 100 ms")
+    _row("GUI-thread stall, 99th percentile", f"{ms(r['stall_search_p99_s'])} / {ms(r['stall_open_p99_s'])}",
+         "searching / opening (5 ms heartbeat)")
     return r["stall_search_s"] <= budget and r["stall_open_s"] <= budget and r["typed_median_s"] <= budget
 
 

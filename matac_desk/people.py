@@ -101,15 +101,17 @@ def _starts_word(n: int) -> str:
             f" OR id LIKE ?{n} || '%' ESCAPE '\\')")
 
 
-def _search_sql(query: str) -> tuple[str, list] | None:
-    """``(WHERE clause over people_search, params)`` for a query typed by the user; None for an empty one."""
+def _search_sql(query: str) -> tuple[str | None, list] | None:
+    """``(WHERE clause over people_search, params)`` for a query typed by the user; None for an empty one.
+
+    A query too short for trigrams gives ``(None, prefixes)``: see :data:`_PREFIX_SQL`.
+    """
     raw = " ".join("".join(c if c.isprintable() else " " for c in query).split())
     folded = name_key(raw)
     if not raw:
         return None
     if len(raw) < MIN_TRIGRAM and len(folded) < MIN_TRIGRAM:
-        # Too short for trigrams: an id, or a word of a name or an alias, that starts with it.
-        return _starts_word(1), [_like(folded or raw)]
+        return None, [raw, raw.upper(), folded or raw]
     # Trigram search. Ids are matched as typed (case-insensitively); names by their folded words.
     words = folded.split()
     long_words = [w for w in words if len(w) >= MIN_TRIGRAM]
@@ -143,6 +145,18 @@ def _run_cancellable(store: Store, sql: str, params: list, cancelled: Callable[[
         conn.set_progress_handler(None, 0)
 
 
+# One or two characters: an id, a forename (the start of name_key), a surname or an alias that
+# starts with them, each found by a range on an index (a LIKE over every name took a second on
+# 900,000 persons). ?1 as typed, ?2 in capitals (ids), ?3 folded (names).
+_PREFIX_SQL = """
+SELECT rowid FROM persons WHERE id >= ?1 AND id < ?1 || char(1114111)
+UNION SELECT rowid FROM persons WHERE id >= ?2 AND id < ?2 || char(1114111)
+UNION SELECT rowid FROM persons WHERE name_key >= ?3 AND name_key < ?3 || char(1114111)
+UNION SELECT rowid FROM persons WHERE surname COLLATE NOCASE >= ?3 AND surname COLLATE NOCASE < ?3 || char(1114111)
+UNION SELECT p.rowid FROM aliases a JOIN persons p ON p.id = a.person_id
+      WHERE a.name_key >= ?3 AND a.name_key < ?3 || char(1114111)
+"""
+
 # Sorts the search index can do alone, without reading the persons table.
 _INDEX_SORTS = {"name": "sort_name COLLATE NOCASE {d}, id {d}", "id": "id {d}"}
 
@@ -160,6 +174,8 @@ def search_ids(store: Store, query: str = "", *, sort: str = "name", descending:
     found = _search_sql(query)
     if found is None:
         sql, params = f"SELECT p.id FROM persons p ORDER BY {order}", []
+    elif found[0] is None:
+        sql, params = f"SELECT p.id FROM persons p WHERE p.rowid IN ({_PREFIX_SQL}) ORDER BY {order}", found[1]
     elif sort in _INDEX_SORTS:
         where, params = found
         d = "DESC" if descending else "ASC"

@@ -59,7 +59,9 @@ class PeoplePage(Page):
         bar.addWidget(self.status)
         rl.addLayout(bar)
 
-        self.model = PeopleModel(lambda ids: people.rows_for(self.ctx.store, ids), parent=self)
+        # a page is about a screenful: each fetch is a few milliseconds on the GUI thread
+        self.model = PeopleModel(lambda ids: people.rows_for(self.ctx.store, ids), page_size=64, pages_kept=100,
+                                 parent=self)
         self.view = table_view("people_table", "People")
         self.view.setModel(self.model)
         self.view.setToolTip("Double-click or press Enter to open a person")
