@@ -6,11 +6,11 @@ import argparse
 import datetime as _dt
 import json
 import sys
-from pathlib import Path
 
 from ..demo import DemoSpec, fill_store, write_csv
 from ..domain import UserError
-from ..importer import delete_profile, import_extract, list_profiles, save_profile, write_rejects, Reject
+from .. import imports
+from ..importer import delete_profile, import_extract, list_profiles, save_profile
 from ..store import Store
 from .common import TerminalProgress, create_store, emit, open_store, print_rows
 
@@ -191,24 +191,15 @@ def cmd_rejects(args) -> int:
         if batch is None:
             emit("No rejected rows are kept.")
             return 0
-        rows = store.conn.execute(
-            "SELECT row_number, column_name, value, reason, raw FROM rejected_rows WHERE batch_id = ?"
-            " ORDER BY row_number", [batch]).fetchall()
-        if not rows:
+        kept = imports.rejected_rows(store, batch)
+        if not kept:
             emit(f"Batch {batch} has no rejected rows.")
             return 0
         if args.output:
-            raws = [json.loads(r[4]) for r in rows]
-            headers = list(raws[0].keys()) if raws and raws[0] else []
-            write_rejects(args.output, headers, [
-                Reject(r[0], r[1], r[2], r[3], tuple(raw.get(h, "") for h in headers)) for r, raw in zip(rows, raws)
-            ])
-            with store.transaction():
-                store.audit("export.rejects", entity="import_batch", entity_id=str(batch),
-                            detail={"rows": len(rows), "file": Path(args.output).name})
-            emit(f"Wrote {len(rows):,} rejected row(s) of batch {batch} to {args.output}")
+            n = imports.export_rejects(store, batch, args.output)
+            emit(f"Wrote {n:,} rejected row(s) of batch {batch} to {args.output}")
         else:
-            print_rows([{"row": r[0], "column": r[1] or "", "reason": r[3]} for r in rows],
+            print_rows([{"row": k.row_number, "column": k.column or "", "reason": k.reason} for k in kept],
                        ["row", "column", "reason"])
         return 0
     finally:

@@ -1,0 +1,75 @@
+"""What every page of the window shares: the store, the task runner, and the "store changed" signal.
+
+A page never talks to another page. A page that changes data calls
+``ctx.notify("persons", ...)`` naming what changed; every page listens to
+``ctx.changed`` and reloads what concerns it (Anki's ``OpChanges``). The
+kinds in use: ``persons``, ``imports``, ``data_quality``, ``settings``
+(later features add ``scores``, ``meetings``, ``actions`` ...).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from ..domain import Cancelled, UserError
+from ..store import Store
+from .tasks import BackgroundStore, Task, TaskRunner
+
+__all__ = ["Context", "show_error", "CHANGED_ALL"]
+
+log = logging.getLogger(__name__)
+
+CHANGED_ALL = frozenset({"*"})
+
+
+class Context(QObject):
+    changed = Signal(object)  # frozenset of kinds; CHANGED_ALL after an unlock
+
+    def __init__(self, store: Store, runner: TaskRunner | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.store = store
+        self.runner = runner or TaskRunner()
+        self.background = BackgroundStore(store)
+
+    def notify(self, *kinds: str) -> None:
+        self.changed.emit(frozenset(kinds))
+
+    @staticmethod
+    def concerns(kinds: frozenset, *mine: str) -> bool:
+        return "*" in kinds or bool(kinds & set(mine))
+
+    def run(self, fn: Callable[..., Any]) -> Task:
+        """Run ``fn(progress, cancelled)`` in the background; chain ``.then(done, failed, progress)``."""
+        return self.runner.run(fn)
+
+    def read(self, fn: Callable[..., Any], *args: Any, cancellable: bool = False, **kw: Any) -> Task:
+        """Run ``fn(store, *args, **kw)`` on the background connection.
+
+        With ``cancellable``, ``fn`` also receives ``cancelled=``.
+        """
+        bg = self.background
+
+        def work(_progress, cancelled):
+            if cancellable:
+                return bg.call(fn, *args, cancelled=cancelled, **kw)
+            return bg.call(fn, *args, **kw)
+
+        return self.run(work)
+
+    def close(self) -> None:
+        self.background.close()
+
+
+def show_error(parent: QWidget | None, error: BaseException, what: str) -> None:
+    """A failed task: a UserError is told as it is; anything else by its type only (no data in logs)."""
+    if isinstance(error, Cancelled):
+        return
+    if isinstance(error, UserError):
+        QMessageBox.warning(parent, what, str(error))
+        return
+    log.error("%s failed: %s", what, type(error).__name__)
+    QMessageBox.critical(parent, what, f"{what} failed ({type(error).__name__}). Nothing was changed.")

@@ -1,0 +1,195 @@
+"""The Import page: past imports and the rejected rows they kept for review.
+
+Select an import to see its rejected rows with the reasons; save them as
+CSV for the records team to correct, or mark them reviewed. "Import an
+extract…" opens the wizard.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+
+from .. import imports
+from ..imports import Batch, KeptReject
+from .context import show_error
+from .models import Column, RowRole, RowsModel
+from .widgets import attach_model, heading, save_header, table_view
+from .window import Page
+
+__all__ = ["ImportPage", "save_batch_rejects"]
+
+_BATCH_COLUMNS = [
+    Column("Import", lambda b: b.id, numeric=True),
+    Column("Finished", lambda b: (b.finished_at or "")[:16].replace("T", " ")),
+    Column("Rows read", lambda b: b.rows_read, numeric=True),
+    Column("New", lambda b: b.new, numeric=True),
+    Column("Updated", lambda b: b.updated, numeric=True),
+    Column("Unchanged", lambda b: b.unchanged, numeric=True),
+    Column("Rejected", lambda b: b.rejected, numeric=True),
+    Column("To review", lambda b: b.awaiting_review, numeric=True),
+    Column("File", lambda b: b.file_name),
+]
+
+_REJECT_COLUMNS = [
+    Column("Row", lambda r: r.row_number, numeric=True),
+    Column("Column", lambda r: r.column),
+    Column("Value", lambda r: r.value),
+    Column("Reason", lambda r: r.reason),
+    Column("Reviewed", lambda r: r.reviewed),
+]
+
+
+def save_batch_rejects(parent: QWidget, ctx, batch_id: int, file_name: str, path: str | None,
+                       done: Callable[[int, str], None]) -> None:
+    """Ask where (unless ``path`` is given), then write an import's rejected rows as CSV (audited)."""
+    if path is None:
+        stem = Path(file_name).stem or "extract"
+        path, _ = QFileDialog.getSaveFileName(parent, "Save rejected rows", f"{stem}-rejects-{batch_id}.csv",
+                                              "CSV files (*.csv)")
+        if not path:
+            return
+    ctx.read(imports.export_rejects, batch_id, path).then(lambda n, p=path: done(n, p),
+                                                          lambda e: show_error(parent, e, "Save rejected rows"))
+
+
+class ImportPage(Page):
+    key = "imports"
+    title = "Import"
+    listens = frozenset({"imports"})
+
+    def __init__(self, ctx, window):
+        super().__init__(ctx, window)
+        self._gen = 0
+        lay = QVBoxLayout(self)
+        top = QHBoxLayout()
+        top.addWidget(heading("Imports"))
+        top.addStretch(1)
+        self.import_button = QPushButton("&Import an extract…")
+        self.import_button.setAccessibleName("Import an extract")
+        self.import_button.setToolTip("Ctrl+I")
+        self.import_button.clicked.connect(lambda: self.window_.start_import())
+        top.addWidget(self.import_button)
+        lay.addLayout(top)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.setObjectName("imports_split")
+        self.batch_model = RowsModel(_BATCH_COLUMNS)
+        self.batch_view = table_view("import_batches", "Imports")
+        attach_model(self.batch_view, self.batch_model)
+        self.batch_view.selectionModel().currentRowChanged.connect(lambda *_: self._batch_selected())
+        split.addWidget(self.batch_view)
+
+        lower = QWidget()
+        ll = QVBoxLayout(lower)
+        ll.setContentsMargins(0, 0, 0, 0)
+        self.reject_title = QLabel()
+        self.reject_title.setAccessibleName("Rejected rows of the selected import")
+        self.reject_title.setWordWrap(True)
+        ll.addWidget(self.reject_title)
+        self.reject_model = RowsModel(_REJECT_COLUMNS)
+        self.reject_view = table_view("import_rejects", "Rejected rows")
+        attach_model(self.reject_view, self.reject_model)
+        self.reject_view.setSortingEnabled(True)
+        ll.addWidget(self.reject_view, 1)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.save_button = QPushButton("&Save as CSV…")
+        self.save_button.setAccessibleName("Save rejected rows as CSV")
+        self.save_button.clicked.connect(self.save_rejects)
+        buttons.addWidget(self.save_button)
+        self.reviewed_button = QPushButton("Mark &reviewed")
+        self.reviewed_button.setAccessibleName("Mark rejected rows reviewed")
+        self.reviewed_button.setToolTip("The rejected rows of this import were passed on or dealt with")
+        self.reviewed_button.clicked.connect(self.mark_reviewed)
+        buttons.addWidget(self.reviewed_button)
+        ll.addLayout(buttons)
+        split.addWidget(lower)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        lay.addWidget(split, 1)
+        self._update_buttons()
+
+    # ------------------------------------------------------------ data
+    def reload(self) -> None:
+        self._gen += 1
+        gen = self._gen
+        keep = self.selected_batch()
+        self.ctx.read(imports.batches).then(lambda rows, g=gen: self._show(g, rows, keep.id if keep else None),
+                                            lambda e: show_error(self, e, "Imports"))
+
+    def _show(self, gen: int, rows: list[Batch], keep: int | None) -> None:
+        if gen != self._gen or self.window_.locked:
+            return
+        self.batch_model.set_rows(rows)
+        target = 0
+        for n, b in enumerate(rows):
+            if b.id == keep or (keep is None and b.awaiting_review):
+                target = n
+                break
+        if rows:
+            self.batch_view.selectRow(target)
+        self._batch_selected()
+
+    def selected_batch(self) -> Batch | None:
+        index = self.batch_view.currentIndex()
+        return self.batch_model.data(index, RowRole) if index.isValid() else None
+
+    def _batch_selected(self) -> None:
+        b = self.selected_batch()
+        if b is None:
+            self.reject_model.clear()
+            self.reject_title.setText("No imports yet." if not self.batch_model.rowCount() else "")
+            self._update_buttons()
+            return
+        self._gen += 1
+        gen = self._gen
+        self.reject_title.setText(f"Loading the rejected rows of import {b.id}…")
+        self.ctx.read(imports.rejected_rows, b.id).then(lambda rows, g=gen, bb=b: self._show_rejects(g, bb, rows),
+                                                        lambda e: show_error(self, e, "Rejected rows"))
+
+    def _show_rejects(self, gen: int, b: Batch, rows: list[KeptReject]) -> None:
+        if gen != self._gen or self.window_.locked:
+            return
+        self.reject_model.set_rows(rows)
+        if not rows:
+            self.reject_title.setText(f"Import {b.id} ({b.file_name}) rejected no rows.")
+        else:
+            waiting = sum(1 for r in rows if not r.reviewed)
+            self.reject_title.setText(f"<b>Import {b.id}</b> ({b.file_name}): {len(rows):,} rejected row(s), "
+                                      f"{waiting:,} awaiting review. Row numbers are the file's (the header is "
+                                      f"row 1).")
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        rows = self.reject_model.rows()
+        self.save_button.setEnabled(bool(rows))
+        self.reviewed_button.setEnabled(any(not r.reviewed for r in rows))
+
+    # ------------------------------------------------------------ actions
+    def save_rejects(self, *_args, path: str | None = None) -> None:
+        b = self.selected_batch()
+        if b is not None:
+            save_batch_rejects(self, self.ctx, b.id, b.file_name, path, lambda n, p: self.window_.statusBar(
+            ).showMessage(f"Saved {n:,} rejected row(s) to {p}", 8000))
+
+    def mark_reviewed(self) -> None:
+        b = self.selected_batch()
+        if b is None:
+            return
+        self.ctx.read(imports.mark_reviewed, b.id).then(
+            lambda n: self.ctx.notify("imports"), lambda e: show_error(self, e, "Mark reviewed"))
+
+    def clear(self) -> None:
+        self._gen += 1
+        self.batch_model.clear()
+        self.reject_model.clear()
+        self.reject_title.setText("")
+        self._update_buttons()
+
+    def save_state(self) -> None:
+        save_header(self.batch_view)
+        save_header(self.reject_view)

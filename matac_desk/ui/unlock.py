@@ -1,0 +1,106 @@
+"""The unlock dialog: the passphrase for a store (or a new one, to create it).
+
+Opening derives the key (about 0.1 s) and may migrate the store (longer on
+a large one), so it runs through the task runner; the dialog stays
+responsive and says "Unlocking…". A wrong passphrase is a message in the
+dialog. The passphrase field is emptied as soon as the store is open.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QWidget
+
+from ..domain import UserError
+from ..store import Store, StoreError
+from .tasks import TaskRunner
+from .widgets import accent_label
+
+__all__ = ["UnlockDialog", "short_error"]
+
+
+def short_error(e: BaseException) -> str:
+    """A StoreError names the path first; the dialog already shows it."""
+    msg = str(e)
+    return msg.split(": ", 1)[1] if ": " in msg and isinstance(e, StoreError) else msg
+
+
+class UnlockDialog(QDialog):
+    """Ask for a store's passphrase; ``store`` is the open store once accepted."""
+
+    def __init__(self, path: Path, *, create: bool = False, runner: TaskRunner | None = None,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.path = Path(path)
+        self.create = create
+        self.runner = runner or TaskRunner()
+        self.store: Store | None = None
+        self.setWindowTitle("Create store" if create else "Unlock store")
+        form = QFormLayout(self)
+        title = QLabel(f"<b>{self.path.name}</b>")
+        title.setToolTip(str(self.path))
+        form.addRow(title)
+        if create:
+            hint = QLabel("Choose a passphrase of several words, at least 10 characters. "
+                          "Without it the store cannot be opened: there is no recovery.")
+            hint.setWordWrap(True)
+            form.addRow(hint)
+        self.passphrase = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
+        self.passphrase.setAccessibleName("Passphrase")
+        form.addRow("&Passphrase:", self.passphrase)
+        self.repeat: QLineEdit | None = None
+        if create:
+            self.repeat = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
+            self.repeat.setAccessibleName("Repeat passphrase")
+            form.addRow("&Repeat:", self.repeat)
+        self.error = accent_label("", "error")
+        self.error.setObjectName("error")
+        self.error.setAccessibleName("Error message")
+        form.addRow(self.error)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText("Create" if create else "Unlock")
+        self.buttons.accepted.connect(self.try_unlock)
+        self.buttons.rejected.connect(self.reject)
+        form.addRow(self.buttons)
+        self.setMinimumWidth(420)
+        self._given_up = False
+
+    def reject(self) -> None:
+        self._given_up = True
+        super().reject()
+
+    def try_unlock(self) -> None:
+        text = self.passphrase.text()
+        if self.repeat is not None and self.repeat.text() != text:
+            self._failed(UserError("the two passphrases differ"))
+            return
+        if not text:
+            self._failed(UserError("enter the passphrase"))
+            return
+        self.error.setText("Unlocking…" if not self.create else "Creating…")
+        self.ok.setEnabled(False)
+        path, create = self.path, self.create
+
+        def work(_progress, _cancelled) -> Store:
+            return Store.create(path, text) if create else Store.open(path, text)
+
+        self.runner.run(work).then(self._opened, self._failed)
+
+    def _opened(self, store: Store) -> None:
+        if self._given_up:
+            store.close()  # the user gave up while it was opening
+            return
+        self.store = store
+        self.passphrase.clear()
+        if self.repeat is not None:
+            self.repeat.clear()
+        self.accept()
+
+    def _failed(self, e: BaseException) -> None:
+        self.ok.setEnabled(True)
+        self.error.setText(short_error(e) if isinstance(e, UserError) else
+                           f"The store could not be opened ({type(e).__name__}).")
+        self.passphrase.selectAll()
+        self.passphrase.setFocus()

@@ -1,0 +1,63 @@
+"""Helpers for the GUI tests: an isolated QSettings, small demo stores, a window on an immediate runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from matac_desk.demo import DemoSpec, fill_store
+from matac_desk.store import Store
+
+from conftest import PASSPHRASE, TODAY
+
+__all__ = ["isolated_qsettings", "demo_store", "_demo_template", "make_window", "make_demo_store", "PASSPHRASE"]
+
+
+@pytest.fixture
+def isolated_qsettings(tmp_path, qapp):
+    """QSettings caches its folder per process: point it at this test's folder and start empty."""
+    from PySide6.QtCore import QSettings
+    folder = tmp_path / "qsettings"
+    folder.mkdir()
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(folder))
+    qapp.setOrganizationName("MATAC Desk")
+    qapp.setApplicationName("MATAC Desk")
+    QSettings("MATAC Desk", "MATAC Desk").clear()
+    return folder
+
+
+def make_demo_store(path: Path, incidents: int = 200, seed: int = 3) -> Store:
+    store = Store.create(path, PASSPHRASE)
+    fill_store(store, DemoSpec(seed=seed, incidents=incidents, as_of=TODAY))
+    return store
+
+
+@pytest.fixture(scope="session")
+def _demo_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("demo-template") / "demo.mdesk"
+    make_demo_store(path).close()
+    return path
+
+
+@pytest.fixture
+def demo_store(tmp_path, _demo_template) -> Store:
+    """A small demo store of its own for each test (a copy of one made once per session)."""
+    import shutil
+    path = tmp_path / "demo.mdesk"
+    shutil.copyfile(_demo_template, path)
+    store = Store.open(path, PASSPHRASE)
+    yield store
+    store.close()
+
+
+def make_window(qtbot, store: Store):
+    from matac_desk.ui.main import open_window
+    from matac_desk.ui.tasks import ImmediateRunner
+    window = open_window(store, ImmediateRunner())
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
