@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from . import audit
+from . import audit, backups
 from .domain import (
     Cancelled,
     UserError,
@@ -730,7 +730,7 @@ def import_extract(
     summary = ImportSummary(file_name=source_name or p.name, encoding=encoding)
     digest = _sha256(p)
     if backup and store.scalar("SELECT count(*) FROM involvements"):
-        store.backup_file("pre-import")
+        backups.backup(store, "pre-import")
 
     raw, text = _open_text(p, encoding)
     conn = store.conn

@@ -254,3 +254,13 @@ def _initial(db: Database) -> None:
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
         """
     )
+
+
+@migrations(name="0004_security")
+def _security(db: Database) -> None:
+    """The secret behind the audit log's person pseudonyms (HMAC key), made once per store."""
+    import json
+    import secrets
+
+    db.execute("INSERT OR IGNORE INTO settings (key, value) VALUES ('audit_secret', ?)",
+               [json.dumps(secrets.token_hex(32))])

@@ -12,13 +12,16 @@ import time
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from ..backups import backup_opens, latest_backup
 from ..domain import UserError, safe_cell
-from ..store import Store, StoreError
+from ..store import Store, StoreError, StoreLocked
 
 __all__ = [
     "PASSPHRASE_ENV",
     "passphrase",
     "open_store",
+    "confirm",
+    "warn",
     "create_store",
     "TerminalProgress",
     "print_rows",
@@ -48,11 +51,52 @@ def passphrase(*, confirm: bool = False) -> str:
     return value
 
 
-def open_store(path: str | os.PathLike) -> Store:
+def open_store(path: str | os.PathLike, *, read_only: bool = False) -> Store:
+    """Open a store for a command; a damaged store's message names the backup to restore."""
     p = Path(path)
     if not p.exists():
         raise StoreError(f"{p}: no such store (create one with: matac-desk init {p})")
-    return Store.open(p, passphrase())
+    secret = passphrase()
+    try:
+        store = Store.open(p, secret, read_only=read_only)
+    except StoreLocked:
+        raise
+    except StoreError as e:
+        raise StoreError(f"{e}{damaged_store_hint(p, secret, str(e))}") from None
+    for note in store.warnings:
+        warn(note)
+    return store
+
+
+def damaged_store_hint(path: Path, secret: str, message: str) -> str:
+    """For a store that will not open: which backup to restore, and whether it opens with this passphrase."""
+    if not any(w in message for w in ("damaged", "wrong passphrase", "truncated", "cannot be read")):
+        return ""
+    latest = latest_backup(path)
+    if latest is None:
+        return "; no backup of it was found"
+    if backup_opens(latest.path, secret):
+        return (f". Its latest backup ({latest.taken_at:%Y-%m-%d %H:%M}) opens with this passphrase, so the store "
+                f"file itself is damaged: restore it with: matac-desk restore {path} {latest.path}")
+    return f"; its latest backup is {latest.path} (it does not open with this passphrase either)"
+
+
+def confirm(question: str, *, yes: bool = False) -> None:
+    """Ask on the terminal; ``--yes`` skips it; with no terminal the command stops and says to add ``--yes``."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise UserError(f"{question} Not confirmed: add --yes to confirm without a terminal")
+    try:
+        answer = input(f"{question} Type yes to go on: ")
+    except (EOFError, KeyboardInterrupt):
+        answer = ""
+    if answer.strip().casefold() not in ("yes", "y"):
+        raise UserError("not confirmed; nothing was changed")
+
+
+def warn(text: str) -> None:
+    sys.stderr.write(f"matac-desk: warning: {text}\n")
 
 
 def create_store(path: str | os.PathLike) -> Store:
