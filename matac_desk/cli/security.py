@@ -84,6 +84,9 @@ def cmd_audit(args) -> int:
             n = store.scalar("SELECT count(*) FROM audit_log")
             if not problems:
                 emit(f"The audit log is intact: {n:,} entries, each chained to the one before.")
+                head = store.conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+                if head:  # noted elsewhere, it shows later whether entries were cut off the end
+                    emit(f"Chain head: latest entry {head[0]}, hash {head[1][:16]}")
                 return 0
             emit(f"The audit log has been tampered with: {len(problems)} problem(s) in {n:,} entries.")
             for p in problems:
