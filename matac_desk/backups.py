@@ -309,22 +309,35 @@ def check(store: Store, *, progress: Callable[[int, int, str], None] = no_progre
     """
     report = CheckReport()
     conn = store.conn
-    progress(0, 4, "Integrity")
-    try:
+
+    def run(step: int, label: str, target: list, fn) -> None:
+        progress(step, 4, label)
+        try:
+            target.extend(fn())
+        except sqlcipher3.DatabaseError as e:  # damage can stop a check half-way: say so, go on with the next
+            target.append(f"the check stopped: the file cannot be read ({e})")
+
+    def integrity():
         rows = [r[0] for r in conn.execute("PRAGMA integrity_check(50)")]
-        report.integrity = [] if rows == ["ok"] else rows
-        progress(1, 4, "Encryption")
-        report.cipher = [" ".join(str(c) for c in r) for r in conn.execute("PRAGMA cipher_integrity_check")]
-        progress(2, 4, "Foreign keys")
+        return [] if rows == ["ok"] else rows
+
+    def cipher():
+        return [" ".join(str(c) for c in r) for r in conn.execute("PRAGMA cipher_integrity_check")]
+
+    def foreign_keys():
         fk: dict[tuple[str, str], int] = {}
         for table, _rowid, parent, _fkid in conn.execute("PRAGMA foreign_key_check"):
             fk[(table, parent)] = fk.get((table, parent), 0) + 1
-        report.foreign_keys = [f"{n:,} row(s) of {t} point to a missing {p} row" for (t, p), n in sorted(fk.items())]
-        progress(3, 4, "Audit log")
-        report.audit = [f"entry {p.entry_id}: {p.problem}" for p in audit.verify(conn)]
+        return [f"{n:,} row(s) of {t} point to a missing {p} row" for (t, p), n in sorted(fk.items())]
+
+    def chain():
         report.audit_entries = store.scalar("SELECT count(*) FROM audit_log")
-    except sqlcipher3.DatabaseError as e:
-        report.integrity.append(f"the file cannot be read to the end ({e})")
+        return [f"entry {p.entry_id}: {p.problem}" for p in audit.verify(conn)]
+
+    run(0, "Integrity", report.integrity, integrity)
+    run(1, "Encryption", report.cipher, cipher)
+    run(2, "Foreign keys", report.foreign_keys, foreign_keys)
+    run(3, "Audit log", report.audit, chain)
     progress(4, 4, "Done")
     return report
 
