@@ -44,6 +44,8 @@ def _state(path: Path) -> dict:
             "imports_audited": s.scalar("SELECT count(*) FROM audit_log WHERE action = 'import'"),
             "migrations": [r[0] for r in s.conn.execute("SELECT name FROM _sqlite_migrations ORDER BY rowid")],
             "tables": {r[0] for r in s.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")},
+            "inv_copy": s.scalar("SELECT count(*) FROM inv_copy")
+            if s.scalar("SELECT 1 FROM sqlite_master WHERE name = 'inv_copy'") else None,
         }
     finally:
         s.close()
@@ -82,34 +84,37 @@ def base(tmp_path_factory):
     return folder, store_path, big
 
 
-def test_sigkill_during_import(base):
-    folder, base_path, big = base
-    before = _state(base_path)
-    # The whole import once, to know "all" and how long it takes.
-    done_path = folder / "done.mdesk"
-    _copy_store(base_path, done_path)
-    cmd = [sys.executable, "-m", "matac_desk", "import", str(done_path), str(big)]
+def _kill_many(source: Path, folder: Path, command, seed: int) -> tuple[dict, dict, list[tuple[int, dict]]]:
+    """Run ``command(path)`` once to the end on a copy of ``source``, then KILLS times on fresh copies,
+    killed at moments spread over its run. Returns the state before, after, and after each kill."""
+    before = _state(source)
+    done = folder / "done.mdesk"
+    _copy_store(source, done)
     t = time.perf_counter()
-    subprocess.run(cmd, env=ENV, check=True, capture_output=True)
+    subprocess.run(command(done), env=ENV, check=True, capture_output=True)
     whole = time.perf_counter() - t
-    after = _state(done_path)
-    assert after["involvements"] > before["involvements"]
-    rng = random.Random(20261101)
-    seen = {"none": 0, "all": 0}
+    after = _state(done)
+    rng = random.Random(seed)
     work = folder / "work.mdesk"
+    killed = []
     for i in range(KILLS):
-        _copy_store(base_path, work)
-        delay = _spread(rng, i, whole)
-        code = _kill_after([sys.executable, "-m", "matac_desk", "import", str(work), str(big)], delay)
-        state = _state(work)
-        if code != -signal.SIGKILL:  # finished before the kill
+        _copy_store(source, work)
+        code = _kill_after(command(work), _spread(rng, i, whole))
+        killed.append((code, _state(work)))
+        Store.open(work, PASSPHRASE, migrate=False).close()  # and it opens for writing again (no stale lock)
+    return before, after, killed
+
+
+def test_sigkill_during_import(base, tmp_path):
+    folder, base_path, big = base
+    before, after, killed = _kill_many(
+        base_path, tmp_path, lambda p: [sys.executable, "-m", "matac_desk", "import", str(p), str(big)], 20261101)
+    assert after["involvements"] > before["involvements"]
+    for i, (code, state) in enumerate(killed):
+        assert state in (before, after), f"kill {i} left a partial import"
+        if code != -signal.SIGKILL:  # it finished before the kill
             assert state == after
-            seen["all"] += 1
-            continue
-        assert state in (before, after), f"kill {i} after {delay:.2f}s left a partial import"
-        seen["none" if state == before else "all"] += 1
-        Store.open(work, PASSPHRASE).close()  # and it opens for writing again (no stale lock)
-    assert seen["none"] >= 1, seen
+    assert any(state == before for _code, state in killed)
 
 
 MIGRATE = textwrap.dedent("""
@@ -135,33 +140,14 @@ def test_sigkill_during_migration(base, tmp_path):
     s = Store.open(loaded, PASSPHRASE)
     import_extract(s, big, today=TODAY, backup=False)
     s.close()
-    before = _state(loaded)
+    before, after, killed = _kill_many(
+        loaded, tmp_path, lambda p: [sys.executable, "-c", MIGRATE, str(p), PASSPHRASE], 7)
     assert "9999_fault_test" not in before["migrations"]
-    cmd = [sys.executable, "-c", MIGRATE]
-    done = tmp_path / "done.mdesk"
-    _copy_store(loaded, done)
-    t = time.perf_counter()
-    subprocess.run(cmd + [str(done), PASSPHRASE], env=ENV, check=True, capture_output=True)
-    whole = time.perf_counter() - t
-    after = _state(done)
     assert after["migrations"][-1] == "9999_fault_test" and "inv_copy" in after["tables"]
-    rng = random.Random(7)
-    seen = {"none": 0, "all": 0}
-    work = tmp_path / "work.mdesk"
-    for i in range(KILLS):
-        _copy_store(loaded, work)
-        delay = _spread(rng, i, whole)
-        _kill_after(cmd + [str(work), PASSPHRASE], delay)
-        state = _state(work)
+    data = ("involvements", "persons", "incidents", "batches", "rejected", "imports_audited")
+    for code, state in killed:
         applied = "9999_fault_test" in state["migrations"]
         assert ("inv_copy" in state["tables"]) is applied and ("persons_copy" in state["tables"]) is applied
-        if applied:
-            s = Store.open(work, PASSPHRASE, migrate=False)
-            try:
-                assert s.scalar("SELECT count(*) FROM inv_copy") == before["involvements"]
-            finally:
-                s.close()
-        assert {k: v for k, v in state.items() if k not in ("migrations", "tables")} == \
-            {k: v for k, v in before.items() if k not in ("migrations", "tables")}
-        seen["all" if applied else "none"] += 1
-    assert seen["none"] >= 1, seen
+        assert [state[k] for k in data] == [before[k] for k in data]
+        assert state["inv_copy"] == (before["involvements"] if applied else None)
+    assert any("9999_fault_test" not in state["migrations"] for _code, state in killed)

@@ -22,14 +22,19 @@ HOLD = textwrap.dedent("""
 """)
 
 
-@pytest.fixture
-def held(tmp_path):
-    """The store, open for writing in another process (another copy of the program)."""
+def _hold(tmp_path):
+    """A new store, opened for writing by another process (another copy of the program)."""
     path = tmp_path / "s.mdesk"
     Store.create(path, PASSPHRASE).close()
     proc = subprocess.Popen([sys.executable, "-c", HOLD, str(path), PASSPHRASE], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "open"
+    return path, proc
+
+
+@pytest.fixture
+def held(tmp_path):
+    path, proc = _hold(tmp_path)
     yield path
     proc.stdin.close()
     proc.wait(timeout=30)
@@ -56,11 +61,7 @@ def test_read_only_beside_the_writer(held):
 
 
 def test_lock_is_released_when_the_holder_is_killed(tmp_path):
-    path = tmp_path / "s.mdesk"
-    Store.create(path, PASSPHRASE).close()
-    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(path), PASSPHRASE], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
-    assert proc.stdout.readline().strip() == "open"
+    path, proc = _hold(tmp_path)
     proc.kill()
     proc.wait()
     Store.open(path, PASSPHRASE).close()
