@@ -52,6 +52,7 @@ __all__ = [
     "restore",
     "check",
     "backup_opens",
+    "restore_hint",
     "change_passphrase",
 ]
 
@@ -207,6 +208,23 @@ def backup_opens(path: str | os.PathLike, passphrase: str) -> bool:
         return False
     finally:
         conn.close()
+
+
+def restore_hint(store_path: str | os.PathLike, passphrase: str, message: str) -> str:
+    """What to add to the message of a store that will not open: which backup to restore, if any.
+
+    The latest backup opening with the same passphrase tells a damaged
+    store from a wrong passphrase. Empty for other failures (locked, read-only...).
+    """
+    if not any(w in message for w in ("damaged", "wrong passphrase", "truncated", "cannot be read")):
+        return ""
+    latest = latest_backup(store_path)
+    if latest is None:
+        return "; no backup of it was found"
+    if backup_opens(latest.path, passphrase):
+        return (f". Its latest backup ({latest.taken_at:%Y-%m-%d %H:%M}) opens with this passphrase, so the store "
+                f"file itself is damaged: restore it with: matac-desk restore {store_path} {latest.path}")
+    return f"; its latest backup is {latest.path} (it does not open with this passphrase either)"
 
 
 # ---------------------------------------------------------------- restoring

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from ..backups import backup_opens, latest_backup
+from ..backups import restore_hint
 from ..domain import UserError, safe_cell
 from ..store import Store, StoreError, StoreLocked
 
@@ -62,23 +62,10 @@ def open_store(path: str | os.PathLike, *, read_only: bool = False) -> Store:
     except StoreLocked:
         raise
     except StoreError as e:
-        raise StoreError(f"{e}{damaged_store_hint(p, secret, str(e))}") from None
+        raise StoreError(f"{e}{restore_hint(p, secret, str(e))}") from None
     for note in store.warnings:
         warn(note)
     return store
-
-
-def damaged_store_hint(path: Path, secret: str, message: str) -> str:
-    """For a store that will not open: which backup to restore, and whether it opens with this passphrase."""
-    if not any(w in message for w in ("damaged", "wrong passphrase", "truncated", "cannot be read")):
-        return ""
-    latest = latest_backup(path)
-    if latest is None:
-        return "; no backup of it was found"
-    if backup_opens(latest.path, secret):
-        return (f". Its latest backup ({latest.taken_at:%Y-%m-%d %H:%M}) opens with this passphrase, so the store "
-                f"file itself is damaged: restore it with: matac-desk restore {path} {latest.path}")
-    return f"; its latest backup is {latest.path} (it does not open with this passphrase either)"
 
 
 def confirm(question: str, *, yes: bool = False) -> None:
