@@ -297,7 +297,7 @@ def mark_not_duplicate(store: Store, a: str, b: str, reason: str) -> None:
             "INSERT OR REPLACE INTO not_duplicates (person_a_id, person_b_id, reason, decided_by, decided_at)"
             " VALUES (?,?,?,?,?)", [lo, hi, reason.strip(), audit.current_actor(), _now()])
         store.audit("person.not_duplicate", entity="person", entity_id=lo, reason=reason.strip(),
-                    detail={"other": hi})
+                    detail={"other": hi}, persons=[hi])
 
 
 # --------------------------------------------------------------------------
@@ -335,7 +335,7 @@ def merge(store: Store, keep_id: str, merge_id: str, reason: str) -> int:
             "INSERT INTO person_merges (keep_id, merged_id, reason, merged_by, merged_at, previous)"
             " VALUES (?,?,?,?,?,?)", [keep_root, merge_root, reason, actor, _now(), json.dumps(previous)]).lastrowid
         store.audit("person.merged", entity="person", entity_id=merge_root, reason=reason, actor=actor,
-                    detail={"merge": merge_no, "keep_id": keep_root, "records": len(previous)})
+                    detail={"merge": merge_no, "keep_id": keep_root, "records": len(previous)}, persons=[keep_root])
     return merge_no
 
 
@@ -376,7 +376,7 @@ def unmerge(store: Store, merge_id: str, reason: str = "") -> int:
         conn.execute("UPDATE person_merges SET undone_at = ?, undone_by = ? WHERE id = ?",
                      [_now(), audit.current_actor(), merge_no])
         store.audit("person.unmerged", entity="person", entity_id=merged_root, reason=(reason or "").strip() or None,
-                    detail={"merge": merge_no, "keep_id": keep_root, "records": len(previous)})
+                    detail={"merge": merge_no, "keep_id": keep_root, "records": len(previous)}, persons=[keep_root])
     return merge_no
 
 

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from . import audit
+from . import audit, backups
 from .domain import (
     Cancelled,
     UserError,
@@ -259,6 +259,13 @@ def resolve_columns(headers: list[str], mapping: dict[str, str] | None, file_nam
         if k in CANONICAL_COLUMNS and k not in by_key:
             by_key[k] = i
     missing = [c for c in REQUIRED_COLUMNS if c not in by_key]
+    if missing and not by_key and not guess_mapping(headers):
+        # Not one known name: the first row is likely data, so it is not echoed (names, ids, addresses).
+        raise UserError(
+            f"{file_name}: required column(s) {', '.join(missing)} not found, and the first row holds no known "
+            "column name: is the header row missing? (the row is not shown: it may hold personal data); "
+            "use --profile to map the force's own names"
+        )
     if missing:
         shown = ", ".join(h for h in headers[:30]) or "(none)"
         raise UserError(
@@ -731,7 +738,7 @@ def import_extract(
     summary = ImportSummary(file_name=source_name or p.name, encoding=encoding)
     digest = _sha256(p)
     if backup and store.scalar("SELECT count(*) FROM involvements"):
-        store.backup_file("pre-import")
+        backups.backup(store, "pre-import")
 
     raw, text = _open_text(p, encoding)
     conn = store.conn

@@ -324,7 +324,7 @@ def add_link(store: Store, a: str, b: str, relationship: str, first_seen: str | 
             " AND first_seen = ? AND source = ?", [row.a, row.b, row.kind, row.first_seen, row.source])
         if changed > 0:
             store.audit("link.added", entity="person", entity_id=row.a, actor=actor,
-                        detail={"link": link_id, "person_b": row.b, "kind": row.kind})
+                        detail={"link": link_id, "person_b": row.b, "kind": row.kind}, persons=[row.b])
     return link_id
 
 
@@ -338,4 +338,4 @@ def remove_link(store: Store, link_id: int, reason: str) -> None:
     with store.transaction():
         store.conn.execute("DELETE FROM links WHERE id = ?", [link_id])
         store.audit("link.removed", entity="person", entity_id=row[0], reason=reason.strip(),
-                    detail={"link": link_id, "person_b": row[1]})
+                    detail={"link": link_id, "person_b": row[1]}, persons=[row[1]])

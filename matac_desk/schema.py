@@ -292,6 +292,16 @@ def _graph(db: Database) -> None:
         CREATE INDEX persons_merged_into ON persons(merged_into) WHERE merged_into IS NOT NULL;
         """
     )
+@migrations(name="0004_security")
+def _security(db: Database) -> None:
+    """The secret behind the audit log's person pseudonyms (HMAC key), made once per store."""
+    import json
+    import secrets
+
+    db.execute("INSERT OR IGNORE INTO settings (key, value) VALUES ('audit_secret', ?)",
+               [json.dumps(secrets.token_hex(32))])
+
+
 @migrations(name="0005_people_search")
 def _people_search(db: Database) -> None:
     """Search as you type over persons: a trigram FTS5 index kept in step by triggers.

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from matac_desk.audit import pseudonym
 from matac_desk.cli import main
 
 from conftest import PASSPHRASE, write_csv
@@ -89,7 +90,8 @@ def test_graph_picture(filled, capsys, tmp_path, suffix):
     assert code == 0 and target.stat().st_size > 1000
     head = target.read_bytes()[:5]
     assert head == (b"%PDF-" if suffix == ".pdf" else b"<?xml")
-    assert filled.scalar("SELECT count(*) FROM audit_log WHERE action = 'export.graph' AND entity_id = 'P'") == 1
+    assert filled.scalar("SELECT count(*) FROM audit_log WHERE action = 'export.graph' AND entity_id = ?",
+                         [pseudonym(filled.conn, "P")]) == 1
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -56,7 +56,7 @@ def test_idle_lock_hides_everything_until_unlocked(qtbot, demo_store, isolated_q
     screen = window.lock_screen
     screen.passphrase.setText("not the passphrase")
     screen.try_unlock()
-    assert window.locked and screen.error.text() == "wrong passphrase, or not a MATAC Desk store"
+    assert window.locked and screen.error.text() == "wrong passphrase, or the file is damaged or not a MATAC Desk store"
     assert screen.passphrase.text() == ""
 
     screen.passphrase.setText(PASSPHRASE)

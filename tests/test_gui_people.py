@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
+from matac_desk.audit import pseudonym
 from matac_desk import people
 from matac_desk.domain import name_key
 from matac_desk.ui.models import PeopleModel
@@ -57,7 +58,7 @@ def test_open_a_person_shows_the_page_and_audits_the_view(qtbot, window, demo_st
     assert page.person.tabs.tabText(0) == f"As &perpetrator ({n_incidents})"
     assert prof.name in page.person.title.text()
     last = demo_store.conn.execute("SELECT action, entity, entity_id FROM audit_log ORDER BY id DESC LIMIT 1")
-    assert last.fetchone() == ("person.viewed", "person", pid)
+    assert last.fetchone() == ("person.viewed", "person", pseudonym(demo_store.conn, pid))
 
 
 def test_double_click_a_victim_opens_her_and_back_returns(qtbot, window, demo_store):  # noqa: F811
@@ -75,7 +76,7 @@ def test_double_click_a_victim_opens_her_and_back_returns(qtbot, window, demo_st
     person.back.click()
     assert window.pages["people"].inner.currentWidget() is window.pages["people"].results
     viewed = demo_store.conn.execute("SELECT entity_id FROM audit_log WHERE action = 'person.viewed' ORDER BY id")
-    assert [r[0] for r in viewed] == [pid, vid, pid]
+    assert [r[0] for r in viewed] == [pseudonym(demo_store.conn, x) for x in (pid, vid, pid)]
 
 
 def test_clicking_a_header_sorts_in_the_store(qtbot, window, demo_store):  # noqa: F811

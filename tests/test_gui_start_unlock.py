@@ -18,7 +18,7 @@ pytestmark = pytest.mark.gui
 @pytest.mark.parametrize("first, repeat, message", [
     ("long enough passphrase", "long enough passphrasE", "the two passphrases differ"),
     ("short", "short", "at least 10 characters"),
-    ("aaaaaaaaaaaa", "aaaaaaaaaaaa", "too repetitive"),
+    ("aaaaaaaaaaaa", "aaaaaaaaaaaa", "too easy to guess"),
     ("", "", "enter the passphrase"),
 ])
 def test_create_refuses_a_bad_passphrase_in_the_dialog(qtbot, tmp_path, first, repeat, message):
@@ -47,7 +47,7 @@ def test_create_then_unlock_with_the_right_passphrase(qtbot, tmp_path):
     qtbot.addWidget(dlg)
     dlg.passphrase.setText("not the passphrase")
     dlg.try_unlock()
-    assert dlg.error.text() == "wrong passphrase, or not a MATAC Desk store"
+    assert dlg.error.text() == "wrong passphrase, or the file is damaged or not a MATAC Desk store"
     assert dlg.store is None and dlg.ok.isEnabled()
     dlg.passphrase.setText(PASSPHRASE)
     dlg.try_unlock()

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from matac_desk.audit import pseudonym
+
 from matac_desk.domain import Cancelled, UserError
 from matac_desk.links import add_link, import_links, remove_link
 
@@ -115,5 +117,6 @@ def test_add_and_remove_link_by_hand(known):
     assert _count(known, "links") == 0
     audit = known.conn.execute("SELECT action, entity_id, detail FROM audit_log WHERE action LIKE 'link.%'"
                                " ORDER BY id").fetchall()
-    assert [(a, e) for a, e, _ in audit] == [("link.added", "P"), ("link.removed", "P")]
-    assert json.loads(audit[0][2]) == {"link": link_id, "person_b": "Q", "kind": "partner"}
+    p, q = pseudonym(known.conn, "P"), pseudonym(known.conn, "Q")
+    assert [(a, e) for a, e, _ in audit] == [("link.added", p), ("link.removed", p)]
+    assert json.loads(audit[0][2]) == {"link": link_id, "person_b": q, "kind": "partner", "persons": [q]}

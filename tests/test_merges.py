@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from matac_desk.audit import pseudonym
+
 from matac_desk.domain import UserError
 from matac_desk.duplicates import group_of, merge, merges, root_of, unmerge
 from matac_desk.graph import build_graph, new_partners, shared_victims
@@ -103,8 +105,10 @@ def test_merge_is_audited_without_names_and_backed_up(people):
     unmerge(store, "Q2", "not the same")
     rows = store.conn.execute("SELECT action, entity, entity_id, detail, reason FROM audit_log"
                               " WHERE action LIKE 'person.%' ORDER BY id").fetchall()
-    assert [r[:3] for r in rows] == [("person.merged", "person", "Q2"), ("person.unmerged", "person", "Q2")]
-    assert json.loads(rows[0][3]) == {"merge": n, "keep_id": "Q1", "records": 1}
+    q1, q2 = pseudonym(store.conn, "Q1"), pseudonym(store.conn, "Q2")
+    assert [r[:3] for r in rows] == [("person.merged", "person", q2), ("person.unmerged", "person", q2)]
+    assert json.loads(rows[0][3]) == {"merge": n, "keep_id": q1, "records": 1, "persons": [q1]}
+    assert "Q1" not in rows[0][3] and "Q2" not in rows[0][3]
     assert rows[0][4] == "same person" and rows[1][4] == "not the same"
     assert "FQ1" not in rows[0][3] and "SQ1" not in rows[0][3]
     backups = sorted(p.name.split("-2")[0] for p in store.path.with_name(store.path.name + ".backups").iterdir())

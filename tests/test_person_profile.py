@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from matac_desk import people
+from matac_desk.audit import pseudonym
 from matac_desk.domain import UserError, name_key
 
 P = [("P1", "Darren", "Hall", "1980-04-02"), ("V1", "Kelly", "Wood", "1984-01-01"),
@@ -78,7 +79,8 @@ def test_each_view_is_audited_with_the_id_only(filled):
     people.view_person(filled, "P1")
     people.view_person(filled, "V1")
     rows = filled.conn.execute("SELECT action, entity, entity_id, detail FROM audit_log ORDER BY id DESC LIMIT 2")
-    assert rows.fetchall() == [("person.viewed", "person", "V1", None), ("person.viewed", "person", "P1", None)]
+    assert rows.fetchall() == [("person.viewed", "person", pseudonym(filled.conn, "V1"), None),
+                               ("person.viewed", "person", pseudonym(filled.conn, "P1"), None)]
     assert filled.scalar("SELECT count(*) FROM audit_log") == before + 2
 
 
@@ -118,7 +120,7 @@ def test_resolving_a_warning_is_audited_and_only_once(filled):
     people.resolve_warning(filled, wid, reason="checked with records")
     assert people.load_profile(filled, "P1").open_warnings == []
     last = filled.conn.execute("SELECT action, entity_id, reason FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-    assert last == ("data_quality.resolved", "P1", "checked with records")
+    assert last == ("data_quality.resolved", pseudonym(filled.conn, "P1"), "checked with records")
     with pytest.raises(UserError, match="already resolved"):
         people.resolve_warning(filled, wid)
     with pytest.raises(UserError, match="no data-quality warning number 999"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from .. import __version__
@@ -21,6 +22,7 @@ COMMAND_MODULES = (
     "matac_desk.cli.core",
     "matac_desk.cli.meetings",
     "matac_desk.cli.graph",
+    "matac_desk.cli.security",
 )
 
 
@@ -64,3 +66,15 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as e:  # never a traceback: its values may hold names or ids
+        if os.environ.get("MATAC_DESK_DEBUG"):
+            raise
+        from ..store import explain_db_error
+        known = explain_db_error(getattr(args, "store", None) or "the store", e)
+        if known is not None:
+            sys.stderr.write(f"matac-desk: error: {known}\n")
+        else:
+            sys.stderr.write(f"matac-desk: error: an unexpected {type(e).__name__} stopped the command; nothing was "
+                             "changed by the step that failed. The details are not shown because they may hold "
+                             "personal data; set MATAC_DESK_DEBUG=1 to see them\n")
+        return 1

@@ -12,13 +12,16 @@ import time
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from ..backups import restore_hint
 from ..domain import UserError, safe_cell
-from ..store import Store, StoreError
+from ..store import Store, StoreError, StoreLocked
 
 __all__ = [
     "PASSPHRASE_ENV",
     "passphrase",
     "open_store",
+    "confirm",
+    "warn",
     "create_store",
     "TerminalProgress",
     "print_rows",
@@ -48,11 +51,39 @@ def passphrase(*, confirm: bool = False) -> str:
     return value
 
 
-def open_store(path: str | os.PathLike) -> Store:
+def open_store(path: str | os.PathLike, *, read_only: bool = False) -> Store:
+    """Open a store for a command; a damaged store's message names the backup to restore."""
     p = Path(path)
     if not p.exists():
         raise StoreError(f"{p}: no such store (create one with: matac-desk init {p})")
-    return Store.open(p, passphrase())
+    secret = passphrase()
+    try:
+        store = Store.open(p, secret, read_only=read_only)
+    except StoreLocked:
+        raise
+    except StoreError as e:
+        raise StoreError(f"{e}{restore_hint(p, secret, str(e))}") from None
+    for note in store.warnings:
+        warn(note)
+    return store
+
+
+def confirm(question: str, *, yes: bool = False) -> None:
+    """Ask on the terminal; ``--yes`` skips it; with no terminal the command stops and says to add ``--yes``."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise UserError(f"{question} Not confirmed: add --yes to confirm without a terminal")
+    try:
+        answer = input(f"{question} Type yes to go on: ")
+    except (EOFError, KeyboardInterrupt):
+        answer = ""
+    if answer.strip().casefold() not in ("yes", "y"):
+        raise UserError("not confirmed; nothing was changed")
+
+
+def warn(text: str) -> None:
+    sys.stderr.write(f"matac-desk: warning: {text}\n")
 
 
 def create_store(path: str | os.PathLike) -> Store:

@@ -1,0 +1,396 @@
+"""Backups of a store: made, rotated, listed, restored; the store's health check; changing the passphrase.
+
+A backup is a whole store taken through SQLite's online backup API
+(:meth:`Store.backup_file`) into ``<store>.backups/<label>-<YYYYmmdd-HHMMSS>.mdesk``,
+encrypted with the store's passphrase. They are made:
+
+- before every import (``pre-import``), migration (``pre-0005_xxx``) and
+  merge (``pre-merge``: the graph code calls :func:`backup`);
+- once a day while the program is in use (:func:`maybe_daily_backup`, which
+  the GUI calls when it opens a store);
+- by hand (``matac-desk backup STORE``).
+
+Rotation (:func:`rotate`, after every backup) keeps the latest few, then the
+newest backup of each of the last N days, weeks and months
+(:class:`BackupPolicy`, stored in the ``backup_policy`` setting).
+
+Restoring (:func:`restore`) checks the backup first, takes the store's
+writer lock (nobody may have it open), keeps a copy of what it replaces
+(``replaced-<time>.mdesk``, the file as it was, even damaged), then swaps
+the files.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import sqlcipher3
+
+from . import audit
+from .domain import UserError, no_progress
+from .store import Store, StoreError, StoreLock, backups_folder
+
+__all__ = [
+    "BackupPolicy",
+    "BackupInfo",
+    "CheckReport",
+    "POLICY_KEY",
+    "get_policy",
+    "set_policy",
+    "backup",
+    "maybe_daily_backup",
+    "list_backups",
+    "latest_backup",
+    "rotate",
+    "restore",
+    "check",
+    "backup_opens",
+    "restore_hint",
+    "change_passphrase",
+]
+
+POLICY_KEY = "backup_policy"
+_NAME_RE = re.compile(r"^(?P<label>[a-z0-9][a-z0-9_.-]*?)-(?P<stamp>\d{8}-\d{6})(?:-(?P<n>\d+))?\.mdesk$")
+_LABEL_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,40}$")
+_STALE_PARTIAL_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class BackupPolicy:
+    """How many backups rotation keeps: the latest ``keep_last``, then one per day, week and month."""
+
+    keep_last: int = 5
+    daily: int = 7
+    weekly: int = 5
+    monthly: int = 12
+
+    def __post_init__(self):
+        for name, value in asdict(self).items():
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise UserError(f"backup policy: {name} must be a whole number, 0 or more")
+        if self.keep_last < 1:
+            raise UserError("backup policy: keep_last must be at least 1 (the newest backup is always kept)")
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    label: str
+    taken_at: _dt.datetime
+    size: int
+
+    def as_row(self) -> dict:
+        return {"backup": self.path.name, "label": self.label,
+                "taken": self.taken_at.strftime("%Y-%m-%d %H:%M:%S"), "size_mib": round(self.size / 2**20, 1)}
+
+
+def get_policy(store: Store) -> BackupPolicy:
+    value = store.get_setting(POLICY_KEY) or {}
+    known = {k: v for k, v in value.items() if k in BackupPolicy.__dataclass_fields__}
+    return BackupPolicy(**known)
+
+
+def set_policy(store: Store, policy: BackupPolicy) -> None:
+    store.set_setting(POLICY_KEY, asdict(policy))
+
+
+# ---------------------------------------------------------------- making and listing
+
+def backup(store: Store, label: str = "manual", *, progress: Callable[[int, int, str], None] = no_progress,
+           policy: BackupPolicy | None = None) -> Path:
+    """Back the store up now, record it in the audit log, rotate; returns the new backup's path.
+
+    Call it before any change that cannot be undone in one transaction
+    (``backup(store, "pre-merge")``). A full disk or an unwritable folder is
+    a :class:`StoreError`; the store is never touched by a failed backup.
+    """
+    if not _LABEL_RE.match(label):
+        raise ValueError(f"backup label {label!r}: lowercase letters, digits, '-', '_' and '.' only")
+    path = store.backup_file(label, progress=progress)
+    with store.audit_transaction():
+        store.audit("backup.made", entity="backup", entity_id=path.name, detail={"label": label})
+    rotate(store.path, policy or get_policy(store))
+    return path
+
+
+def maybe_daily_backup(store: Store, *, now: _dt.datetime | None = None) -> Path | None:
+    """The daily backup: made when no backup was taken today; the GUI calls this when a store opens."""
+    now = now or _dt.datetime.now()
+    if any(b.taken_at.date() == now.date() for b in list_backups(store.path)):
+        return None
+    return backup(store, "daily")
+
+
+def list_backups(store_path: str | os.PathLike) -> list[BackupInfo]:
+    """The store's backups, newest first (half-written ``.partial`` files and lock files are not backups)."""
+    folder = backups_folder(store_path)
+    if not folder.is_dir():
+        return []
+    found = []
+    for p in folder.iterdir():
+        m = _NAME_RE.match(p.name)
+        if not m or not p.is_file():
+            continue
+        try:
+            taken = _dt.datetime.strptime(m["stamp"], "%Y%m%d-%H%M%S")
+        except ValueError:
+            continue
+        found.append(BackupInfo(p, m["label"], taken, p.stat().st_size))
+    found.sort(key=lambda b: (b.taken_at, int(_NAME_RE.match(b.path.name)["n"] or 1)), reverse=True)
+    return found
+
+
+def latest_backup(store_path: str | os.PathLike) -> BackupInfo | None:
+    found = list_backups(store_path)
+    return found[0] if found else None
+
+
+def rotate(store_path: str | os.PathLike, policy: BackupPolicy = BackupPolicy()) -> list[Path]:
+    """Delete the backups the policy does not keep; returns what was deleted.
+
+    Kept: the newest ``keep_last``; the newest of each of the last ``daily``
+    days, ``weekly`` ISO weeks and ``monthly`` months that have a backup.
+    Half-written ``.partial`` files older than an hour (a killed backup)
+    are removed too.
+    """
+    found = list_backups(store_path)
+    keep = {b.path for b in found[:policy.keep_last]}
+    for count, bucket in ((policy.daily, lambda d: d.date()),
+                          (policy.weekly, lambda d: d.isocalendar()[:2]),
+                          (policy.monthly, lambda d: (d.year, d.month))):
+        seen: list = []
+        for b in found:  # newest first: the first of each bucket is its newest
+            key = bucket(b.taken_at)
+            if key in seen:
+                continue
+            if len(seen) >= count:
+                break
+            seen.append(key)
+            keep.add(b.path)
+    removed = []
+    for b in found:
+        if b.path not in keep:
+            _unlink_db(b.path)
+            removed.append(b.path)
+    folder = backups_folder(store_path)
+    if folder.is_dir():
+        for p in folder.glob("*.partial"):
+            try:
+                if time.time() - p.stat().st_mtime > _STALE_PARTIAL_SECONDS:
+                    p.unlink()
+            except OSError:
+                pass
+    return removed
+
+
+def _unlink_db(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal", ".lock"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def backup_opens(path: str | os.PathLike, passphrase: str) -> bool:
+    """The file opens with this passphrase and passes SQLite's quick check."""
+    try:
+        conn = Store._connect(Path(path), passphrase)
+    except sqlcipher3.DatabaseError:
+        return False
+    try:
+        row = conn.execute("PRAGMA quick_check(1)").fetchone()
+        return bool(row) and row[0] == "ok"
+    except sqlcipher3.DatabaseError:
+        return False
+    finally:
+        conn.close()
+
+
+def restore_hint(store_path: str | os.PathLike, passphrase: str, message: str) -> str:
+    """What to add to the message of a store that will not open: which backup to restore, if any.
+
+    The latest backup opening with the same passphrase tells a damaged
+    store from a wrong passphrase. Empty for other failures (locked, read-only...).
+    """
+    if not any(w in message for w in ("damaged", "wrong passphrase", "truncated", "cannot be read")):
+        return ""
+    latest = latest_backup(store_path)
+    if latest is None:
+        return "; no backup of it was found"
+    if backup_opens(latest.path, passphrase):
+        return (f". Its latest backup ({latest.taken_at:%Y-%m-%d %H:%M}) opens with this passphrase, so the store "
+                f"file itself is damaged: restore it with: matac-desk restore {store_path} {latest.path}")
+    return f"; its latest backup is {latest.path} (it does not open with this passphrase either)"
+
+
+# ---------------------------------------------------------------- restoring
+
+def restore(store_path: str | os.PathLike, backup_path: str | os.PathLike, passphrase: str) -> Path | None:
+    """Put a backup in the store's place; returns the copy kept of what it replaced (None: no store was there).
+
+    The backup must open with ``passphrase`` and pass the quick check. The
+    store must not be open for writing anywhere (its lock is taken). The
+    replaced file is kept as it was, with its journal, even when damaged.
+    """
+    store_path, src = Path(store_path), Path(backup_path)
+    if not src.is_file():
+        raise UserError(f"{src}: no such backup")
+    if not backup_opens(src, passphrase):
+        raise StoreError(f"{src}: this backup does not open with the passphrase given, or it is damaged; "
+                         "nothing was changed")
+    folder = backups_folder(store_path)
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as e:
+        raise StoreError(f"{folder}: cannot be created ({e.strerror}); nothing was changed") from None
+    with StoreLock(store_path):
+        replaced = None
+        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        tmp = store_path.with_name(store_path.name + ".restoring")
+        try:
+            if store_path.exists():
+                _settle(store_path, passphrase)
+                replaced = folder / f"replaced-{stamp}.mdesk"
+                n = 1
+                while replaced.exists():
+                    n += 1
+                    replaced = folder / f"replaced-{stamp}-{n}.mdesk"
+                for suffix in ("-wal",):  # a damaged store's journal goes with it
+                    extra = Path(str(store_path) + suffix)
+                    if extra.exists() and extra.stat().st_size:
+                        shutil.copyfile(extra, Path(str(replaced) + suffix))
+                shutil.copyfile(store_path, replaced)
+            shutil.copyfile(src, tmp)
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            for suffix in ("-wal", "-shm", "-journal"):
+                Path(str(store_path) + suffix).unlink(missing_ok=True)
+            os.replace(tmp, store_path)
+        except OSError as e:
+            tmp.unlink(missing_ok=True)
+            raise StoreError(f"{store_path}: cannot restore ({e.strerror}); the store is as it was") from None
+        restored = Store.open(store_path, passphrase)
+        try:
+            with restored.transaction():
+                restored.audit("store.restored", entity="backup", entity_id=src.name,
+                               detail={"replaced_copy": replaced.name if replaced else None})
+        finally:
+            restored.close()
+    return replaced
+
+
+def _settle(store_path: Path, passphrase: str) -> None:
+    """Fold a healthy store's WAL into the main file before it is copied; a damaged one is left as it is."""
+    try:
+        conn = Store._connect(store_path, passphrase)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+    except sqlcipher3.DatabaseError:
+        pass
+
+
+# ---------------------------------------------------------------- checking
+
+@dataclass
+class CheckReport:
+    """What ``matac-desk check`` found: ``ok`` when every check passed."""
+
+    integrity: list[str] = field(default_factory=list)
+    cipher: list[str] = field(default_factory=list)
+    foreign_keys: list[str] = field(default_factory=list)
+    audit: list[str] = field(default_factory=list)
+    audit_entries: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not (self.integrity or self.cipher or self.foreign_keys or self.audit)
+
+    def problems(self) -> list[str]:
+        return ([f"integrity: {p}" for p in self.integrity] + [f"encryption: {p}" for p in self.cipher]
+                + [f"foreign keys: {p}" for p in self.foreign_keys] + [f"audit log: {p}" for p in self.audit])
+
+
+def check(store: Store, *, progress: Callable[[int, int, str], None] = no_progress) -> CheckReport:
+    """SQLite's integrity check, SQLCipher's page check, foreign keys and the audit chain.
+
+    Reports what is wrong in words (table names and entry numbers, never
+    the data itself).
+    """
+    report = CheckReport()
+    conn = store.conn
+
+    def run(step: int, label: str, target: list, fn) -> None:
+        progress(step, 4, label)
+        try:
+            target.extend(fn())
+        except sqlcipher3.DatabaseError as e:  # damage can stop a check half-way: say so, go on with the next
+            target.append(f"the check stopped: the file cannot be read ({e})")
+
+    def integrity():
+        rows = [r[0] for r in conn.execute("PRAGMA integrity_check(50)")]
+        return [] if rows == ["ok"] else rows
+
+    def cipher():
+        return [" ".join(str(c) for c in r) for r in conn.execute("PRAGMA cipher_integrity_check")]
+
+    def foreign_keys():
+        fk: dict[tuple[str, str], int] = {}
+        for table, _rowid, parent, _fkid in conn.execute("PRAGMA foreign_key_check"):
+            fk[(table, parent)] = fk.get((table, parent), 0) + 1
+        return [f"{n:,} row(s) of {t} point to a missing {p} row" for (t, p), n in sorted(fk.items())]
+
+    def chain():
+        report.audit_entries = store.scalar("SELECT count(*) FROM audit_log")
+        return [f"entry {p.entry_id}: {p.problem}" for p in audit.verify(conn)]
+
+    run(0, "Integrity", report.integrity, integrity)
+    run(1, "Encryption", report.cipher, cipher)
+    run(2, "Foreign keys", report.foreign_keys, foreign_keys)
+    run(3, "Audit log", report.audit, chain)
+    progress(4, 4, "Done")
+    return report
+
+
+# ---------------------------------------------------------------- passphrase
+
+def change_passphrase(store: Store, new_passphrase: str, *,
+                      progress: Callable[[int, int, str], None] = no_progress) -> tuple[list[Path], list[Path]]:
+    """Re-key the store, then every backup of it, to ``new_passphrase``.
+
+    Old backups would otherwise still open with the old passphrase, which
+    is often the one that leaked. Returns ``(rekeyed, failed)`` backups:
+    a failed one opened with neither passphrase (it is left as it is).
+    """
+    old = store._passphrase
+    store.rekey(new_passphrase)
+    found = list_backups(store.path)
+    rekeyed, failed = [], []
+    for i, b in enumerate(found):
+        progress(i, len(found), f"Backup {i + 1} of {len(found)}")
+        if backup_opens(b.path, new_passphrase):
+            rekeyed.append(b.path)
+            continue
+        try:
+            conn = Store._connect(b.path, old)
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                conn.execute("PRAGMA journal_mode = DELETE")
+                conn.execute(f"PRAGMA rekey = '{new_passphrase.replace(chr(39), chr(39) * 2)}'")
+            finally:
+                conn.close()
+            rekeyed.append(b.path)
+        except sqlcipher3.DatabaseError:
+            failed.append(b.path)
+    progress(len(found), len(found), "Done")
+    with store.transaction():
+        store.audit("backups.rekeyed", entity="store", detail={"rekeyed": len(rekeyed), "failed": len(failed)})
+    return rekeyed, failed

@@ -1,0 +1,256 @@
+"""Security and reliability commands: audit, backup, backups, restore, check, passphrase, retention, erase."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+from .. import audit as audit_log
+from ..backups import backup, change_passphrase, check, latest_backup, list_backups, restore
+from ..domain import UserError
+from ..retention import due_for_review, erase_person, get_policy
+from ..store import StoreError, check_new_passphrase
+from .common import PASSPHRASE_ENV, TerminalProgress, confirm, emit, open_store, passphrase, print_rows, warn
+
+__all__ = ["register", "NEW_PASSPHRASE_ENV"]
+
+NEW_PASSPHRASE_ENV = "MATAC_DESK_NEW_PASSPHRASE"
+
+
+def _date(text: str) -> _dt.date:
+    try:
+        return _dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def register(sub) -> None:
+    p = sub.add_parser("audit", help="show the audit log, or verify its hash chain")
+    p.add_argument("store")
+    p.add_argument("--person", metavar="ID", help="only the entries about this person (found by pseudonym)")
+    p.add_argument("--action", help="only this action (or a family: 'export.*')")
+    p.add_argument("--limit", type=int, help="only the latest N entries")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument("--verify", action="store_true", help="walk the hash chain; name every edited or deleted entry")
+    p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("backup", help="back the store up now (encrypted, into STORE.backups/)")
+    p.add_argument("store")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("backups", help="list the store's backups, newest first")
+    p.add_argument("store")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.set_defaults(func=cmd_backups)
+
+    p = sub.add_parser("restore", help="put a backup in the store's place (keeps a copy of what it replaces)")
+    p.add_argument("store")
+    p.add_argument("backup", help="the backup file (see: matac-desk backups STORE)")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("check", help="integrity, encryption, foreign keys and the audit chain, in plain words")
+    p.add_argument("store")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("passphrase", help="change the store's passphrase (and its backups')")
+    p.add_argument("store")
+    p.set_defaults(func=cmd_passphrase)
+
+    p = sub.add_parser("retention", help="persons due for retention review")
+    p.add_argument("store")
+    p.add_argument("--as-of", type=_date, default=None, help="review date to list up to (default: today)")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.set_defaults(func=cmd_retention)
+
+    p = sub.add_parser("erase", help="erase a person's personal data from the store (cannot be undone)")
+    p.add_argument("store")
+    p.add_argument("person_id", metavar="PERSON_ID")
+    p.add_argument("--reason", required=True, help="why (goes in the audit log; no names)")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=cmd_erase)
+
+
+def cmd_audit(args) -> int:
+    store = open_store(args.store, read_only=True)
+    try:
+        if args.verify:
+            problems = audit_log.verify(store.conn)
+            n = store.scalar("SELECT count(*) FROM audit_log")
+            if not problems:
+                emit(f"The audit log is intact: {n:,} entries, each chained to the one before.")
+                head = store.conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+                if head:  # noted elsewhere, it shows later whether entries were cut off the end
+                    emit(f"Chain head: latest entry {head[0]}, hash {head[1][:16]}")
+                return 0
+            emit(f"The audit log has been tampered with: {len(problems)} problem(s) in {n:,} entries.")
+            for p in problems:
+                emit(f"  entry {p.entry_id}: {p.problem}")
+            return 1
+        rows = audit_log.entries(store.conn, person_id=args.person, action=args.action, limit=args.limit)
+    finally:
+        store.close()
+    if not rows and args.format == "table":
+        emit("No audit entries match.")
+        return 0
+    if args.format == "table":
+        rows = [r | {"detail": _short_detail(r["detail"])} for r in rows]
+    print_rows(rows, audit_log.ENTRY_COLUMNS, args.format)
+    return 0
+
+
+def _short_detail(detail: str | None, width: int = 100) -> str:
+    """A table cell: long pseudonym lists counted, long text cut (csv and json keep everything)."""
+    if not detail:
+        return ""
+    try:
+        value = json.loads(detail)
+    except ValueError:
+        value = None
+    if isinstance(value, dict) and isinstance(value.get("persons"), list) and len(value["persons"]) > 2:
+        value["persons"] = f"{len(value['persons'])} pseudonyms"
+        detail = json.dumps(value, ensure_ascii=False)
+    return detail if len(detail) <= width else detail[:width - 1] + "…"
+
+
+def cmd_backup(args) -> int:
+    store = open_store(args.store)
+    try:
+        bar = TerminalProgress("Backup")
+        path = backup(store, "manual", progress=bar)
+        bar.finish()
+    finally:
+        store.close()
+    emit(f"Backed up to {path} ({path.stat().st_size / 2**20:.1f} MiB, encrypted with the store's passphrase)")
+    return 0
+
+
+def cmd_backups(args) -> int:
+    if not Path(args.store).exists():
+        raise StoreError(f"{args.store}: no such store")
+    rows = [b.as_row() | {"path": str(b.path)} for b in list_backups(args.store)]
+    if not rows and args.format == "table":
+        emit(f"No backups of {args.store} yet (make one with: matac-desk backup {args.store}).")
+        return 0
+    print_rows(rows, ["backup", "label", "taken", "size_mib"], args.format)
+    return 0
+
+
+def cmd_restore(args) -> int:
+    src = Path(args.backup)
+    if not src.is_file():
+        candidate = Path(args.store + ".backups") / args.backup
+        if candidate.is_file():
+            src = candidate
+        else:
+            raise UserError(f"{args.backup}: no such backup (list them with: matac-desk backups {args.store})")
+    secret = passphrase()
+    confirm(f"Replace {args.store} with the backup {src.name}? The current file is kept as a copy.", yes=args.yes)
+    replaced = restore(args.store, src, secret)
+    emit(f"Restored {args.store} from {src.name}.")
+    if replaced:
+        emit(f"What it replaced is kept as {replaced}")
+    return 0
+
+
+def cmd_check(args) -> int:
+    store = open_store(args.store, read_only=True)
+    try:
+        bar = TerminalProgress("Check")
+        report = check(store, progress=bar)
+        bar.finish()
+    finally:
+        store.close()
+    if report.ok:
+        emit(f"The store is sound: integrity ok, every page decrypts and authenticates, foreign keys hold, "
+             f"and the audit log's {report.audit_entries:,} entries are intact.")
+        return 0
+    emit("Something is wrong with the store:")
+    for p in report.problems():
+        emit(f"  {p}")
+    latest = latest_backup(args.store)
+    if latest:
+        emit(f"The latest backup is {latest.path} ({latest.taken_at:%Y-%m-%d %H:%M}); check it and restore it "
+             f"with: matac-desk restore {args.store} {latest.path}")
+    return 1
+
+
+def _new_passphrase() -> str:
+    value = os.environ.get(NEW_PASSPHRASE_ENV)
+    if not value:
+        if not sys.stdin.isatty():
+            raise UserError(f"no new passphrase: set {NEW_PASSPHRASE_ENV} or run the command in a terminal")
+        try:
+            value = getpass.getpass("New passphrase: ")
+            check_new_passphrase(value)
+            if getpass.getpass("Repeat the new passphrase: ") != value:
+                raise UserError("the two new passphrases differ; nothing was changed")
+        except (EOFError, KeyboardInterrupt):
+            raise UserError("no new passphrase given; nothing was changed") from None
+    check_new_passphrase(value)
+    return value
+
+
+def cmd_passphrase(args) -> int:
+    store = open_store(args.store)
+    try:
+        new = _new_passphrase()
+        if new == os.environ.get(PASSPHRASE_ENV) or new == store._passphrase:
+            raise UserError("the new passphrase is the same as the old one; nothing was changed")
+        bar = TerminalProgress("Re-keying")
+        rekeyed, failed = change_passphrase(store, new, progress=bar)
+        bar.finish()
+    finally:
+        store.close()
+    emit(f"Changed the passphrase of {args.store} and of {len(rekeyed)} backup(s).")
+    for f in failed:
+        warn(f"{f} opened with neither passphrase and was left as it was")
+    return 0
+
+
+def cmd_retention(args) -> int:
+    store = open_store(args.store)
+    try:
+        policy = get_policy(store)
+        rows = due_for_review(store, args.as_of, policy=policy)
+    finally:
+        store.close()
+    as_of = args.as_of or _dt.date.today()
+    if args.format != "table":
+        print_rows(rows, ["person_id", "roles", "cohort", "latest_record", "review_date"], args.format)
+        return 0
+    emit(f"Policy: review {policy.review_years} years after a person's latest record "
+         f"({policy.cohort_review_years} for MATAC cohort subjects).")
+    if not rows:
+        emit(f"Nobody is due for review on {as_of}.")
+        return 0
+    emit(f"{len(rows):,} person(s) due for review on {as_of}:")
+    print_rows(rows, ["person_id", "roles", "cohort", "latest_record", "review_date"])
+    emit("Erase one whose record no longer has a policing purpose: matac-desk erase STORE PERSON_ID --reason ...")
+    return 0
+
+
+def cmd_erase(args) -> int:
+    store = open_store(args.store)
+    try:
+        if store.scalar("SELECT 1 FROM persons WHERE id = ?", [args.person_id]) is None:
+            raise UserError("no person with that id is held in the store; nothing was changed")
+        confirm("Erase this person's personal data from the store? This cannot be undone.", yes=args.yes)
+        bar = TerminalProgress("Erase")
+        summary = erase_person(store, args.person_id, args.reason, progress=bar)
+        bar.finish()
+    finally:
+        store.close()
+    rows = sum(summary.removed.values())
+    emit(f"Erased: {summary.records} person record(s), {rows:,} row(s) removed, "
+         f"{sum(summary.scrubbed.values()):,} row(s) cleared of mentions; "
+         f"the audit log keeps only the pseudonym {summary.person_pseudonym}.")
+    if summary.older_backups:
+        warn(f"{summary.older_backups} backup(s) taken before now still hold this person until rotation removes "
+             "them; delete them by hand if the erasure must reach them too")
+    return 0

@@ -1,0 +1,334 @@
+"""Retention review and erasure of a person (Data Protection Act 2018, Part 3: review, delete).
+
+Every person gets a review date from a configurable :class:`RetentionPolicy`:
+``review_years`` after their latest record (incident, intelligence link,
+referral, cohort event, action, disclosure), or ``cohort_review_years``
+for anyone who was ever adopted into the MATAC cohort. Records merged
+into another person follow that person. :func:`due_for_review` lists who
+is due on a date.
+
+:func:`erase_person` removes a person's personal data from the whole
+store in one transaction: the person and every record merged into them,
+aliases, involvements, incidents left with no one in them (their
+addresses go with them), links, referrals, cohort events, actions and
+their updates, disclosures about them (and their name on disclosures made
+to them), data-quality notes, rejected import rows that hold the id, rows
+of any other table that refer to them (found through foreign keys, so
+tables added later are covered), and any remaining mention of their id or
+full name in text. The audit log keeps one entry with the pseudonym, the
+counts and the reason. Afterwards the file is vacuumed so freed pages do
+not keep the old text. Backups made *before* the erasure still hold the
+person until rotation removes them (:func:`backups_holding_before`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+from . import audit
+from .backups import list_backups
+from .domain import UserError, never_cancelled, no_progress, Cancelled
+from .store import Store
+
+__all__ = ["RetentionPolicy", "POLICY_KEY", "get_policy", "set_policy", "review_dates", "due_for_review",
+           "erase_person", "ErasureSummary", "backups_holding_before"]
+
+POLICY_KEY = "retention_policy"
+ERASED = "[erased]"
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """Years after a person's latest record before they are reviewed.
+
+    The defaults follow the police Management of Police Information review
+    periods: six years for most records, ten for MATAC cohort subjects
+    (serious, repeated harm).
+    """
+
+    review_years: int = 6
+    cohort_review_years: int = 10
+
+    def __post_init__(self):
+        for name, value in asdict(self).items():
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 100:
+                raise UserError(f"retention policy: {name} must be a whole number of years from 1 to 100")
+
+
+def get_policy(store: Store) -> RetentionPolicy:
+    value = store.get_setting(POLICY_KEY) or {}
+    return RetentionPolicy(**{k: v for k, v in value.items() if k in RetentionPolicy.__dataclass_fields__})
+
+
+def set_policy(store: Store, policy: RetentionPolicy) -> None:
+    store.set_setting(POLICY_KEY, asdict(policy))
+
+
+def _add_years(day: _dt.date, years: int) -> _dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+# Every dated record of a person, as (person_id, date, role).
+_LATEST_SQL = """
+WITH dated(person_id, day, role) AS (
+    SELECT v.perpetrator_id, i.date, 'perpetrator' FROM involvements v JOIN incidents i ON i.ref = v.incident_ref
+    UNION ALL
+    SELECT v.victim_id, i.date, 'victim' FROM involvements v JOIN incidents i ON i.ref = v.incident_ref
+    UNION ALL SELECT person_a_id, first_seen, 'linked' FROM links
+    UNION ALL SELECT person_b_id, first_seen, 'linked' FROM links
+    UNION ALL SELECT person_id, date, 'referred' FROM referrals
+    UNION ALL SELECT person_id, date, 'cohort' FROM cohort_events
+    UNION ALL SELECT person_id, substr(created_at, 1, 10), 'actions' FROM actions
+    UNION ALL SELECT subject_id, date, 'disclosure' FROM disclosures
+    UNION ALL SELECT disclosed_to_id, date, 'disclosure' FROM disclosures WHERE disclosed_to_id IS NOT NULL
+),
+owner(id, root) AS (
+    SELECT id, coalesce(merged_into, id) FROM persons
+)
+SELECT o.root, max(d.day), group_concat(DISTINCT d.role)
+FROM dated d JOIN owner o ON o.id = d.person_id
+GROUP BY o.root
+"""
+
+
+def review_dates(store: Store, policy: RetentionPolicy | None = None) -> dict[str, dict]:
+    """``{person_id: {latest_record, roles, cohort, review_date}}`` for every person not merged away."""
+    policy = policy or get_policy(store)
+    conn = store.conn
+    latest = {pid: (day, roles) for pid, day, roles in conn.execute(_LATEST_SQL)}
+    cohort = {r[0] for r in conn.execute(
+        "SELECT DISTINCT coalesce(p.merged_into, p.id) FROM cohort_events c JOIN persons p ON p.id = c.person_id"
+        " WHERE c.event = 'adopted'")}
+    out = {}
+    for pid, created in conn.execute("SELECT id, substr(created_at, 1, 10) FROM persons WHERE merged_into IS NULL"):
+        day, roles = latest.get(pid, (created, "none"))
+        try:
+            last = _dt.date.fromisoformat(day[:10])
+        except (TypeError, ValueError):
+            last = _dt.date.fromisoformat(created)
+        years = policy.cohort_review_years if pid in cohort else policy.review_years
+        out[pid] = {"latest_record": last.isoformat(), "roles": ",".join(sorted(set(roles.split(",")))),
+                    "cohort": pid in cohort, "review_date": _add_years(last, years).isoformat()}
+    return out
+
+
+def due_for_review(store: Store, as_of: _dt.date | None = None, *,
+                   policy: RetentionPolicy | None = None) -> list[dict]:
+    """Persons whose review date is on or before ``as_of``, earliest first (ids and dates, no names).
+
+    Listing persons is a consultation: one audit entry records it with the
+    persons' pseudonyms.
+    """
+    as_of = as_of or _dt.date.today()
+    rows = [dict(person_id=pid, **info) for pid, info in review_dates(store, policy).items()
+            if info["review_date"] <= as_of.isoformat()]
+    rows.sort(key=lambda r: (r["review_date"], r["person_id"]))
+    with store.audit_transaction():
+        store.audit("retention.reviewed", entity="store", detail={"as_of": as_of.isoformat(), "due": len(rows)},
+                    persons=[r["person_id"] for r in rows])
+    return rows
+
+
+def backups_holding_before(store: Store, when: _dt.datetime) -> int:
+    """How many backups were taken before ``when`` (they may still hold an erased person)."""
+    return sum(1 for b in list_backups(store.path) if b.taken_at < when)
+
+
+# ---------------------------------------------------------------- erasure
+
+@dataclass
+class ErasureSummary:
+    person_pseudonym: str
+    records: int            # person records erased (the person and those merged into them)
+    removed: dict[str, int]  # rows deleted per table
+    scrubbed: dict[str, int]  # rows whose text had a mention removed, per table
+    older_backups: int       # backups taken before the erasure, which still hold the person
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+_SKIP_TABLES = {"audit_log", "_sqlite_migrations", "sqlite_sequence", "sqlite_stat1", "sqlite_stat4"}
+
+
+def _merged_family(conn, person_id: str) -> list[str]:
+    ids, frontier = [person_id], [person_id]
+    while frontier:
+        nxt = [r[0] for r in conn.execute(
+            f"SELECT id FROM persons WHERE merged_into IN ({','.join('?' * len(frontier))})", frontier)
+            if r[0] not in ids]
+        ids += nxt
+        frontier = nxt
+    return ids
+
+
+def _in(ids: list[str]) -> str:
+    return "(" + ",".join("?" * len(ids)) + ")"
+
+
+def _mentions(conn, ids: list[str]) -> tuple[re.Pattern, set[str]]:
+    """Whole-word mentions of the ids and full names (either order) of the persons and their aliases.
+
+    Returns the pattern and the words an SQL pre-filter looks for.
+    """
+    terms = set(ids)
+    for fn, sn in conn.execute(f"SELECT forename, surname FROM persons WHERE id IN {_in(ids)}"
+                               f" UNION SELECT forename, surname FROM aliases WHERE person_id IN {_in(ids)}",
+                               ids + ids):
+        if fn and sn:
+            terms |= {f"{fn} {sn}", f"{sn} {fn}", f"{sn}, {fn}"}
+    alts = sorted((r"\s+".join(re.escape(w) for w in t.split()) for t in terms if t.strip()), key=len, reverse=True)
+    words = {w for t in terms for w in re.findall(r"\w+", t) if len(w) > 2} | set(ids)
+    return re.compile(r"(?<![\w])(?:" + "|".join(alts) + r")(?![\w])", re.IGNORECASE), words
+
+
+def _user_tables(conn) -> list[str]:
+    rows = conn.execute("SELECT name, type FROM pragma_table_list WHERE schema = 'main'").fetchall()
+    return sorted(n for n, t in rows if t in ("table", "virtual") and n not in _SKIP_TABLES
+                  and not n.startswith("sqlite_"))
+
+
+def _text_columns(conn, table: str) -> list[str]:
+    cols = conn.execute(f'SELECT name, type FROM pragma_table_info("{table}")').fetchall()
+    return [n for n, t in cols if not t or any(k in t.upper() for k in ("TEXT", "CHAR", "CLOB"))]
+
+
+def erase_person(store: Store, person_id: str, reason: str, *,
+                 progress: Callable[[int, int, str], None] = no_progress,
+                 cancelled: Callable[[], bool] = never_cancelled) -> ErasureSummary:
+    """Erase a person's personal data everywhere in the store; one transaction, then VACUUM.
+
+    ``reason`` is required and must not name the person. Raises
+    :class:`UserError` for an unknown id or a missing reason; nothing is
+    changed then, nor when ``cancelled()`` turns true.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise UserError("give the reason for the erasure (it goes in the audit log)")
+    conn = store.conn
+    if store.scalar("SELECT 1 FROM persons WHERE id = ?", [person_id]) is None:
+        raise UserError("no person with that id is held in the store")
+    audit.check_free_text(conn, reason, [person_id])
+    removed: dict[str, int] = {}
+    scrubbed: dict[str, int] = {}
+
+    def delete(table: str, where: str, params: list) -> None:
+        n = conn.execute(f'DELETE FROM "{table}" WHERE {where}', params).rowcount
+        if n > 0:
+            removed[table] = removed.get(table, 0) + n
+
+    steps = 6
+    progress(0, steps, "Finding the records")
+    started = _dt.datetime.now()
+    conn.execute("PRAGMA secure_delete = ON")
+    try:
+        with store.transaction():
+            ids = _merged_family(conn, person_id)
+            mention, words = _mentions(conn, ids)
+            pseudonym = audit.pseudonym(conn, person_id)
+            ph = _in(ids)
+            baseline_fk = {(t, r) for t, r, _p, _f in conn.execute("PRAGMA foreign_key_check")}
+            conn.execute("PRAGMA defer_foreign_keys = ON")
+            progress(1, steps, "Removing records")
+            # Incidents the person was in: removed below when no one else is left in them.
+            refs = [r[0] for r in conn.execute(
+                f"SELECT DISTINCT incident_ref FROM involvements WHERE perpetrator_id IN {ph} OR victim_id IN {ph}",
+                ids + ids)]
+            delete("involvements", f"perpetrator_id IN {ph} OR victim_id IN {ph}", ids + ids)
+            for i in range(0, len(refs), 500):
+                part = refs[i:i + 500]
+                delete("incidents", f"ref IN {_in(part)} AND NOT EXISTS"
+                       " (SELECT 1 FROM involvements v WHERE v.incident_ref = incidents.ref)", part)
+            # Disclosures made *to* this person belong to another subject's history: keep them, nameless.
+            n = conn.execute(f"UPDATE disclosures SET disclosed_to_id = NULL, recipient_name = NULL"
+                             f" WHERE disclosed_to_id IN {ph}", ids).rowcount
+            if n > 0:
+                scrubbed["disclosures"] = n
+            delete("action_updates", f"action_id IN (SELECT id FROM actions WHERE person_id IN {ph})", ids)
+            # Every other row that refers to the person through a foreign key (tables added later too).
+            for table in _user_tables(conn):
+                for fk in conn.execute(f'SELECT "from", "table" FROM pragma_foreign_key_list("{table}")').fetchall():
+                    if fk[1] == "persons" and table != "persons":
+                        delete(table, f'"{fk[0]}" IN {ph}', ids)
+            delete("persons", f"merged_into IN {ph} OR id IN {ph}", ids + ids)
+            if cancelled():
+                raise Cancelled()
+            progress(2, steps, "Removing rows left without their parent")
+            _cascade_orphans(conn, baseline_fk, delete)
+            progress(3, steps, "Removing mentions in text")
+            _scrub_text(conn, ids, mention, words, delete, scrubbed)
+            if cancelled():
+                raise Cancelled()
+            store.audit("person.erased", entity="person", entity_id=person_id, reason=reason,
+                        detail={"records": len(ids), "removed": removed, "scrubbed": scrubbed})
+    finally:
+        conn.execute("PRAGMA secure_delete = OFF")
+    progress(4, steps, "Compacting the file")
+    conn.execute("VACUUM")
+    progress(5, steps, "Clearing the journal")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    progress(steps, steps, "Done")
+    return ErasureSummary(pseudonym, len(ids), removed, scrubbed, backups_holding_before(store, started))
+
+
+def _cascade_orphans(conn, baseline: set, delete) -> None:
+    """Delete rows whose parent row the erasure removed (action updates, tables added later...)."""
+    for _round in range(10):
+        orphans: dict[str, list[int]] = {}
+        for table, rowid, _parent, _fk in conn.execute("PRAGMA foreign_key_check"):
+            if rowid is not None and (table, rowid) not in baseline:
+                orphans.setdefault(table, []).append(rowid)
+        if not orphans:
+            return
+        for table, rowids in orphans.items():
+            for i in range(0, len(rowids), 500):
+                part = rowids[i:i + 500]
+                delete(table, f"rowid IN {_in(part)}", part)
+
+
+def _scrub_text(conn, ids: list[str], mention: re.Pattern, words: set[str], delete, scrubbed: dict) -> None:
+    """Rows whose text *is* an id go; other mentions of an id or full name are replaced by ``[erased]``.
+
+    Rejected import rows that mention the person are deleted whole (the raw
+    row holds the rest of their record).
+    """
+    id_set = set(ids)
+    for table in _user_tables(conn):
+        cols = _text_columns(conn, table)
+        if not cols:
+            continue
+        has_rowid = conn.execute(f'SELECT count(*) FROM pragma_table_list WHERE name = ? AND wr = 0',
+                                 [table]).fetchone()[0]
+        key = "rowid" if has_rowid else _primary_key(conn, table)
+        if key is None:
+            continue
+        # Cheap pre-filter in SQL: rows holding any id, or any name word, at all.
+        needles = sorted(words)
+        cond = " OR ".join(f'instr(lower("{c}"), lower(?)) > 0' for c in cols for _ in needles)
+        params = [n for _c in cols for n in needles]
+        rows = conn.execute(f'SELECT {key}, {", ".join(f"{chr(34)}{c}{chr(34)}" for c in cols)} FROM "{table}"'
+                            f" WHERE {cond}", params).fetchall()
+        for row in rows:
+            values = dict(zip(cols, row[1:]))
+            hits = {c: v for c, v in values.items() if isinstance(v, str) and mention.search(v)}
+            if not hits:
+                continue
+            if table == "rejected_rows" or any(v.strip() in id_set for v in hits.values()):
+                delete(table, f"{key} = ?", [row[0]])
+                continue
+            sets = ", ".join(f'"{c}" = ?' for c in hits)
+            conn.execute(f'UPDATE "{table}" SET {sets} WHERE {key} = ?',
+                         [mention.sub(ERASED, v) for v in hits.values()] + [row[0]])
+            scrubbed[table] = scrubbed.get(table, 0) + 1
+
+
+def _primary_key(conn, table: str) -> str | None:
+    pk = [r[0] for r in conn.execute(f'SELECT name FROM pragma_table_info("{table}") WHERE pk > 0 ORDER BY pk')]
+    return f'"{pk[0]}"' if len(pk) == 1 else None
