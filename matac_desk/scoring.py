@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import gc
 import datetime as _dt
 import io
 import json
@@ -785,25 +786,29 @@ def _adult_from(dob_iso: str, min_age: int) -> str | None:
 # aggregates that R, F, G, V and the serial rule need.
 _AGGREGATE = """
 SELECT {perp} AS pid,
-       max(i.date || coalesce(i.division, '')) FILTER (WHERE i.date >= :w) AS latest,
-       count(DISTINCT v.incident_ref) FILTER (WHERE i.date >= :w) AS n_inc,
-       count(DISTINCT {victim}) FILTER (WHERE i.date >= :w) AS n_vic,
-       max(coalesce(gp.points, :unmapped)) FILTER (WHERE i.date >= :w) AS g,
-       {serial_inc} AS s_inc,
-       {serial_vic} AS s_vic
+       max(i.date || coalesce(i.division, '')) AS latest,
+       count(DISTINCT v.incident_ref) {wf} AS n_inc,
+       count(DISTINCT {victim}) {wf} AS n_vic,
+       max(coalesce(gp.points, :unmapped)) {wf} AS g,
+       {serial_inc} AND {serial_vic} AS serial
 FROM involvements v
 JOIN incidents i ON i.ref = v.incident_ref
 LEFT JOIN temp.scoring_gravity gp ON gp.offence_key = v.offence_key
 {joins}
 WHERE i.date BETWEEN :lo AND :a {where}
 GROUP BY {perp}
-HAVING n_inc > 0
+HAVING latest >= :w {having}
 """
 
+# Page cache while scoring: the second pass (special perpetrators) reads pages the first one
+# decrypted. Freed when scoring ends.
+SCORING_CACHE_KIB = 262144
 
-def _serial_expr(column: str, minimum: int) -> str:
+_TEMP_TABLES = ("scoring_gravity", "scoring_adult", "scoring_root", "scoring_special")
+
+
+def _serial_expr(column: str, minimum: int, flt: str) -> str:
     """SQL true when ``column`` has at least ``minimum`` distinct values in the serial window."""
-    flt = "FILTER (WHERE i.date >= :s)"
     if minimum <= 0:
         return "1"
     if minimum == 1:
@@ -868,7 +873,8 @@ def score_all(
                  " WITHOUT ROWID")
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS scoring_adult (id TEXT PRIMARY KEY, adult_from TEXT) WITHOUT ROWID")
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS scoring_root (id TEXT PRIMARY KEY, root TEXT) WITHOUT ROWID")
-    for t in ("scoring_gravity", "scoring_adult", "scoring_root"):
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS scoring_special (id TEXT PRIMARY KEY) WITHOUT ROWID")
+    for t in _TEMP_TABLES:
         conn.execute(f"DELETE FROM temp.{t}")
     conn.executemany("INSERT INTO temp.scoring_gravity VALUES (?, ?)", list(cfg.gravity_points().items()))
     # Who was under age on some day of the window: SQLite's date(dob, '+16 years') is the birthday
@@ -884,84 +890,108 @@ def score_all(
         conn.executemany("INSERT INTO temp.scoring_adult VALUES (?, ?)",
                          [(m, start) for m in members if m in dobs
                           for start in [_adult_from(dobs[m], cfg.min_age)] if start and start > lo])
-    adult = store.scalar("SELECT EXISTS (SELECT 1 FROM temp.scoring_adult)")
     conn.executemany("INSERT INTO temp.scoring_root VALUES (?, ?)", list(roots.items()))
 
     params = {"a": a.isoformat(), "w": w, "s": s, "lo": lo, "unmapped": cfg.unmapped_points}
-    joins = []
-    where = ""
-    if adult:
-        joins.append("LEFT JOIN temp.scoring_adult ad ON ad.id = v.perpetrator_id")
-        where = "AND (ad.adult_from IS NULL OR i.date >= ad.adult_from)"
-    victim = "v.victim_id"
+    victim, victim_join = "v.victim_id", ""
     if roots:
-        joins.append("LEFT JOIN temp.scoring_root rv ON rv.id = v.victim_id")
+        victim_join = "LEFT JOIN temp.scoring_root rv ON rv.id = v.victim_id"
         victim = "coalesce(rv.root, v.victim_id)"
-    parts = dict(victim=victim, serial_inc=_serial_expr("v.incident_ref", cfg.serial_min_incidents),
-                 serial_vic=_serial_expr(victim, cfg.serial_min_victims))
-    main_sql = _AGGREGATE.format(perp="v.perpetrator_id", joins="\n".join(joins), where=where, **parts)
+    # The WHERE clause spans the longer of the two windows; only the shorter one needs a FILTER.
+    wf = "FILTER (WHERE i.date >= :w)" if w > lo else ""
+    sf = "FILTER (WHERE i.date >= :s)" if s > lo else ""
+    parts = dict(victim=victim, wf=wf, serial_inc=_serial_expr("v.incident_ref", cfg.serial_min_incidents, sf),
+                 serial_vic=_serial_expr(victim, cfg.serial_min_victims, sf))
+    # Everyone in one pass over the perpetrator index; then the few "special" perpetrators again,
+    # over just their own rows: those who were under age on a day of the window (their rows
+    # need the age test) and merged records (scored as their root).
+    conn.execute("INSERT INTO temp.scoring_special SELECT id FROM temp.scoring_adult"
+                 " UNION SELECT id FROM temp.scoring_root UNION SELECT root FROM temp.scoring_root")
+    special = store.scalar("SELECT EXISTS (SELECT 1 FROM temp.scoring_special)")
+    main_sql = _AGGREGATE.format(perp="v.perpetrator_id", joins=victim_join, where="",
+                                 having="AND pid NOT IN temp.scoring_special" if special else "", **parts)
+    special_sql = _AGGREGATE.format(
+        perp="coalesce(rp.root, v.perpetrator_id)" if roots else "v.perpetrator_id",
+        joins="\n".join([victim_join, "LEFT JOIN temp.scoring_adult ad ON ad.id = v.perpetrator_id"]
+                        + (["LEFT JOIN temp.scoring_root rp ON rp.id = v.perpetrator_id"] if roots else [])),
+        where="AND (ad.adult_from IS NULL OR i.date >= ad.adult_from)"
+              " AND v.perpetrator_id IN (SELECT id FROM temp.scoring_special)", having="", **parts)
 
     if cancelled():
         raise Cancelled()
     progress(1, steps, "Adding up incidents")
     conn.set_progress_handler(lambda: 1 if cancelled() else 0, 20000)
+    old_cache = store.scalar("PRAGMA cache_size")
+    conn.execute(f"PRAGMA cache_size = -{SCORING_CACHE_KIB}")
+    # Hundreds of thousands of small objects: the cyclic garbage collector would walk them all
+    # again and again while they are made, and none of them can be part of a cycle.
+    gc_was_on = gc.isenabled()
+    gc.disable()
     try:
         rows = conn.execute(main_sql, params).fetchall()
-        if roots:
-            # Merged records: drop their per-record rows and score each merged person as one.
-            grouped = set(roots) | set(roots.values())
-            rows = [r for r in rows if r[0] not in grouped]
-            joins_m = joins + ["LEFT JOIN temp.scoring_root rp ON rp.id = v.perpetrator_id"]
-            where_m = where + " AND v.perpetrator_id IN (SELECT id FROM temp.scoring_root UNION SELECT root FROM" \
-                              " temp.scoring_root)"
-            merged_sql = _AGGREGATE.format(perp="coalesce(rp.root, v.perpetrator_id)", joins="\n".join(joins_m),
-                                           where=where_m, **parts)
-            rows.extend(conn.execute(merged_sql, params).fetchall())
+        if special:
+            rows.extend(conn.execute(special_sql, params).fetchall())
+        progress(2, steps, "Scoring")
+        ranked = _rank_rows(rows, cfg, a, ver)
     except Exception as e:
         if "interrupted" in str(e) and cancelled():
             raise Cancelled() from None
         raise
     finally:
+        if gc_was_on:
+            gc.enable()
         conn.set_progress_handler(None, 0)
-        for t in ("scoring_adult", "scoring_root"):
+        conn.execute(f"PRAGMA cache_size = {old_cache}")
+        for t in _TEMP_TABLES:
             conn.execute(f"DELETE FROM temp.{t}")
+    progress(steps, steps, f"{len(ranked):,} perpetrators scored")
+    return ranked
 
-    progress(2, steps, "Scoring")
-    if cancelled():
-        raise Cancelled()
+
+def _rank_rows(rows: list[tuple], cfg: ScoringConfig, a: _dt.date, version: int | None) -> list[PersonScore]:
+    """Band, score and rank aggregate rows ``(pid, latest+division, n_inc, n_vic, g, serial)``."""
     a_ord = a.toordinal()
     rec_table = [cfg.recency(d) for d in range(cfg.window_days + 1)]
+    freq_table = [cfg.frequency(n) for n in range(64)]
+    vic_table = [cfg.victims(n) for n in range(64)]
     freq, vic, total = cfg.frequency, cfg.victims, cfg.total
-    freq_cache: dict[int, int] = {}
-    vic_cache: dict[int, int] = {}
+    # One whole-number sort key per person, smallest first, for (higher score, fewer days since
+    # the latest incident, more incidents); kept small, which Python sorts fastest. Scores count
+    # down from the highest possible one; weighted scores are scaled to whole numbers (they are
+    # exact to 6 decimals: ScoringConfig.total).
+    whole = all(float(w).is_integer() for w in (cfg.weight_r, cfg.weight_f, cfg.weight_g, cfg.weight_v))
+    scale = 1 if whole else 1_000_000
+    best_g = max([cfg.unmapped_points, *cfg.gravity_points().values()])
+    top = round(cfg.total(max(p for _, _, p in cfg.recency_bands), max(p for _, _, p in cfg.frequency_bands),
+                          best_g, max(p for _, _, p in cfg.victim_bands)) * scale)
+    days_span = cfg.window_days + 1
+    max_inc = max((row[2] for row in rows), default=0)
+    inc_span = max_inc + 1
     day_cache: dict[str, int] = {}
-    total_cache: dict[tuple, int | float] = {}
-    keyed = []
-    for pid, latest_div, n_inc, n_vic, g, s_inc, s_vic in rows:
+    total_cache: dict[tuple, tuple] = {}
+    scored = []
+    append = scored.append
+    for pid, latest_div, n_inc, n_vic, g, serial in rows:
         latest = latest_div[:10]
         days = day_cache.get(latest)
         if days is None:
             days = day_cache[latest] = a_ord - _dt.date.fromisoformat(latest).toordinal()
-        f = freq_cache.get(n_inc)
-        if f is None:
-            f = freq_cache[n_inc] = freq(n_inc)
-        v = vic_cache.get(n_vic)
-        if v is None:
-            v = vic_cache[n_vic] = vic(n_vic)
-        parts = (rec_table[days], f, g, v)
-        score = total_cache.get(parts)
-        if score is None:
-            score = total_cache[parts] = total(*parts)
-        keyed.append((score, latest, n_inc, pid, parts, n_vic, s_inc and s_vic, latest_div))
-    progress(3, steps, "Ranking")
-    # Score, latest incident and incidents descending, then id ascending: two stable sorts.
-    keyed.sort(key=itemgetter(3))
-    keyed.sort(key=itemgetter(0, 1, 2), reverse=True)
-    ranked = [PersonScore(pid, score, r, f, g, v, n_inc, n_vic, latest, bool(serial), latest_div[10:] or None,
-                          rank, ver)
-              for rank, (score, latest, n_inc, pid, (r, f, g, v), n_vic, serial, latest_div) in enumerate(keyed, 1)]
-    progress(steps, steps, f"{len(ranked):,} perpetrators scored")
-    return ranked
+        r = rec_table[days]
+        f = freq_table[n_inc] if n_inc < 64 else freq(n_inc)
+        v = vic_table[n_vic] if n_vic < 64 else vic(n_vic)
+        cached = total_cache.get((r, f, g, v))
+        if cached is None:
+            score = total(r, f, g, v)
+            cached = total_cache[(r, f, g, v)] = (score, (top - round(score * scale)) * days_span)
+        score, key = cached
+        append(((key + days) * inc_span + max_inc - n_inc, pid, score, r, f, g, v, n_inc, n_vic, serial == 1,
+                latest, latest_div[10:] or None))
+    # Ties on the key go by id: sort by id (the rows are nearly in id order already), then by
+    # the key; both sorts are stable and compare single values, which Python does fastest.
+    scored.sort(key=itemgetter(1))
+    scored.sort(key=itemgetter(0))
+    return [PersonScore(pid, score, r, f, g, v, n_inc, n_vic, latest, serial, division, rank, version)
+            for rank, (_key, pid, score, r, f, g, v, n_inc, n_vic, serial, latest, division) in enumerate(scored, 1)]
 
 
 # --------------------------------------------------------------------------

@@ -19,6 +19,7 @@ __all__ = ["main", "build_parser", "command_names", "COMMAND_MODULES"]
 
 COMMAND_MODULES = (
     "matac_desk.cli.core",
+    "matac_desk.cli.scoring",
 )
 
 
