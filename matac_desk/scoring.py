@@ -53,7 +53,7 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
-from operator import itemgetter
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -967,31 +967,35 @@ def _rank_rows(rows: list[tuple], cfg: ScoringConfig, a: _dt.date, version: int 
     days_span = cfg.window_days + 1
     max_inc = max((row[2] for row in rows), default=0)
     inc_span = max_inc + 1
-    day_cache: dict[str, int] = {}
-    total_cache: dict[tuple, tuple] = {}
+    day_cache: dict[str, tuple] = {}
+    total_cache: dict[int, tuple] = {}
     scored = []
     append = scored.append
     for pid, latest_div, n_inc, n_vic, g, serial in rows:
-        latest = latest_div[:10]
-        days = day_cache.get(latest)
-        if days is None:
-            days = day_cache[latest] = a_ord - _dt.date.fromisoformat(latest).toordinal()
+        day = day_cache.get(latest_div)
+        if day is None:
+            latest = latest_div[:10]
+            day = day_cache[latest_div] = (a_ord - _dt.date.fromisoformat(latest).toordinal(), latest,
+                                           latest_div[10:] or None)
+        days = day[0]
         r = rec_table[days]
         f = freq_table[n_inc] if n_inc < 64 else freq(n_inc)
         v = vic_table[n_vic] if n_vic < 64 else vic(n_vic)
-        cached = total_cache.get((r, f, g, v))
+        parts = ((r * 128 + f) * 128 + g) * 128 + v  # points are at most 100
+        cached = total_cache.get(parts)
         if cached is None:
             score = total(r, f, g, v)
-            cached = total_cache[(r, f, g, v)] = (score, (top - round(score * scale)) * days_span)
-        score, key = cached
-        append(((key + days) * inc_span + max_inc - n_inc, pid, score, r, f, g, v, n_inc, n_vic, serial == 1,
-                latest, latest_div[10:] or None))
+            cached = total_cache[parts] = (score, (top - round(score * scale)) * days_span)
+        # The rank field holds the sort key until the ranks are counted below.
+        append(PersonScore(pid, cached[0], r, f, g, v, n_inc, n_vic, day[1], serial == 1, day[2],
+                           (cached[1] + days) * inc_span + max_inc - n_inc, version))
     # Ties on the key go by id: sort by id (the rows are nearly in id order already), then by
     # the key; both sorts are stable and compare single values, which Python does fastest.
-    scored.sort(key=itemgetter(1))
-    scored.sort(key=itemgetter(0))
-    return [PersonScore(pid, score, r, f, g, v, n_inc, n_vic, latest, serial, division, rank, version)
-            for rank, (_key, pid, score, r, f, g, v, n_inc, n_vic, serial, latest, division) in enumerate(scored, 1)]
+    scored.sort(key=attrgetter("perpetrator_id"))
+    scored.sort(key=attrgetter("rank"))
+    for rank, ps in enumerate(scored, 1):
+        ps.rank = rank
+    return scored
 
 
 # --------------------------------------------------------------------------
