@@ -309,5 +309,8 @@ def _scoring(db: Database) -> None:
 
         -- Merged records are few: a partial index finds them without reading every person.
         CREATE INDEX IF NOT EXISTS persons_merged_into ON persons(merged_into) WHERE merged_into IS NOT NULL;
+        -- The age rule needs the people young enough to have been under 16 in the window: a range
+        -- of this index instead of a read of every person (about 3% more import time).
+        CREATE INDEX IF NOT EXISTS persons_dob ON persons(dob, id);
         """
     )
