@@ -800,10 +800,6 @@ GROUP BY {perp}
 HAVING latest >= :w {having}
 """
 
-# Page cache while scoring: the second pass (special perpetrators) reads pages the first one
-# decrypted. Freed when scoring ends.
-SCORING_CACHE_KIB = 262144
-
 _TEMP_TABLES = ("scoring_gravity", "scoring_adult", "scoring_root", "scoring_special")
 
 
@@ -851,9 +847,14 @@ def score_all(
 
     Notes
     -----
-    One SQL pass over the involvements (plus a second, small one for merged
-    records), then banding and ranking in Python: O(rows) in SQLite and
-    O(p log p) in Python for p scored perpetrators.
+    One SQL pass over the involvements in perpetrator-index order (window,
+    gravity, distinct counts, serial test per perpetrator), a second pass
+    over just the rows of the "special" perpetrators (those young enough to
+    have been under age in the window, found through the ``persons_dob``
+    index, and merged records), then banding and ranking in Python:
+    O(rows) in SQLite and O(p log p) in Python for p scored perpetrators.
+    The benchmark (``benchmarks/run.py scoring``) compares it with a plain
+    ``GROUP BY`` over the same data.
 
     Examples
     --------
@@ -921,8 +922,6 @@ def score_all(
         raise Cancelled()
     progress(1, steps, "Adding up incidents")
     conn.set_progress_handler(lambda: 1 if cancelled() else 0, 20000)
-    old_cache = store.scalar("PRAGMA cache_size")
-    conn.execute(f"PRAGMA cache_size = -{SCORING_CACHE_KIB}")
     # Hundreds of thousands of small objects: the cyclic garbage collector would walk them all
     # again and again while they are made, and none of them can be part of a cycle.
     gc_was_on = gc.isenabled()
@@ -941,7 +940,6 @@ def score_all(
         if gc_was_on:
             gc.enable()
         conn.set_progress_handler(None, 0)
-        conn.execute(f"PRAGMA cache_size = {old_cache}")
         for t in _TEMP_TABLES:
             conn.execute(f"DELETE FROM temp.{t}")
     progress(steps, steps, f"{len(ranked):,} perpetrators scored")
