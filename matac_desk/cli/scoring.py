@@ -11,28 +11,13 @@ from .. import nominations as nom
 from .. import scoring
 from ..domain import UserError
 from .common import TerminalProgress, emit, open_store, print_rows
+from .core import _date
+from .core import _positive as _count
 
 __all__ = ["register", "SCORE_COLUMNS"]
 
 SCORE_COLUMNS = ("rank", "perpetrator_id", "name", "score", "r", "f", "g", "v", "incidents", "victims",
                  "latest_incident", "serial", "division", "config_version")
-
-
-def _date(text: str) -> _dt.date:
-    try:
-        return _dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
-
-
-def _count(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return n
 
 
 def _points(text: str) -> int:
