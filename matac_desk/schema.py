@@ -256,6 +256,66 @@ def _initial(db: Database) -> None:
     )
 
 
+@migrations(name="0002_scoring")
+def _scoring(db: Database) -> None:
+    """Versioned scoring configurations and saved score snapshots (issue 3).
+
+    A configuration row is never changed after it is written, except its
+    ``active`` flag; at most one row is active. Each snapshot names the
+    configuration version that produced its scores.
+    """
+    db.executescript(
+        """
+        CREATE TABLE scoring_configs (
+            version INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            reason TEXT,
+            config TEXT NOT NULL,
+            gravity TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 0 CHECK (active IN (0, 1))
+        );
+        CREATE UNIQUE INDEX scoring_configs_one_active ON scoring_configs(active) WHERE active = 1;
+
+        CREATE TABLE score_snapshots (
+            id INTEGER PRIMARY KEY,
+            config_version INTEGER NOT NULL REFERENCES scoring_configs(version),
+            as_of TEXT NOT NULL,
+            taken_at TEXT NOT NULL,
+            taken_by TEXT NOT NULL,
+            label TEXT,
+            meeting_id INTEGER REFERENCES meetings(id),
+            persons INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX score_snapshots_meeting ON score_snapshots(meeting_id);
+
+        CREATE TABLE snapshot_scores (
+            snapshot_id INTEGER NOT NULL REFERENCES score_snapshots(id),
+            person_id TEXT NOT NULL REFERENCES persons(id),
+            rank INTEGER NOT NULL,
+            score REAL NOT NULL,
+            r INTEGER NOT NULL,
+            f INTEGER NOT NULL,
+            g INTEGER NOT NULL,
+            v INTEGER NOT NULL,
+            incidents INTEGER NOT NULL,
+            victims INTEGER NOT NULL,
+            latest_incident TEXT NOT NULL,
+            serial INTEGER NOT NULL,
+            division TEXT,
+            PRIMARY KEY (snapshot_id, person_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX snapshot_scores_person ON snapshot_scores(person_id);
+
+        -- Merged records are few: a partial index finds them without reading every person.
+        CREATE INDEX IF NOT EXISTS persons_merged_into ON persons(merged_into) WHERE merged_into IS NOT NULL;
+        -- The age rule needs the people young enough to have been under 16 in the window: a range
+        -- of this index instead of a read of every person (about 3% more import time).
+        CREATE INDEX IF NOT EXISTS persons_dob ON persons(dob, id);
+        """
+    )
+
+
 @migrations(name="0003_graph")
 def _graph(db: Database) -> None:
     # Merges never rewrite involvements or links: persons.merged_into points
@@ -288,8 +348,8 @@ def _graph(db: Database) -> None:
             CHECK (person_a_id < person_b_id)
         ) WITHOUT ROWID;
 
-        CREATE INDEX persons_dob ON persons(dob);
-        CREATE INDEX persons_merged_into ON persons(merged_into) WHERE merged_into IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS persons_dob ON persons(dob, id);
+        CREATE INDEX IF NOT EXISTS persons_merged_into ON persons(merged_into) WHERE merged_into IS NOT NULL;
         """
     )
 @migrations(name="0004_security")

@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "matac_desk.cli.meetings",
     "matac_desk.cli.graph",
     "matac_desk.cli.security",
+    "matac_desk.cli.scoring",
 )
 
 
