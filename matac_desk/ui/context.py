@@ -1,14 +1,20 @@
 """What every page of the window shares: the store, the task runner, and the "store changed" signal.
 
 A page never talks to another page. A page that changes data calls
-``ctx.notify("persons", ...)`` naming what changed; every page listens to
-``ctx.changed`` and reloads what concerns it (Anki's ``OpChanges``). The
-kinds in use: ``persons``, ``imports``, ``data_quality``, ``settings``
-(later features add ``scores``, ``meetings``, ``actions`` ...).
+``ctx.notify("persons", ...)`` naming what changed (or writes through
+:meth:`Context.change`, which notifies when the write succeeded); every
+page listens to ``ctx.changed`` and reloads what concerns it (Anki's
+``OpChanges``). The kinds in use: ``persons``, ``imports``,
+``data_quality``, ``settings``, ``meetings`` (schedule, attendees, held),
+``cohort`` (decisions, referrals, tactics, subject details), ``actions``,
+``links``, ``scores`` (configuration, gravity table).
+
+``ctx.today()`` is the day the pages work to (tests pin it).
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import logging
 from typing import Any, Callable
 
@@ -34,6 +40,7 @@ class Context(QObject):
         self.store = store
         self.runner = runner or TaskRunner()
         self.background = BackgroundStore(store)
+        self.today: Callable[[], _dt.date] = _dt.date.today
 
     def notify(self, *kinds: str) -> None:
         self.changed.emit(frozenset(kinds))
@@ -59,6 +66,26 @@ class Context(QObject):
             return bg.call(fn, *args, **kw)
 
         return self.run(work)
+
+    def change(self, fn: Callable[..., Any], *args: Any, kinds: tuple[str, ...], what: str,
+               parent: QWidget | None, done: Callable[[Any], None] | None = None,
+               failed: Callable[[BaseException], None] | None = None, **kw: Any) -> Task:
+        """Write with ``fn(store, *args, **kw)`` off the GUI thread; on success call ``done`` and notify ``kinds``.
+
+        A failure is shown (a UserError as its one line) unless ``failed`` handles it.
+        """
+        def ok(result: Any) -> None:
+            if done is not None:
+                done(result)
+            self.notify(*kinds)
+
+        def bad(e: BaseException) -> None:
+            if failed is not None:
+                failed(e)
+            else:
+                show_error(parent, e, what)
+
+        return self.read(fn, *args, **kw).then(ok, bad)
 
     def close(self) -> None:
         self.background.close()

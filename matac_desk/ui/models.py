@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
 
 from ..people import PersonRow
+from .widgets import ACCENT
 
-__all__ = ["Column", "RowsModel", "PeopleModel", "RowRole", "SortRole"]
+__all__ = ["Column", "RowsModel", "PeopleModel", "RowRole", "SortRole", "IdRole"]
 
 RowRole = Qt.ItemDataRole.UserRole + 1      # the row object itself
 SortRole = Qt.ItemDataRole.UserRole + 2     # the raw value, for sorting
@@ -46,17 +48,20 @@ class Column:
     value: Callable[[Any], Any]
     tooltip: Callable[[Any], str | None] | None = None
     numeric: bool = False
+    sort: Callable[[Any], Any] | None = None   # the value to sort by, when the shown one does not sort well
 
 
 class RowsModel(QAbstractTableModel):
     """Rows held in memory (a few thousand at most), shown through :class:`Column` specs."""
 
     def __init__(self, columns: Sequence[Column], rows: Sequence[Any] = (), parent=None,
-                 person_id: Callable[[Any], str | None] | None = None):
+                 person_id: Callable[[Any], str | None] | None = None,
+                 accent: Callable[[Any], str | None] | None = None):
         super().__init__(parent)
         self.columns = list(columns)
         self._rows = list(rows)
         self._person_id = person_id
+        self._accent = accent  # row -> a key of widgets.ACCENT (its text colour), or None
 
     def set_rows(self, rows: Sequence[Any]) -> None:
         self.beginResetModel()
@@ -92,10 +97,13 @@ class RowsModel(QAbstractTableModel):
             return text if len(text) > 30 else None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(_RIGHT if col.numeric else _LEFT)
+        if role == Qt.ItemDataRole.ForegroundRole and self._accent is not None:
+            kind = self._accent(row)
+            return QColor(ACCENT[kind]) if kind else None
         if role == RowRole:
             return row
         if role == SortRole:
-            return col.value(row)
+            return (col.sort or col.value)(row)
         if role == IdRole:
             return self._person_id(row) if self._person_id else None
         return None
@@ -111,7 +119,7 @@ class RowsModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not (0 <= column < len(self.columns)):
             return
-        get = self.columns[column].value
+        get = self.columns[column].sort or self.columns[column].value
 
         def key(r):
             v = get(r)

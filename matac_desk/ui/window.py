@@ -94,11 +94,17 @@ class Page(QWidget):
 
 
 def _page_types() -> list[type[Page]]:
+    from .actionspage import ActionsPage
     from .dashboard import DashboardPage
+    from .graphpage import GraphPage
     from .imports import ImportPage
+    from .meetingspage import MeetingsPage
+    from .nominations import NominationsPage
     from .people import PeoplePage
     from .settings import SettingsPage
-    return [DashboardPage, PeoplePage, ImportPage, SettingsPage]
+    from .workloadpage import WorkloadPage
+    return [DashboardPage, PeoplePage, NominationsPage, MeetingsPage, ActionsPage, GraphPage, WorkloadPage,
+            ImportPage, SettingsPage]
 
 
 PAGE_TYPES: list[type[Page]] | None = None  # None: the built-in list from _page_types()
@@ -255,6 +261,19 @@ class MainWindow(QMainWindow):
     def open_person(self, person_id: str) -> None:
         if "people" in self.pages and not self.locked:
             self.show_page("people").open_person(person_id)
+
+    def open_graph(self, person_id: str) -> None:
+        if "graph" in self.pages and not self.locked:
+            self.show_page("graph").show_person(person_id)
+
+    def open_meeting(self, meeting_id: int | None = None) -> None:
+        """The Meetings page, on a meeting (the next one when None)."""
+        if "meetings" in self.pages and not self.locked:
+            self.show_page("meetings").open_meeting(meeting_id)
+
+    def show_actions(self, *, overdue_only: bool = False, person_id: str | None = None) -> None:
+        if "actions" in self.pages and not self.locked:
+            self.show_page("actions").set_filter(overdue_only=overdue_only, person_id=person_id)
 
     def start_import(self, *_args, path=None):
         """Open the import wizard (Ctrl+I)."""

@@ -1,0 +1,138 @@
+"""Small forms asked for in a dialog: a referral, an exit reason, an action's new status, a meeting.
+
+:func:`ask` shows a :class:`FormDialog` of :class:`Field` specs and returns
+the values entered (``None`` when cancelled). Pages call it through this
+module, so tests can answer for the user (``monkeypatch.setattr(dialogs,
+"ask", ...)``) and still drive the page's real flow; the dialog itself is
+tested on its own.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
+
+from .widgets import accent_label
+
+__all__ = ["Field", "FormDialog", "ask"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """``kind``: text, long (several lines), choice (``choices``; ``editable`` lets the user type), date, check."""
+    key: str
+    label: str
+    kind: str = "text"
+    choices: Sequence[str] = ()
+    default: Any = None
+    required: bool = False
+    editable: bool = False
+    placeholder: str = ""
+
+
+class FormDialog(QDialog):
+    def __init__(self, title: str, fields: Sequence[Field], *, intro: str = "", ok: str = "OK",
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.fields = list(fields)
+        self.widgets: dict[str, QWidget] = {}
+        form = QFormLayout(self)
+        if intro:
+            label = QLabel(intro)
+            label.setWordWrap(True)
+            form.addRow(label)
+        for f in self.fields:
+            w: QWidget
+            if f.kind == "long":
+                w = QPlainTextEdit()
+                w.setTabChangesFocus(True)
+                w.setPlaceholderText(f.placeholder)
+                w.setMaximumHeight(self.fontMetrics().height() * 6)
+                if f.default:
+                    w.setPlainText(str(f.default))
+            elif f.kind == "choice":
+                w = QComboBox()
+                w.setEditable(f.editable)
+                w.addItems(list(f.choices))
+                if f.default is not None:
+                    w.setCurrentText(str(f.default))
+                elif f.editable:
+                    w.setCurrentText("")
+            elif f.kind == "date":
+                w = QDateEdit()
+                w.setCalendarPopup(True)
+                w.setDisplayFormat("yyyy-MM-dd")
+                d = f.default or _dt.date.today()
+                w.setDate(QDate(d.year, d.month, d.day))
+            elif f.kind == "check":
+                w = QCheckBox()
+                w.setChecked(bool(f.default))
+            else:
+                w = QLineEdit()
+                w.setPlaceholderText(f.placeholder)
+                if f.default:
+                    w.setText(str(f.default))
+            w.setAccessibleName(f.label.replace("&", ""))
+            self.widgets[f.key] = w
+            form.addRow(f.label + ("" if f.kind == "check" else ":"), w)
+        self.error = accent_label("", "error")
+        self.error.setAccessibleName("Error message")
+        form.addRow(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok)
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.setMinimumWidth(440)
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in self.fields:
+            w = self.widgets[f.key]
+            if isinstance(w, QPlainTextEdit):
+                out[f.key] = w.toPlainText().strip()
+            elif isinstance(w, QComboBox):
+                out[f.key] = w.currentText().strip()
+            elif isinstance(w, QDateEdit):
+                out[f.key] = w.date().toPython()
+            elif isinstance(w, QCheckBox):
+                out[f.key] = w.isChecked()
+            else:
+                out[f.key] = w.text().strip()
+        return out
+
+    def _accept(self) -> None:
+        values = self.values()
+        missing = [f.label.replace("&", "") for f in self.fields if f.required and not values[f.key]]
+        if missing:
+            self.error.setText(f"Fill in: {', '.join(missing)}.")
+            return
+        self.accept()
+
+
+def ask(parent: QWidget | None, title: str, fields: Sequence[Field], *, intro: str = "",
+        ok: str = "OK") -> dict[str, Any] | None:
+    """Show the form; the values entered, or None when the user cancels."""
+    dlg = FormDialog(title, fields, intro=intro, ok=ok, parent=parent)
+    try:
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dlg.values()
+    finally:
+        dlg.deleteLater()
