@@ -1,8 +1,11 @@
 """The Dashboard page: what the store holds and what needs attention, each linking to where it is dealt with.
 
-Panels sit in a grid; ``add_panel`` places one. Later features add theirs
-(next meeting and its countdown, new partner alerts, overdue actions,
-overloaded offender managers) the same way.
+Panels sit in a grid; ``add_panel`` places one. The first row is what
+needs attention (:func:`matac_desk.attention.attention`): the next meeting
+and its countdown, new partner alerts of the cohort since the previous
+meeting (double-click opens the graph on the perpetrator), overdue
+actions, overloaded offender managers and offences the gravity table does
+not map. Below: what the store holds, the last import, data-quality warnings.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import dashboard
+from .. import attention, dashboard
+from ..attention import Attention
 from ..dashboard import COUNT_LABELS, Dashboard
 from .context import show_error
 from .models import Column, IdRole, RowsModel
@@ -37,6 +41,16 @@ _WARNING_COLUMNS = [
     Column("Detected", lambda w: w.detected_at[:10]),
 ]
 
+_PARTNER_COLUMNS = [
+    Column("Perpetrator", lambda p: p.perpetrator_name,
+           tooltip=lambda p: f"{p.perpetrator_id}; double-click to open the graph"),
+    Column("New partner", lambda p: p.partner_name, tooltip=lambda p: p.partner_id),
+    Column("First linked", lambda p: p.first_linked),
+    Column("Through", lambda p: p.source),
+    Column("Children", lambda p: len(p.children), numeric=True),
+    Column("Clare's Law", lambda p: p.disclosure or "none recorded"),
+]
+
 
 def _panel(title: str, name: str) -> tuple[QGroupBox, QVBoxLayout]:
     box = QGroupBox(title)
@@ -48,11 +62,13 @@ def _panel(title: str, name: str) -> tuple[QGroupBox, QVBoxLayout]:
 class DashboardPage(Page):
     key = "dashboard"
     title = "Dashboard"
-    listens = frozenset({"persons", "imports", "data_quality", "settings"})
+    listens = frozenset({"persons", "imports", "data_quality", "settings", "meetings", "cohort", "actions", "links",
+                         "scores"})
 
     def __init__(self, ctx, window):
         super().__init__(ctx, window)
         self.summary: Dashboard | None = None
+        self.attention: Attention | None = None
         self._loading = 0
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -72,6 +88,55 @@ class DashboardPage(Page):
         self.grid.setColumnStretch(1, 1)
         self.body.addLayout(self.grid, 1)
 
+        left = Qt.AlignmentFlag.AlignLeft
+        # Next meeting
+        box, lay = _panel("Next meeting", "panel_meeting")
+        self.meeting_text = text_label("Next meeting")
+        self.meeting_text.setTextFormat(Qt.TextFormat.RichText)
+        lay.addWidget(self.meeting_text)
+        self.meeting_button = button("Open the &meeting", lambda: self.window_.open_meeting(
+            self.attention.next_meeting.id if self.attention and self.attention.next_meeting else None))
+        lay.addWidget(self.meeting_button, 0, left)
+        lay.addStretch(1)
+        self.add_panel(box, 0, 0)
+
+        # Overdue actions, overloaded offender managers, unmapped offences
+        box, lay = _panel("Follow up", "panel_follow_up")
+        self.overdue_text = text_label("Overdue actions")
+        self.overdue_text.setTextFormat(Qt.TextFormat.RichText)
+        lay.addWidget(self.overdue_text)
+        self.overdue_button = button("Overdue &actions", lambda: self.window_.show_actions(overdue_only=True))
+        lay.addWidget(self.overdue_button, 0, left)
+        self.overloaded_text = text_label("Overloaded offender managers")
+        self.overloaded_text.setTextFormat(Qt.TextFormat.RichText)
+        lay.addWidget(self.overloaded_text)
+        self.workload_button = button("&Workload", lambda: self.window_.show_page("workload"))
+        lay.addWidget(self.workload_button, 0, left)
+        self.unmapped_text = text_label("Unmapped offences")
+        self.unmapped_text.setTextFormat(Qt.TextFormat.RichText)
+        lay.addWidget(self.unmapped_text)
+        self.gravity_button = button("&Gravity table", lambda: self.window_.show_page("settings"),
+                                     tip="Give the unmapped offences their points in Settings")
+        lay.addWidget(self.gravity_button, 0, left)
+        lay.addStretch(1)
+        self.add_panel(box, 0, 1, 2, 1)
+
+        # New partner alerts
+        box, lay = _panel("New partner alerts", "panel_partners")
+        self.partners_text = text_label("New partner alerts summary")
+        self.partners_text.setTextFormat(Qt.TextFormat.RichText)
+        lay.addWidget(self.partners_text)
+        self.partner_model = RowsModel(_PARTNER_COLUMNS, person_id=lambda p: p.perpetrator_id,
+                                       accent=lambda p: None if p.disclosure else "warning")
+        self.partner_view = table_view("dashboard_partners", "New partner alerts")
+        attach_model(self.partner_view, self.partner_model)
+        self.partner_view.setToolTip("Double-click an alert to open the graph on the perpetrator")
+        self.partner_view.activated.connect(self._open_partner)
+        self.partner_view.doubleClicked.connect(self._open_partner)
+        self.partner_view.setMinimumHeight(130)
+        lay.addWidget(self.partner_view, 1)
+        self.add_panel(box, 1, 0)
+
         # In the store
         box, lay = _panel("In the store", "panel_counts")
         self.counts_form = QFormLayout()
@@ -84,10 +149,9 @@ class DashboardPage(Page):
             self.count_labels[key] = value
             self.counts_form.addRow(COUNT_LABELS[key], value)
         lay.addLayout(self.counts_form)
-        left = Qt.AlignmentFlag.AlignLeft
         lay.addWidget(button("Find a &person…", lambda: self.window_.find_person()), 0, left)
         lay.addStretch(1)
-        self.add_panel(box, 0, 0)
+        self.add_panel(box, 2, 0)
 
         # Last import and rejected rows
         box, lay = _panel("Imports", "panel_imports")
@@ -99,7 +163,7 @@ class DashboardPage(Page):
         lay.addWidget(self.review_button, 0, left)
         lay.addWidget(button("&Import an extract…", lambda: self.window_.start_import()), 0, left)
         lay.addStretch(1)
-        self.add_panel(box, 0, 1)
+        self.add_panel(box, 2, 1)
 
         # Data-quality warnings
         box, lay = _panel("Data-quality warnings", "panel_quality")
@@ -112,8 +176,9 @@ class DashboardPage(Page):
         self.warning_view.activated.connect(self._open_warning)
         self.warning_view.setMinimumHeight(160)
         lay.addWidget(self.warning_view, 1)
-        self.add_panel(box, 1, 0, 1, 2)
+        self.add_panel(box, 3, 0, 1, 2)
         self.grid.setRowStretch(1, 1)
+        self.grid.setRowStretch(3, 1)
 
     def add_panel(self, widget: QWidget, row: int, column: int, row_span: int = 1, column_span: int = 1) -> None:
         """Place a panel on the dashboard grid (two columns)."""
@@ -125,6 +190,48 @@ class DashboardPage(Page):
         gen = self._loading
         self.ctx.read(dashboard.summary).then(lambda s, g=gen: self._show(g, s),
                                               lambda e: show_error(self, e, "Dashboard"))
+        self.ctx.read(attention.attention, self.ctx.today(), cancellable=True).then(
+            lambda a, g=gen: self._show_attention(g, a), lambda e: show_error(self, e, "Dashboard"))
+
+    def _show_attention(self, gen: int, a: Attention) -> None:
+        if gen != self._loading or self.window_.locked:
+            return
+        self.attention = a
+        warn = ACCENT["warning"]
+        m = a.next_meeting
+        if m is None:
+            self.meeting_text.setText("No meeting is scheduled. Schedule the next one on the Meetings page.")
+            self.meeting_button.setText("Open the &meetings")
+        else:
+            d = a.days_to_meeting
+            when = "<b>today</b>" if d == 0 else "<b>tomorrow</b>" if d == 1 else f"in <b>{d} days</b>"
+            self.meeting_text.setText(f"<span style='font-size:large'>{escape(m.label)}</span><br>{when}"
+                                      + (f" · chair {escape(m.chair)}" if m.chair else "")
+                                      + (f"<br>Previous: {escape(a.previous_meeting.label)}"
+                                         if a.previous_meeting else ""))
+            self.meeting_button.setText("Open the &meeting")
+        n = len(a.new_partners)
+        self.partners_text.setText(
+            f"<span style='color:{warn}'><b>{n} new partner(s)</b></span> of perpetrators in the cohort, referred "
+            f"or serial, since {escape(a.since)}. Consider a Clare's Law right-to-know disclosure." if n else
+            f"No new partner of a cohort, referred or serial perpetrator since {escape(a.since)}.")
+        self.partner_model.set_rows(a.new_partners)
+        k = len(a.overdue_actions)
+        worst = a.overdue_actions[0] if k else None
+        self.overdue_text.setText(
+            f"<span style='color:{ACCENT['error']}'><b>{k} overdue action(s)</b></span>; the oldest is "
+            f"{worst.days_overdue} days late ({escape(worst.agency)})." if k else "No overdue actions.")
+        self.overdue_button.setEnabled(bool(k))
+        o = len(a.overloaded)
+        self.overloaded_text.setText(
+            f"<span style='color:{warn}'><b>{o} offender manager(s) overloaded</b></span>: "
+            + escape(", ".join(c.name for c in a.overloaded[:4])) + ("…" if o > 4 else "") + "." if o else
+            "No offender manager is over the workload limits.")
+        u = len(a.unmapped)
+        self.unmapped_text.setText(
+            f"<span style='color:{warn}'><b>{u} offence(s)</b></span> not in the gravity table ("
+            + escape(", ".join(x.offence for x in a.unmapped[:3])) + ("…" if u > 3 else "") + ")." if u else
+            "Every offence held is in the gravity table.")
 
     def _show(self, gen: int, s: Dashboard) -> None:
         if gen != self._loading or self.window_.locked:
@@ -158,6 +265,11 @@ class DashboardPage(Page):
             self.quality.setText("No open data-quality warnings.")
         self.warning_model.set_rows(s.warnings)
 
+    def _open_partner(self, index) -> None:
+        pid = self.partner_model.data(index, IdRole)
+        if pid:
+            self.window_.open_graph(pid)
+
     def _open_warning(self, index) -> None:
         pid = self.warning_model.data(index, IdRole)
         if pid:
@@ -173,7 +285,13 @@ class DashboardPage(Page):
         self.rejects.setText("")
         self.quality.setText("")
         self.warning_model.clear()
+        self.attention = None
+        self.partner_model.clear()
+        for label in (self.meeting_text, self.partners_text, self.overdue_text, self.overloaded_text,
+                      self.unmapped_text):
+            label.setText("")
 
     def save_state(self) -> None:
         save_header(self.warning_view)
+        save_header(self.partner_view)
 

@@ -27,7 +27,7 @@ DEBOUNCE_MS = 150
 class PeoplePage(Page):
     key = "people"
     title = "People"
-    listens = frozenset({"persons", "data_quality"})
+    listens = frozenset({"persons", "data_quality", "cohort", "actions", "minutes", "meetings", "links"})
 
     def __init__(self, ctx, window):
         super().__init__(ctx, window)
@@ -82,6 +82,8 @@ class PeoplePage(Page):
 
         self.person = PersonPage(ctx)
         self.person.back_requested.connect(self.show_results)
+        self.person.graph_requested.connect(lambda pid: self.window_.open_graph(pid))
+        self.person.actions_requested.connect(lambda pid: self.window_.show_actions(person_id=pid))
         self.inner.addWidget(self.person)
 
         self._debounce = QTimer(self)
