@@ -11,7 +11,8 @@ from matac_desk.store import Store
 
 from conftest import PASSPHRASE, TODAY
 
-__all__ = ["isolated_qsettings", "demo_store", "_demo_template", "make_window", "make_demo_store", "PASSPHRASE"]
+__all__ = ["isolated_qsettings", "demo_store", "_demo_template", "make_window", "make_demo_store", "PASSPHRASE",
+           "meeting_store", "_meeting_template", "TODAY"]
 
 
 @pytest.fixture
@@ -52,10 +53,33 @@ def demo_store(tmp_path, _demo_template) -> Store:
     store.close()
 
 
+@pytest.fixture(scope="session")
+def _meeting_template(tmp_path_factory):
+    """A demo store after two meetings (see matac_desk.ui.seed), made once; returns (path, Seeded)."""
+    from matac_desk.ui.seed import seed_meetings
+    path = tmp_path_factory.mktemp("meeting-template") / "meetings.mdesk"
+    store = make_demo_store(path, incidents=300)
+    seeded = seed_meetings(store, TODAY)
+    store.close()
+    return path, seeded
+
+
+@pytest.fixture
+def meeting_store(tmp_path, _meeting_template):
+    """A copy of the meeting template for one test: ``(store, seeded)``."""
+    import shutil
+    src, seeded = _meeting_template
+    path = tmp_path / "meetings.mdesk"
+    shutil.copyfile(src, path)
+    store = Store.open(path, PASSPHRASE)
+    yield store, seeded
+    store.close()
+
+
 def make_window(qtbot, store: Store):
     from matac_desk.ui.main import open_window
     from matac_desk.ui.tasks import ImmediateRunner
-    window = open_window(store, ImmediateRunner())
+    window = open_window(store, ImmediateRunner(), today=lambda: TODAY)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)

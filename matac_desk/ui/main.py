@@ -9,20 +9,26 @@ Start-up order (after :mod:`matac_desk.app` parsed the arguments):
    line, and the unlock dialog, which opens and migrates the store off
    the GUI thread; the demo store is made on first use with a progress
    dialog;
-3. the main window, its pages, the idle lock; the event loop;
-4. at exit, background tasks are waited for and the store is closed.
+3. the exception hook (a one-line message naming the error's type only:
+   nothing personal reaches the screen's dialog or the log);
+4. the main window, its pages, the idle lock; the store's warnings (a
+   network drive's safe mode, read-only) in the status bar; the daily
+   backup (:func:`matac_desk.backups.maybe_daily_backup`) on the background
+   connection; the event loop;
+5. at exit, background tasks are waited for and the store is closed.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
-from .. import services
+from .. import backups, services
 from ..domain import Cancelled
 from ..store import Store
 from .context import Context, show_error
@@ -32,7 +38,9 @@ from .unlock import UnlockDialog
 from .widgets import APP, ORG
 from .window import MainWindow
 
-__all__ = ["run", "application", "open_window"]
+__all__ = ["run", "application", "open_window", "install_excepthook", "start_daily_backup"]
+
+log = logging.getLogger(__name__)
 
 
 def application() -> QApplication:
@@ -46,11 +54,58 @@ def application() -> QApplication:
     return app
 
 
-def open_window(store: Store, runner: TaskRunner | None = None) -> MainWindow:
+def install_excepthook() -> None:
+    """An unexpected error: one line naming its type, never its message (it may hold personal data)."""
+    showing = []
+
+    def hook(kind, value, tb) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, value, tb)
+            return
+        name = kind.__name__
+        log.error("unexpected error: %s", name)  # the type only: messages and tracebacks can hold data
+        if showing or QApplication.instance() is None:
+            return
+        showing.append(True)
+        try:
+            QMessageBox.critical(None, "MATAC Desk", f"Something went wrong ({name}). The last change may not "
+                                 "have been saved; nothing else is affected. Try again, or restart MATAC Desk.")
+        finally:
+            showing.clear()
+
+    sys.excepthook = hook
+
+
+def start_daily_backup(window: MainWindow) -> None:
+    """The first backup of the day, made on the background connection; the status bar says so."""
+    ctx = window.ctx
+    if ctx.store.read_only:
+        return
+
+    def done(path) -> None:
+        if path is not None and not window.locked:
+            window.statusBar().showMessage(f"Daily backup made: {Path(path).name}", 8000)
+
+    def failed(e: BaseException) -> None:
+        log.warning("daily backup failed: %s", type(e).__name__)
+        if not window.locked:
+            window.statusBar().showMessage("The daily backup could not be made: see Settings › Backups "
+                                           "or run 'matac-desk backup'", 15000)
+
+    ctx.read(backups.maybe_daily_backup).then(done, failed)
+
+
+def open_window(store: Store, runner: TaskRunner | None = None, *, daily_backup: bool = False,
+                today=None) -> MainWindow:
+    """The main window on an open store; ``today`` (a callable) pins the day the pages work to."""
     ctx = Context(store, runner)
+    if today is not None:
+        ctx.today = today
     ctx.read(lambda _store: None)  # open the background connection now (0.1 s of key derivation), not on first search
     window = MainWindow(ctx)
     ctx.setParent(window)
+    if daily_backup:
+        start_daily_backup(window)
     return window
 
 
@@ -80,12 +135,13 @@ def _choose_store(store_path: str | None, runner: TaskRunner) -> Store | None:
 
 def run(store: Store | None = None, store_path: str | None = None) -> int:
     app = application()
+    install_excepthook()
     runner = TaskRunner()
     if store is None:
         store = _choose_store(store_path, runner)
         if store is None:
             return 0
-    window = open_window(store, runner)
+    window = open_window(store, runner, daily_backup=True)
     window.show()
     code = app.exec()
     runner.wait_idle(15000)

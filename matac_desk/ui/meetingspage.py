@@ -151,6 +151,7 @@ class MeetingsPage(Page):
         self._want_meeting: int | None = None
         self._keep: tuple[str, str | None] | None = None
         self.toolkit: list[dict] = []
+        self._decided = False   # the subject in hand already has this meeting's decision
 
         outer = QVBoxLayout(self)
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -409,7 +410,7 @@ class MeetingsPage(Page):
         apologies = [f"{escape(x['name'])} ({escape(x['agency'])})" for x in a.attendees if x["role"] == "apology"]
         self.attendees.setText((f"<b>Attendees</b>: {', '.join(present)}" if present else "No attendees recorded.")
                                + (f" · <b>Apologies</b>: {', '.join(apologies)}" if apologies else ""))
-        keep_item = None
+        keep_item = same_person = None
         for key, label in SECTIONS:
             lines = self.items.get(key, [])
             top = QTreeWidgetItem([f"{label} ({len(lines)})"])
@@ -427,9 +428,11 @@ class MeetingsPage(Page):
                 top.addChild(child)
                 if self._keep == (it.section, it.person_id):
                     keep_item = child
+                elif self._keep and same_person is None and self._keep[1] == it.person_id:
+                    same_person = child   # he moved section (adopted: from nominations to the cohort review)
             top.setExpanded(True)
         self._keep = None
-        first = keep_item or self._first_item()
+        first = keep_item or same_person or self._first_item()
         if first is not None:
             self.tree.setCurrentItem(first)
         else:
@@ -474,6 +477,7 @@ class MeetingsPage(Page):
         if tree_item is not None and it is None and tree_item.childCount():
             self.tree.setCurrentItem(tree_item.child(0))   # a section heading: its first subject
             return
+        self._decided = False
         self._enable()
         if it is None:
             self.summary.clear()
@@ -526,7 +530,8 @@ class MeetingsPage(Page):
         lines += [f"<b>Minutes</b>: {escape(n['text'])}" for n in minutes]
         self.recorded.setHtml("<p><i>Recorded at this meeting</i></p>" + "<br>".join(lines) if lines else
                               "<p><i>Nothing recorded for this subject at this meeting yet.</i></p>")
-        self.decide_button.setEnabled(not decisions and self._writable())
+        self._decided = bool(decisions)
+        self._enable()
 
     def _writable(self) -> bool:
         return self.meeting is not None and self.current_item() is not None and bool(self.current_item().person_id)
@@ -541,6 +546,7 @@ class MeetingsPage(Page):
                   self.open_button, self.decision, self.reason, self.tactic, self.tactic_notes,
                   self.action_agency, self.action_owner, self.action_text, self.action_due, self.minutes):
             w.setEnabled(subject)
+        self.decide_button.setEnabled(subject and not self._decided)
         self.prev_button.setEnabled(has_meeting)
         self.next_button.setEnabled(has_meeting)
 

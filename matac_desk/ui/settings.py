@@ -1,7 +1,9 @@
-"""The Settings page: idle lock (this computer's preference) and the force's names (kept in the store).
+"""The Settings page: idle lock (this computer's preference), the force's names, and the gravity table's gaps.
 
-Later features add their groups here (agencies, scoring and gravity table,
-toolkit, thresholds).
+The force's names and the gravity table are kept in the store. Offences
+held that the gravity table does not map (:func:`matac_desk.scoring.unmapped_offences`)
+are listed with the points to give each; setting them saves a new scoring
+configuration version (:func:`~matac_desk.scoring.set_gravity_points`).
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from .. import force
+from .. import force, scoring
 from ..domain import UserError
 from ..force import ForceSettings
 from .context import show_error
 from .lock import MAX_IDLE_MINUTES, idle_minutes, set_idle_minutes
-from .widgets import heading
+from .models import Column, RowRole, RowsModel
+from .widgets import attach_model, heading, save_header, table_view
 from .window import Page
 
 __all__ = ["SettingsPage"]
@@ -32,7 +35,7 @@ __all__ = ["SettingsPage"]
 class SettingsPage(Page):
     key = "settings"
     title = "Settings"
-    listens = frozenset({"settings"})
+    listens = frozenset({"settings", "scores", "imports"})
 
     def __init__(self, ctx, window):
         super().__init__(ctx, window)
@@ -82,6 +85,36 @@ class SettingsPage(Page):
         self.message.setWordWrap(True)
         form.addRow(self.message)
         lay.addWidget(box)
+
+        box = QGroupBox("Gravity table: offences held that it does not map")
+        box.setObjectName("gravity_box")
+        box.setMaximumWidth(720)
+        gl = QVBoxLayout(box)
+        self.unmapped_model = RowsModel([Column("Offence", lambda u: u.offence),
+                                         Column("Incidents", lambda u: u.incidents, numeric=True),
+                                         Column("Latest", lambda u: u.latest)])
+        self.unmapped_view = table_view("settings_unmapped", "Unmapped offences")
+        attach_model(self.unmapped_view, self.unmapped_model)
+        self.unmapped_view.setMaximumHeight(self.fontMetrics().height() * 12)
+        gl.addWidget(self.unmapped_view)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Points for the selected offence:"))
+        self.points = QSpinBox()
+        self.points.setRange(0, 100)
+        self.points.setValue(3)
+        self.points.setAccessibleName("Gravity points")
+        row.addWidget(self.points)
+        row.addStretch(1)
+        self.map_button = QPushButton("&Map offence")
+        self.map_button.setAccessibleName("Map the selected offence")
+        self.map_button.setToolTip("Save a new scoring configuration with this offence in the gravity table")
+        self.map_button.clicked.connect(self.map_selected)
+        row.addWidget(self.map_button)
+        gl.addLayout(row)
+        self.gravity_message = QLabel()
+        self.gravity_message.setWordWrap(True)
+        gl.addWidget(self.gravity_message)
+        lay.addWidget(box)
         lay.addStretch(1)
 
     def _idle_changed(self, minutes: int) -> None:
@@ -96,6 +129,26 @@ class SettingsPage(Page):
         self.force_name.setText(fs.name)
         self.divisions.setPlainText("\n".join(fs.divisions))
         self.message.setText("")
+        self.ctx.read(scoring.unmapped_offences).then(self._unmapped, lambda e: show_error(self, e, "Gravity table"))
+
+    def _unmapped(self, rows) -> None:
+        if self.window_.locked:
+            return
+        self.unmapped_model.set_rows(rows)
+        self.map_button.setEnabled(bool(rows))
+        if not self.gravity_message.text() or not rows:
+            self.gravity_message.setText("" if rows else "Every offence held is in the gravity table.")
+
+    def map_selected(self) -> None:
+        rows = self.unmapped_view.selectionModel().selectedRows()
+        if not rows:
+            self.gravity_message.setText("Select an offence first.")
+            return
+        u = self.unmapped_model.data(rows[0], RowRole)
+        points = self.points.value()
+        self.ctx.change(scoring.set_gravity_points, u.offence, points, kinds=("scores",), what="Gravity table",
+                        parent=self, done=lambda cfg: self.gravity_message.setText(
+                            f"{u.offence} now scores {points}; configuration version {cfg.version} saved."))
 
     def _entered(self) -> ForceSettings:
         return ForceSettings(self.force_name.text(), tuple(self.divisions.toPlainText().splitlines()))
@@ -132,3 +185,8 @@ class SettingsPage(Page):
         self.force_name.clear()
         self.divisions.clear()
         self.message.clear()
+        self.unmapped_model.clear()
+        self.gravity_message.clear()
+
+    def save_state(self) -> None:
+        save_header(self.unmapped_view)

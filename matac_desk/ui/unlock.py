@@ -4,16 +4,18 @@ Opening derives the key (about 0.1 s) and may migrate the store (longer on
 a large one), so it runs through the task runner; the dialog stays
 responsive and says "Unlocking…". A wrong passphrase is a message in the
 dialog. The passphrase field is emptied as soon as the store is open.
+A store another copy of the program holds open (:class:`StoreLocked`)
+can be opened read-only instead, if the user agrees.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QMessageBox, QWidget
 
 from ..domain import UserError
-from ..store import Store, StoreError
+from ..store import Store, StoreError, StoreLocked
 from .tasks import TaskRunner
 from .widgets import accent_label
 
@@ -71,7 +73,7 @@ class UnlockDialog(QDialog):
         self._given_up = True
         super().reject()
 
-    def try_unlock(self) -> None:
+    def try_unlock(self, *, read_only: bool = False) -> None:
         text = self.passphrase.text()
         if self.repeat is not None and self.repeat.text() != text:
             self._failed(UserError("the two passphrases differ"))
@@ -84,7 +86,7 @@ class UnlockDialog(QDialog):
         path, create = self.path, self.create
 
         def work(_progress, _cancelled) -> Store:
-            return Store.create(path, text) if create else Store.open(path, text)
+            return Store.create(path, text) if create else Store.open(path, text, read_only=read_only)
 
         self.runner.run(work).then(self._opened, self._failed)
 
@@ -98,7 +100,19 @@ class UnlockDialog(QDialog):
             self.repeat.clear()
         self.accept()
 
+    def ask_read_only(self) -> bool:
+        """Another copy holds the store: open it read-only? (A method, so tests can answer.)"""
+        return QMessageBox.question(
+            self, "Store in use",
+            "Another copy of MATAC Desk has this store open for changes. Open it read-only? You can look and "
+            "print, but not change anything until the other copy is closed.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No) == QMessageBox.StandardButton.Yes
+
     def _failed(self, e: BaseException) -> None:
+        if isinstance(e, StoreLocked) and not self.create and not self._given_up and self.ask_read_only():
+            self.try_unlock(read_only=True)
+            return
         self.ok.setEnabled(True)
         self.error.setText(short_error(e) if isinstance(e, UserError) else
                            f"The store could not be opened ({type(e).__name__}).")

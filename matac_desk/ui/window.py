@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
+    QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 from .. import __version__
 from .context import CHANGED_ALL, Context
 from .lock import IdleWatcher, LockScreen
-from .widgets import settings
+from .widgets import ACCENT, settings
 
 __all__ = ["Page", "MainWindow", "NAV_ENTRIES", "PAGE_TYPES"]
 
@@ -160,7 +161,12 @@ class MainWindow(QMainWindow):
         self._parking.hide()
 
         self._build_menus()
-        self.statusBar().showMessage(str(self.store.path))
+        self.store_note = QLabel()
+        self.store_note.setObjectName("storeNote")
+        self.store_note.setAccessibleName("Store warnings")
+        self.store_note.setStyleSheet(f"color: {ACCENT['warning']}; font-weight: 600")
+        self.statusBar().addPermanentWidget(self.store_note)
+        self._show_store_status()
         self._set_title()
 
         self.idle = IdleWatcher(self)
@@ -176,6 +182,17 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(0)
 
     # ------------------------------------------------------------ chrome
+    def _show_store_status(self) -> None:
+        """The store's path, and its warnings (network drive safe mode, read-only) where they stay visible."""
+        self.statusBar().showMessage(str(self.store.path))
+        notes = list(self.store.warnings)
+        if self.store.read_only:
+            notes.insert(0, "Read-only: another copy has this store open; changes cannot be saved")
+        first = notes[0] if notes else ""
+        self.store_note.setText(first if len(notes) < 2 else f"{first} (+{len(notes) - 1} more)")
+        self.store_note.setToolTip("\n".join(notes))
+        self.store_note.setVisible(bool(notes))
+
     def _set_title(self) -> None:
         self.setWindowTitle("MATAC Desk — locked" if self.locked else f"{self.store.path.name} — MATAC Desk")
 
@@ -313,6 +330,7 @@ class MainWindow(QMainWindow):
         self.lock_action.setEnabled(False)
         self.ctx.close()
         self.statusBar().clearMessage()  # the path names the store
+        self.store_note.hide()
         self._set_title()
 
     def _unlocked(self) -> None:
@@ -326,7 +344,7 @@ class MainWindow(QMainWindow):
         for act in self.data_actions:
             act.setEnabled(True)
         self.lock_action.setEnabled(True)
-        self.statusBar().showMessage(str(self.store.path))
+        self._show_store_status()
         self._set_title()
         for w in self._hidden_windows:
             w.show()
