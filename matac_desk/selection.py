@@ -102,13 +102,17 @@ def nomination_rows(store: Store, as_of: _dt.date | str | None = None, top_n: in
 def cohort_rows(store: Store, as_of: _dt.date | str | None = None, division: str | None = None, *,
                 progress: Callable[[int, int, str], None] = no_progress,
                 cancelled: Callable[[], bool] = never_cancelled) -> list[SelectionRow]:
-    """The cohort on ``as_of`` with each subject's current score and trend, highest score first.
+    """The cohort with each subject's score as of ``as_of`` and trend, highest score first.
 
-    ``division`` keeps the subjects of one division (the subject's own, else
-    his latest incident's; case-insensitive).
+    Membership is as every recorded decision leaves it, including one taken
+    at a meeting dated after ``as_of`` (as the nominations count it), so an
+    adoption recorded ahead of the meeting day moves the person from one
+    table to the other. ``division`` keeps the subjects of one division (the
+    subject's own, else his latest incident's; case-insensitive).
     """
     day = scoring.as_of_date(as_of)
-    members = cohort.cohort(store, day)
+    latest = store.scalar("SELECT max(date) FROM cohort_events")
+    members = cohort.cohort(store, max(day.isoformat(), latest or ""))
     scores = {s.perpetrator_id: s for s in scoring.score_all(store, day, progress=progress, cancelled=cancelled)}
     want = division.strip().casefold() if division and division.strip() else None
     out = []
