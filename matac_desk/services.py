@@ -43,7 +43,9 @@ def open_demo_store(progress=no_progress, cancelled=never_cancelled) -> Store:
     """The embedded demo store, made on first use with the fixed demo passphrase."""
     path = demo_store_path()
     if path.exists():
-        return Store.open(path, DEMO_PASSPHRASE)
+        store = Store.open(path, DEMO_PASSPHRASE)
+        _keep_a_meeting_ahead(store)
+        return store
     tmp = path.with_name(".demo-building.mdesk")
     for suffix in ("", "-wal", "-shm"):
         Path(str(tmp) + suffix).unlink(missing_ok=True)
@@ -55,3 +57,10 @@ def open_demo_store(progress=no_progress, cancelled=never_cancelled) -> Store:
         store.close()
     os.replace(tmp, path)
     return Store.open(path, DEMO_PASSPHRASE)
+
+
+def _keep_a_meeting_ahead(store: Store) -> None:
+    """The demo store always has a next meeting: days after it was made, schedule the next ones."""
+    from . import meetings
+    while meetings.next_meeting(store) is None:
+        meetings.schedule_meeting(store, chair="DCI Rachel Hart")
