@@ -29,9 +29,9 @@ def isolated_qsettings(tmp_path, qapp):
     return folder
 
 
-def make_demo_store(path: Path, incidents: int = 200, seed: int = 3) -> Store:
+def make_demo_store(path: Path, incidents: int = 200, seed: int = 3, *, meetings: bool = True) -> Store:
     store = Store.create(path, PASSPHRASE)
-    fill_store(store, DemoSpec(seed=seed, incidents=incidents, as_of=TODAY))
+    fill_store(store, DemoSpec(seed=seed, incidents=incidents, as_of=TODAY), meetings=meetings)
     return store
 
 
@@ -58,7 +58,7 @@ def _meeting_template(tmp_path_factory):
     """A demo store after two meetings (see matac_desk.ui.seed), made once; returns (path, Seeded)."""
     from matac_desk.ui.seed import seed_meetings
     path = tmp_path_factory.mktemp("meeting-template") / "meetings.mdesk"
-    store = make_demo_store(path, incidents=300)
+    store = make_demo_store(path, incidents=300, meetings=False)   # the seed's own, smaller story
     seeded = seed_meetings(store, TODAY)
     store.close()
     return path, seeded

@@ -21,8 +21,9 @@ from pathlib import Path
 
 __all__ = ["main", "SCREENS"]
 
-SCREENS = ("start", "unlock", "dashboard", "people", "person", "import-mapping", "import-preview",
-           "import-summary", "imports", "settings", "locked")
+SCREENS = ("start", "unlock", "dashboard", "people", "person", "person-score", "nominations", "meetings",
+           "actions", "graph", "workload", "outcomes", "import-mapping", "import-preview", "import-summary",
+           "imports", "settings", "locked")
 SIZE = (1280, 800)
 PASSPHRASE = "screenshot passphrase"
 
@@ -122,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         shot(unlock, "unlock")
         unlock.close()
 
-        window = open_window(store, ImmediateRunner())
+        window = open_window(store, ImmediateRunner())   # the demo year of meetings ends with one to come
         window.resize(*SIZE)
         window.show()
 
@@ -150,11 +151,41 @@ def main(argv: list[str] | None = None) -> int:
         people.run_search()
         shot(window, "people")
 
-        pid = store.scalar("SELECT perpetrator_id FROM involvements GROUP BY perpetrator_id"
-                           " ORDER BY count(DISTINCT victim_id) DESC, count(*) DESC LIMIT 1")
+        dash = window.pages["dashboard"]
+        alerts = dash.partner_model.rows()
+        pid = alerts[0].perpetrator_id if alerts else store.scalar(
+            "SELECT perpetrator_id FROM involvements GROUP BY perpetrator_id"
+            " ORDER BY count(DISTINCT victim_id) DESC, count(*) DESC LIMIT 1")
         window.open_person(pid)
         shot(window, "person")
+        person = people.person
+        person.tabs.setCurrentWidget(person.score_text)
+        shot(window, "person-score")
+        person.tabs.setCurrentIndex(0)
         people.show_results()
+
+        noms = window.show_page("nominations")
+        if noms.nom_model.rowCount():
+            noms.nom_view.selectRow(0)
+        shot(window, "nominations")
+        meetings_page = window.show_page("meetings")
+        if meetings_page.items.get("review"):
+            meetings_page.select_item("review", meetings_page.items["review"][0].person_id)
+        shot(window, "meetings")
+        acts = window.show_page("actions")
+        if acts.model.rowCount():
+            acts.view.selectRow(0)
+        shot(window, "actions")
+        window.open_graph(pid)
+        graph_page = window.pages["graph"]
+        graph_page.radius.setCurrentIndex(1)
+        graph_page.view.fit()
+        shot(window, "graph")
+        work = window.show_page("workload")
+        work.tabs.setCurrentIndex(0)
+        shot(window, "workload")
+        work.tabs.setCurrentIndex(1)
+        shot(window, "outcomes")
 
         window.show_page("imports")
         shot(window, "imports")
