@@ -75,7 +75,11 @@ class BarChart(QWidget):
         second = QColor(ACCENT["ok"])
         flagged = QColor(ACCENT["warning"])
         label_w = min(max(fm.horizontalAdvance(b.label) for b in self.bars) + 10, self.width() // 3)
-        value_w = fm.horizontalAdvance("000,000") + 8
+        def shown_text(b: Bar) -> str:
+            t = self.value_format.format(b.value)
+            return t + (f" → {self.value_format.format(b.second)}" if b.second is not None else "")
+
+        value_w = max(fm.horizontalAdvance(shown_text(b)) for b in self.bars) + 10
         left, right = label_w, self.width() - value_w
         top = 6
         peak = max([b.value for b in self.bars] + [b.second or 0 for b in self.bars] + [self.limit or 0]) or 1
@@ -89,11 +93,10 @@ class BarChart(QWidget):
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(flagged if b.flagged else first)
             p.drawRect(QRectF(left, y + 3, b.value * scale, h))
-            shown = self.value_format.format(b.value)
+            shown = shown_text(b)
             if b.second is not None:
                 p.setBrush(second)
                 p.drawRect(QRectF(left, y + 3 + h, b.second * scale, h))
-                shown += f" → {self.value_format.format(b.second)}"
             p.setPen(text)
             p.drawText(QRectF(left + max(b.value, b.second or 0) * scale + 4, y, value_w + 40, self.ROW),
                        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, shown)

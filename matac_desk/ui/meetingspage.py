@@ -285,10 +285,14 @@ class MeetingsPage(Page):
         walk.addWidget(subject)
         walk.setStretchFactor(0, 2)
         walk.setStretchFactor(1, 3)
+        em = self.fontMetrics().averageCharWidth()
+        walk.setSizes([em * 46, em * 80])
         rl.addWidget(walk, 1)
         split.addWidget(right)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 4)
+        split.setSizes([em * 42, em * 126])
+        self.summary.setMaximumHeight(self.fontMetrics().height() * 5)
         self._enable()
 
     # ------------------------------------------------------------ schedule
