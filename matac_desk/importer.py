@@ -728,6 +728,28 @@ def _defer_search_index(conn) -> list[str]:
     return saved
 
 
+BYTES_PER_ROW = 150            # a typical extract row, for the estimate below
+REBUILD_MIN_BYTES = 5_000_000  # below this, keeping the indexes up row by row is cheap anyway
+
+
+def _defer_person_indexes(conn, file_bytes: int) -> list[str]:
+    """Drop the secondary indexes on persons when the file is large beside the store; return their SQL.
+
+    Building an index once over sorted keys is far cheaper than growing it
+    row by row, but rebuilding over a big store for a small extract is not:
+    the indexes are dropped only when the extract may add more than half as
+    many persons again as the store holds. Recreated before COMMIT.
+    """
+    held = conn.execute("SELECT count(*) FROM persons").fetchone()[0]
+    if file_bytes / BYTES_PER_ROW <= held / 2 or file_bytes < REBUILD_MIN_BYTES:
+        return []
+    rows = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'persons'"
+                        " AND sql IS NOT NULL").fetchall()
+    for name, _ in rows:
+        conn.execute(f'DROP INDEX "{name}"')
+    return [sql for _, sql in rows]
+
+
 def _catch_up_search_index(conn, batch_id: int, saved: list[str]) -> None:
     if not saved:
         return
@@ -812,6 +834,7 @@ def _run_import(store, p, text, raw, headers, columns, today, now, actor, digest
     summary.batch_id = batch_id
     before_inv = store.scalar("SELECT count(*) FROM involvements")
     deferred = _defer_search_index(conn)
+    rebuilt = _defer_person_indexes(conn, total)
     writer = _Writer(conn, batch_id, now)
     rejects: list[Reject] = []
     good = 0
@@ -845,6 +868,10 @@ def _run_import(store, p, text, raw, headers, columns, today, now, actor, digest
 
     progress(total, total, "Updating the search index")
     _catch_up_search_index(conn, batch_id, deferred)
+    if rebuilt:
+        progress(total, total, "Rebuilding the person indexes")
+        for sql in rebuilt:
+            conn.execute(sql)
     summary.new = store.scalar("SELECT count(*) FROM involvements") - before_inv
     summary.updated = writer.inv_changes - summary.new
     summary.unchanged = good - summary.new - summary.updated

@@ -282,3 +282,16 @@ def test_import_keeps_the_people_search_in_step(store, tmp_path, monkeypatch):
         store.conn.execute("INSERT INTO persons (id, forename, surname, name_key, created_at, updated_at)"
                            " VALUES ('Z1', 'Zainab', 'Hall', 'zainab hall', 'x', 'x')")
     assert people.search_ids(store, "zainab") == ["Z1"]
+
+
+@pytest.mark.parametrize("min_bytes", [0, 10**9])
+def test_person_indexes_are_the_same_after_a_large_or_small_import(store, tmp_path, monkeypatch, min_bytes):
+    import matac_desk.importer as importer
+    monkeypatch.setattr(importer, "REBUILD_MIN_BYTES", min_bytes)
+    indexes = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'persons' ORDER BY name"
+    before = store.conn.execute(indexes).fetchall()
+    assert len(before) >= 3
+    import_extract(store, write_csv(tmp_path / "a.csv", HEADER, _base_rows()), today=TODAY)
+    assert store.conn.execute(indexes).fetchall() == before
+    assert store.scalar("PRAGMA integrity_check") == "ok"
+    assert store.scalar("SELECT id FROM persons INDEXED BY persons_name_key WHERE name_key = 'amy'") == "V1"
