@@ -1,6 +1,7 @@
 """The meeting's agenda, built from the store rather than typed.
 
-In order: new partner alerts since the previous meeting, nominations (top
+In order: new partner alerts since the previous meeting (for the cohort and
+the people nominated to this meeting), nominations (top
 serial scores not in the cohort, and every open partner referral), each
 cohort subject for review (highest score first, with the change since the
 last snapshot), actions open from earlier meetings (carried forward) and
@@ -25,7 +26,8 @@ from . import cohort as cohort_mod
 from . import forums, graph, meetings, nominations, scoring
 from .store import Store
 
-__all__ = ["Agenda", "ReviewItem", "ProposedExit", "EXIT_RULES", "build_agenda", "agenda_text", "agenda_json"]
+__all__ = ["Agenda", "ReviewItem", "ProposedExit", "EXIT_RULES", "build_agenda", "agenda_text", "agenda_json",
+           "nomination_reason"]
 
 EXIT_RULES = {"quiet_days": 180, "fall_share": 0.30}
 
@@ -86,8 +88,22 @@ def build_agenda(store: Store, meeting_id: int, *, top_n: int | None = None, pro
     top_n = top_n or int(store.get_setting("agenda.nominations_top_n", 10))
     a = Agenda(m, prev, since.isoformat(), meetings.attendees(store, m.id))
 
-    a.new_partners = graph.new_partners(store, since=since, as_of=day, scope="cohort")
-    a.nominations = nominations.nominations(store, as_of=day, top_n=top_n)
+    # A person the meeting declined comes back only with a new incident or a new referral since.
+    declined = dict(store.conn.execute(
+        "SELECT d.person_id, max(m.date) FROM decisions d JOIN meetings m ON m.id = d.meeting_id"
+        " WHERE d.decision = 'do not adopt' AND m.date < ? GROUP BY d.person_id", [m.date]).fetchall())
+    a.nominations = [
+        n for n in nominations.nominations(store, as_of=day, top_n=top_n + len(declined))
+        if n.person_id not in declined
+        or any(r.date > declined[n.person_id] for r in n.referrals)
+        or (n.score is not None and n.score.latest_incident > declined[n.person_id])
+    ]
+    by_score = [n for n in a.nominations if "score" in n.reasons][:top_n]
+    a.nominations = [n for n in a.nominations if n in by_score or "score" not in n.reasons]
+    # New partners of the people this meeting discusses: the cohort and the nominations listed.
+    discussed = cohort_mod.cohort_ids(store, day) | {n.person_id for n in a.nominations}
+    a.new_partners = [np for np in graph.new_partners(store, since=since, as_of=day, scope="cohort")
+                      if np.perpetrator_id in discussed]
 
     ranked = {s.perpetrator_id: s for s in scoring.score_all(store, as_of=day)}
     open_actions = actions_mod.list_actions(store, as_of=day, open_only=True)
@@ -132,6 +148,20 @@ def _fmt(v) -> str:
     return "—" if v is None else f"{v:g}" if isinstance(v, float) else str(v)
 
 
+def nomination_reason(n: nominations.Nomination) -> str:
+    """Why a person is nominated, in words: his score and rank, and any referral."""
+    parts = []
+    if n.score is not None:
+        s = n.score
+        parts.append(f"score {_fmt(s.score)} (R{s.r} F{s.f} G{s.g} V{s.v}), rank {s.rank}"
+                     + (", serial" if s.serial else ""))
+    else:
+        parts.append("no DA incident in the scoring window")
+    for r in n.referrals:
+        parts.append(f"referred by {r.agency} on {r.date}: {r.reason}")
+    return "; ".join(parts)
+
+
 def agenda_text(a: Agenda) -> str:
     """The agenda as plain text (the CLI prints it; the pack lays it out itself)."""
     m = a.meeting
@@ -144,13 +174,14 @@ def agenda_text(a: Agenda) -> str:
             flags.append(f"{len(np.children)} child(ren)")
         if np.other_perpetrators:
             flags.append("victim of others too")
+        if np.possible_duplicates:
+            flags.append("may also be recorded as " + ", ".join(np.possible_duplicates))
         flags.append(f"Clare's Law: {np.disclosure}" if np.disclosure else "consider Clare's Law right to know")
         out.append(f"   {np.perpetrator_name} ({np.perpetrator_id}) — {np.partner_name} ({np.partner_id}), first linked "
                    f"{np.first_linked} by {np.source}; " + "; ".join(flags))
     out.append(f"2. Nominations ({len(a.nominations)})")
     for n in a.nominations:
-        sc = f"score {_fmt(n.score.score)} (R{n.score.r} F{n.score.f} G{n.score.g} V{n.score.v})" if n.score else "not scored"
-        out.append(f"   {n.name} ({n.person_id}) — {sc}; {'; '.join(n.reasons)}")
+        out.append(f"   {n.name} ({n.person_id}) — {nomination_reason(n)}")
     out.append(f"3. Cohort review ({len(a.review)}), highest score first")
     for r in a.review:
         change = "" if r.change is None else f", {'+' if r.change > 0 else ''}{_fmt(r.change)} since last"

@@ -321,10 +321,11 @@ def _uk(iso: str) -> str:
     return out
 
 
-def fill_store(store: Store, spec: DemoSpec, *,
+def fill_store(store: Store, spec: DemoSpec, *, meetings: bool = True,
                progress: Callable[[int, int, str], None] = no_progress,
                cancelled: Callable[[], bool] = never_cancelled) -> tuple[ImportSummary, DemoData]:
-    """Generate, import through the real importer, then add links; returns the import summary and manifest."""
+    """Generate, import through the real importer, add links and (unless ``meetings=False``) a year of
+    meetings; returns the import summary and manifest."""
     data = DemoData()
     folder = store.path.parent
     fd, name = tempfile.mkstemp(prefix=".matac-demo-", suffix=".csv", dir=folder)
@@ -338,6 +339,9 @@ def fill_store(store: Store, spec: DemoSpec, *,
     finally:
         os.unlink(name)
     _add_links_and_persons(store, data)
+    if meetings:
+        progress(0, 1, "A year of meetings")
+        add_meeting_year(store, spec)
     return summary, data
 
 
@@ -366,3 +370,144 @@ def _add_links_and_persons(store: Store, data: DemoData) -> None:
             [(a, b, rel, normalise_relationship(rel), first, src) for a, b, rel, first, src in data.links],
         )
         store.audit("demo.links", entity="store", detail={"links": len(data.links)})
+
+
+# --------------------------------------------------------------------------
+# A year of MATAC meetings, through the real services
+# --------------------------------------------------------------------------
+
+OFFENDER_MANAGERS = (
+    ("DC Amy Reid", "North", "2024-03-14", False, 31, 5), ("DC Tom Birch", "North", None, True, 44, 6),
+    ("PC Sara Quinn", "North", "2023-09-02", False, 49, 7),
+    ("DC Omar Farouk", "Central", "2025-01-20", False, 27, 3), ("DC Helen Shaw", "Central", None, False, 38, 9),
+    ("PC Ben Ashworth", "Central", "2022-11-08", False, 35, 4),
+    ("DC Nia Roberts", "South", "2024-06-30", False, 29, 4), ("DC Paul Grant", "South", None, True, 41, 5),
+    ("PC Kate Moss", "South", "2023-02-17", False, 33, 6),
+)
+AGENCIES = (("Sam Okafor", "Probation"), ("Jo Price", "Housing"), ("Priya Nair", "Children's Social Care"),
+            ("Dr Alan Webb", "Health"), ("Megan Hale", "IDVA service"), ("Chris Doyle", "Drive"),
+            ("Lisa Grant", "Adult Social Care"))
+ACTIONS = (
+    ("Police", "Arrest and interview for outstanding offence"), ("Police", "Bail conditions check at home address"),
+    ("Police", "Apply for DVPN"), ("Probation", "Refer to Drive programme"),
+    ("Probation", "Licence conditions review"), ("Housing", "Tenancy enforcement review"),
+    ("Housing", "Sanctuary scheme assessment for the victim"), ("Children's Social Care", "Strategy discussion"),
+    ("IDVA service", "Safety planning with the victim"), ("IDVA service", "Refer victim to MARAC"),
+    ("Health", "Substance misuse service referral"), ("Drive", "Case manager allocation"),
+)
+MINUTES = (
+    "Engaging poorly with probation; partners agree to escalate to enforcement if a further incident occurs.",
+    "Attended two Drive sessions; victim reports fewer calls. Continue current plan.",
+    "New relationship identified through intelligence; consider right-to-know disclosure.",
+    "Breach of bail conditions reported by neighbours; police to arrest and interview.",
+    "Housing confirm tenancy warning issued; substance misuse remains the main driver.",
+)
+
+
+def add_meeting_year(store: Store, spec: DemoSpec) -> None:
+    """Thirteen four-weekly meetings ending after ``spec.as_of``: twelve held, one to come.
+
+    Each held meeting adopts the top nominations, decides on referrals,
+    agrees tactics and actions, records minutes and exits, all through the
+    real services, so every screen and pack has something true to show.
+    """
+    from . import actions, cohort, meetings, nominations, workload
+
+    rng = random.Random(spec.seed * 7919 + 1)
+    as_of = spec.as_of
+    first = as_of - _dt.timedelta(days=12 * 28 - rng.randint(1, 20))
+    for name, division, mosovo, waiting, other, other_hr in OFFENDER_MANAGERS:
+        workload.add_om(store, name, division, mosovo_completed_on=mosovo, mosovo_waiting=waiting,
+                        other_cases=other, other_high_risk=other_hr)
+    ids = meetings.schedule_year(store, first, count=13, chair="DCI Rachel Hart")
+    toolkit = [t["name"] for t in cohort.toolkit(store)]
+    open_actions: list[int] = []
+    for i, mid in enumerate(ids[:-1]):
+        m = meetings.meeting(store, mid)
+        day = _dt.date.fromisoformat(m.date)
+        if day > as_of:
+            break
+        for name, agency in AGENCIES:
+            meetings.add_attendee(store, mid, name, agency, apology=rng.random() < 0.12)
+        # partner referrals arrive between meetings
+        if rng.random() < 0.6:
+            cand = store.conn.execute(
+                "SELECT DISTINCT v.perpetrator_id FROM involvements v JOIN incidents i ON i.ref = v.incident_ref"
+                " WHERE i.date BETWEEN ? AND ? ORDER BY v.perpetrator_id",
+                [(day - _dt.timedelta(days=60)).isoformat(), (day - _dt.timedelta(days=3)).isoformat()]).fetchall()
+            if cand:
+                pid = rng.choice(cand)[0]
+                if not cohort.in_cohort(store, pid, day):
+                    agency, reason = rng.choice((("Probation", "Escalating behaviour towards a new partner"),
+                                                 ("IDVA service", "Victim reports stalking after separation"),
+                                                 ("MARAC", "Repeat MARAC case"), ("MAPPA", "Category 3 nominal")))
+                    nominations.refer(store, pid, agency, None, reason, (day - _dt.timedelta(days=5)).isoformat())
+        # earlier actions move on
+        for aid in list(open_actions):
+            r = rng.random()
+            if r < 0.45:
+                actions.update_action(store, aid, status="done", note="Completed", on=day - _dt.timedelta(days=2))
+                open_actions.remove(aid)
+            elif r < 0.6:
+                actions.update_action(store, aid, status="in progress", note="Under way", on=day - _dt.timedelta(days=3))
+        members = [c.person_id for c in cohort.cohort(store, day)]
+        # exits: someone in the cohort for four meetings or more
+        for pid in members:
+            adopted = cohort.membership_history(store, pid)[-1].date
+            if (day - _dt.date.fromisoformat(adopted)).days >= 112 and rng.random() < 0.18:
+                meetings.record_decision(store, mid, pid, "exit", reason=rng.choice(
+                    ("sustained reduction in offending", "sustained reduction in offending", "custody",
+                     "moved out of area", "transferred to MAPPA or another process")))
+            else:
+                meetings.record_decision(store, mid, pid, "continue")
+                if rng.random() < 0.35:
+                    meetings.add_minutes(store, mid, pid, rng.choice(MINUTES))
+        noms = nominations.nominations(store, as_of=day, top_n=5)
+        adopt_n = 3 if i < 3 else rng.choice((1, 2, 2, 3))
+        decided = {d["person_id"] for d in meetings.decisions(store, meeting_id=mid)}
+        for n in noms:
+            if n.in_cohort or n.person_id in decided:
+                continue
+            if adopt_n > 0 and (n.score is not None) and (n.referrals or rng.random() < 0.85):
+                meetings.record_decision(store, mid, n.person_id, "adopt")
+                _set_up_subject(store, rng, n, mid, day, toolkit, open_actions)
+                adopt_n -= 1
+            elif n.referrals:
+                meetings.record_decision(store, mid, n.person_id, "do not adopt",
+                                         reason="Below threshold; managed through IOM")
+        meetings.mark_held(store, mid)
+    if meetings.next_meeting(store, as_of) is None:
+        meetings.schedule_meeting(store, chair="DCI Rachel Hart")
+
+
+def _set_up_subject(store: Store, rng: random.Random, n, mid: int, day: _dt.date, toolkit: list[str],
+                    open_actions: list[int]) -> None:
+    from . import actions, cohort, workload
+    pid = n.person_id
+    division = n.division or rng.choice(DIVISIONS)
+    best = workload.suggest_om(store, division, day)
+    if best is not None:
+        workload.allocate(store, pid, best.om_id, as_of=day)
+    details = {"risk_level": rng.choice(("medium", "high", "high")), "risk_weapons": rng.random() < 0.2,
+               "risk_substance_misuse": rng.random() < 0.5, "risk_mental_health": rng.random() < 0.3,
+               "iom": rng.random() < 0.3, "marac": rng.random() < 0.5}
+    if rng.random() < 0.3:
+        details |= {"mappa_category": 3, "mappa_level": rng.choice((1, 2, 2, 3))}
+    cohort.set_subject_details(store, pid, **details)
+    victim = store.scalar(
+        "SELECT v.victim_id FROM involvements v JOIN incidents i ON i.ref = v.incident_ref WHERE v.perpetrator_id = ?"
+        " AND i.date <= ? ORDER BY i.date DESC LIMIT 1", [pid, day.isoformat()])
+    if victim and rng.random() < 0.5:
+        kind = rng.choice(("restraining order", "DVPO", "bail conditions", "non-molestation order"))
+        end = None if kind == "restraining order" else (day + _dt.timedelta(days=28 if kind == "DVPO" else 90))
+        cohort.add_order(store, pid, kind, day - _dt.timedelta(days=rng.randint(1, 20)), end, victim,
+                         "No contact with the protected person; not to attend her address")
+    if victim and rng.random() < 0.3:
+        cohort.record_disclosure(store, pid, "right to know", day + _dt.timedelta(days=7), disclosed_to_id=victim,
+                                 decision=rng.choice(("disclosed", "disclosed", "pending")))
+    for t in rng.sample(toolkit, 2):
+        cohort.agree_tactic(store, pid, t, meeting_id=mid, on=day)
+    for agency, what in rng.sample(ACTIONS, rng.randint(1, 3)):
+        aid = actions.add_action(store, pid, agency, what, owner=None if agency != "Police" else "DC on the OM team",
+                                 due=day + _dt.timedelta(days=rng.choice((14, 21, 28))), meeting_id=mid)
+        open_actions.append(aid)

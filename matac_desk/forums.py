@@ -1,9 +1,11 @@
 """Referral prompts between MATAC, MAPPA and MARAC, each recorded with its outcome.
 
 * **MAPPA category 3**: consider a referral for a cohort subject with high
-  harm who is not managed under MAPPA. High harm: among the top scores
-  (rank within ``mappa_top_n``, default 10), or gravity 4 or more, or a
-  victim assessed high risk on DASH in the last 365 days.
+  harm who is not managed under MAPPA. Three signs of high harm are
+  weighed: among the top scores (rank within ``mappa_top_n``, default 10),
+  gravity 4 or more, and a victim assessed high risk on DASH in the last
+  365 days; a prompt needs ``mappa_min_signs`` of them (default 2), so the
+  meeting sees the few who stand out rather than everyone with an ABH.
 * **MARAC**: consider a referral for a victim or new partner of a cohort
   subject at high DASH risk in the period, or a *repeat*: new abuse
   between the same pair within 12 months of a MARAC referral.
@@ -25,7 +27,8 @@ from .store import Store
 
 __all__ = ["Prompt", "referral_prompts", "record_forum_referral", "forum_referrals", "DEFAULTS"]
 
-DEFAULTS = {"mappa_top_n": 10, "mappa_min_gravity": 4, "repeat_days": 365, "reprompt_days": 365}
+DEFAULTS = {"mappa_top_n": 10, "mappa_min_gravity": 4, "mappa_min_signs": 2, "repeat_days": 365,
+            "reprompt_days": 365}
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,8 @@ def referral_prompts(store: Store, as_of: _dt.date | str | None = None, *,
                 " ON p.id = v.perpetrator_id WHERE coalesce(p.merged_into, p.id) = ? AND v.dash_risk = 'high'"
                 " AND i.date > ? AND i.date <= ?", [pid, year_ago, day]):
             reasons.append("a victim at high DASH risk in the last year")
-        if reasons and not _recent_outcome(store, "MAPPA", pid, None, day, cfg["reprompt_days"]):
+        if len(reasons) >= cfg["mappa_min_signs"] and not _recent_outcome(store, "MAPPA", pid, None, day,
+                                                                          cfg["reprompt_days"]):
             out.append(Prompt("MAPPA", pid, names.get(pid, pid), None,
                               "consider a MAPPA category 3 referral: " + "; ".join(reasons)))
 

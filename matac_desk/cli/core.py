@@ -105,11 +105,21 @@ def cmd_demo(args) -> int:
         summary, data = fill_store(store, spec, progress=bar)
         bar.finish()
         info = store.info()["counts"]
-    finally:
+    except BaseException:
         store.close()
+        _remove_store_files(Path(args.store))  # a half-made demo store is no use to anyone
+        raise
+    store.close()
     emit(f"Created demo store {args.store}: {info['persons']:,} persons, {info['incidents']:,} incidents, "
          f"{info['links']:,} intelligence links (all fictitious)")
     return 0
+
+
+def _remove_store_files(path: Path) -> None:
+    import shutil
+    for suffix in ("", "-wal", "-shm", ".lock"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    shutil.rmtree(path.with_name(path.name + ".backups"), ignore_errors=True)
 
 
 def _print_summary(s, fmt: str) -> None:

@@ -183,6 +183,24 @@ def register(sub) -> None:
     q.add_argument("--allow-overloaded", action="store_true")
     p.set_defaults(func=cmd_om)
 
+    p = sub.add_parser("outcomes", help="offending before and after adoption, per subject and for the cohort")
+    p.add_argument("store")
+    p.add_argument("--as-of", type=_date)
+    p.add_argument("--person", dest="person_id")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.set_defaults(func=cmd_outcomes)
+
+    p = sub.add_parser("prompts", help="MAPPA category 3 and MARAC referrals to consider; record an outcome")
+    p.add_argument("store")
+    p.add_argument("--as-of", type=_date)
+    p.add_argument("--since", type=_date, help="MARAC: incidents after this day (default: 28 days before)")
+    p.add_argument("--record", nargs=3, metavar=("FORUM", "PERSON_ID", "OUTCOME"),
+                   help="record what was done: MAPPA|MARAC, the person, referred|not referred|pending")
+    p.add_argument("--perpetrator", help="with --record MARAC: the perpetrator")
+    p.add_argument("--reason", help="with --record: why")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.set_defaults(func=cmd_prompts)
+
     p = sub.add_parser("workload", help="caseload per offender manager and division, against the standard")
     p.add_argument("store")
     p.add_argument("--as-of", type=_date)
@@ -404,6 +422,62 @@ def cmd_om(args) -> int:
                 om_id = best.om_id
             workload_mod.allocate(store, pid, om_id, allow_overloaded=args.allow_overloaded)
             emit(f"{pid} allocated to offender manager {om_id}")
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_outcomes(args) -> int:
+    from .. import outcomes
+    store = open_store(args.store)
+    try:
+        periods = outcomes.subject_outcomes(store, args.as_of, args.person_id)
+        cols = ["person_id", "name", "adopted_on", "exited_on", "follow_up_days", "incidents_before",
+                "incidents_after", "harm_before", "harm_after", "victims_before", "victims_after", "new_victims",
+                "entry_score", "exit_or_latest_score", "enough_follow_up"]
+        if args.format != "table":
+            print_rows([p.as_row() for p in periods], cols, args.format)
+            return 0
+        total = outcomes.cohort_outcomes(store, args.as_of)
+
+        def pct(x):
+            return "—" if x is None else f"{x:+.0%}"
+        emit(f"Cohort outcomes as of {total.as_of} (equal windows before and after adoption; "
+             f"follow-up of at least {total.min_follow_up_days} days)")
+        emit(f"  subjects {total.subjects}, adoption periods {total.periods}")
+        emit(f"  DA incidents   before {total.incidents_before:>5}   after {total.incidents_after:>5}   "
+             f"{pct(total.incident_change)}")
+        emit(f"  harm (gravity) before {total.harm_before:>5}   after {total.harm_after:>5}   {pct(total.harm_change)}")
+        emit(f"  victims        before {total.victims_before:>5}   after {total.victims_after:>5}")
+        emit(f"  new victims after adoption {total.new_victims} ({total.subjects_with_new_victims} subjects)")
+        emit(f"  mean score at entry {total.mean_entry_score if total.mean_entry_score is not None else '—'}, "
+             f"at exit or now {total.mean_exit_or_latest_score if total.mean_exit_or_latest_score is not None else '—'}")
+        if total.too_short:
+            emit(f"  shown apart, follow-up too short: {len(total.too_short)} period(s)")
+        emit("")
+        print_rows([p.as_row() for p in periods], cols)
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_prompts(args) -> int:
+    from .. import forums
+    store = open_store(args.store)
+    try:
+        if args.record:
+            forum, pid, outcome = args.record
+            if not args.reason:
+                raise UserError("--record needs --reason")
+            forums.record_forum_referral(store, forum.upper(), pid, outcome, reason=args.reason,
+                                         related_person_id=args.perpetrator, on=args.as_of)
+            emit(f"Recorded: {forum.upper()} {outcome} for {pid}")
+            return 0
+        rows = [p.__dict__ for p in forums.referral_prompts(store, args.as_of, since=args.since)]
+        if not rows and args.format == "table":
+            emit("No referrals to consider.")
+        else:
+            print_rows(rows, ["forum", "person_id", "person_name", "related_person_id", "reason"], args.format)
         return 0
     finally:
         store.close()
