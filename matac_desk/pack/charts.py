@@ -68,7 +68,7 @@ def score_trend(points: Sequence[tuple[str, float | None]], width: float = 230, 
         if i == n - 1 or n <= 8:
             d.add(String(x, y + 4, "—" if value is None else f"{value:g}", fontName=FONT, fontSize=6,
                          textAnchor="middle", fillColor=COLOURS["ink"]))
-        if i % every == 0 or i == n - 1:
+        if (n - 1 - i) % every == 0:
             d.add(String(x, bottom - 9, label, fontName=FONT, fontSize=5.8, textAnchor="middle",
                          fillColor=COLOURS["muted"]))
     return d

@@ -99,10 +99,10 @@ class Document:
     pagesize = A4
     left_margin = 16 * mm
     right_margin = 16 * mm
-    top_margin = 22 * mm
-    bottom_margin = 20 * mm
-    header_rule_gap = 13 * mm      # from the top edge to the rule under the header
-    footer_rule_gap = 13 * mm      # from the bottom edge to the rule over the footer
+    top_margin = 24 * mm
+    bottom_margin = 22 * mm
+    header_rule_gap = 16 * mm      # from the top edge to the rule under the header
+    footer_rule_gap = 15 * mm      # from the bottom edge to the rule over the footer
     marking_size = 10
 
     title = "MATAC Desk"
@@ -151,8 +151,8 @@ class Document:
         canvas.saveState()
         canvas.setFillColor(COLOURS["ink"])
         canvas.setFont(FONT_BOLD, self.marking_size)
-        canvas.drawCentredString(w / 2, h - 9 * mm, MARKING)
-        canvas.drawCentredString(w / 2, 6 * mm, MARKING)
+        canvas.drawCentredString(w / 2, h - 8.5 * mm, MARKING)
+        canvas.drawCentredString(w / 2, 6.5 * mm, MARKING)
         canvas.setStrokeColor(COLOURS["rule"])
         canvas.setLineWidth(0.6)
         canvas.line(self.left_margin, h - self.header_rule_gap, w - self.right_margin, h - self.header_rule_gap)
@@ -162,13 +162,11 @@ class Document:
         if self.running_title:
             canvas.drawString(self.left_margin, h - self.header_rule_gap + 2.2 * mm,
                               shaped_label(self.running_title, FONT, 7.5))
-        canvas.drawRightString(w - self.right_margin, h - self.header_rule_gap + 2.2 * mm, self.handling_note())
+        canvas.drawRightString(w - self.right_margin, h - self.header_rule_gap + 2.2 * mm,
+                               f"Ref. {self.reference}")
         canvas.drawString(self.left_margin, self.footer_rule_gap - 4 * mm,
-                          f"Ref. {self.reference}  ·  printed {self.printed_on}")
+                          f"Printed {self.printed_on}  ·  do not copy or forward")
         canvas.restoreState()
-
-    def handling_note(self) -> str:
-        return "Handle as OFFICIAL-SENSITIVE: do not copy or forward"
 
     def on_final_page(self, canvas: Canvas, number: int, total: int) -> None:
         self.pages = total

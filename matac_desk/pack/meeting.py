@@ -58,6 +58,8 @@ class PackData:
     cohort_outcome: outcomes.CohortOutcome
     agency: str | None = None
     person_ids: list[str] = field(default_factory=list)
+    previous_attendees: list[dict] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)
 
 
 def _agency_check(store: Store, agency: str | None, attendees: list[dict]) -> str | None:
@@ -108,11 +110,18 @@ def collect_pack(store: Store, meeting_id: int, *, agency: str | None = None,
     nxt = next((x for x in meetings.meetings(store, m.area) if x.date > m.date and x.status == "scheduled"), None)
     ids = [r.person_id for r in agenda.review] + [n.person_id for n in agenda.nominations] \
         + [np.partner_id for np in agenda.new_partners]
+    names = scoring.person_names(store, {p for np in agenda.new_partners for p in np.other_perpetrators})
+    previous = meetings.attendees(store, agenda.previous.id) if agenda.previous else []
     progress(65, 100, "Gathered")
     return PackData(agenda=agenda, force_name=force.load(store).name, next_meeting=nxt, profiles=profiles,
                     explanations=explanations, tracker=tracker, periods=periods,
                     cohort_outcome=outcomes.cohort_outcomes(store, day), agency=agency,
-                    person_ids=list(dict.fromkeys(ids)))
+                    person_ids=list(dict.fromkeys(ids)), previous_attendees=previous, names=names)
+
+
+def _reasons(n) -> str:
+    said = {"score": "a top serial score outside the cohort", "referral": "a partner referral"}
+    return " and ".join(said.get(r, r) for r in n.reasons)
 
 
 def _long_date(iso: str) -> str:
@@ -156,8 +165,8 @@ class MeetingPackDocument(Document):
         s, d = self.styles, self.data
         m = d.agenda.meeting
         out: list[Flowable] = [self.next_template("portrait"), Spacer(1, 12 * mm)]
-        out.append(para(esc(d.force_name or "Police force (set the force name in the settings)").upper()
-                        + " · HIGH HARM PERPETRATOR UNIT", s["CoverKicker"]))
+        out.append(para((esc(d.force_name).upper() + " · " if d.force_name else "")
+                        + "HIGH HARM PERPETRATOR UNIT", s["CoverKicker"]))
         out.append(outline(para("MATAC meeting pack", s["CoverTitle"]), "Cover", 0))
         out.append(para(f"Meeting {m.number} · {_long_date(m.date)}", s["CoverSub"]))
         out.append(para(f"Area: {esc(m.area or 'force-wide')} · Chair: {esc(m.chair, 'to be confirmed')}",
@@ -179,8 +188,13 @@ class MeetingPackDocument(Document):
             facts.append(("Next meeting", _long_date(d.next_meeting.date)))
         out.append(key_values(facts, w, s, key_share=0.25))
         out.append(para("Distribution", s["H2"]))
-        present = [a for a in d.agenda.attendees if a["role"] != "apology"]
-        apologies = [a for a in d.agenda.attendees if a["role"] == "apology"]
+        people = d.agenda.attendees
+        if not people and d.previous_attendees:
+            people = d.previous_attendees
+            out.append(para("No attendance is recorded for this meeting yet: the pack goes to those invited to the "
+                            "previous meeting.", s["Note"]))
+        present = [a for a in people if a["role"] != "apology"]
+        apologies = [a for a in people if a["role"] == "apology"]
         rows = [[esc(a["name"]), esc(a["agency"])] for a in present]
         out.append(data_table(["Name", "Agency"], rows, [w * 0.45, w * 0.55], s,
                               empty="No attendee is recorded yet: the coordinator distributes the pack."))
@@ -207,7 +221,7 @@ class MeetingPackDocument(Document):
              [f"{esc(n.perpetrator_name)}: new partner {esc(n.partner_name)}, first linked {n.first_linked}"
               for n in a.new_partners]),
             (f"Nominations ({len(a.nominations)})",
-             [f"{esc(n.name)} ({esc(n.person_id)}): " + " and ".join(n.reasons) for n in a.nominations]),
+             [f"{esc(n.name)} ({esc(n.person_id)}): " + _reasons(n) for n in a.nominations]),
             (f"Cohort review, highest score first ({len(a.review)} subjects)",
              [", ".join(esc(r.name) for r in a.review)] if a.review else []),
             (f"Actions due or carried forward ({len(a.actions)}, {overdue} overdue)", []),
@@ -229,7 +243,8 @@ class MeetingPackDocument(Document):
     def summary_section(self, w: float) -> list[Flowable]:
         s, a = self.styles, self.data.agenda
         out = self.section(2, "Cohort summary")
-        out.append(para("One row per subject, highest score first. Change: since the last snapshot (▲ up, ▼ down). "
+        out.append(para("One row per subject, highest score first; rank among every scored perpetrator. "
+                        "Change: since the last snapshot (▲ up, ▼ down). "
                         "Actions: open / overdue" + (f", {esc(self.data.agency)} only" if self.data.agency else "")
                         + ".", s["Lead"]))
         exits = {e.person_id for e in a.proposed_exits}
@@ -251,15 +266,15 @@ class MeetingPackDocument(Document):
                 f"<font size='6.5' color='#5c6370'>R{r.r} F{r.f} G{r.g} V{r.v}</font>"
             n_open, n_over = counts.get(r.person_id, (r.open_actions, r.overdue_actions))
             acts = f"{n_open} / " + (f'<font color="#a3141b"><b>{n_over}</b></font>' if n_over else "0")
-            status = "proposed exit" if r.person_id in exits else f"since {r.adopted_on}"
+            status = "<b>proposed exit</b>" if r.person_id in exits else f"adopted<br/>{r.adopted_on}"
             rows.append([esc(r.rank) if r.rank else "—", f"{esc(r.name)}<br/><font size='6.5' color='#5c6370'>"
                          f"{esc(r.person_id)}</font>", esc(r.division), esc(r.om_name, "not allocated"), score, change,
                          f'<font color="#c2185b"><b>{r.new_partners}</b></font>' if r.new_partners else "0", acts,
-                         esc(status)])
+                         status])
             if r.new_partners:
                 bg[k] = COLOURS["amber_bg"]
-        widths = [10 * mm, 38 * mm, 18 * mm, 28 * mm, 21 * mm, 15 * mm, 13 * mm, 15 * mm, w - 158 * mm]
-        out.append(data_table(["Rank", "Subject", "Division", "Offender manager", "Score", "Change", "New partners",
+        widths = [10 * mm, 38 * mm, 17 * mm, 28 * mm, 21 * mm, 15 * mm, 15 * mm, 15 * mm, w - 159 * mm]
+        out.append(data_table(["Rank", "Subject", "Division", "Offender manager", "Score", "Change", "New<br/>partners",
                                "Actions", "Status"], rows, widths, s, row_backgrounds=bg,
                               empty="The cohort is empty on the meeting's date."))
         return out
@@ -279,7 +294,8 @@ class MeetingPackDocument(Document):
                      ("First linked", f"{n.first_linked} by {esc(n.how)}: {esc(n.source)}"),
                      ("Relationship", esc(n.relationship, "not stated"))]
             if n.other_perpetrators:
-                pairs.append(("Also a victim of", esc(", ".join(n.other_perpetrators))))
+                pairs.append(("Also a victim of", ", ".join(
+                    f"{esc(self.data.names.get(o, o))} ({esc(o)})" for o in n.other_perpetrators)))
             pairs.append(("Children", "; ".join(esc(c.text()) for c in n.children) or "none linked"))
             if n.possible_duplicates:
                 pairs.append(("Possible duplicates", esc(", ".join(n.possible_duplicates))))
@@ -308,7 +324,7 @@ class MeetingPackDocument(Document):
             facts = ("not scored" if sc is None else
                      f"score <b>{sc.score:g}</b> (R {sc.r}, F {sc.f}, G {sc.g}, V {sc.v}), rank {sc.rank}, "
                      f"division {esc(sc.division)}")
-            block = [para(head, s["H3"]), para(facts + " · nominated for: " + esc(" and ".join(n.reasons)), s["Body"])]
+            block = [para(head, s["H3"]), para(facts + " · " + _reasons(n), s["Body"])]
             for r in n.referrals:
                 block.append(para(f"Referred by {esc(r.agency)}" + (f" ({esc(r.referrer)})" if r.referrer else "")
                                   + f" on {r.date}: {esc(r.reason)}", s["Explain"]))

@@ -34,6 +34,8 @@ __all__ = ["PartnerLine", "ChildLine", "IncidentRow", "Profile", "collect_profil
            "ProfileDocument"]
 
 _INTIMATE = ("partner", "ex-partner")
+_STATUS = {"serial window only": "serial rule only", "outside the window": "outside window",
+           "after the as-of date": "later"}
 
 
 @dataclass(frozen=True)
@@ -253,11 +255,11 @@ def _score_box(p: Profile, styles, width: float) -> Flowable:
         change = f'<font color="{colour}">{arrow} {p.change:+g}</font> since the last snapshot'
     rank = f"rank {p.rank}" if p.rank else ""
     entry = f"entry score {p.entry_score:g}" if p.entry_score is not None else ""
-    cells = [[para(f'<font size="20"><b>{big}</b></font>', styles["Left"])],
+    cells = [[para(f"<b>{big}</b>", styles["Big"])],
              [para(parts, styles["Cell"])],
              [para(" · ".join(x for x in (rank, entry) if x) or "&nbsp;", styles["CellMuted"])],
              [para(change or "no earlier snapshot to compare", styles["Cell"])]]
-    t = Table(cells, colWidths=[width], rowHeights=[26, None, None, None])
+    t = Table(cells, colWidths=[width])
     t.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), COLOURS["stripe"]),
                            ("BOX", (0, 0), (-1, -1), 0.6, COLOURS["rule"]),
                            ("LEFTPADDING", (0, 0), (-1, -1), 6), ("TOPPADDING", (0, 0), (-1, -1), 1.5),
@@ -362,15 +364,15 @@ def profile_story(p: Profile, styles, width: float, *, redact: bool = False, age
     out.append(Spacer(1, 4))
     if redact:
         header = ["Date", "Incident", "Offences", "G", "Victim(s)", "DASH", "Counted"]
-        widths = [17 * mm, 27 * mm, 52 * mm, 7 * mm, 34 * mm, 15 * mm, width - 152 * mm]
+        widths = [17.5 * mm, 27 * mm, 51 * mm, 6 * mm, 35.5 * mm, 15 * mm, width - 152 * mm]
         rows = [[i.date, esc(i.ref), esc("; ".join(i.offences)), str(i.gravity), esc(", ".join(i.victims)),
-                 esc(i.dash), esc(i.status)] for i in p.incidents]
+                 esc(i.dash), esc(_STATUS.get(i.status, i.status))] for i in p.incidents]
     else:
         header = ["Date", "Incident", "Offences", "G", "Victim(s)", "Where", "DASH", "Counted"]
-        widths = [17 * mm, 25 * mm, 40 * mm, 7 * mm, 28 * mm, 34 * mm, 13 * mm, width - 164 * mm]
+        widths = [17.5 * mm, 27 * mm, 34.5 * mm, 6 * mm, 25 * mm, 34 * mm, 15 * mm, width - 159 * mm]
         rows = [[i.date, esc(i.ref), esc("; ".join(i.offences)), str(i.gravity), esc(", ".join(i.victims)),
-                 esc(", ".join(x for x in (i.address, i.postcode) if x)), esc(i.dash), esc(i.status)]
-                for i in p.incidents]
+                 esc(", ".join(x for x in (i.address, i.postcode) if x)), esc(i.dash),
+                 esc(_STATUS.get(i.status, i.status))] for i in p.incidents]
     out.append(data_table(header, rows, widths, styles, empty="No incident as perpetrator is recorded."))
 
     # victims and partners
@@ -379,11 +381,11 @@ def profile_story(p: Profile, styles, width: float, *, redact: bool = False, age
         out.append(para(f'<font color="#c2185b"><b>NEW</b></font> marks a new partner since {p.since}.',
                         styles["Note"]))
     if redact:
-        header = ["Name", "Id", "Relationship", "First", "Latest", "Incidents", "Known from"]
-        widths = [44 * mm, 22 * mm, 32 * mm, 18 * mm, 18 * mm, 15 * mm, width - 149 * mm]
+        header = ["Name", "Id", "Relationship", "First", "Latest", "Incid.", "Known from"]
+        widths = [44 * mm, 22 * mm, 34 * mm, 18 * mm, 18 * mm, 12 * mm, width - 148 * mm]
     else:
-        header = ["Name", "Id", "Born", "Relationship", "First", "Latest", "Incidents", "Known from"]
-        widths = [38 * mm, 20 * mm, 18 * mm, 28 * mm, 18 * mm, 18 * mm, 14 * mm, width - 154 * mm]
+        header = ["Name", "Id", "Born", "Relationship", "First", "Latest", "Incid.", "Known from"]
+        widths = [38 * mm, 20 * mm, 18 * mm, 30 * mm, 18 * mm, 18 * mm, 12 * mm, width - 154 * mm]
     rows, marks_bg = [], {}
     for k, x in enumerate(p.partners):
         name = (f'<font color="#c2185b"><b>NEW</b></font> ' if x.new else "") + esc(x.name)

@@ -179,6 +179,8 @@ def stylesheet() -> StyleSheet1:
     add(ParagraphStyle("Minutes", parent=base, leftIndent=8, borderColor=COLOURS["rule"], borderWidth=0,
                        spaceAfter=5))
     add(ParagraphStyle("Right", parent=base, alignment=TA_RIGHT))
+    add(ParagraphStyle("Big", parent=base, fontName=FONT_BOLD, fontSize=20, leading=24, textColor=navy,
+                       spaceAfter=0))
     add(ParagraphStyle("Left", parent=base, alignment=TA_LEFT))
     return ss
 
