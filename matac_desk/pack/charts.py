@@ -132,7 +132,7 @@ def before_after(pairs: Sequence[tuple[str, int, int]], width: float = 300, heig
     if not pairs:
         return _empty(width, height, "No adoption period has enough follow-up yet")
     d = Drawing(width, height)
-    left, right, bottom, top = 10.0, 10.0, 26.0, 18.0
+    left, right, bottom, top = 10.0, 10.0, 26.0, 26.0
     pw, ph = width - left - right, height - bottom - top
     d.add(String(0, height - 9, title, fontName=FONT_BOLD, fontSize=7.5, fillColor=COLOURS["navy"]))
     d.add(Line(left, bottom, left + pw, bottom, strokeColor=_AXIS, strokeWidth=0.7))

@@ -191,7 +191,7 @@ class Document:
 
     def render(self) -> bytes:
         """The PDF as bytes. Raises Cancelled when ``cancelled()`` turns true."""
-        story = self.story()
+        story = self._headings_with_room(self.story())
         if self.cancelled():
             raise Cancelled()
         self._flowables_total = max(1, len(story))
@@ -203,6 +203,25 @@ class Document:
         doc.build(story, canvasmaker=lambda *a, **k: NumberedCanvas(*a, on_final_page=self.on_final_page, **k))
         self.progress(self._flowables_total, self._flowables_total, "Done")
         return buf.getvalue()
+
+    heading_room = 32 * mm
+
+    def _headings_with_room(self, story: list[Flowable]) -> list[Flowable]:
+        """No orphaned headings and no half-empty pages: a heading goes to the next page unless there is room
+        for it and the first lines of what follows (``keepWithNext`` would move a whole long table instead)."""
+        from reportlab.lib.styles import ParagraphStyle
+        from reportlab.platypus import CondPageBreak, Paragraph
+        out: list[Flowable] = []
+        loose: dict[str, ParagraphStyle] = {}
+        for f in story:
+            if isinstance(f, Paragraph) and f.style.name in ("H2", "H3"):
+                st = loose.get(f.style.name)
+                if st is None:
+                    st = loose[f.style.name] = ParagraphStyle(f.style.name + "-loose", parent=f.style, keepWithNext=0)
+                f.style = st
+                out.append(CondPageBreak(self.heading_room))
+            out.append(f)
+        return out
 
     @staticmethod
     def next_template(name: str) -> NextPageTemplate:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Spacer, Table, TableStyle
 
 from .. import actions as actions_mod
 from .. import force, meetings, outcomes, scoring
@@ -404,6 +404,7 @@ class MeetingPackDocument(Document):
         t = Table([[chart, side]], colWidths=[w * 0.57, w * 0.43])
         t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
         out.append(t)
+        out.append(CondPageBreak(45 * mm))
         out.append(para("By subject", s["H3"]))
         rows = []
         for p in sorted(d.periods, key=lambda p: (p.adopted_on, p.person_id)):
