@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
-import datetime as _dt
-
 from .. import meetings as meetings_mod
 from ..domain import UserError
 from .common import TerminalProgress, emit, open_store
+from .core import _date
 
 __all__ = ["register"]
-
-
-def _date(text: str) -> _dt.date:
-    try:
-        return _dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def _disclosure_args(p) -> None:
@@ -76,7 +67,11 @@ def cmd_pack(args) -> int:
             progress.finish()
     finally:
         store.close()
-    emit(f"{e.path}: {m.label}, {e.pages} pages, reference {e.reference}"
+    return _done(e, m.label, args, recipient)
+
+
+def _done(e, what: str, args, recipient: str) -> int:
+    emit(f"{e.path}: {what}, {e.pages} pages, reference {e.reference}"
          + (", redacted for partner agencies" if args.redact_victims else "")
          + f"; disclosure to {recipient} recorded in the audit log")
     return 0
@@ -95,7 +90,4 @@ def cmd_profile(args) -> int:
             progress.finish()
     finally:
         store.close()
-    emit(f"{e.path}: profile of {args.person_id}, {e.pages} pages, reference {e.reference}"
-         + (", redacted for partner agencies" if args.redact_victims else "")
-         + f"; disclosure to {recipient} recorded in the audit log")
-    return 0
+    return _done(e, f"profile of {args.person_id}", args, recipient)

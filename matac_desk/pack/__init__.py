@@ -96,20 +96,25 @@ def export_pack(store: Store, path: str | os.PathLike, meeting_id: int, *, recip
                 cancelled: Callable[[], bool] = never_cancelled) -> Export:
     """Write the meeting pack to ``path`` safely and record the disclosure."""
     recipient = _check_recipient(recipient, "pack")
-    made: dict = {}
-    audit: dict = {}
+    return _export(path, lambda: _render_pack(
+        store, meeting_id, recipient=recipient, redact=redact, agency=agency, today=today, reference=reference,
+        progress=progress, cancelled=cancelled),
+        lambda doc, data: _pack_audit(store, data, doc, recipient, reason, redact))
 
-    def render() -> bytes:
-        made["pdf"], made["doc"], made["data"] = _render_pack(
-            store, meeting_id, recipient=recipient, redact=redact, agency=agency, today=today, reference=reference,
-            progress=progress, cancelled=cancelled)
+
+def _export(path, render: Callable[[], tuple], record: Callable[..., int]) -> Export:
+    """Render, write to a temporary file, audit, then rename into place (see :func:`write_atomically`)."""
+    made: dict = {}
+
+    def pdf() -> bytes:
+        made["pdf"], made["doc"], made["data"] = render()
         return made["pdf"]
 
-    def record() -> None:
-        audit["id"] = _pack_audit(store, made["data"], made["doc"], recipient, reason, redact)
+    def audit() -> None:
+        made["audit"] = record(made["doc"], made["data"])
 
-    target = write_atomically(path, render, before_rename=record)
-    return Export(target, made["doc"].reference, made["doc"].pages, len(made["pdf"]), audit.get("id"))
+    target = write_atomically(path, pdf, before_rename=audit)
+    return Export(target, made["doc"].reference, made["doc"].pages, len(made["pdf"]), made.get("audit"))
 
 
 def _render_profile(store: Store, person_id: str, *, recipient: str, redact: bool, agency: str | None,
@@ -155,17 +160,7 @@ def export_profile(store: Store, path: str | os.PathLike, person_id: str, *, rec
                    progress=no_progress, cancelled=never_cancelled) -> Export:
     """Write one perpetrator profile to ``path`` safely and record the disclosure."""
     recipient = _check_recipient(recipient, "profile")
-    made: dict = {}
-    audit: dict = {}
-
-    def render() -> bytes:
-        made["pdf"], made["doc"], made["prof"] = _render_profile(
-            store, person_id, recipient=recipient, redact=redact, agency=agency, as_of=as_of, today=today,
-            reference=reference, progress=progress, cancelled=cancelled)
-        return made["pdf"]
-
-    def record() -> None:
-        audit["id"] = _profile_audit(store, made["prof"], made["doc"], recipient, reason, redact, agency)
-
-    target = write_atomically(path, render, before_rename=record)
-    return Export(target, made["doc"].reference, made["doc"].pages, len(made["pdf"]), audit.get("id"))
+    return _export(path, lambda: _render_profile(
+        store, person_id, recipient=recipient, redact=redact, agency=agency, as_of=as_of, today=today,
+        reference=reference, progress=progress, cancelled=cancelled),
+        lambda doc, prof: _profile_audit(store, prof, doc, recipient, reason, redact, agency))
