@@ -108,6 +108,14 @@ def test_pdftotext_reads_arabic_in_order(made):
     assert fold("خان عمران") not in fold(text)
 
 
+@pytest.mark.skipif(shutil.which("qpdf") is None, reason="qpdf is not installed")
+@pytest.mark.parametrize("name", ["full.pdf"])
+def test_qpdf_finds_nothing_wrong(made, name):
+    r = subprocess.run(["qpdf", "--check", str(made["folder"] / name)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    assert "No syntax or stream encoding errors found" in r.stdout
+
+
 def _victim_facts(store, subjects: set[str]) -> tuple[set[str], set[str], set[str]]:
     conn = store.conn
     victims = {v for (v,) in conn.execute("SELECT DISTINCT victim_id FROM involvements")}
