@@ -489,6 +489,110 @@ def bench_scoring(folder: Path, rows: int) -> bool:
     return ok
 
 
+_PACK_BUILD_CHILD = """
+def main(store_path):
+    import datetime as dt
+    from matac_desk.store import Store
+    from matac_desk.demo import DemoSpec, fill_store
+    from matac_desk import actions, cohort, meetings, nominations, scoring
+    today = dt.date(2026, 11, 1)
+    st = Store.create(store_path, %r)
+    fill_store(st, DemoSpec(seed=11, incidents=8000, as_of=today))
+    nxt = meetings.next_meeting(st, today)
+    # an extra meeting a week before brings the cohort to 50, through the real services
+    day = dt.date.fromisoformat(nxt.date) - dt.timedelta(days=7)
+    mid = meetings.schedule_meeting(st, day, chair="DCI Rachel Hart")
+    have = len(cohort.cohort(st, day))
+    toolkit = [t["name"] for t in cohort.toolkit(st)]
+    for s in scoring.score_all(st, day):
+        if have >= 50:
+            break
+        if cohort.in_cohort(st, s.perpetrator_id, day):
+            continue
+        meetings.record_decision(st, mid, s.perpetrator_id, "adopt")
+        cohort.agree_tactic(st, s.perpetrator_id, toolkit[have %% len(toolkit)], meeting_id=mid, on=day)
+        actions.add_action(st, s.perpetrator_id, ("Police", "Probation", "Housing")[have %% 3],
+                           "Review and report back", due=day + dt.timedelta(days=3), meeting_id=mid)
+        meetings.add_minutes(st, mid, s.perpetrator_id, "Adopted; tactics agreed with partners.")
+        have += 1
+    meetings.mark_held(st, mid)
+    n = len(cohort.cohort(st, nxt.date))
+    st.close()
+    return {"subjects": n, "meeting_id": nxt.id}
+""" % PASS
+
+_PACK_CHILD = """
+def main(store_path, meeting_id, out):
+    import datetime as dt
+    from matac_desk.store import Store
+    from matac_desk.pack import export_pack
+    st = Store.open(store_path, %r)
+    wall, cpu = time.perf_counter(), time.process_time()
+    e = export_pack(st, out, int(meeting_id), recipient="Benchmark", today=dt.date(2026, 11, 1))
+    res = {"seconds": time.perf_counter() - wall, "cpu": time.process_time() - cpu, "pages": e.pages,
+           "bytes": e.size}
+    st.close()
+    return res
+""" % PASS
+
+_TABLES_CHILD = """
+def main(pages, out, kind):
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Table, TableStyle
+    pages = int(pages)
+    style = getSampleStyleSheet()["BodyText"]
+    wall, cpu = time.perf_counter(), time.process_time()
+    story = []
+    for p in range(pages):
+        rows = [["Date", "Incident", "Offence", "Victim", "Where", "Status"]]
+        for r in range(30):
+            cells = [f"2026-0{1 + r % 9}-1{r % 9}", f"CE-2026-{p:04d}{r:03d}", "Assault occasioning ABH",
+                     "Jane Example", f"{r} High Street, Midtown", "scored"]
+            rows.append([Paragraph(c, style) for c in cells] if kind == "paragraphs" else cells)
+        t = Table(rows, repeatRows=1)
+        t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.3, "grey"), ("FONTSIZE", (0, 0), (-1, -1), 8)]))
+        story += [t, PageBreak()]
+    doc = SimpleDocTemplate(out, pagesize=A4)
+    doc.build(story[:-1])
+    res = {"seconds": time.perf_counter() - wall, "cpu": time.process_time() - cpu}
+    from pypdf import PdfReader
+    res["pages"] = len(PdfReader(out).pages)
+    return res
+"""
+
+
+@benchmark("pack")
+def bench_pack(folder: Path, rows: int) -> bool:
+    """the meeting pack of a 50-subject cohort vs reportlab drawing as many pages of plain tables."""
+    print("pack: the meeting pack of a 50-subject cohort (8,000-incident demo, a year of meetings), as of 2026-11-01")
+    store_path = folder / "pack.mdesk"
+    t = time.perf_counter()
+    built = _child(_PACK_BUILD_CHILD, str(store_path))
+    print(f"  (built the store with {built['subjects']} subjects through the services in "
+          f"{time.perf_counter() - t:.1f} s)")
+    runs = {"pack": [], "plain": [], "paragraphs": []}
+    for _ in range(2):
+        runs["pack"].append(_child(_PACK_CHILD, str(store_path), str(built["meeting_id"]), str(folder / "pack.pdf")))
+        pages = runs["pack"][-1]["pages"]
+        for kind in ("plain", "paragraphs"):
+            runs[kind].append(_child(_TABLES_CHILD, str(pages), str(folder / f"{kind}.pdf"), kind))
+    best = {k: min(v, key=lambda r: r["seconds"]) for k, v in runs.items()}
+    ours, plain, paras = best["pack"], best["plain"], best["paragraphs"]
+    ok = ours["seconds"] < 10 and built["subjects"] >= 50
+    _row("pack seconds (best of 2)", f"{ours['seconds']:.2f}",
+         f"plain tables {plain['seconds']:.2f} s", "target < 10 s " + ("OK" if ok else "OVER TARGET"))
+    _row("pack pages / pages per second", f"{ours['pages']} / {ours['pages'] / ours['seconds']:.0f}",
+         f"plain {plain['pages'] / plain['seconds']:.0f}/s, Paragraph cells {paras['pages'] / paras['seconds']:.0f}/s")
+    _row("pack CPU seconds", f"{ours['cpu']:.2f}", f"plain {plain['cpu']:.2f}, Paragraph cells {paras['cpu']:.2f}")
+    _row("pack size MiB / peak memory MiB", f"{ours['bytes'] / 2**20:.1f} / {ours['peak_mib']:.0f}",
+         f"plain peak {plain['peak_mib']:.0f} MiB")
+    print("  all runs (s): pack " + ", ".join(f"{r['seconds']:.2f}" for r in runs["pack"])
+          + "; plain " + ", ".join(f"{r['seconds']:.2f}" for r in runs["plain"])
+          + "; Paragraph cells " + ", ".join(f"{r['seconds']:.2f}" for r in runs["paragraphs"]))
+    return ok
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("names", nargs="*", help="benchmarks to run (default: all)")

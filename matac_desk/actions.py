@@ -15,7 +15,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .domain import UserError, display_name, safe_cell
+from .domain import UserError, iso_day, display_name, safe_cell
 from .store import Store
 
 __all__ = ["STATUSES", "Action", "add_action", "update_action", "list_actions", "action_history",
@@ -42,13 +42,6 @@ class Action:
     last_update: str | None
 
 
-def _iso(day) -> str:
-    if isinstance(day, _dt.date):
-        return day.isoformat()
-    try:
-        return _dt.date.fromisoformat(str(day)).isoformat()
-    except ValueError:
-        raise UserError(f"not a date (YYYY-MM-DD): {day!r}") from None
 
 
 def add_action(store: Store, person_id: str, agency: str, description: str, *, owner: str | None = None,
@@ -62,7 +55,7 @@ def add_action(store: Store, person_id: str, agency: str, description: str, *, o
         raise UserError("an action needs a description")
     if meeting_id is not None and not store.scalar("SELECT 1 FROM meetings WHERE id = ?", [meeting_id]):
         raise UserError(f"no meeting {meeting_id}")
-    due_iso = _iso(due) if due else None
+    due_iso = iso_day(due) if due else None
     now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     with store.transaction():
         aid = store.conn.execute(
@@ -83,12 +76,12 @@ def update_action(store: Store, action_id: int, *, status: str | None = None, no
         raise UserError(f"status must be one of: {', '.join(STATUSES)}")
     if status is None and note is None and due is None and owner is None:
         raise UserError("nothing to update: give a status, a note, a due date or an owner")
-    day = _iso(on) if on else _dt.date.today().isoformat()
+    day = iso_day(on) if on else _dt.date.today().isoformat()
     with store.transaction():
         if status is not None:
             store.conn.execute("UPDATE actions SET status = ? WHERE id = ?", [status, action_id])
         if due is not None:
-            store.conn.execute("UPDATE actions SET due_date = ? WHERE id = ?", [_iso(due), action_id])
+            store.conn.execute("UPDATE actions SET due_date = ? WHERE id = ?", [iso_day(due), action_id])
         if owner is not None:
             store.conn.execute("UPDATE actions SET owner = ? WHERE id = ?", [owner, action_id])
         store.conn.execute("INSERT INTO action_updates (action_id, date, status, note) VALUES (?,?,?,?)",
@@ -101,7 +94,7 @@ def list_actions(store: Store, *, as_of: _dt.date | str | None = None, agency: s
                  owner: str | None = None, person_id: str | None = None, status: str | None = None,
                  open_only: bool = False, overdue_only: bool = False, meeting_id: int | None = None) -> list[Action]:
     """Actions filtered as asked, overdue first (most overdue first), then by due date."""
-    day = _iso(as_of) if as_of else _dt.date.today().isoformat()
+    day = iso_day(as_of) if as_of else _dt.date.today().isoformat()
     where, params = [], []
     if agency:
         where.append("lower(a.agency) = lower(?)")

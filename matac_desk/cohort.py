@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass
 
-from .domain import UserError, display_name
+from .domain import UserError, iso_day, display_name
 from .store import Store
 
 __all__ = [
@@ -60,17 +60,6 @@ _EVENTS = ("nominated", "adopted", "not adopted", "exited")
 
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def _iso(day: _dt.date | str | None) -> str:
-    if day is None:
-        return _dt.date.today().isoformat()
-    if isinstance(day, _dt.date):
-        return day.isoformat()
-    try:
-        return _dt.date.fromisoformat(day).isoformat()
-    except ValueError:
-        raise UserError(f"not a date (YYYY-MM-DD): {day!r}") from None
 
 
 def require_person(store: Store, person_id: str) -> str:
@@ -118,7 +107,7 @@ SELECT person_id, event, date, meeting_id, score FROM (
 
 def cohort_ids(store: Store, as_of: _dt.date | str | None = None) -> set[str]:
     """Ids of everyone in the cohort on ``as_of`` (default today)."""
-    day = _iso(as_of)
+    day = iso_day(as_of)
     return {pid for pid, event, *_ in store.conn.execute(_LATEST_STATE, [day]) if event == "adopted"}
 
 
@@ -128,7 +117,7 @@ def in_cohort(store: Store, person_id: str, as_of: _dt.date | str | None = None)
 
 def cohort(store: Store, as_of: _dt.date | str | None = None) -> list[CohortMember]:
     """The cohort on ``as_of``, with each subject's adoption, division and offender manager."""
-    day = _iso(as_of)
+    day = iso_day(as_of)
     rows = store.conn.execute(
         f"""
         SELECT s.person_id, p.forename, p.surname, s.date, s.meeting_id, s.score,
@@ -157,7 +146,7 @@ def record_event(store: Store, person_id: str, event: str, date: _dt.date | str,
     if event not in _EVENTS:
         raise UserError(f"unknown cohort event {event!r}; one of: {', '.join(_EVENTS)}")
     pid = require_person(store, person_id)
-    day = _iso(date)
+    day = iso_day(date)
     current = in_cohort(store, pid, day)
     if event == "adopted" and current:
         raise UserError(f"{pid} is already in the cohort")
@@ -242,7 +231,7 @@ def add_order(store: Store, person_id: str, order_type: str, start: _dt.date | s
     pid = require_person(store, person_id)
     if order_type not in ORDER_TYPES:
         raise UserError(f"unknown order type {order_type!r}; one of: {', '.join(ORDER_TYPES)}")
-    s, e = _iso(start), (_iso(end) if end else None)
+    s, e = iso_day(start), (iso_day(end) if end else None)
     if e and e < s:
         raise UserError("an order cannot end before it starts")
     if protected_person_id:
@@ -261,7 +250,7 @@ def orders(store: Store, person_id: str, *, in_force_on: _dt.date | str | None =
            " FROM orders o LEFT JOIN persons p ON p.id = o.protected_person_id WHERE o.person_id = ?")
     params: list = [person_id]
     if in_force_on is not None:
-        day = _iso(in_force_on)
+        day = iso_day(in_force_on)
         sql += " AND o.start_date <= ? AND (o.end_date IS NULL OR o.end_date >= ?)"
         params += [day, day]
     rows = store.conn.execute(sql + " ORDER BY o.start_date DESC, o.id", params).fetchall()
@@ -286,7 +275,7 @@ def record_disclosure(store: Store, subject_id: str, kind: str, date: _dt.date |
         did = store.conn.execute(
             "INSERT INTO disclosures (subject_id, disclosed_to_id, recipient_name, kind, date, decision, notes,"
             " recorded_at) VALUES (?,?,?,?,?,?,?,?)",
-            [pid, disclosed_to_id, recipient_name, kind, _iso(date), decision, notes, _now()]).lastrowid
+            [pid, disclosed_to_id, recipient_name, kind, iso_day(date), decision, notes, _now()]).lastrowid
         store.audit("disclosure.recorded", entity="person", entity_id=pid,
                     detail={"disclosure_id": did, "kind": kind, "decision": decision})
     return did
@@ -346,7 +335,7 @@ def agree_tactic(store: Store, person_id: str, tactic: int | str, *, meeting_id:
     with store.transaction():
         rid = store.conn.execute(
             "INSERT INTO subject_tactics (person_id, tactic_id, meeting_id, agreed_on, notes) VALUES (?,?,?,?,?)",
-            [pid, tid, meeting_id, _iso(on), notes]).lastrowid
+            [pid, tid, meeting_id, iso_day(on), notes]).lastrowid
         store.audit("tactic.agreed", entity="person", entity_id=pid, detail={"tactic_id": tid, "meeting_id": meeting_id})
     return rid
 

@@ -19,6 +19,7 @@ __all__ = [
     "DASH_LEVELS",
     "parse_date",
     "parse_dob",
+    "iso_day",
     "normalise_relationship",
     "normalise_offence",
     "normalise_dash",
@@ -90,6 +91,23 @@ def parse_date(text: str) -> tuple[_dt.date, str | None]:
             raise ValueError("no such time of day")
         clock = f"{h:02d}:{mi:02d}"
     return day, clock
+
+
+def iso_day(day: "_dt.date | str | None") -> str:
+    """A day given as a date or ``YYYY-MM-DD`` text, as ISO text; None means today.
+
+    A service's date argument: a UserError names the bad value.
+    """
+    if day is None:
+        return _dt.date.today().isoformat()
+    if isinstance(day, _dt.datetime):
+        return day.date().isoformat()
+    if isinstance(day, _dt.date):
+        return day.isoformat()
+    try:
+        return _dt.date.fromisoformat(str(day).strip()).isoformat()
+    except ValueError:
+        raise UserError(f"not a date (YYYY-MM-DD): {day!r}") from None
 
 
 def parse_dob(text: str) -> _dt.date:

@@ -710,6 +710,62 @@ class _Writer:
         self.inv_changes += max(conn.execute(_UPSERT_INVOLVEMENT, [involvements, self.batch_id]).rowcount, 0)
 
 
+# The people-search index (migration 0005) is kept in step by triggers on
+# persons. Row by row they cost more than the rest of an import's person
+# writes, so an import drops them inside its transaction, brings the index
+# up to date for the persons this batch added or changed in two set-wise
+# statements, and creates them again, all before COMMIT: a failure or a
+# cancel rolls the drop back with everything else.
+_SEARCH_TRIGGERS = ("people_search_person_added", "people_search_person_changed")
+
+
+def _defer_search_index(conn) -> list[str]:
+    saved = [sql for (sql,) in conn.execute(
+        f"SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({', '.join('?' * len(_SEARCH_TRIGGERS))})",
+        _SEARCH_TRIGGERS)]
+    for name in _SEARCH_TRIGGERS:
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    return saved
+
+
+BYTES_PER_ROW = 150            # a typical extract row, for the estimate below
+REBUILD_MIN_BYTES = 5_000_000  # below this, keeping the indexes up row by row is cheap anyway
+
+
+def _defer_person_indexes(conn, file_bytes: int) -> list[str]:
+    """Drop the secondary indexes on persons when the file is large beside the store; return their SQL.
+
+    Building an index once over sorted keys is far cheaper than growing it
+    row by row, but rebuilding over a big store for a small extract is not:
+    the indexes are dropped only when the extract may add more than half as
+    many persons again as the store holds. Recreated before COMMIT.
+    """
+    held = conn.execute("SELECT count(*) FROM persons").fetchone()[0]
+    if file_bytes / BYTES_PER_ROW <= held / 2 or file_bytes < REBUILD_MIN_BYTES:
+        return []
+    rows = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'persons'"
+                        " AND sql IS NOT NULL").fetchall()
+    for name, _ in rows:
+        conn.execute(f'DROP INDEX "{name}"')
+    return [sql for _, sql in rows]
+
+
+def _catch_up_search_index(conn, batch_id: int, saved: list[str]) -> None:
+    if not saved:
+        return
+    sort_name = "coalesce(p.surname, '') || char(31) || coalesce(p.forename, '')"
+    conn.execute(
+        "UPDATE people_search SET id = p.id, name_key = p.name_key, sort_name = " + sort_name
+        + " FROM persons p WHERE p.last_batch_id = ? AND p.first_batch_id IS NOT ? AND people_search.rowid = p.rowid",
+        [batch_id, batch_id])
+    conn.execute(
+        "INSERT INTO people_search (rowid, id, name_key, aliases, sort_name)"
+        " SELECT p.rowid, p.id, p.name_key, coalesce((SELECT group_concat(a.name_key, ' / ') FROM aliases a"
+        " WHERE a.person_id = p.id), ''), " + sort_name + " FROM persons p WHERE p.first_batch_id = ?", [batch_id])
+    for sql in saved:
+        conn.execute(sql)
+
+
 def import_extract(
     store: Store,
     path: str | os.PathLike,
@@ -777,6 +833,8 @@ def _run_import(store, p, text, raw, headers, columns, today, now, actor, digest
     ).lastrowid
     summary.batch_id = batch_id
     before_inv = store.scalar("SELECT count(*) FROM involvements")
+    deferred = _defer_search_index(conn)
+    rebuilt = _defer_person_indexes(conn, total)
     writer = _Writer(conn, batch_id, now)
     rejects: list[Reject] = []
     good = 0
@@ -808,6 +866,12 @@ def _run_import(store, p, text, raw, headers, columns, today, now, actor, digest
         raise Cancelled()
     progress(total, total, "Counting")
 
+    progress(total, total, "Updating the search index")
+    _catch_up_search_index(conn, batch_id, deferred)
+    if rebuilt:
+        progress(total, total, "Rebuilding the person indexes")
+        for sql in rebuilt:
+            conn.execute(sql)
     summary.new = store.scalar("SELECT count(*) FROM involvements") - before_inv
     summary.updated = writer.inv_changes - summary.new
     summary.unchanged = good - summary.new - summary.updated

@@ -20,7 +20,7 @@ import datetime as _dt
 from dataclasses import dataclass
 
 from . import cohort
-from .domain import UserError
+from .domain import UserError, iso_day
 from .store import Store
 
 __all__ = [
@@ -63,13 +63,6 @@ class Meeting:
         return f"MATAC meeting {self.number}{where}, {self.date}"
 
 
-def _iso(day) -> str:
-    if isinstance(day, _dt.date):
-        return day.isoformat()
-    try:
-        return _dt.date.fromisoformat(str(day)).isoformat()
-    except ValueError:
-        raise UserError(f"not a date (YYYY-MM-DD): {day!r}") from None
 
 
 def _now() -> str:
@@ -98,7 +91,7 @@ def meeting(store: Store, meeting_id: int) -> Meeting:
 
 
 def find_meeting(store: Store, date: _dt.date | str, area: str = "") -> Meeting:
-    day = _iso(date)
+    day = iso_day(date)
     for m in meetings(store, area):
         if m.date == day:
             return m
@@ -108,7 +101,7 @@ def find_meeting(store: Store, date: _dt.date | str, area: str = "") -> Meeting:
 
 def next_meeting(store: Store, on_or_after: _dt.date | str | None = None, area: str = "") -> Meeting | None:
     """The next scheduled meeting on or after a day (default today)."""
-    day = _iso(on_or_after) if on_or_after else _dt.date.today().isoformat()
+    day = iso_day(on_or_after) if on_or_after else _dt.date.today().isoformat()
     for m in meetings(store, area):
         if m.date >= day and m.status == "scheduled":
             return m
@@ -117,7 +110,7 @@ def next_meeting(store: Store, on_or_after: _dt.date | str | None = None, area: 
 
 def previous_meeting(store: Store, before: _dt.date | str, area: str = "") -> Meeting | None:
     """The latest meeting strictly before a day."""
-    day = _iso(before)
+    day = iso_day(before)
     earlier = [m for m in meetings(store, area) if m.date < day]
     return earlier[-1] if earlier else None
 
@@ -132,7 +125,7 @@ def next_meeting_date(store: Store, area: str = "") -> _dt.date:
 
 def schedule_meeting(store: Store, date: _dt.date | str | None = None, *, area: str = "",
                      chair: str | None = None) -> int:
-    day = _iso(date) if date else next_meeting_date(store, area).isoformat()
+    day = iso_day(date) if date else next_meeting_date(store, area).isoformat()
     if store.scalar("SELECT 1 FROM meetings WHERE date = ? AND area = ? AND status <> 'cancelled'", [day, area]):
         raise UserError(f"a meeting on {day}{' for ' + area if area else ''} is already scheduled")
     with store.transaction():
@@ -147,7 +140,7 @@ def schedule_meeting(store: Store, date: _dt.date | str | None = None, *, area: 
 def schedule_year(store: Store, start: _dt.date | str | None = None, *, area: str = "", count: int = 13,
                   chair: str | None = None) -> list[int]:
     """A year of four-weekly meetings (13) from ``start`` (default: the next due date); existing days are kept."""
-    first = _dt.date.fromisoformat(_iso(start)) if start else next_meeting_date(store, area)
+    first = _dt.date.fromisoformat(iso_day(start)) if start else next_meeting_date(store, area)
     ids = []
     with store.transaction():
         for i in range(count):

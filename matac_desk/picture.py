@@ -357,13 +357,15 @@ def layout_drawing(layout: Layout, width: float, height: float, *, title: str | 
 
     # Legend
     lx, ly = 8.0, bottom - 22
+    # the period and "more not shown" notes sit at the right: the legend wraps before reaching them
+    reserve = 16 + stringWidth(f"new partners: {layout.since} to {layout.as_of}", font, 7)
     for kind in NODE_KINDS:
-        _node_shape(d, kind, lx + 7, ly + 3, 4.5, Circle, Rect, Polygon, HexColor)
         text = NODE_STYLE[kind][3]
+        if lx > 8.0 and lx + 17 + stringWidth(text, font, 7) > width - reserve:
+            lx, ly = 8.0, ly - 11
+        _node_shape(d, kind, lx + 7, ly + 3, 4.5, Circle, Rect, Polygon, HexColor)
         d.add(String(lx + 17, ly, text, fontName=font, fontSize=7))
         lx += 26 + stringWidth(text, font, 7)
-        if lx > width - 90:
-            lx, ly = 8.0, ly - 11
     if layout.hidden:
         d.add(String(width - 8, bottom - 10, f"{layout.hidden} more not shown", fontName=font, fontSize=7,
                      textAnchor="end", fillColor=HexColor("#555555")))

@@ -56,6 +56,12 @@ def open_demo_store(progress=no_progress, cancelled=never_cancelled) -> Store:
     finally:
         store.close()
     os.replace(tmp, path)
+    for leftover in (Path(str(tmp) + ".lock"), tmp.with_name(tmp.name + ".backups")):
+        if leftover.is_dir():
+            import shutil
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
     return Store.open(path, DEMO_PASSPHRASE)
 
 

@@ -257,3 +257,41 @@ def test_same_key_twice_with_different_spelling_is_stable_on_reimport(store, tmp
     assert store.scalar("SELECT relationship FROM involvements") == "partner"
     again = import_extract(store, path, today=TODAY)
     assert (again.new, again.updated, again.unchanged) == (0, 0, 2)
+
+
+def test_import_keeps_the_people_search_in_step(store, tmp_path, monkeypatch):
+    from matac_desk import people
+    import_extract(store, write_csv(tmp_path / "a.csv", HEADER, _base_rows()), today=TODAY)
+    assert people.search_ids(store, "amy") == ["V1"]
+    renamed = [r[:6] + (["Amelia"] if r[5] == "V1" else [r[6]]) + r[7:] for r in _base_rows()]
+    import_extract(store, write_csv(tmp_path / "b.csv", HEADER, renamed), today=TODAY)
+    assert people.search_ids(store, "amy") == [] and people.search_ids(store, "amelia") == ["V1"]
+    assert store.scalar("SELECT count(*) FROM people_search") == store.scalar("SELECT count(*) FROM persons")
+    triggers = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'people_search_person_%'"
+    assert store.scalar(triggers) == 3
+    # a cancelled import puts the triggers back with everything else
+    import matac_desk.importer as importer
+    monkeypatch.setattr(importer, "CHUNK", 1)
+    with pytest.raises(Cancelled):
+        import_extract(store, write_csv(tmp_path / "c.csv", HEADER, _base_rows() + [
+            ["A9", "2026-05-01", "Stalking", "P9", "Neil", "V9", "Kay", "wife", ""]]), today=TODAY,
+            cancelled=lambda: True)
+    assert store.scalar(triggers) == 3
+    # and a person added by hand afterwards is found
+    with store.transaction():
+        store.conn.execute("INSERT INTO persons (id, forename, surname, name_key, created_at, updated_at)"
+                           " VALUES ('Z1', 'Zainab', 'Hall', 'zainab hall', 'x', 'x')")
+    assert people.search_ids(store, "zainab") == ["Z1"]
+
+
+@pytest.mark.parametrize("min_bytes", [0, 10**9])
+def test_person_indexes_are_the_same_after_a_large_or_small_import(store, tmp_path, monkeypatch, min_bytes):
+    import matac_desk.importer as importer
+    monkeypatch.setattr(importer, "REBUILD_MIN_BYTES", min_bytes)
+    indexes = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'persons' ORDER BY name"
+    before = store.conn.execute(indexes).fetchall()
+    assert len(before) >= 3
+    import_extract(store, write_csv(tmp_path / "a.csv", HEADER, _base_rows()), today=TODAY)
+    assert store.conn.execute(indexes).fetchall() == before
+    assert store.scalar("PRAGMA integrity_check") == "ok"
+    assert store.scalar("SELECT id FROM persons INDEXED BY persons_name_key WHERE name_key = 'amy'") == "V1"

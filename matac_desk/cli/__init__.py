@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "matac_desk.cli.graph",
     "matac_desk.cli.security",
     "matac_desk.cli.scoring",
+    "matac_desk.cli.pack",
 )
 
 

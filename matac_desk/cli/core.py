@@ -143,16 +143,13 @@ def _print_summary(s, fmt: str) -> None:
 
 
 def cmd_import(args) -> int:
-    store = open_store(args.store)
-    try:
+    with open_store(args.store) as store:
         bar = TerminalProgress("Import")
         try:
             summary = import_extract(store, args.file, profile=args.profile, rejects_path=args.rejects,
                                      progress=bar)
         finally:
             bar.finish()
-    finally:
-        store.close()
     _print_summary(summary, args.format)
     if summary.rejected and args.rejects:
         emit(f"Rejected rows written to {args.rejects}")
@@ -162,8 +159,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_profile(args) -> int:
-    store = open_store(args.store)
-    try:
+    with open_store(args.store) as store:
         if args.action == "list":
             profiles = list_profiles(store)
             if not profiles:
@@ -190,13 +186,10 @@ def cmd_profile(args) -> int:
         save_profile(store, args.name, mapping)
         emit(f"Saved import profile {args.name!r} ({len(mapping)} column(s))")
         return 0
-    finally:
-        store.close()
 
 
 def cmd_rejects(args) -> int:
-    store = open_store(args.store)
-    try:
+    with open_store(args.store) as store:
         batch = args.batch or store.scalar("SELECT max(batch_id) FROM rejected_rows")
         if batch is None:
             emit("No rejected rows are kept.")
@@ -212,16 +205,11 @@ def cmd_rejects(args) -> int:
             print_rows([{"row": k.row_number, "column": k.column or "", "reason": k.reason} for k in kept],
                        ["row", "column", "reason"])
         return 0
-    finally:
-        store.close()
 
 
 def cmd_info(args) -> int:
-    store = open_store(args.store)
-    try:
+    with open_store(args.store) as store:
         info = store.info()
-    finally:
-        store.close()
     if args.format == "json":
         emit(json.dumps(info, indent=2))
         return 0

@@ -225,8 +225,7 @@ def _resolve_meeting(store, args):
 
 
 def cmd_meeting(args) -> int:
-    store = open_store(args.store)
-    try:
+    with open_store(args.store) as store:
         c = args.meeting_command
         if c == "new":
             mid = meetings_mod.schedule_meeting(store, args.date, area=args.area, chair=args.chair)
@@ -264,13 +263,10 @@ def cmd_meeting(args) -> int:
             meetings_mod.mark_held(store, m.id, chair=args.chair)
             emit(f"{m.label} marked held; scores kept as they stood that day")
         return 0
-    finally:
-        store.close()
 
 
 def cmd_cohort(args) -> int:
-    store = open_store(args.store)
-    try:
+    with open_store(args.store) as store:
         rows = [{"person_id": m.person_id, "name": m.name, "adopted_on": m.adopted_on, "entry_score": m.entry_score,
                  "division": m.division or "", "om": m.om_name or "", "mappa_level": m.mappa_level}
                 for m in cohort_mod.cohort(store, args.as_of)]
@@ -280,13 +276,10 @@ def cmd_cohort(args) -> int:
             print_rows(rows, ["person_id", "name", "adopted_on", "entry_score", "division", "om", "mappa_level"],
                        args.format)
         return 0
-    finally:
-        store.close()
 
 
 def cmd_subject(args) -> int:
-    store = open_store(args.store)
-    try:
+    with open_store(args.store) as store:
         fields = {k: getattr(args, k) for k in ("om_id", "division", "mappa_category", "mappa_level", "marac", "iom",
                                                  "risk_level", "risk_weapons", "risk_substance_misuse",
                                                  "risk_mental_health") if getattr(args, k) is not None}
@@ -297,13 +290,10 @@ def cmd_subject(args) -> int:
         for k, v in cohort_mod.subject_details(store, pid).items():
             emit(f"  {k.replace('_', ' '):<22} {'' if v is None else v}")
         return 0
-    finally:
-        store.close()
 
 
 def cmd_order(args) -> int:
-    store = open_store(args.store)
-    try:
+    with open_store(args.store) as store:
         if args.type:
             if not args.start:
                 raise UserError("an order needs --start")
@@ -313,46 +303,35 @@ def cmd_order(args) -> int:
         rows = cohort_mod.orders(store, cohort_mod.require_person(store, args.person_id))
         print_rows(rows, ["id", "type", "start", "end", "protected_name", "conditions"])
         return 0
-    finally:
-        store.close()
 
 
 def cmd_disclosure(args) -> int:
-    store = open_store(args.store)
-    try:
+    with open_store(args.store) as store:
         did = cohort_mod.record_disclosure(store, args.person_id, args.kind, args.date or _dt.date.today(),
                                            disclosed_to_id=args.to_id, recipient_name=args.to_name,
                                            decision=args.decision)
         emit(f"Disclosure {did} recorded")
         return 0
-    finally:
-        store.close()
 
 
 def cmd_toolkit(args) -> int:
-    store = open_store(args.store)
-    try:
+    with open_store(args.store) as store:
         if args.add:
             if not args.category:
                 raise UserError("give the new tactic's --category")
             cohort_mod.add_tactic_to_toolkit(store, args.category, args.add, args.description)
         print_rows(cohort_mod.toolkit(store), ["id", "category", "name", "description"])
         return 0
-    finally:
-        store.close()
 
 
 def cmd_tactic(args) -> int:
-    store = open_store(args.store)
-    try:
+    with open_store(args.store) as store:
         pid = cohort_mod.require_person(store, args.person_id)
         if args.tactic:
             mid = meetings_mod.find_meeting(store, args.meeting).id if args.meeting else None
             cohort_mod.agree_tactic(store, pid, args.tactic, meeting_id=mid, on=args.meeting)
         print_rows(cohort_mod.tactics(store, pid), ["id", "category", "name", "agreed_on", "status"])
         return 0
-    finally:
-        store.close()
 
 
 ACTION_COLUMNS = ["id", "agency", "owner", "person_id", "subject_name", "description", "due_date", "status",
@@ -360,8 +339,7 @@ ACTION_COLUMNS = ["id", "agency", "owner", "person_id", "subject_name", "descrip
 
 
 def cmd_actions(args) -> int:
-    store = open_store(args.store)
-    try:
+    with open_store(args.store) as store:
         filters = dict(as_of=args.as_of, owner=args.owner, person_id=args.person_id, open_only=args.open_only,
                        overdue_only=args.overdue)
         if args.output:
@@ -375,13 +353,10 @@ def cmd_actions(args) -> int:
         else:
             print_rows(rows, ACTION_COLUMNS, args.format)
         return 0
-    finally:
-        store.close()
 
 
 def cmd_action(args) -> int:
-    store = open_store(args.store)
-    try:
+    with open_store(args.store) as store:
         if args.action_command == "add":
             mid = meetings_mod.find_meeting(store, args.meeting).id if args.meeting else None
             aid = actions_mod.add_action(store, args.person_id, args.agency, args.description, owner=args.owner,
@@ -392,13 +367,10 @@ def cmd_action(args) -> int:
                                       due=args.due, owner=args.owner)
             emit(f"Action {args.action_id} updated")
         return 0
-    finally:
-        store.close()
 
 
 def cmd_om(args) -> int:
-    store = open_store(args.store)
-    try:
+    with open_store(args.store) as store:
         c = args.om_command
         if c == "add":
             oid = workload_mod.add_om(store, args.name, args.division, mosovo_completed_on=args.mosovo,
@@ -423,14 +395,11 @@ def cmd_om(args) -> int:
             workload_mod.allocate(store, pid, om_id, allow_overloaded=args.allow_overloaded)
             emit(f"{pid} allocated to offender manager {om_id}")
         return 0
-    finally:
-        store.close()
 
 
 def cmd_outcomes(args) -> int:
     from .. import outcomes
-    store = open_store(args.store)
-    try:
+    with open_store(args.store) as store:
         periods = outcomes.subject_outcomes(store, args.as_of, args.person_id)
         cols = ["person_id", "name", "adopted_on", "exited_on", "follow_up_days", "incidents_before",
                 "incidents_after", "harm_before", "harm_after", "victims_before", "victims_after", "new_victims",
@@ -457,14 +426,11 @@ def cmd_outcomes(args) -> int:
         emit("")
         print_rows([p.as_row() for p in periods], cols)
         return 0
-    finally:
-        store.close()
 
 
 def cmd_prompts(args) -> int:
     from .. import forums
-    store = open_store(args.store)
-    try:
+    with open_store(args.store) as store:
         if args.record:
             forum, pid, outcome = args.record
             if not args.reason:
@@ -479,13 +445,10 @@ def cmd_prompts(args) -> int:
         else:
             print_rows(rows, ["forum", "person_id", "person_name", "related_person_id", "reason"], args.format)
         return 0
-    finally:
-        store.close()
 
 
 def cmd_workload(args) -> int:
-    store = open_store(args.store)
-    try:
+    with open_store(args.store) as store:
         lim = workload_mod.limits(store)
         rows = []
         for c in workload_mod.caseloads(store, args.as_of):
@@ -507,5 +470,3 @@ def cmd_workload(args) -> int:
                 emit("MAPPA level 2/3 subjects without a MOSOVO-trained OM:")
                 print_rows(flags, ["person_id", "name", "mappa_level", "om_name", "problem"])
         return 0
-    finally:
-        store.close()

@@ -1,0 +1,166 @@
+"""Meeting packs and perpetrator profiles as PDF (reportlab; nothing here knows Qt).
+
+The layers inside, one noun each: :mod:`.styles` (fonts, colours, the
+stylesheet, right-to-left text), :mod:`.document` (pages, marking,
+numbering, bookmarks, atomic writing), :mod:`.charts` (vector charts),
+:mod:`.profile` (one subject) and :mod:`.meeting` (the whole pack).
+
+Every PDF that leaves the program is a disclosure: :func:`pack_pdf`,
+:func:`profile_pdf`, :func:`export_pack` and :func:`export_profile` write
+an audit entry with the recipient and the reason (Data Protection Act 2018,
+s.62). The ``*_pdf`` functions return bytes for the UI to save or print;
+the ``export_*`` functions write a file safely (temporary file, then
+rename), auditing just before the rename, so a failed or cancelled export
+leaves neither a file nor an entry.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ..audit import audit_disclosure
+from ..domain import UserError, never_cancelled, no_progress
+from ..store import Store
+from .document import MARKING, write_atomically
+
+__all__ = ["MARKING", "Export", "pack_pdf", "profile_pdf", "export_pack", "export_profile", "new_reference"]
+
+
+@dataclass(frozen=True)
+class Export:
+    """What an export produced: the file (None for bytes), the reference printed on every page, the pages."""
+    path: Path | None
+    reference: str
+    pages: int
+    size: int
+    audit_id: int | None = None
+
+
+def new_reference(prefix: str, day: _dt.date | str) -> str:
+    """A reference unique to one printed copy: ``MATAC-20261126-M13-7F3A``-like."""
+    d = day if isinstance(day, str) else day.isoformat()
+    return f"{prefix}-{d.replace('-', '')}-{secrets.token_hex(2).upper()}"
+
+
+def _check_recipient(recipient: str | None, what: str) -> str:
+    recipient = " ".join((recipient or "").split())
+    if not recipient:
+        raise UserError(f"say who receives the {what} (the recipient): every {what} is a disclosure and is recorded "
+                        "in the audit log with its recipient")
+    return recipient
+
+
+def _render_pack(store: Store, meeting_id: int, *, recipient: str, redact: bool, agency: str | None,
+                 today: _dt.date | None, reference: str | None, progress, cancelled):
+    from .meeting import MeetingPackDocument, collect_pack
+    data = collect_pack(store, meeting_id, agency=agency, progress=progress, cancelled=cancelled)
+    m = data.agenda.meeting
+    printed = (today or _dt.date.today()).isoformat()
+    ref = reference or new_reference(f"MATAC-M{m.number}", m.date)
+    doc = MeetingPackDocument(data, redact=redact, recipient=recipient, reference=ref, printed_on=printed,
+                              progress=progress, cancelled=cancelled)
+    pdf = doc.render()
+    return pdf, doc, data
+
+
+def _pack_audit(store, data, doc, recipient, reason, redact, what="pack"):
+    m = data.agenda.meeting
+    return audit_disclosure(store, what, recipient, reason or f"MATAC meeting {m.number} on {m.date}",
+                            data.person_ids,
+                            detail={"reference": doc.reference, "meeting_id": m.id, "pages": doc.pages,
+                                    "redacted": redact, "agency": data.agency,
+                                    "subjects": len(data.profiles)})
+
+
+def pack_pdf(store: Store, meeting_id: int, *, recipient: str, reason: str | None = None, redact: bool = False,
+             agency: str | None = None, today: _dt.date | None = None, reference: str | None = None,
+             progress: Callable[[int, int, str], None] = no_progress,
+             cancelled: Callable[[], bool] = never_cancelled) -> tuple[bytes, Export]:
+    """The meeting pack as PDF bytes (for the UI to save or print); audited as a disclosure."""
+    recipient = _check_recipient(recipient, "pack")
+    pdf, doc, data = _render_pack(store, meeting_id, recipient=recipient, redact=redact, agency=agency, today=today,
+                                  reference=reference, progress=progress, cancelled=cancelled)
+    aid = _pack_audit(store, data, doc, recipient, reason, redact)
+    return pdf, Export(None, doc.reference, doc.pages, len(pdf), aid)
+
+
+def export_pack(store: Store, path: str | os.PathLike, meeting_id: int, *, recipient: str,
+                reason: str | None = None, redact: bool = False, agency: str | None = None,
+                today: _dt.date | None = None, reference: str | None = None,
+                progress: Callable[[int, int, str], None] = no_progress,
+                cancelled: Callable[[], bool] = never_cancelled) -> Export:
+    """Write the meeting pack to ``path`` safely and record the disclosure."""
+    recipient = _check_recipient(recipient, "pack")
+    return _export(path, lambda: _render_pack(
+        store, meeting_id, recipient=recipient, redact=redact, agency=agency, today=today, reference=reference,
+        progress=progress, cancelled=cancelled),
+        lambda doc, data: _pack_audit(store, data, doc, recipient, reason, redact))
+
+
+def _export(path, render: Callable[[], tuple], record: Callable[..., int]) -> Export:
+    """Render, write to a temporary file, audit, then rename into place (see :func:`write_atomically`)."""
+    made: dict = {}
+
+    def pdf() -> bytes:
+        made["pdf"], made["doc"], made["data"] = render()
+        return made["pdf"]
+
+    def audit() -> None:
+        made["audit"] = record(made["doc"], made["data"])
+
+    target = write_atomically(path, pdf, before_rename=audit)
+    return Export(target, made["doc"].reference, made["doc"].pages, len(made["pdf"]), made.get("audit"))
+
+
+def _render_profile(store: Store, person_id: str, *, recipient: str, redact: bool, agency: str | None,
+                    as_of: _dt.date | None, today: _dt.date | None, reference: str | None, progress, cancelled):
+    from .. import meetings
+    from .profile import ProfileDocument, collect_profile
+    day = as_of or today or _dt.date.today()
+    prev = meetings.previous_meeting(store, day)
+    since = _dt.date.fromisoformat(prev.date) if prev else day - _dt.timedelta(days=28)
+    if since >= day:
+        since = day - _dt.timedelta(days=28)
+    progress(0, 3, "Gathering the profile")
+    prof = collect_profile(store, person_id, as_of=day, since=since, agency=agency)
+    if cancelled():
+        from ..domain import Cancelled
+        raise Cancelled()
+    ref = reference or new_reference(f"PROFILE-{prof.person.id}", day)
+    doc = ProfileDocument(prof, redact=redact, agency=agency, recipient=recipient, reference=ref,
+                          printed_on=(today or _dt.date.today()).isoformat(), progress=progress, cancelled=cancelled)
+    return doc.render(), doc, prof
+
+
+def _profile_audit(store, prof, doc, recipient, reason, redact, agency):
+    return audit_disclosure(store, "profile", recipient, reason or "MATAC perpetrator profile", [prof.person.id],
+                            detail={"reference": doc.reference, "pages": doc.pages, "redacted": redact,
+                                    "agency": agency})
+
+
+def profile_pdf(store: Store, person_id: str, *, recipient: str, reason: str | None = None, redact: bool = False,
+                agency: str | None = None, as_of: _dt.date | None = None, today: _dt.date | None = None,
+                reference: str | None = None, progress=no_progress, cancelled=never_cancelled) -> tuple[bytes, Export]:
+    """One perpetrator profile as PDF bytes; audited as a disclosure."""
+    recipient = _check_recipient(recipient, "profile")
+    pdf, doc, prof = _render_profile(store, person_id, recipient=recipient, redact=redact, agency=agency, as_of=as_of,
+                                     today=today, reference=reference, progress=progress, cancelled=cancelled)
+    aid = _profile_audit(store, prof, doc, recipient, reason, redact, agency)
+    return pdf, Export(None, doc.reference, doc.pages, len(pdf), aid)
+
+
+def export_profile(store: Store, path: str | os.PathLike, person_id: str, *, recipient: str,
+                   reason: str | None = None, redact: bool = False, agency: str | None = None,
+                   as_of: _dt.date | None = None, today: _dt.date | None = None, reference: str | None = None,
+                   progress=no_progress, cancelled=never_cancelled) -> Export:
+    """Write one perpetrator profile to ``path`` safely and record the disclosure."""
+    recipient = _check_recipient(recipient, "profile")
+    return _export(path, lambda: _render_profile(
+        store, person_id, recipient=recipient, redact=redact, agency=agency, as_of=as_of, today=today,
+        reference=reference, progress=progress, cancelled=cancelled),
+        lambda doc, prof: _profile_audit(store, prof, doc, recipient, reason, redact, agency))

@@ -1,0 +1,419 @@
+"""The meeting pack: everything the MATAC meeting reads, in the order it meets it.
+
+1. Cover: force and area, meeting number and date, chair, distribution,
+   the pack reference and the handling statement.
+2. The agenda (:func:`matac_desk.agenda.build_agenda`).
+3. Cohort summary: one row per subject.
+4. New partner alerts since the last meeting.
+5. Nominations, each with the explanation of its score.
+6. One perpetrator profile per subject, each on a new page.
+7. The action tracker by agency, overdue first.
+8. Proposed exits and cohort outcomes, with a chart.
+
+:func:`collect_pack` reads the store; :class:`MeetingPackDocument` lays it
+out. ``redact`` and ``agency`` behave as in :mod:`matac_desk.pack.profile`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Callable
+
+from reportlab.lib.units import mm
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Spacer, Table, TableStyle
+
+from .. import actions as actions_mod
+from .. import force, meetings, outcomes, scoring
+from ..agenda import Agenda, build_agenda
+from ..domain import Cancelled, UserError, never_cancelled, no_progress
+from ..store import Store
+from . import charts
+from .document import Document, data_table, key_values, outline
+from .profile import Profile, actions_table, collect_profile, profile_story
+from .styles import COLOURS, esc, para
+
+__all__ = ["PackData", "collect_pack", "MeetingPackDocument", "HANDLING"]
+
+HANDLING = (
+    "This pack is marked OFFICIAL-SENSITIVE. It holds police information about identifiable people, including "
+    "victims and children, shared for the MATAC meeting under the Data Protection Act 2018 (Part 3) and the "
+    "information-sharing agreement between the partner agencies. Read it only if you attend the meeting or act on "
+    "its decisions. Do not copy, forward or discuss it outside the meeting. Keep it locked away when not in use, "
+    "never leave it unattended, and return it to the coordinator or destroy it securely (cross-cut shredding or a "
+    "confidential waste sack) after the meeting. Every copy is recorded in the audit log with its recipient. "
+    "Report a lost pack to the coordinator at once."
+)
+
+
+@dataclass
+class PackData:
+    agenda: Agenda
+    force_name: str
+    next_meeting: meetings.Meeting | None
+    profiles: list[Profile]
+    explanations: dict[str, scoring.Explanation]
+    tracker: list[actions_mod.Action]
+    periods: list[outcomes.Period]
+    cohort_outcome: outcomes.CohortOutcome
+    agency: str | None = None
+    person_ids: list[str] = field(default_factory=list)
+    previous_attendees: list[dict] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)
+
+
+def _agency_check(store: Store, agency: str | None, attendees: list[dict]) -> str | None:
+    if agency is None:
+        return None
+    agency = " ".join(agency.split())
+    if not agency:
+        raise UserError("--agency needs a name")
+    known = {a.casefold(): a for a in actions_mod.agencies(store)} | {x["agency"].casefold(): x["agency"]
+                                                                      for x in attendees}
+    if agency.casefold() not in known:
+        names = ", ".join(sorted(set(known.values()), key=str.casefold)) or "none recorded"
+        raise UserError(f"no agency {agency!r} has actions or attendees here (known agencies: {names})")
+    return known[agency.casefold()]
+
+
+def collect_pack(store: Store, meeting_id: int, *, agency: str | None = None,
+                 progress: Callable[[int, int, str], None] = no_progress,
+                 cancelled: Callable[[], bool] = never_cancelled) -> PackData:
+    """Read everything the pack prints for one meeting. Raises Cancelled when asked to stop."""
+    progress(0, 100, "Building the agenda")
+    agenda = build_agenda(store, meeting_id)
+    agency = _agency_check(store, agency, agenda.attendees)
+    m = agenda.meeting
+    day = _dt.date.fromisoformat(m.date)
+    since = _dt.date.fromisoformat(agenda.since)
+    wanted = agency.casefold() if agency else None
+    if wanted:
+        agenda.actions = [a for a in agenda.actions if a.agency.casefold() == wanted]
+    if cancelled():
+        raise Cancelled()
+    explanations = {}
+    for n in agenda.nominations:
+        explanations[n.person_id] = scoring.explain(store, n.person_id, day)
+    profiles = []
+    total = len(agenda.review)
+    for k, item in enumerate(agenda.review):
+        if cancelled():
+            raise Cancelled()
+        progress(5 + int(60 * k / max(1, total)), 100, f"Gathering profile {k + 1} of {total}")
+        profiles.append(collect_profile(store, item.person_id, as_of=day, since=since, agency=agency,
+                                        rank=item.rank))
+    tracker = [a for a in actions_mod.list_actions(store, as_of=day)
+               if (a.status not in ("done", "cancelled") or (a.last_update or "") >= agenda.since)
+               and (a.meeting_date is None or a.meeting_date <= m.date)
+               and (not wanted or a.agency.casefold() == wanted)]
+    periods = outcomes.subject_outcomes(store, day)
+    nxt = next((x for x in meetings.meetings(store, m.area) if x.date > m.date and x.status == "scheduled"), None)
+    ids = [r.person_id for r in agenda.review] + [n.person_id for n in agenda.nominations] \
+        + [np.partner_id for np in agenda.new_partners]
+    names = scoring.person_names(store, {p for np in agenda.new_partners for p in np.other_perpetrators})
+    previous = meetings.attendees(store, agenda.previous.id) if agenda.previous else []
+    progress(65, 100, "Gathered")
+    return PackData(agenda=agenda, force_name=force.load(store).name, next_meeting=nxt, profiles=profiles,
+                    explanations=explanations, tracker=tracker, periods=periods,
+                    cohort_outcome=outcomes.cohort_outcomes(store, day), agency=agency,
+                    person_ids=list(dict.fromkeys(ids)), previous_attendees=previous, names=names)
+
+
+def _reasons(n) -> str:
+    said = {"score": "a top serial score outside the cohort", "referral": "a partner referral"}
+    return " and ".join(said.get(r, r) for r in n.reasons)
+
+
+def _long_date(iso: str) -> str:
+    d = _dt.date.fromisoformat(iso)
+    return f"{d:%A} {d.day} {d:%B %Y}"
+
+
+class MeetingPackDocument(Document):
+    """The meeting pack as a PDF."""
+
+    def __init__(self, data: PackData, *, redact: bool = False, recipient: str = "", **kwargs):
+        super().__init__(**kwargs)
+        self.data = data
+        self.redact = redact
+        self.recipient = recipient
+        m = data.agenda.meeting
+        self.title = f"MATAC meeting pack: meeting {m.number}" + (f" ({m.area})" if m.area else "") + f", {m.date}"
+        self.subject = ("MATAC meeting pack, OFFICIAL-SENSITIVE"
+                        + (", redacted for partner agencies" if redact else "")
+                        + (f", actions of {data.agency} only" if data.agency else ""))
+        self.running_title = f"MATAC meeting {m.number}" + (f" ({m.area})" if m.area else "") + f" · {m.date}"
+
+    # -- sections ----------------------------------------------------------------
+    def story(self) -> list[Flowable]:
+        w = self.frame_width
+        out: list[Flowable] = []
+        out += self.cover(w)
+        out += self.agenda_section(w)
+        out += self.summary_section(w)
+        out += self.new_partner_section(w)
+        out += self.nominations_section(w)
+        out += self.profiles_section(w)
+        out += self.tracker_section(w)
+        out += self.exits_section(w)
+        return out
+
+    def section(self, number: int, title: str) -> list[Flowable]:
+        return [PageBreak(), outline(para(f"{number}. {esc(title)}", self.styles["H1"]), f"{number}. {title}", 0)]
+
+    def cover(self, w: float) -> list[Flowable]:
+        s, d = self.styles, self.data
+        m = d.agenda.meeting
+        out: list[Flowable] = [self.next_template("portrait"), Spacer(1, 12 * mm)]
+        out.append(para((esc(d.force_name).upper() + " · " if d.force_name else "")
+                        + "HIGH HARM PERPETRATOR UNIT", s["CoverKicker"]))
+        out.append(outline(para("MATAC meeting pack", s["CoverTitle"]), "Cover", 0))
+        out.append(para(f"Meeting {m.number} · {_long_date(m.date)}", s["CoverSub"]))
+        out.append(para(f"Area: {esc(m.area or 'force-wide')} · Chair: {esc(m.chair, 'to be confirmed')}",
+                        s["CoverSub"]))
+        if self.redact:
+            out.append(para("REDACTED FOR PARTNER AGENCIES<br/><font size='9'>Victims' and partners' addresses, "
+                            "postcodes and dates of birth are withheld; names are kept.</font>", s["Redacted"]))
+        else:
+            out.append(Spacer(1, 8))
+        facts = [("Pack reference", f"<b>{esc(self.reference)}</b>"), ("Printed", esc(self.printed_on)),
+                 ("Prepared for", esc(self.recipient)),
+                 ("Period reviewed", f"since {esc(d.agenda.since)}"
+                  + (f" (previous meeting {d.agenda.previous.date})" if d.agenda.previous else "")),
+                 ("Subjects", f"{len(d.agenda.review)} in the cohort; {len(d.agenda.nominations)} nominations; "
+                              f"{len(d.agenda.new_partners)} new partner alert(s)")]
+        if d.agency:
+            facts.append(("Actions", f"only those of <b>{esc(d.agency)}</b>"))
+        if d.next_meeting:
+            facts.append(("Next meeting", _long_date(d.next_meeting.date)))
+        out.append(key_values(facts, w, s, key_share=0.25))
+        out.append(para("Distribution", s["H2"]))
+        people = d.agenda.attendees
+        if not people and d.previous_attendees:
+            people = d.previous_attendees
+            out.append(para("No attendance is recorded for this meeting yet: the pack goes to those invited to the "
+                            "previous meeting.", s["Note"]))
+        present = [a for a in people if a["role"] != "apology"]
+        apologies = [a for a in people if a["role"] == "apology"]
+        rows = [[esc(a["name"]), esc(a["agency"])] for a in present]
+        out.append(data_table(["Name", "Agency"], rows, [w * 0.45, w * 0.55], s,
+                              empty="No attendee is recorded yet: the coordinator distributes the pack."))
+        if apologies:
+            out.append(para("Apologies: " + "; ".join(f"{esc(a['name'])} ({esc(a['agency'])})" for a in apologies),
+                            s["Note"]))
+        agencies = sorted({a["agency"] for a in present}, key=str.casefold)
+        if agencies:
+            out.append(para("Agencies: " + ", ".join(esc(a) for a in agencies), s["Note"]))
+        out.append(para("Handling", s["H2"]))
+        out.append(para(HANDLING, s["Handling"]))
+        return out
+
+    def agenda_section(self, w: float) -> list[Flowable]:
+        s, a = self.styles, self.data.agenda
+        out = self.section(1, "Agenda")
+        out.append(para(esc(a.meeting.label) + f" · chair {esc(a.meeting.chair, 'to be confirmed')}", s["Lead"]))
+        overdue = sum(1 for x in a.actions if x.overdue)
+        items = [
+            ("Welcome, introductions and apologies", []),
+            ("Minutes and actions of the previous meeting"
+             + (f" ({a.previous.date})" if a.previous else ""), []),
+            (f"New partner alerts since {a.since} ({len(a.new_partners)})",
+             [f"{esc(n.perpetrator_name)}: new partner {esc(n.partner_name)}, first linked {n.first_linked}"
+              for n in a.new_partners]),
+            (f"Nominations ({len(a.nominations)})",
+             [f"{esc(n.name)} ({esc(n.person_id)}): " + _reasons(n) for n in a.nominations]),
+            (f"Cohort review, highest score first ({len(a.review)} subjects)",
+             [", ".join(esc(r.name) for r in a.review)] if a.review else []),
+            (f"Actions due or carried forward ({len(a.actions)}, {overdue} overdue)", []),
+            (f"Proposed exits ({len(a.proposed_exits)})",
+             [f"{esc(e.name)}: {esc(e.reason)}" for e in a.proposed_exits]),
+            (f"Referral prompts for MAPPA and MARAC ({len(a.prompts)})",
+             [f"{esc(p.forum)}: {esc(p.person_name)} ({esc(p.person_id)}), {esc(p.reason)}" for p in a.prompts]),
+            ("Any other business; date of the next meeting"
+             + (f" ({_long_date(self.data.next_meeting.date)})" if self.data.next_meeting else ""), []),
+        ]
+        for k, (title, subs) in enumerate(items, 1):
+            block = [para(f"<b>{k}.</b> {title}", s["Body"])]
+            block += [para(x, s["Item"], ) for x in subs]
+            out.append(KeepTogether(block) if len(block) < 8 else block[0])
+            if len(block) >= 8:
+                out.extend(block[1:])
+        return out
+
+    def summary_section(self, w: float) -> list[Flowable]:
+        s, a = self.styles, self.data.agenda
+        out = self.section(2, "Cohort summary")
+        out.append(para("One row per subject, highest score first; rank among every scored perpetrator. "
+                        "Change: since the last snapshot (▲ up, ▼ down). "
+                        "Actions: open / overdue" + (f", {esc(self.data.agency)} only" if self.data.agency else "")
+                        + ".", s["Lead"]))
+        exits = {e.person_id for e in a.proposed_exits}
+        counts = {}
+        for p in self.data.profiles:
+            open_ = [x for x in p.actions if x.status not in ("done", "cancelled")]
+            counts[p.person.id] = (len(open_), sum(1 for x in open_ if x.overdue))
+        rows, bg = [], {}
+        for k, r in enumerate(a.review):
+            if r.change is None:
+                change = "new"
+            elif r.change > 0:
+                change = f'<font color="#a3141b">▲ {r.change:+g}</font>'
+            elif r.change < 0:
+                change = f'<font color="#1e6b3a">▼ {r.change:+g}</font>'
+            else:
+                change = "▶ 0"
+            score = "not scored" if r.score is None else f"<b>{r.score:g}</b><br/>" \
+                f"<font size='6.5' color='#5c6370'>R{r.r} F{r.f} G{r.g} V{r.v}</font>"
+            n_open, n_over = counts.get(r.person_id, (r.open_actions, r.overdue_actions))
+            acts = f"{n_open} / " + (f'<font color="#a3141b"><b>{n_over}</b></font>' if n_over else "0")
+            status = "<b>proposed exit</b>" if r.person_id in exits else f"adopted<br/>{r.adopted_on}"
+            rows.append([esc(r.rank) if r.rank else "—", f"{esc(r.name)}<br/><font size='6.5' color='#5c6370'>"
+                         f"{esc(r.person_id)}</font>", esc(r.division), esc(r.om_name, "not allocated"), score, change,
+                         f'<font color="#c2185b"><b>{r.new_partners}</b></font>' if r.new_partners else "0", acts,
+                         status])
+            if r.new_partners:
+                bg[k] = COLOURS["amber_bg"]
+        widths = [10 * mm, 38 * mm, 17 * mm, 28 * mm, 21 * mm, 15 * mm, 15 * mm, 15 * mm, w - 159 * mm]
+        out.append(data_table(["Rank", "Subject", "Division", "Offender manager", "Score", "Change", "New<br/>partners",
+                               "Actions", "Status"], rows, widths, s, row_backgrounds=bg,
+                              empty="The cohort is empty on the meeting's date."))
+        return out
+
+    def new_partner_section(self, w: float) -> list[Flowable]:
+        s, a = self.styles, self.data.agenda
+        out = self.section(3, "New partner alerts")
+        out.append(para(f"Perpetrators in the cohort who started a new intimate relationship between {a.since} and "
+                        f"{a.meeting.date}. A serial perpetrator moves from victim to victim: consider warning her.",
+                        s["Lead"]))
+        if not a.new_partners:
+            out.append(para("No new partner was found in the period.", s["Note"]))
+        for n in a.new_partners:
+            born = "" if self.redact or not n.partner_dob else f", born {esc(n.partner_dob)}"
+            pairs = [("Perpetrator", f"<b>{esc(n.perpetrator_name)}</b> ({esc(n.perpetrator_id)})"),
+                     ("New partner", f"<b>{esc(n.partner_name)}</b> ({esc(n.partner_id)}){born}"),
+                     ("First linked", f"{n.first_linked} by {esc(n.how)}: {esc(n.source)}"),
+                     ("Relationship", esc(n.relationship, "not stated"))]
+            if n.other_perpetrators:
+                pairs.append(("Also a victim of", ", ".join(
+                    f"{esc(self.data.names.get(o, o))} ({esc(o)})" for o in n.other_perpetrators)))
+            pairs.append(("Children", "; ".join(esc(c.text()) for c in n.children) or "none linked"))
+            if n.possible_duplicates:
+                pairs.append(("Possible duplicates", esc(", ".join(n.possible_duplicates))))
+            if n.disclosure:
+                pairs.append(("Clare's Law", esc(n.disclosure)))
+            else:
+                pairs.append(("Clare's Law", '<font color="#a3141b"><b>None recorded: consider a Clare\'s Law right '
+                                             'to know disclosure.</b></font>'))
+            box = key_values(pairs, w - 8, s, key_share=0.22)
+            frame = Table([[box]], colWidths=[w])
+            frame.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1, COLOURS["new"]),
+                                       ("LEFTPADDING", (0, 0), (-1, -1), 4), ("RIGHTPADDING", (0, 0), (-1, -1), 4)]))
+            out.append(KeepTogether([frame, Spacer(1, 6)]))
+        return out
+
+    def nominations_section(self, w: float) -> list[Flowable]:
+        s, a = self.styles, self.data.agenda
+        out = self.section(4, "Nominations")
+        out.append(para("The top serial perpetrators outside the cohort and every open partner referral, with the "
+                        "reasons for their scores.", s["Lead"]))
+        if not a.nominations:
+            out.append(para("No nomination for this meeting.", s["Note"]))
+        for n in a.nominations:
+            sc = n.score
+            head = f"{esc(n.name)} <font color='#5c6370'>({esc(n.person_id)})</font>"
+            facts = ("not scored" if sc is None else
+                     f"score <b>{sc.score:g}</b> (R {sc.r}, F {sc.f}, G {sc.g}, V {sc.v}), rank {sc.rank}, "
+                     f"division {esc(sc.division)}")
+            block = [para(head, s["H3"]), para(facts + " · " + _reasons(n), s["Body"])]
+            for r in n.referrals:
+                block.append(para(f"Referred by {esc(r.agency)}" + (f" ({esc(r.referrer)})" if r.referrer else "")
+                                  + f" on {r.date}: {esc(r.reason)}", s["Explain"]))
+            ex = self.data.explanations.get(n.person_id)
+            if ex is not None:
+                for ln in ex.lines()[1:]:
+                    if ln.strip() == "incidents:":
+                        break
+                    block.append(para(esc(ln.strip()), s["Explain"]))
+            out.append(KeepTogether(block))
+        return out
+
+    def profiles_section(self, w: float) -> list[Flowable]:
+        s = self.styles
+        out = self.section(5, "Perpetrator profiles")
+        out.append(para(f"{len(self.data.profiles)} subject(s), in the order of the cohort review (highest score "
+                        "first). Each profile starts on a new page.", s["Lead"]))
+        rows = [[str(k), esc(p.person.name), esc(p.person.id)] for k, p in enumerate(self.data.profiles, 1)]
+        out.append(data_table(["#", "Subject", "Id"], rows, [10 * mm, 80 * mm, 30 * mm], s,
+                              empty="No subject is in the cohort."))
+        for k, p in enumerate(self.data.profiles):
+            if self.cancelled():
+                raise Cancelled()
+            self.progress(65 + int(20 * k / max(1, len(self.data.profiles))), 100, "Laying out the profiles")
+            out += profile_story(p, s, w, redact=self.redact, agency=self.data.agency, outline_level=1)
+        return out
+
+    def tracker_section(self, w: float) -> list[Flowable]:
+        s, d = self.styles, self.data
+        out = self.section(6, "Action tracker")
+        overdue = sum(1 for a in d.tracker if a.overdue)
+        out.append(para(f"Open actions and those closed since {d.agenda.since}, by agency, overdue first. "
+                        f"{len(d.tracker)} action(s), <font color='#a3141b'><b>{overdue} overdue</b></font>."
+                        + (f" Only {esc(d.agency)}'s actions are listed." if d.agency else ""), s["Lead"]))
+        by_agency: dict[str, list[actions_mod.Action]] = {}
+        for a in d.tracker:
+            by_agency.setdefault(a.agency, []).append(a)
+        if not by_agency:
+            out.append(para("No action is open.", s["Note"]))
+        for agency in sorted(by_agency, key=str.casefold):
+            acts = by_agency[agency]
+            n_over = sum(1 for a in acts if a.overdue)
+            out.append(outline(para(f"{esc(agency)} <font size='9' color='#5c6370'>{len(acts)} action(s)"
+                                    + (f", <font color='#a3141b'>{n_over} overdue</font>" if n_over else "")
+                                    + "</font>", s["H2"]), agency, 1))
+            out.append(actions_table(acts, s, w, with_subject=True, with_agency=False))
+        return out
+
+    def exits_section(self, w: float) -> list[Flowable]:
+        s, d = self.styles, self.data
+        a = d.agenda
+        out = self.section(7, "Proposed exits and cohort outcomes")
+        out.append(para("Proposed exits", s["H2"]))
+        rows = [[esc(e.name), esc(e.person_id), esc(e.reason), esc(e.suggested_exit_reason)] for e in a.proposed_exits]
+        out.append(data_table(["Subject", "Id", "Why proposed", "Suggested exit reason"], rows,
+                              [40 * mm, 22 * mm, w - 112 * mm, 50 * mm], s,
+                              empty="No exit is proposed: every subject is still offending or too recently adopted."))
+        c = d.cohort_outcome
+        out.append(para("Cohort outcomes", s["H2"]))
+        out.append(para(f"Before and after adoption in equal windows, over the {c.periods} adoption period(s) with at "
+                        f"least {c.min_follow_up_days} days' follow-up ({len(c.too_short)} shorter period(s) left "
+                        "out). Harm: the sum of each incident's gravity points.", s["Lead"]))
+        chart = charts.before_after([("DA incidents", c.incidents_before, c.incidents_after),
+                                     ("Harm", c.harm_before, c.harm_after),
+                                     ("Victims", c.victims_before, c.victims_after)] if c.periods else [],
+                                    width=w * 0.55, height=42 * mm)
+
+        def pct(x):
+            return "—" if x is None else f"{x:+.0%}"
+        facts = [("Subjects", str(c.subjects)), ("Incidents", f"{c.incidents_before} → {c.incidents_after} "
+                                                               f"({pct(c.incident_change)})"),
+                 ("Harm", f"{c.harm_before} → {c.harm_after} ({pct(c.harm_change)})"),
+                 ("Victims", f"{c.victims_before} → {c.victims_after}"),
+                 ("New victims after adoption", f"{c.new_victims} ({c.subjects_with_new_victims} subject(s))"),
+                 ("Mean score", f"{esc(c.mean_entry_score)} at entry → {esc(c.mean_exit_or_latest_score)} now")]
+        side = key_values(facts, w * 0.42, s, key_share=0.45)
+        t = Table([[chart, side]], colWidths=[w * 0.57, w * 0.43])
+        t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+        out.append(t)
+        out.append(CondPageBreak(45 * mm))
+        out.append(para("By subject", s["H3"]))
+        rows = []
+        for p in sorted(d.periods, key=lambda p: (p.adopted_on, p.person_id)):
+            rows.append([esc(p.name), p.adopted_on, esc(p.exited_on, "in cohort"), str(p.follow_up_days),
+                         f"{p.before.incidents} → {p.after.incidents}", f"{p.before.harm} → {p.after.harm}",
+                         str(p.new_victims), f"{esc(p.entry_score)} → {esc(p.exit_or_latest_score)}",
+                         "" if p.enough_follow_up else "too short"])
+        out.append(data_table(["Subject", "Adopted", "Exited", "Days", "Incidents", "Harm", "New victims",
+                               "Score", "Note"], rows,
+                              [38 * mm, 18 * mm, 18 * mm, 11 * mm, 19 * mm, 19 * mm, 14 * mm, 22 * mm, w - 159 * mm],
+                              s, empty="No subject has been adopted yet."))
+        return out

@@ -1,0 +1,89 @@
+"""A failed or cancelled export leaves nothing behind: no file, no temporary file, no audit entry,
+and an older file of the same name untouched."""
+
+from __future__ import annotations
+
+import pytest
+from pack_support import demo_store
+
+from conftest import TODAY
+from matac_desk import audit, cohort, meetings
+from matac_desk.domain import Cancelled, UserError
+from matac_desk.pack import export_pack, export_profile
+from matac_desk.pack.meeting import MeetingPackDocument
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    store = demo_store(tmp_path_factory.mktemp("atomic"), seed=3, incidents=200)
+    m = meetings.next_meeting(store, TODAY)
+    yield store, m, sorted(c.person_id for c in cohort.cohort(store, m.date))
+    store.close()
+
+
+def _disclosures(store) -> int:
+    return len(audit.entries(store.conn, action="disclosure.*"))
+
+
+def _boom(self, w):
+    raise RuntimeError("the disk filled up half way")
+
+
+@pytest.mark.parametrize("old", [None, b"an older pack"])
+def test_failure_mid_render_leaves_nothing(small, tmp_path, monkeypatch, old):
+    store, m, _ = small
+    target = tmp_path / "pack.pdf"
+    if old is not None:
+        target.write_bytes(old)
+    before = _disclosures(store)
+    monkeypatch.setattr(MeetingPackDocument, "tracker_section", _boom)
+    with pytest.raises(RuntimeError):
+        export_pack(store, target, m.id, recipient="Probation", today=TODAY)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ([] if old is None else ["pack.pdf"])
+    if old is not None:
+        assert target.read_bytes() == old
+    assert _disclosures(store) == before
+
+
+@pytest.mark.parametrize("after_calls", [1, 3, 8])
+def test_cancelled_export_leaves_nothing(small, tmp_path, after_calls):
+    store, m, _ = small
+    calls = []
+
+    def cancelled():
+        calls.append(1)
+        return len(calls) > after_calls
+
+    before = _disclosures(store)
+    with pytest.raises(Cancelled):
+        export_pack(store, tmp_path / "pack.pdf", m.id, recipient="Probation", today=TODAY, cancelled=cancelled)
+    assert list(tmp_path.iterdir()) == []
+    assert _disclosures(store) == before
+
+
+def test_refused_audit_leaves_no_file(small, tmp_path):
+    store, _, subjects = small
+    name = store.conn.execute("SELECT forename || ' ' || surname FROM persons WHERE id = ?", [subjects[0]]).fetchone()[0]
+    with pytest.raises(UserError):
+        # a recipient naming the person the profile is about is refused by the audit log
+        export_profile(store, tmp_path / "p.pdf", subjects[0], recipient=f"{name} himself", today=TODAY)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_folder_is_a_user_error(small, tmp_path):
+    store, _, subjects = small
+    with pytest.raises(UserError, match="does not exist"):
+        export_profile(store, tmp_path / "nowhere" / "p.pdf", subjects[0], recipient="Probation", today=TODAY)
+
+
+def test_success_writes_the_file_and_one_entry(small, tmp_path):
+    store, _, subjects = small
+    before = _disclosures(store)
+    progress = []
+    e = export_profile(store, tmp_path / "p.pdf", subjects[0], recipient="Probation", today=TODAY,
+                       progress=lambda d, t, msg: progress.append((d, t)))
+    assert [p.name for p in tmp_path.iterdir()] == ["p.pdf"]
+    assert (tmp_path / "p.pdf").read_bytes()[:5] == b"%PDF-"
+    assert e.pages >= 2 and e.size == (tmp_path / "p.pdf").stat().st_size
+    assert _disclosures(store) == before + 1
+    assert progress and progress[-1][0] == progress[-1][1]
