@@ -101,11 +101,12 @@ def _page_types() -> list[type[Page]]:
     from .imports import ImportPage
     from .meetingspage import MeetingsPage
     from .nominations import NominationsPage
+    from .packs import PacksPage
     from .people import PeoplePage
     from .settings import SettingsPage
     from .workloadpage import WorkloadPage
     return [DashboardPage, PeoplePage, NominationsPage, MeetingsPage, ActionsPage, GraphPage, WorkloadPage,
-            ImportPage, SettingsPage]
+            ImportPage, PacksPage, SettingsPage]
 
 
 PAGE_TYPES: list[type[Page]] | None = None  # None: the built-in list from _page_types()
@@ -215,8 +216,8 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         self.import_action = self._action(file_menu, "&Import extract…", self.start_import, "Ctrl+I",
                                           tip="Import a police record extract (CSV)")
-        self.print_action = self._action(file_menu, "&Print…", None, QKeySequence.StandardKey.Print,
-                                         enabled=False, tip="Printing comes with meeting packs")
+        self.print_action = self._action(file_menu, "&Print a pack…", self.print_pack, QKeySequence.StandardKey.Print,
+                                         tip="Print the meeting pack or a profile (Packs page)")
         file_menu.addSeparator()
         self.lock_action = self._action(file_menu, "&Lock", self.lock, "Ctrl+L",
                                         tip="Hide the data until the passphrase is entered again")
@@ -238,7 +239,7 @@ class MainWindow(QMainWindow):
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About MATAC Desk", self._about)
-        self.data_actions = [self.import_action, self.find_action, *self.go_actions]
+        self.data_actions = [self.import_action, self.print_action, self.find_action, *self.go_actions]
 
     def _about(self) -> None:
         QMessageBox.about(self, "About MATAC Desk",
@@ -278,6 +279,18 @@ class MainWindow(QMainWindow):
     def open_person(self, person_id: str) -> None:
         if "people" in self.pages and not self.locked:
             self.show_page("people").open_person(person_id)
+
+    def print_pack(self) -> None:
+        """Ctrl+P: the Packs page, on the person being looked at when there is one."""
+        if "packs" not in self.pages or self.locked:
+            return
+        person = getattr(self.pages.get("people"), "person", None)
+        current = person.profile.id if person is not None and person.profile is not None and person.isVisible() \
+            else None
+        page = self.show_page("packs")
+        if current:
+            page.set_person(current)
+        page.recipient.setFocus()
 
     def open_graph(self, person_id: str) -> None:
         if "graph" in self.pages and not self.locked:

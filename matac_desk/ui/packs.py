@@ -1,0 +1,300 @@
+"""The Packs page: the meeting pack and perpetrator profiles as PDF, each a recorded disclosure.
+
+The pack (:func:`matac_desk.pack.export_pack`) for a meeting, full,
+redacted (victims' addresses withheld) or for one agency (its actions
+only, redacted); a profile (:func:`~matac_desk.pack.export_profile`) for one
+person. The recipient is asked for every time and goes into the audit log
+with the reason. Rendering runs on the background connection with a
+progress bar and Cancel (a cancelled export leaves neither a file nor an
+audit entry). The PDF is opened with the system viewer
+(``QDesktopServices``) or sent to a printer chosen in the system print
+dialog (through CUPS ``lp``, where the viewer is not needed).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QProgressBar,
+    QRadioButton,
+    QVBoxLayout,
+)
+
+from .. import actions, meetings, pack
+from ..domain import Cancelled, UserError
+from .context import show_error
+from .nominations import REFERRING_AGENCIES
+from .tasks import Task
+from .widgets import accent_label, button, heading, text_label
+from .window import Page
+
+__all__ = ["PacksPage"]
+
+
+class PacksPage(Page):
+    key = "packs"
+    title = "Packs"
+    listens = frozenset({"meetings", "actions"})
+
+    def __init__(self, ctx, window):
+        super().__init__(ctx, window)
+        self.task: Task | None = None
+        self.last_path: Path | None = None
+        lay = QVBoxLayout(self)
+        lay.addWidget(heading("Meeting packs and profiles"))
+        intro = text_label("About packs")
+        intro.setText("Every page is marked OFFICIAL-SENSITIVE and carries a reference. Each export is a "
+                      "disclosure: it is recorded in the audit log with its recipient and reason.")
+        lay.addWidget(intro)
+
+        box = QGroupBox("What to export")
+        box.setMaximumWidth(760)
+        form = QFormLayout(box)
+        self.kind_pack = QRadioButton("&Meeting pack")
+        self.kind_profile = QRadioButton("Perpetrator &profile")
+        self.kind_pack.setChecked(True)
+        row = QHBoxLayout()
+        row.addWidget(self.kind_pack)
+        row.addWidget(self.kind_profile)
+        row.addStretch(1)
+        form.addRow("Export:", row)
+        self.meeting = QComboBox()
+        self.meeting.setAccessibleName("Meeting")
+        form.addRow("Mee&ting:", self.meeting)
+        self.person = QLineEdit()
+        self.person.setAccessibleName("Person id for the profile")
+        self.person.setPlaceholderText("person id, e.g. NM0000212")
+        form.addRow("Per&son:", self.person)
+        self.version = QComboBox()
+        self.version.setAccessibleName("Version")
+        self.version.addItem("Full (for the MATAC table)", "full")
+        self.version.addItem("Redacted: victims' addresses withheld", "redacted")
+        self.version.addItem("For one agency (redacted, its actions only)", "agency")
+        self.version.currentIndexChanged.connect(lambda _i: self._enable())
+        form.addRow("&Version:", self.version)
+        self.agency = QComboBox()
+        self.agency.setEditable(True)
+        self.agency.setAccessibleName("Agency")
+        form.addRow("A&gency:", self.agency)
+        self.recipient = QLineEdit()
+        self.recipient.setAccessibleName("Recipient")
+        self.recipient.setPlaceholderText("who receives it: an agency or a role (recorded in the audit log)")
+        form.addRow("&Recipient:", self.recipient)
+        self.reason = QLineEdit()
+        self.reason.setAccessibleName("Reason")
+        self.reason.setPlaceholderText("why it is disclosed (default: the meeting, or a MATAC profile)")
+        form.addRow("Reas&on:", self.reason)
+        lay.addWidget(box)
+        self.kind_pack.toggled.connect(lambda _b: self._enable())
+
+        brow = QHBoxLayout()
+        self.export_button = button("&Export PDF…", self.export, tip="Save the PDF (and record the disclosure)")
+        self.print_button = button("P&rint…", self.print_pdf, tip="Export, then send to a printer chosen in the "
+                                                                  "system print dialog")
+        self.open_button = button("Open the &last PDF", self.open_last)
+        self.cancel_button = button("&Cancel", self.cancel)
+        for b in (self.export_button, self.print_button, self.open_button, self.cancel_button):
+            brow.addWidget(b)
+        brow.addStretch(1)
+        lay.addLayout(brow)
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Export progress")
+        self.progress.setMaximumWidth(760)
+        self.progress.hide()
+        lay.addWidget(self.progress)
+        self.message = text_label("Export message")
+        lay.addWidget(self.message)
+        self.error = accent_label("", "error")
+        lay.addWidget(self.error)
+        lay.addStretch(1)
+        self._enable()
+
+    # ------------------------------------------------------------ state
+    def _enable(self) -> None:
+        busy = self.task is not None and not self.task.is_done
+        is_pack = self.kind_pack.isChecked()
+        self.meeting.setEnabled(is_pack and not busy)
+        self.person.setEnabled(not is_pack and not busy)
+        self.agency.setEnabled(self.version.currentData() == "agency" and not busy)
+        for b in (self.export_button, self.print_button):
+            b.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy)
+        self.open_button.setEnabled(self.last_path is not None and not busy)
+
+    def reload(self) -> None:
+        def load(store):
+            return meetings.meetings(store), actions.agencies(store)
+
+        self.ctx.read(load).then(self._loaded, lambda e: show_error(self, e, "Packs"))
+
+    def _loaded(self, result) -> None:
+        if self.window_.locked:
+            return
+        ms, agencies = result
+        chosen = self.meeting.currentData()
+        self.meeting.clear()
+        for m in reversed(ms):
+            self.meeting.addItem(f"{m.label} ({m.status})", m.id)
+        today = self.ctx.today().isoformat()
+        upcoming = [m for m in ms if m.date >= today and m.status == "scheduled"]
+        want = chosen if chosen is not None else (upcoming[0].id if upcoming else None)
+        if want is not None and self.meeting.findData(want) >= 0:
+            self.meeting.setCurrentIndex(self.meeting.findData(want))
+        text = self.agency.currentText()
+        self.agency.clear()
+        self.agency.addItems(sorted(set(agencies) | set(REFERRING_AGENCIES), key=str.casefold))
+        self.agency.setCurrentText(text)
+
+    def set_meeting(self, meeting_id: int) -> None:
+        self.kind_pack.setChecked(True)
+        i = self.meeting.findData(meeting_id)
+        if i >= 0:
+            self.meeting.setCurrentIndex(i)
+
+    def set_person(self, person_id: str) -> None:
+        self.kind_profile.setChecked(True)
+        self.person.setText(person_id)
+
+    # ------------------------------------------------------------ exporting
+    def _job(self) -> tuple[str, dict]:
+        """What to render, checked here so that a mistake is a message before any work starts."""
+        version = self.version.currentData()
+        kw = {"recipient": self.recipient.text().strip(), "reason": self.reason.text().strip() or None,
+              "redact": version != "full", "agency": self.agency.currentText().strip() if version == "agency" else None}
+        if not kw["recipient"]:
+            raise UserError("say who receives it (the recipient): every export is recorded with its recipient")
+        if version == "agency" and not kw["agency"]:
+            raise UserError("choose the agency the pack is for")
+        if self.kind_pack.isChecked():
+            if self.meeting.currentData() is None:
+                raise UserError("schedule a meeting first: the pack is a meeting's")
+            return "pack", kw | {"meeting_id": self.meeting.currentData()}
+        pid = self.person.text().strip()
+        if not pid:
+            raise UserError("give the id of the person whose profile to export")
+        return "profile", kw | {"person_id": pid}
+
+    def default_name(self, kind: str, kw: dict) -> str:
+        suffix = "" if not kw["redact"] else "-redacted" if not kw["agency"] else \
+            "-" + "".join(c if c.isalnum() else "-" for c in kw["agency"].lower())
+        if kind == "pack":
+            return f"matac-pack-{self.meeting.currentText().split(',')[-1].split('(')[0].strip()}{suffix}.pdf"
+        return f"profile{suffix}.pdf"   # no person id in a file name that may be seen over a shoulder
+
+    def export(self, *, path: str | None = None, then=None) -> Task | None:
+        """Ask where to save (unless ``path``), render in the background, and report."""
+        try:
+            kind, kw = self._job()
+        except UserError as e:
+            self.error.setText(str(e))
+            return None
+        self.error.setText("")
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Export the PDF", self.default_name(kind, kw),
+                                                  "PDF (*.pdf)")
+            if not path:
+                return None
+        today = self.ctx.today()
+        fn = pack.export_pack if kind == "pack" else pack.export_profile
+        target = kw.pop("meeting_id", None) if kind == "pack" else kw.pop("person_id")
+
+        bg = self.ctx.background
+
+        def work(progress, cancelled):
+            return bg.call(fn, path, target, today=today, progress=progress, cancelled=cancelled, **kw)
+
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self.message.setText("Rendering…")
+        task = self.ctx.run(work)
+        self.task = task
+        self._enable()
+        task.then(lambda ex: self._done(ex, then), self._failed, self._progressed)
+        return task
+
+    def _progressed(self, done: int, total: int, message: str) -> None:
+        if total:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+        if message:
+            self.message.setText(message)
+
+    def _done(self, ex: pack.Export, then) -> None:
+        self.progress.hide()
+        self.last_path = ex.path
+        self.message.setText(f"Saved {ex.path.name}: {ex.pages} page(s), reference {ex.reference}. "
+                             "The disclosure is recorded in the audit log.")
+        self._enable()
+        self.ctx.notify("audit")
+        if then is not None:
+            then(ex.path)
+
+    def _failed(self, e: BaseException) -> None:
+        self.progress.hide()
+        self._enable()
+        if isinstance(e, Cancelled):
+            self.message.setText("Cancelled: no file was written and nothing was recorded.")
+        elif isinstance(e, UserError):
+            self.message.setText("")
+            self.error.setText(str(e))
+        else:
+            self.message.setText("")
+            show_error(self, e, "Export")
+
+    def cancel(self) -> None:
+        if self.task is not None and not self.task.is_done:
+            self.task.cancel()
+            self.message.setText("Cancelling…")
+
+    def open_last(self) -> bool:
+        if self.last_path is None:
+            return False
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.last_path)))
+
+    def print_pdf(self) -> None:
+        """Choose a printer in the system dialog, export the PDF, and hand it to the printer."""
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+        printer = QPrinter()
+        dlg = QPrintDialog(printer, self)
+        dlg.setWindowTitle("Print the PDF")
+        if dlg.exec() != QPrintDialog.DialogCode.Accepted:
+            return
+        name = printer.printerName()
+        path, _ = QFileDialog.getSaveFileName(self, "Save a copy to print", "matac-print.pdf", "PDF (*.pdf)")
+        if path:
+            self.export(path=path, then=lambda p: self._send_to_printer(p, name))
+
+    def _send_to_printer(self, path: Path, printer: str) -> None:
+        lp = shutil.which("lp")
+        if lp and printer:
+            done = subprocess.run([lp, "-d", printer, str(path)], capture_output=True, timeout=60)
+            if done.returncode == 0:
+                self.message.setText(f"Sent to {printer}. " + self.message.text())
+                return
+        self.message.setText("This system cannot print the PDF directly: it is opened in the PDF viewer; "
+                             "print from there. " + self.message.text())
+        self.open_last()
+
+    def clear(self) -> None:
+        if self.task is not None and not self.task.is_done:
+            self.task.cancel()
+        self.meeting.clear()
+        self.person.clear()
+        self.recipient.clear()
+        self.reason.clear()
+        self.message.setText("")
+        self.error.setText("")
+        self.progress.hide()
+        self.last_path = None
+        self._enable()

@@ -1,0 +1,74 @@
+"""The Packs page: export a meeting pack (full, redacted, per agency) or a profile, recipient required and logged."""
+
+from __future__ import annotations
+
+import pytest
+
+from matac_desk import audit
+
+from gui_support import TODAY, _meeting_template, isolated_qsettings, make_window, meeting_store  # noqa: F401
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def page(qtbot, meeting_store, isolated_qsettings):  # noqa: F811
+    store, seeded = meeting_store
+    w = make_window(qtbot, store)
+    return w.show_page("packs"), store, seeded, w
+
+
+@pytest.mark.parametrize("version, agency, redacted", [("full", "", False), ("redacted", "", True),
+                                                       ("agency", "Housing", True)])
+def test_export_a_meeting_pack_records_the_disclosure(page, tmp_path, version, agency, redacted):
+    p, store, seeded, _w = page
+    assert p.meeting.currentData() == seeded.next_meeting
+    p.version.setCurrentIndex(p.version.findData(version))
+    p.agency.setCurrentText(agency)
+    p.recipient.setText("Northshire Housing")
+    out = tmp_path / "pack.pdf"
+    before = len(audit.entries(store.conn, action="disclosure.pack"))
+    task = p.export(path=str(out))
+    assert task.error is None, task.error
+    assert out.read_bytes().startswith(b"%PDF")
+    entries = audit.entries(store.conn, action="disclosure.pack")
+    assert len(entries) == before + 1 and entries[-1]["recipient"] == "Northshire Housing"
+    assert f'"redacted": {str(redacted).lower()}' in entries[-1]["detail"]
+    assert "page(s)" in p.message.text() and p.open_button.isEnabled()
+    assert not p.progress.isVisible()
+
+
+def test_no_recipient_no_export(page, tmp_path):
+    p, store, _seeded, _w = page
+    out = tmp_path / "pack.pdf"
+    assert p.export(path=str(out)) is None
+    assert "recipient" in p.error.text()
+    assert not out.exists() and not audit.entries(store.conn, action="disclosure.pack")
+
+
+def test_a_cancelled_export_leaves_nothing(page, tmp_path):
+    p, store, _seeded, _w = page
+    p.recipient.setText("MATAC table")
+    out = tmp_path / "pack.pdf"
+    real = p.ctx.background.call
+
+    def cancelled_at_once(fn, *a, **kw):
+        kw["cancelled"] = lambda: True
+        return real(fn, *a, **kw)
+
+    p.ctx.background.call = cancelled_at_once
+    p.export(path=str(out))
+    assert "Cancelled" in p.message.text()
+    assert not out.exists() and not audit.entries(store.conn, action="disclosure.pack")
+
+
+def test_ctrl_p_on_a_person_prepares_the_profile(page, tmp_path):
+    p, store, seeded, w = page
+    w.open_person(seeded.cohort[0])
+    w.print_action.trigger()
+    assert w.current_page() is p and p.kind_profile.isChecked() and p.person.text() == seeded.cohort[0]
+    p.recipient.setText("Probation")
+    out = tmp_path / "profile.pdf"
+    assert p.export(path=str(out)).error is None
+    assert out.read_bytes().startswith(b"%PDF")
+    assert audit.entries(store.conn, action="disclosure.profile")[-1]["recipient"] == "Probation"
