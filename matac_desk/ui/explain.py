@@ -54,7 +54,7 @@ def explanation_html(e: Explanation, *, incidents_shown: int = 30) -> str:
                    "<th align='left'>Counted</th></tr>")
         for ln in e.incidents[:incidents_shown]:
             faint = "" if ln.status == "scored" else " style='color:gray'"
-            out.append(f"<tr{faint}><td>{escape(ln.date)}</td><td>{escape(ln.ref)}</td><td align='right'>"
+            out.append(f"<tr{faint}><td nowrap>{escape(ln.date)}</td><td nowrap>{escape(ln.ref)}</td><td align='right'>"
                        f"{ln.gravity}</td><td>{escape('; '.join(ln.offences))}</td><td>{escape(ln.status)}</td></tr>")
         out.append("</table>")
         if len(e.incidents) > incidents_shown:

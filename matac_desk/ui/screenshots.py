@@ -22,7 +22,7 @@ from pathlib import Path
 __all__ = ["main", "SCREENS"]
 
 SCREENS = ("start", "unlock", "dashboard", "people", "person", "person-score", "nominations", "meetings",
-           "actions", "graph", "workload", "outcomes", "import-mapping", "import-preview", "import-summary",
+           "actions", "graph", "workload", "outcomes", "packs", "import-mapping", "import-preview", "import-summary",
            "imports", "settings", "locked")
 SIZE = (1280, 800)
 PASSPHRASE = "screenshot passphrase"
@@ -186,6 +186,11 @@ def main(argv: list[str] | None = None) -> int:
         shot(window, "workload")
         work.tabs.setCurrentIndex(1)
         shot(window, "outcomes")
+        packs = window.show_page("packs")
+        packs.version.setCurrentIndex(packs.version.findData("redacted"))
+        packs.recipient.setText("Northshire Housing (MATAC attendee)")
+        packs.export(path=str(folder / "pack.pdf"))
+        shot(window, "packs")
 
         window.show_page("imports")
         shot(window, "imports")
