@@ -27,7 +27,7 @@ from .. import actions
 from ..actions import STATUSES, Action
 from .context import show_error
 from .models import Column, RowRole, RowsModel
-from .widgets import attach_model, button, save_header, table_view, text_label
+from .widgets import button, save_header, sortable_table, text_label
 from .window import Page
 
 __all__ = ["ActionsPage", "ACTION_COLUMNS", "ANY"]
@@ -89,10 +89,7 @@ class ActionsPage(Page):
         split = QSplitter(Qt.Orientation.Horizontal)
         self.model = RowsModel(ACTION_COLUMNS, person_id=lambda a: a.person_id,
                                accent=lambda a: "error" if a.overdue else None)
-        self.view = table_view("actions_table", "Actions")
-        attach_model(self.view, self.model)
-        self.view.setSortingEnabled(True)
-        self.view.horizontalHeader().setSortIndicatorShown(False)
+        self.view = sortable_table("actions_table", "Actions", self.model)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._selected())
         self.view.doubleClicked.connect(lambda _i: self._open_subject())
         split.addWidget(self.view)

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QTabWidget,
     QTextBrowser,
     QVBoxLayout,
-    QWidget,
 )
 
 from .. import force, meetings, nominations, scoring, selection
@@ -33,7 +32,7 @@ from .context import show_error
 from .dialogs import Field
 from .explain import explanation_html
 from .models import Column, IdRole, RowRole, RowsModel
-from .widgets import attach_model, button, save_header, table_view, text_label
+from .widgets import button, save_header, sortable_table, text_label
 from .window import Page
 
 __all__ = ["NominationsPage", "REFERRING_AGENCIES"]
@@ -165,10 +164,7 @@ class NominationsPage(Page):
         self._selection_changed()
 
     def _table(self, name: str, accessible: str, model: RowsModel) -> QTableView:
-        view = table_view(name, accessible)
-        attach_model(view, model)
-        view.setSortingEnabled(True)
-        view.horizontalHeader().setSortIndicatorShown(False)
+        view = sortable_table(name, accessible, model)
         view.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         view.doubleClicked.connect(lambda _i: self.open_selected())
         return view

@@ -35,7 +35,7 @@ from ..people import PersonProfile, Warning
 from .explain import explanation_html, history_html
 from .context import Context, show_error
 from .models import Column, IdRole, RowsModel, RowRole
-from .widgets import accent_label, attach_model, save_header, table_view
+from .widgets import accent_label, save_header, sortable_table
 
 __all__ = ["PersonPage"]
 
@@ -252,10 +252,7 @@ class PersonPage(QWidget):
         self._set_tab_titles()
 
     def _table(self, name: str, accessible: str, model: RowsModel) -> QTableView:
-        view = table_view(name, accessible)
-        attach_model(view, model)
-        view.setSortingEnabled(True)
-        view.horizontalHeader().setSortIndicatorShown(False)
+        view = sortable_table(name, accessible, model)
         view.activated.connect(lambda index, v=view: self._open_other(v, index))
         view.doubleClicked.connect(lambda index, v=view: self._open_other(v, index))
         return view

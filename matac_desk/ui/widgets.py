@@ -10,7 +10,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QPushButton, QTableView, QWidget
 
 __all__ = ["ACCENT", "heading", "button", "text_label", "accent_label", "table_view", "remember_header", "fit_columns", "attach_model",
-           "save_header", "settings"]
+           "save_header", "settings", "sortable_table"]
 
 ORG, APP = "MATAC Desk", "MATAC Desk"
 
@@ -117,6 +117,15 @@ def attach_model(view: QTableView, model) -> QTableView:
     if not remember_header(view):
         model.modelReset.connect(lambda: fit_columns(view))
         fit_columns(view)
+    return view
+
+
+def sortable_table(name: str, accessible: str, model) -> QTableView:
+    """A table over a model that sorts itself (a click on a header sorts the rows in the model)."""
+    view = table_view(name, accessible)
+    attach_model(view, model)
+    view.setSortingEnabled(True)
+    view.horizontalHeader().setSortIndicatorShown(False)
     return view
 
 

@@ -19,7 +19,7 @@ from .. import outcomes, workload
 from .charts import Bar, BarChart
 from .context import show_error
 from .models import Column, RowsModel
-from .widgets import attach_model, save_header, table_view, text_label
+from .widgets import attach_model, save_header, sortable_table, table_view, text_label
 from .window import Page
 
 __all__ = ["WorkloadPage"]
@@ -89,10 +89,7 @@ class WorkloadPage(Page):
         tl = QHBoxLayout(top)
         tl.setContentsMargins(0, 0, 0, 0)
         self.caseload_model = RowsModel(_CASELOAD_COLUMNS, accent=lambda c: "warning" if c.overloaded else None)
-        self.caseload_view = table_view("workload_caseloads", "Caseloads")
-        attach_model(self.caseload_view, self.caseload_model)
-        self.caseload_view.setSortingEnabled(True)
-        self.caseload_view.horizontalHeader().setSortIndicatorShown(False)
+        self.caseload_view = sortable_table("workload_caseloads", "Caseloads", self.caseload_model)
         tl.addWidget(self.caseload_view, 5)
         box = QGroupBox("Cases per offender manager")
         bl = QVBoxLayout(box)
@@ -130,10 +127,7 @@ class WorkloadPage(Page):
         ol.addLayout(orow)
         self.period_model = RowsModel(_PERIOD_COLUMNS, person_id=lambda p: p.person_id,
                                       accent=lambda p: None if p.enough_follow_up else "info")
-        self.period_view = table_view("outcomes_periods", "Subject outcomes")
-        attach_model(self.period_view, self.period_model)
-        self.period_view.setSortingEnabled(True)
-        self.period_view.horizontalHeader().setSortIndicatorShown(False)
+        self.period_view = sortable_table("outcomes_periods", "Subject outcomes", self.period_model)
         self.period_view.doubleClicked.connect(
             lambda i: self.window_.open_person(self.period_model.row(i.row()).person_id))
         ol.addWidget(self.period_view, 1)
