@@ -416,7 +416,25 @@ class Store:
         c.execute("PRAGMA temp_store = MEMORY")
         c.execute("PRAGMA busy_timeout = 10000")
         if self.read_only:
-            c.execute("PRAGMA query_only = ON")
+            # Not "PRAGMA query_only": it refuses TEMP tables too, which the
+            # scorer and workload use while only reading. The authorizer
+            # refuses every change to the store's own tables instead.
+            c.set_authorizer(self._read_only_authorizer)
+
+    _MAIN_WRITES = frozenset(getattr(sqlcipher3, n) for n in (
+        "SQLITE_INSERT", "SQLITE_UPDATE", "SQLITE_DELETE", "SQLITE_CREATE_TABLE", "SQLITE_CREATE_INDEX",
+        "SQLITE_CREATE_TRIGGER", "SQLITE_CREATE_VIEW", "SQLITE_CREATE_VTABLE", "SQLITE_DROP_TABLE",
+        "SQLITE_DROP_INDEX", "SQLITE_DROP_TRIGGER", "SQLITE_DROP_VIEW", "SQLITE_DROP_VTABLE", "SQLITE_ALTER_TABLE",
+        "SQLITE_ATTACH", "SQLITE_DETACH", "SQLITE_REINDEX", "SQLITE_ANALYZE"))
+
+    def _read_only_authorizer(self, action, arg1, arg2, dbname, source):
+        if action not in self._MAIN_WRITES or dbname == "temp":
+            return sqlcipher3.SQLITE_OK
+        if self._audit_open and action == sqlcipher3.SQLITE_INSERT and arg1 == "audit_log":
+            return sqlcipher3.SQLITE_OK
+        return sqlcipher3.SQLITE_DENY
+
+    _audit_open = False
 
     def reopen(self) -> "Store":
         """A new connection to the same store, for another thread (sharing this one's writer lock)."""
@@ -546,14 +564,14 @@ class Store:
             with self.transaction():
                 yield
             return
-        self.conn.execute("PRAGMA query_only = OFF")
+        self._audit_open = True
         self.read_only = False
         try:
             with self.transaction():
                 yield
         finally:
             self.read_only = True
-            self.conn.execute("PRAGMA query_only = ON")
+            self._audit_open = False
 
     @contextlib.contextmanager
     def _savepoint(self) -> Iterator[None]:

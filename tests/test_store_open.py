@@ -155,3 +155,27 @@ def test_transactions_are_all_or_nothing(store):
     assert store.scalar("SELECT count(*) FROM settings WHERE key IN ('a', 'b')") == 0
     store.set_setting("force", {"name": "Northshire"})
     assert store.get_setting("force") == {"name": "Northshire"}
+
+
+def test_read_only_reads_with_temp_tables_but_changes_nothing(tmp_path):
+    import datetime as dt
+    from matac_desk import audit, scoring
+    path = tmp_path / "s.mdesk"
+    with Store.create(path, PASSPHRASE) as s:
+        import_extract(s, write_csv(tmp_path / "a.csv", ["incident_ref", "incident_date", "offence", "perpetrator_id",
+                                                         "victim_id"], [["R1", "2026-01-01", "Harassment", "P1", "V1"]]),
+                       today=TODAY)
+    with Store.open(path, PASSPHRASE, read_only=True) as ro:
+        assert [x.perpetrator_id for x in scoring.score_all(ro, as_of=dt.date(2026, 2, 1))] == ["P1"]
+        before = ro.scalar("SELECT count(*) FROM audit_log")
+        audit.audit_view(ro, "P1", "checking")                 # a view is still logged
+        assert ro.scalar("SELECT count(*) FROM audit_log") == before + 1
+        for sql in ("DELETE FROM persons", "INSERT INTO settings VALUES ('x', '1')", "CREATE TABLE t (x)",
+                    "DROP TABLE links", "UPDATE audit_log SET actor = 'x'"):
+            with pytest.raises(Exception, match="not authorized"):
+                ro.conn.execute(sql)
+        with pytest.raises(StoreError, match="read-only"):
+            with ro.transaction():
+                pass
+    with Store.open(path, PASSPHRASE) as s:
+        assert s.scalar("SELECT count(*) FROM persons") == 2
