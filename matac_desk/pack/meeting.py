@@ -235,6 +235,10 @@ class MeetingPackDocument(Document):
         for k, (title, subs) in enumerate(items, 1):
             block = [para(f"<b>{k}.</b> {title}", s["Body"])]
             block += [para(x, s["Item"], ) for x in subs]
+            if k == len(items) and len(block) == 1:
+                # never leave the last item alone at the top of a page: it takes a line of the one before
+                out.append(KeepTogether([out.pop(), block[0]]))
+                continue
             out.append(KeepTogether(block) if len(block) < 8 else block[0])
             if len(block) >= 8:
                 out.extend(block[1:])
