@@ -848,10 +848,10 @@ def score_all(
     Notes
     -----
     One SQL pass over the involvements in perpetrator-index order (window,
-    gravity, distinct counts, serial test per perpetrator), a second pass
-    over just the rows of the "special" perpetrators (those young enough to
-    have been under age in the window, found through the ``persons_dob``
-    index, and merged records), then banding and ranking in Python:
+    gravity, distinct counts, serial test per perpetrator; the age test
+    joined for those young enough to have been under age in the window,
+    found through the ``persons_dob`` index), a second pass over just the
+    rows of merged records, then banding and ranking in Python:
     O(rows) in SQLite and O(p log p) in Python for p scored perpetrators.
     The benchmark (``benchmarks/run.py scoring``) compares it with a plain
     ``GROUP BY`` over the same data.
@@ -903,20 +903,25 @@ def score_all(
     sf = "FILTER (WHERE i.date >= :s)" if s > lo else ""
     parts = dict(victim=victim, wf=wf, serial_inc=_serial_expr("v.incident_ref", cfg.serial_min_incidents, sf),
                  serial_vic=_serial_expr(victim, cfg.serial_min_victims, sf))
-    # Everyone in one pass over the perpetrator index; then the few "special" perpetrators again,
-    # over just their own rows: those who were under age on a day of the window (their rows
-    # need the age test) and merged records (scored as their root).
-    conn.execute("INSERT INTO temp.scoring_special SELECT id FROM temp.scoring_adult"
-                 " UNION SELECT id FROM temp.scoring_root UNION SELECT root FROM temp.scoring_root")
-    special = store.scalar("SELECT EXISTS (SELECT 1 FROM temp.scoring_special)")
-    main_sql = _AGGREGATE.format(perp="v.perpetrator_id", joins=victim_join, where="",
+    # Everyone in one pass over the perpetrator index, the age test joined row by row for the few
+    # who were under age on a day of the window (a lookup in a small table, cheaper than reading
+    # their rows a second time); then the merged records again, over just their own rows, scored
+    # as their root.
+    conn.execute("INSERT INTO temp.scoring_special SELECT id FROM temp.scoring_root"
+                 " UNION SELECT root FROM temp.scoring_root")
+    special = bool(roots)
+    young = store.scalar("SELECT EXISTS (SELECT 1 FROM temp.scoring_adult)")
+    adult_join = "LEFT JOIN temp.scoring_adult ad ON ad.id = v.perpetrator_id"
+    adult_where = "AND (ad.adult_from IS NULL OR i.date >= ad.adult_from)"
+    main_sql = _AGGREGATE.format(perp="v.perpetrator_id",
+                                 joins="\n".join([victim_join] + ([adult_join] if young else [])),
+                                 where=adult_where if young else "",
                                  having="AND pid NOT IN temp.scoring_special" if special else "", **parts)
     special_sql = _AGGREGATE.format(
         perp="coalesce(rp.root, v.perpetrator_id)" if roots else "v.perpetrator_id",
-        joins="\n".join([victim_join, "LEFT JOIN temp.scoring_adult ad ON ad.id = v.perpetrator_id"]
+        joins="\n".join([victim_join, adult_join]
                         + (["LEFT JOIN temp.scoring_root rp ON rp.id = v.perpetrator_id"] if roots else [])),
-        where="AND (ad.adult_from IS NULL OR i.date >= ad.adult_from)"
-              " AND v.perpetrator_id IN (SELECT id FROM temp.scoring_special)", having="", **parts)
+        where=adult_where + " AND v.perpetrator_id IN (SELECT id FROM temp.scoring_special)", having="", **parts)
 
     if cancelled():
         raise Cancelled()
