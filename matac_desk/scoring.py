@@ -53,7 +53,7 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -968,7 +968,7 @@ def _rank_rows(rows: list[tuple], cfg: ScoringConfig, a: _dt.date, version: int 
     top = round(cfg.total(max(p for _, _, p in cfg.recency_bands), max(p for _, _, p in cfg.frequency_bands),
                           best_g, max(p for _, _, p in cfg.victim_bands)) * scale)
     days_span = cfg.window_days + 1
-    max_inc = max((row[2] for row in rows), default=0)
+    max_inc = max(map(itemgetter(2), rows), default=0)
     inc_span = max_inc + 1
     day_cache: dict[str, tuple] = {}
     total_cache: dict[int, tuple] = {}
