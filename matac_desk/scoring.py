@@ -901,7 +901,14 @@ def score_all(
     # The WHERE clause spans the longer of the two windows; only the shorter one needs a FILTER.
     wf = "FILTER (WHERE i.date >= :w)" if w > lo else ""
     sf = "FILTER (WHERE i.date >= :s)" if s > lo else ""
-    parts = dict(victim=victim, wf=wf, serial_inc=_serial_expr("v.incident_ref", cfg.serial_min_incidents, sf),
+    serial_inc = _serial_expr("v.incident_ref", cfg.serial_min_incidents, sf)
+    if s < w and cfg.serial_min_incidents >= 2:
+        # An incident has one date, so the incidents of the serial window are those of the scoring
+        # window (F's count, the same aggregate) plus those before it, exactly: one more distinct
+        # count over the older rows is cheaper than comparing every row's ref with a min and a max.
+        serial_inc = (f"count(DISTINCT v.incident_ref) {wf} + count(DISTINCT v.incident_ref)"
+                      f" FILTER (WHERE i.date < :w) >= {int(cfg.serial_min_incidents)}")
+    parts = dict(victim=victim, wf=wf, serial_inc=serial_inc,
                  serial_vic=_serial_expr(victim, cfg.serial_min_victims, sf))
     # Everyone in one pass over the perpetrator index, the age test joined row by row for the few
     # who were under age on a day of the window (a lookup in a small table, cheaper than reading
