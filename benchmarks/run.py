@@ -200,8 +200,10 @@ def bench_graph(folder: Path, rows: int) -> bool:
     The baseline is ``nx.Graph().add_edges_from`` of the store's edge list (one
     edge per involvement and per intelligence link, each with a small dict),
     timed alone on a list already in memory; ours includes reading and
-    folding those edges from the encrypted store. For reference the networkx
-    part of our own build (add_edges_from of the folded pairs) is shown too.
+    folding those edges from the encrypted store. Ours and the baseline run
+    alternately three times, each in a fresh process, and the best of each
+    counts. For reference the networkx part of our own build (add_edges_from
+    of the folded pairs) is shown too.
     """
     perpetrators = max(1, rows * 85 // 1000)
     store_path = folder / f"graph-{rows}.mdesk"
@@ -209,8 +211,15 @@ def bench_graph(folder: Path, rows: int) -> bool:
         setup = _child(_GRAPH_SETUP, str(store_path), str(rows), str(perpetrators))
         print(f"  (demo store: {setup['persons']:,} persons, {setup['incidents']:,} incidents, "
               f"{setup['involvements']:,} involvements, {setup['links']:,} links, made in {setup['seconds']:.0f} s)")
-    ours = _child(_GRAPH_CHILD, str(store_path))
-    base = _child(_GRAPH_BASELINE, str(store_path), "store")
+    # Each run in a fresh process; ours and the baseline alternate, three times each, and the best of
+    # each counts (as in the scoring benchmark), so a busy machine or a cold file cache disturbs
+    # both alike.
+    runs: dict[str, list[dict]] = {"ours": [], "base": []}
+    for _ in range(3):
+        runs["ours"].append(_child(_GRAPH_CHILD, str(store_path)))
+        runs["base"].append(_child(_GRAPH_BASELINE, str(store_path), "store"))
+    ours = min(runs["ours"], key=lambda r: r["build"] + r["partners"])
+    base = min(runs["base"], key=lambda r: r["seconds"])
     folded = _child(_GRAPH_BASELINE, str(store_path), "folded")
     total = ours["build"] + ours["partners"]
     ratio = total / base["seconds"]
@@ -218,7 +227,7 @@ def bench_graph(folder: Path, rows: int) -> bool:
     ok_mem = ours["peak_mib"] < 2048
     print(f"graph: {ours['nodes']:,} nodes, {ours['edges']:,} edges, {ours['new_partners']:,} new partners "
           f"(scope all, 28 days); the store holds {base['edges_in']:,} edges (involvements and links)")
-    _row("build whole-store graph, seconds", f"{ours['build']:.2f}",
+    _row("build whole-store graph, seconds (best of 3)", f"{ours['build']:.2f}",
          f"add_edges_from(store edges) {base['seconds']:.2f}")
     _row("find all new partners, seconds", f"{ours['partners']:.2f}", "")
     _row("build + new partners, seconds", f"{total:.2f}", f"add_edges_from(store edges) {base['seconds']:.2f}",
@@ -227,6 +236,9 @@ def bench_graph(folder: Path, rows: int) -> bool:
          f"add_edges_from({folded['edges_in']:,} folded pairs)", f"build is {ours['build'] / folded['seconds']:.1f}x")
     _row("peak memory MiB", f"{ours['peak_mib']:,.0f}", f"add_edges_from child {base['peak_mib']:,.0f}",
          "target < 2048 " + ("OK" if ok_mem else "OVER"))
+    print("  all runs (s): build + partners " + ", ".join(f"{r['build']:.2f} + {r['partners']:.2f}"
+                                                       for r in runs["ours"])
+          + "; add_edges_from " + ", ".join(f"{r['seconds']:.2f}" for r in runs["base"]))
     return ok_time and ok_mem
 _GUI_CHILD = """
 def main(store_path):

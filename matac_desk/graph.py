@@ -193,6 +193,17 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
+@contextlib.contextmanager
+def _read_cache(store: Store) -> Iterator[None]:
+    """A large page cache while reading much of the store, so each encrypted page is decrypted once."""
+    old_cache = store.scalar("PRAGMA cache_size")
+    store.conn.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        store.conn.execute(f"PRAGMA cache_size = {old_cache}")
+
+
 def _members(roots: dict[str, str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = defaultdict(list)
     for pid, root in roots.items():
@@ -255,13 +266,8 @@ def build_graph(
     conn = store.conn
     if person_ids is None:
         progress(0, 2, "Reading incidents and links")
-        old_cache = store.scalar("PRAGMA cache_size")
-        conn.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
-        try:
-            with _no_gc():
-                edges.add(_edge_rows(conn, None, as_of))
-        finally:
-            conn.execute(f"PRAGMA cache_size = {old_cache}")
+        with _read_cache(store), _no_gc():
+            edges.add(_edge_rows(conn, None, as_of))
         if cancelled():
             raise Cancelled()
         progress(1, 2, "Building the graph")
@@ -322,38 +328,52 @@ def _to_roots(ids: Iterable[str], roots: dict[str, str]) -> set[str]:
 
 
 def serial_perpetrators(store: Store, as_of: _dt.date | None = None, *,
-                        window_days: int = SERIAL_WINDOW_DAYS) -> set[str]:
+                        window_days: int = SERIAL_WINDOW_DAYS, among: Iterable[str] | None = None) -> set[str]:
     """Persons (roots) with >= 2 distinct victims and >= 2 distinct incidents within ``window_days`` of ``as_of``.
+
+    With ``among`` (root ids), only those persons are tested (through the
+    perpetrator index) and the answer is a subset of them.
 
     Notes
     -----
-    One grouped SQL query over the window's incidents: O(incidents).
+    One grouped SQL query over the window's incidents: O(incidents), or
+    O(their incidents) with ``among``.
     """
     as_of = as_of or _dt.date.today()
     start = (as_of - _dt.timedelta(days=window_days)).isoformat()
     roots = merged_roots(store)
+    params = [start, as_of.isoformat()]
     sql = ("SELECT i.perpetrator_id, i.victim_id, i.incident_ref FROM involvements i"
-           " JOIN incidents n ON n.ref = i.incident_ref WHERE n.date BETWEEN ? AND ?")
+           " JOIN incidents n ON n.ref = i.incident_ref WHERE n.date BETWEEN ?1 AND ?2")
+    if among is not None:
+        among = set(among)
+        sql += " AND i.perpetrator_id IN (SELECT value FROM json_each(?3))"
+        params.append(json.dumps(_expand(among, _members(roots))))
     if not roots:
-        return {r[0] for r in store.conn.execute(
+        found = {r[0] for r in store.conn.execute(
             f"SELECT perpetrator_id FROM ({sql}) GROUP BY perpetrator_id"
-            " HAVING count(DISTINCT victim_id) >= 2 AND count(DISTINCT incident_ref) >= 2", [start, as_of.isoformat()])}
+            " HAVING count(DISTINCT victim_id) >= 2 AND count(DISTINCT incident_ref) >= 2", params)}
+        return found if among is None else found & among
     victims: dict[str, set] = defaultdict(set)
     incidents: dict[str, set] = defaultdict(set)
-    for p, v, ref in store.conn.execute(sql, [start, as_of.isoformat()]):
+    for p, v, ref in store.conn.execute(sql, params):
         p, v = roots.get(p, p), roots.get(v, v)
         if p != v:
             victims[p].add(v)
             incidents[p].add(ref)
-    return {p for p, vs in victims.items() if len(vs) >= 2 and len(incidents[p]) >= 2}
+    found = {p for p, vs in victims.items() if len(vs) >= 2 and len(incidents[p]) >= 2}
+    return found if among is None else found & among
 
 
-def perpetrators_in_scope(store: Store, scope: str = "cohort", as_of: _dt.date | None = None) -> set[str]:
+def perpetrators_in_scope(store: Store, scope: str = "cohort", as_of: _dt.date | None = None, *,
+                          among: Iterable[str] | None = None) -> set[str]:
     """The perpetrators (roots) whose new partners are looked for.
 
     ``cohort``: the adopted cohort (latest cohort event 'adopted'), open
     referrals and serial perpetrators; ``serial``: serial perpetrators;
     ``all``: every person recorded as the perpetrator of an incident.
+    With ``among`` (root ids), only those persons are tested: the answer is
+    the scope's members among them, found through the indexes.
     """
     if scope not in SCOPES:
         raise UserError(f"unknown scope {scope!r}; choose one of {', '.join(SCOPES)}")
@@ -361,6 +381,14 @@ def perpetrators_in_scope(store: Store, scope: str = "cohort", as_of: _dt.date |
     day = as_of.isoformat()
     roots = merged_roots(store)
     conn = store.conn
+    if among is not None:
+        among = set(among)
+        if scope == "all":
+            # those of them recorded as the perpetrator of an incident on or before as_of: one probe each
+            return _to_roots((r[0] for r in conn.execute(
+                "SELECT j.value FROM json_each(?1) j WHERE EXISTS (SELECT 1 FROM involvements i"
+                " JOIN incidents n ON n.ref = i.incident_ref WHERE i.perpetrator_id = j.value AND n.date <= ?2)",
+                [json.dumps(_expand(among, _members(roots))), day])), roots) & among
     if scope == "all":
         # every perpetrator (from the index alone), less those whose incidents all come after as_of
         everyone = {r[0] for r in conn.execute("SELECT DISTINCT perpetrator_id FROM involvements")}
@@ -372,7 +400,7 @@ def perpetrators_in_scope(store: Store, scope: str = "cohort", as_of: _dt.date |
                 "SELECT DISTINCT i.perpetrator_id FROM involvements i JOIN incidents n ON n.ref = i.incident_ref"
                 f" WHERE i.perpetrator_id IN {_IN} AND n.date <= ?2", [json.dumps(sorted(later)), day])}
         return _to_roots(everyone, roots)
-    out = serial_perpetrators(store, as_of)
+    out = serial_perpetrators(store, as_of, among=among)
     if scope == "cohort":
         cohort = conn.execute(
             "SELECT person_id FROM (SELECT person_id, event, row_number() OVER"
@@ -380,7 +408,7 @@ def perpetrators_in_scope(store: Store, scope: str = "cohort", as_of: _dt.date |
             " WHERE k = 1 AND event = 'adopted'", [day])
         referred = conn.execute("SELECT person_id FROM referrals WHERE status = 'open' AND date <= ?", [day])
         out |= _to_roots((r[0] for r in cohort), roots) | _to_roots((r[0] for r in referred), roots)
-    return out
+    return out if among is None else out & among
 
 
 # --------------------------------------------------------------------------
@@ -427,6 +455,22 @@ def new_partner_edges(G: nx.Graph, perpetrators: Iterable[str], since: str, as_o
             if s is not None and since < s <= as_of:
                 out.append((p, q, s))
     out.sort(key=lambda t: (t[0], t[2], t[1]))
+    return out
+
+
+def _first_intimate_in(G: nx.Graph, since: str, as_of: str) -> list[tuple[str, str, str]]:
+    """``(p, q, since)`` both ways round for every edge of ``G`` first intimate in (since, as_of].
+
+    The candidates for :func:`new_partner_edges` of any scope: one pass over
+    the edges, O(edges), without first finding who is in the scope.
+    """
+    out = []
+    append = out.append
+    for p, nbrs in G._adj.items():
+        for q, d in nbrs.items():
+            s = d.get("since")
+            if s is not None and since < s <= as_of:
+                append((p, q, s))
     return out
 
 
@@ -540,9 +584,12 @@ def new_partners(
 
     Notes
     -----
-    The scope (a few grouped SQL queries), the graph (see
-    :func:`build_graph`), a scan of the scope's edges (O(sum of degrees)),
-    then a fixed number of queries for the facts of all new partners at once.
+    Without ``graph``: the scope (a few grouped SQL queries), its
+    neighbourhood graph (see :func:`build_graph`) and a scan of the scope's
+    edges (O(sum of degrees)). With ``graph``: one scan of its edges for
+    those first intimate in the period (O(edges)) and the scope tested for
+    their ends only (indexed probes). Then a fixed number of indexed queries
+    for the facts of all new partners at once, with a large page cache.
     """
     d_since, d_as_of = default_period(store, as_of)
     since = since or d_since
@@ -550,17 +597,25 @@ def new_partners(
     if since >= as_of:
         raise UserError(f"the period is empty: since {since} is not before as of {as_of}")
     progress(0, 4, "Finding the perpetrators in scope")
-    scope_ids = perpetrators_in_scope(store, scope, as_of)
-    if cancelled():
-        raise Cancelled()
-    progress(1, 4, "Reading the relationship graph")
     if graph is None:
+        scope_ids = perpetrators_in_scope(store, scope, as_of)
+        if cancelled():
+            raise Cancelled()
+        progress(1, 4, "Reading the relationship graph")
         graph = build_graph(store, sorted(scope_ids), 1, cancelled=cancelled) if scope_ids else nx.Graph()
-    found = new_partner_edges(graph, sorted(scope_ids), since.isoformat(), as_of.isoformat())
+        found = new_partner_edges(graph, sorted(scope_ids), since.isoformat(), as_of.isoformat())
+    else:
+        # The graph is at hand: the edges first intimate in the period name the few candidates, and
+        # only they are tested for the scope (the same answer as testing the whole scope first).
+        candidates = _first_intimate_in(graph, since.isoformat(), as_of.isoformat())
+        with _read_cache(store):
+            scope_ids = perpetrators_in_scope(store, scope, as_of, among={p for p, _, _ in candidates})
+        found = sorted((t for t in candidates if t[0] in scope_ids), key=lambda t: (t[0], t[2], t[1]))
     if cancelled():
         raise Cancelled()
     progress(2, 4, "Gathering what is known about each new partner")
-    result = _facts(store, found, as_of)
+    with _read_cache(store):
+        result = _facts(store, found, as_of)
     progress(4, 4, "Done")
     return result
 
@@ -577,20 +632,24 @@ def _facts(store: Store, found: list[tuple[str, str, str]], as_of: _dt.date) -> 
     q_ids = json.dumps(_expand(partners, members))
     day = as_of.isoformat()
 
-    # The earliest intimate incident or link of each partner, with whom.
+    # The earliest intimate incident or link of each pair found (any record of either person),
+    # read pair by pair through the perpetrator and person_a indexes.
+    pairs = set()
+    for p, q, _ in found:
+        for a in [p, *members.get(p, ())]:
+            for b in [q, *members.get(q, ())]:
+                pairs.add((a, b))
+                pairs.add((b, a))
     firsts: dict[tuple[str, str], tuple] = {}
     rows = conn.execute(
-        "SELECT n.date, 0, i.perpetrator_id, i.victim_id, i.incident_ref, i.relationship FROM involvements i"
-        f" JOIN incidents n ON n.ref = i.incident_ref WHERE i.victim_id IN {_IN} AND"
-        f" {_INTIMATE.format(k='i.relationship_kind')}"
-        " UNION ALL SELECT n.date, 0, i.perpetrator_id, i.victim_id, i.incident_ref, i.relationship"
-        f" FROM involvements i JOIN incidents n ON n.ref = i.incident_ref WHERE i.perpetrator_id IN {_IN} AND"
-        f" {_INTIMATE.format(k='i.relationship_kind')}"
-        f" UNION ALL SELECT first_seen, 1, person_a_id, person_b_id, source, relationship FROM links"
-        f" WHERE person_a_id IN {_IN} AND {_INTIMATE.format(k='relationship_kind')}"
-        f" UNION ALL SELECT first_seen, 1, person_a_id, person_b_id, source, relationship FROM links"
-        f" WHERE person_b_id IN {_IN} AND person_a_id NOT IN {_IN} AND {_INTIMATE.format(k='relationship_kind')}"
-        " ORDER BY 1, 2, 5", [q_ids])
+        "WITH pairs(a, b) AS MATERIALIZED (SELECT value ->> 0, value ->> 1 FROM json_each(?1))"
+        " SELECT n.date, 0, i.perpetrator_id, i.victim_id, i.incident_ref, i.relationship"
+        " FROM pairs CROSS JOIN involvements i ON i.perpetrator_id = pairs.a AND i.victim_id = pairs.b"
+        f" JOIN incidents n ON n.ref = i.incident_ref WHERE {_INTIMATE.format(k='i.relationship_kind')}"
+        " UNION ALL SELECT l.first_seen, 1, l.person_a_id, l.person_b_id, l.source, l.relationship"
+        " FROM pairs CROSS JOIN links l ON l.person_a_id = pairs.a AND l.person_b_id = pairs.b"
+        f" WHERE {_INTIMATE.format(k='l.relationship_kind')}"
+        " ORDER BY 1, 2, 5, 6", [json.dumps(sorted(pairs))])
     for date, is_link, a, b, what, rel in rows:
         a, b = root(a, a), root(b, b)
         key = (a, b) if a < b else (b, a)

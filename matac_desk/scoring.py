@@ -53,7 +53,7 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -848,10 +848,10 @@ def score_all(
     Notes
     -----
     One SQL pass over the involvements in perpetrator-index order (window,
-    gravity, distinct counts, serial test per perpetrator), a second pass
-    over just the rows of the "special" perpetrators (those young enough to
-    have been under age in the window, found through the ``persons_dob``
-    index, and merged records), then banding and ranking in Python:
+    gravity, distinct counts, serial test per perpetrator; the age test
+    joined for those young enough to have been under age in the window,
+    found through the ``persons_dob`` index), a second pass over just the
+    rows of merged records, then banding and ranking in Python:
     O(rows) in SQLite and O(p log p) in Python for p scored perpetrators.
     The benchmark (``benchmarks/run.py scoring``) compares it with a plain
     ``GROUP BY`` over the same data.
@@ -901,22 +901,34 @@ def score_all(
     # The WHERE clause spans the longer of the two windows; only the shorter one needs a FILTER.
     wf = "FILTER (WHERE i.date >= :w)" if w > lo else ""
     sf = "FILTER (WHERE i.date >= :s)" if s > lo else ""
-    parts = dict(victim=victim, wf=wf, serial_inc=_serial_expr("v.incident_ref", cfg.serial_min_incidents, sf),
+    serial_inc = _serial_expr("v.incident_ref", cfg.serial_min_incidents, sf)
+    if s < w and cfg.serial_min_incidents >= 2:
+        # An incident has one date, so the incidents of the serial window are those of the scoring
+        # window (F's count, the same aggregate) plus those before it, exactly: one more distinct
+        # count over the older rows is cheaper than comparing every row's ref with a min and a max.
+        serial_inc = (f"count(DISTINCT v.incident_ref) {wf} + count(DISTINCT v.incident_ref)"
+                      f" FILTER (WHERE i.date < :w) >= {int(cfg.serial_min_incidents)}")
+    parts = dict(victim=victim, wf=wf, serial_inc=serial_inc,
                  serial_vic=_serial_expr(victim, cfg.serial_min_victims, sf))
-    # Everyone in one pass over the perpetrator index; then the few "special" perpetrators again,
-    # over just their own rows: those who were under age on a day of the window (their rows
-    # need the age test) and merged records (scored as their root).
-    conn.execute("INSERT INTO temp.scoring_special SELECT id FROM temp.scoring_adult"
-                 " UNION SELECT id FROM temp.scoring_root UNION SELECT root FROM temp.scoring_root")
-    special = store.scalar("SELECT EXISTS (SELECT 1 FROM temp.scoring_special)")
-    main_sql = _AGGREGATE.format(perp="v.perpetrator_id", joins=victim_join, where="",
+    # Everyone in one pass over the perpetrator index, the age test joined row by row for the few
+    # who were under age on a day of the window (a lookup in a small table, cheaper than reading
+    # their rows a second time); then the merged records again, over just their own rows, scored
+    # as their root.
+    conn.execute("INSERT INTO temp.scoring_special SELECT id FROM temp.scoring_root"
+                 " UNION SELECT root FROM temp.scoring_root")
+    special = bool(roots)
+    young = store.scalar("SELECT EXISTS (SELECT 1 FROM temp.scoring_adult)")
+    adult_join = "LEFT JOIN temp.scoring_adult ad ON ad.id = v.perpetrator_id"
+    adult_where = "AND (ad.adult_from IS NULL OR i.date >= ad.adult_from)"
+    main_sql = _AGGREGATE.format(perp="v.perpetrator_id",
+                                 joins="\n".join([victim_join] + ([adult_join] if young else [])),
+                                 where=adult_where if young else "",
                                  having="AND pid NOT IN temp.scoring_special" if special else "", **parts)
     special_sql = _AGGREGATE.format(
         perp="coalesce(rp.root, v.perpetrator_id)" if roots else "v.perpetrator_id",
-        joins="\n".join([victim_join, "LEFT JOIN temp.scoring_adult ad ON ad.id = v.perpetrator_id"]
+        joins="\n".join([victim_join, adult_join]
                         + (["LEFT JOIN temp.scoring_root rp ON rp.id = v.perpetrator_id"] if roots else [])),
-        where="AND (ad.adult_from IS NULL OR i.date >= ad.adult_from)"
-              " AND v.perpetrator_id IN (SELECT id FROM temp.scoring_special)", having="", **parts)
+        where=adult_where + " AND v.perpetrator_id IN (SELECT id FROM temp.scoring_special)", having="", **parts)
 
     if cancelled():
         raise Cancelled()
@@ -963,7 +975,7 @@ def _rank_rows(rows: list[tuple], cfg: ScoringConfig, a: _dt.date, version: int 
     top = round(cfg.total(max(p for _, _, p in cfg.recency_bands), max(p for _, _, p in cfg.frequency_bands),
                           best_g, max(p for _, _, p in cfg.victim_bands)) * scale)
     days_span = cfg.window_days + 1
-    max_inc = max((row[2] for row in rows), default=0)
+    max_inc = max(map(itemgetter(2), rows), default=0)
     inc_span = max_inc + 1
     day_cache: dict[str, tuple] = {}
     total_cache: dict[int, tuple] = {}
