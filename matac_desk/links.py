@@ -391,7 +391,7 @@ class LinkRow:
     @property
     def how(self) -> str:
         """How the link came in: through an import (its number) or entered by hand."""
-        return f"imported (import {self.batch_id})" if self.batch_id is not None else "entered by hand"
+        return f"import {self.batch_id}" if self.batch_id is not None else "by hand"
 
 
 def recent_links(store: Store, limit: int = 200) -> list[LinkRow]:

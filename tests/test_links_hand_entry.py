@@ -63,7 +63,7 @@ def test_recent_links_newest_first_with_names_and_how_they_came(known):
     assert [r.id for r in rows] == [second, first]
     r = rows[0]
     assert (r.person_a_id, r.person_b_id, r.relationship, r.relationship_kind, r.how) == \
-        ("R", "Q", "brother", "family", "entered by hand")
+        ("R", "Q", "brother", "family", "by hand")
     assert r.person_a_name == known.conn.execute("SELECT forename || ' ' || surname FROM persons"
                                                  " WHERE id = 'R'").fetchone()[0]
     assert [x.id for x in recent_links(known, limit=1)] == [second]
