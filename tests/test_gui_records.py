@@ -51,8 +51,8 @@ def _answer(monkeypatch, **values):
     """Answer the page's next dialogs.ask with ``values`` (a callable value receives the fields)."""
     asked = []
 
-    def ask(_parent, title, fields, **_kw):
-        asked.append((title, fields))
+    def ask(_parent, title, fields, **kw):
+        asked.append((title, fields, kw.get("intro", "")))
         return {k: v(fields) if callable(v) else v for k, v in values.items()}
     monkeypatch.setattr(dialogs, "ask", ask)
     return asked
@@ -103,6 +103,11 @@ def test_merge_through_the_page_then_undo_it(page, window, demo_store, monkeypat
     asked = _answer(monkeypatch, keep=lambda fields: fields[0].choices[0], reason="same dob, surname typo")
     page.merge_button.click()
     assert asked[0][0] == "Merge two records" and asked[0][1][1].required
+    incidents = {pid: demo_store.scalar("SELECT count(DISTINCT incident_ref) FROM involvements WHERE perpetrator_id"
+                                        " = ?1 OR victim_id = ?1", [pid]) for pid in (keep, other)}
+    busier = max(incidents, key=incidents.get)
+    assert asked[0][1][0].default == f"{busier} {pair.a_name if busier == keep else pair.b_name}"
+    assert ("Suggested: keep" in asked[0][2]) == (incidents[keep] != incidents[other])
     assert demo_store.scalar("SELECT merged_into FROM persons WHERE id = ?", [other]) == keep
     [(entity, reason, detail)] = _audit(demo_store, "person.merged")
     assert (entity, reason) == (pseudonym(demo_store.conn, other), "same dob, surname typo")
@@ -159,7 +164,7 @@ def test_undoing_a_merge_a_later_merge_builds_on_is_told_in_the_page(page, demo_
     page.merge_view.selectRow(first)
     _answer(monkeypatch, reason="wrong")
     page.undo_button.click()
-    assert page.merge_message.text() == f"merge 1 cannot be undone while merge 2 (of {pair.a_id}) stands; undo " \
+    assert page.merge_message.text() == f"Merge 1 cannot be undone while merge 2 (of {pair.a_id}) stands; undo " \
                                         f"that first"
     assert ACCENT["error"] in page.merge_message.styleSheet()
     assert demo_store.scalar("SELECT merged_into FROM persons WHERE id = ?", [pair.b_id]) == third
@@ -251,7 +256,7 @@ def test_a_link_the_import_would_reject_is_told_and_nothing_is_written(page, dem
     _fill(page, **{"person_a_id": a, "person_b_id": b, "relationship": "partner", "first_seen": "2026-10-01",
                    "source": "custody record", **change})
     page.add_button.click()
-    assert page.link_message.text() == f"the link cannot be added: {reason}"
+    assert page.link_message.text() == f"The link cannot be added: {reason}"   # the import's words
     assert ACCENT["error"] in page.link_message.styleSheet()
     assert (_count(demo_store, "links"), _count(demo_store, "persons"), _count(demo_store, "audit_log")) == counts
     assert page.window().focusWidget() is page.link_edits[column].focusProxy() or \
@@ -330,17 +335,16 @@ def test_shared_victims_and_networks(page, window, demo_store):
     assert window.pages["people"].person.profile.id == expected[0].victim_id
 
 
-def test_a_merge_elsewhere_reloads_the_tab_when_it_is_shown(page, demo_store):
+def test_a_tab_shown_after_a_change_is_reloaded(page, demo_store):
     page.tabs.setCurrentIndex(SHARED)
-    v = graph.shared_victims(demo_store, TODAY)[0]
-    keep, other = v.perpetrator_ids[:2]
+    v = next(x for x in graph.shared_victims(demo_store, TODAY) if len(x.perpetrator_ids) == 2)
+    assert v.victim_id in {line.victim.victim_id for line in page.shared_model.rows()}
     page.tabs.setCurrentIndex(DUPLICATES)
-    page.ctx.change(duplicates.merge, keep, other, "same man", kinds=records.MERGE_KINDS, what="Merge", parent=page)
-    page.tabs.setCurrentIndex(SHARED)
-    assert v.victim_id not in {line.victim.victim_id for line in page.shared_model.rows()
-                               if len(line.perpetrators) > 1 and keep in dict(line.perpetrators)
-                               and other in dict(line.perpetrators)}
-    assert [x.victim for x in page.shared_model.rows()] == graph.shared_victims(demo_store, TODAY)
+    page.ctx.change(duplicates.merge, *v.perpetrator_ids, "the same man", kinds=records.MERGE_KINDS, what="Merge",
+                    parent=page)
+    page.tabs.setCurrentIndex(SHARED)        # two records of one perpetrator: she is no longer a shared victim
+    assert v.victim_id not in {line.victim.victim_id for line in page.shared_model.rows()}
+    assert [line.victim for line in page.shared_model.rows()] == graph.shared_victims(demo_store, TODAY)
 
 
 # ------------------------------------------------------------ the page itself

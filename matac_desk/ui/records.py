@@ -21,8 +21,10 @@ shown and the store has changed since:
   way the Import page does (:func:`.imports.save_batch_rejects`); the
   links entered last, which can be removed with a reason.
 * **Shared victims and networks**: :func:`matac_desk.graph.shared_victims`
-  and :func:`matac_desk.graph.networks`; a double-click opens the victim,
-  or the graph on the network's first perpetrator.
+  and :func:`matac_desk.graph.networks` (every incident and family link is
+  read: a connection of its own again), with the names of everyone they
+  list; a double-click opens the victim, or the graph on the network's
+  first perpetrator; any perpetrator of a network can be opened.
 
 Every write goes through :meth:`Context.change` and names what it changed:
 a merge or an undo ``persons``, ``links`` and ``scores`` (everyone's
@@ -94,8 +96,7 @@ PAIR_COLUMNS = [
     Column("Name", lambda p: p.a_name),
     Column("Second record", lambda p: p.b_id),
     Column("Name", lambda p: p.b_name),
-    Column("Date of birth", lambda p: p.dob),
-    Column("Why", lambda p: p.reason),
+    Column("Why", lambda p: p.reason, tooltip=lambda p: f"{p.reason}; both born {p.dob}"),
 ]
 
 # the rows of the side-by-side comparison: (fact, first record, second record)
@@ -240,6 +241,12 @@ def _say(label: QLabel, text: str, kind: str | None = None) -> None:
     """A message in the page: plain, or in a status accent ("error", "ok", "warning")."""
     label.setStyleSheet(f"color: {ACCENT[kind]}; font-weight: 600" if kind else "")
     label.setText(text)
+
+
+def _sentence(e: UserError) -> str:
+    """A service's one-line message as the page tells it (the CLI's words, a capital first)."""
+    text = str(e)
+    return text[:1].upper() + text[1:]
 
 
 def _selected(view: QTableView):
@@ -441,10 +448,11 @@ class RecordsPage(Page):
         self.reject_model = RowsModel(REJECT_COLUMNS)
         self.reject_view = table_view("records_link_rejects", "Rejected rows of the links import")
         attach_model(self.reject_view, self.reject_model)
-        il.addWidget(self.reject_view, 1)
+        il.addWidget(self.reject_view, 10)
         self.save_rejects_button = button("&Save rejected rows as CSV…", lambda: self.save_rejects(),
                                           accessible="Save the rejected rows of the links import as CSV")
         il.addLayout(_buttons(self.save_rejects_button))
+        il.addStretch(1)
         top.addWidget(ibox, 4)
         tl.addLayout(top, 3)
 
@@ -575,7 +583,11 @@ class RecordsPage(Page):
             self.ctx.read(links.recent_links, RECENT_LINKS).then(lambda rows, g=gen: self._show_links(g, rows),
                                                                  lambda e: show_error(self, e, "Links"))
         else:
-            self.ctx.read(_shared_lines, self.ctx.today()).then(lambda r, g=gen: self._show_shared(g, *r),
+            store, as_of = self.ctx.store, self.ctx.today()
+            self.shared_title.setText("Finding the victims of more than one perpetrator…")
+            self.network_title.setText("Finding the networks of perpetrators…")
+            # every incident and family link is read: on a connection of its own, as the duplicates are
+            self.ctx.run(lambda _p, _c: _on_own_connection(store, _shared_lines, as_of)).then(lambda r, g=gen: self._show_shared(g, *r),
                                             lambda e: show_error(self, e, "Shared victims and networks"))
 
     def _current(self, tab: int, gen: int) -> bool:
@@ -646,7 +658,7 @@ class RecordsPage(Page):
                                       "Look again to compare them all.")
             self.pair_model.clear()
         elif isinstance(e, UserError):
-            _say(self.pair_summary, str(e), "error")
+            _say(self.pair_summary, _sentence(e), "error")
         else:
             self.pair_summary.setText("")
             show_error(self, e, "Probable duplicates")
@@ -690,6 +702,9 @@ class RecordsPage(Page):
         rows = self.pair_rows if self.pair_rows is not None and self.pair_rows[0] == p else (p, {})
         incidents = {pid: r.as_perpetrator + r.as_victim for pid, r in rows[1].items()}
         first = p.b_id if incidents.get(p.b_id, 0) > incidents.get(p.a_id, 0) else p.a_id
+        suggested = (f" Suggested: keep {first}, which has more incidents ({incidents[first]:,} against "
+                     f"{incidents[p.a_id if first == p.b_id else p.b_id]:,})." if len(incidents) == 2
+                     and len(set(incidents.values())) == 2 else "")
         labels = {pid: f"{pid} {name}" for pid, name in ((p.a_id, p.a_name), (p.b_id, p.b_name))}
         answer = dialogs.ask(self, "Merge two records", [
             Field("keep", "&Keep", "choice", choices=[labels[p.a_id], labels[p.b_id]], default=labels[first]),
@@ -697,7 +712,7 @@ class RecordsPage(Page):
                   placeholder="e.g. same date of birth and address, surname typo"),
         ], intro="The other record is merged into the one kept: its incidents and links follow it, nothing is "
                  "rewritten, and the merge can be undone on the Merges tab. The store is backed up first; the "
-                 "merge and its reason go in the audit log.", ok="Merge")
+                 "merge and its reason go in the audit log." + suggested, ok="Merge")
         if answer is None:
             return
         keep = p.a_id if answer["keep"] == labels[p.a_id] else p.b_id
@@ -730,7 +745,7 @@ class RecordsPage(Page):
         """A failed write: a UserError told in the page, anything else by its type only."""
         def failed(e: BaseException) -> None:
             if isinstance(e, UserError):
-                _say(label, str(e), "error")
+                _say(label, _sentence(e), "error")
             else:
                 _say(label, "")
                 show_error(self, e, what)
@@ -842,7 +857,7 @@ class RecordsPage(Page):
             _say(self.link_message, "")
             show_error(self, e, "Add a link")
             return
-        _say(self.link_message, str(e), "error")
+        _say(self.link_message, _sentence(e), "error")
         w = self.link_edits.get(e.column) if isinstance(e, LinkError) else None
         if w is not None:
             w.setFocus()
