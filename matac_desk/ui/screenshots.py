@@ -4,9 +4,10 @@ Runs the real app offscreen on a demo store made in a temporary folder
 (the demo generator's fictitious data, as ``matac-desk --demo`` shows),
 imports a second, force-style extract through the import wizard (with
 rows to reject and changed dates of birth, so the dashboard has something
-to flag), and saves a PNG of each screen with ``QWidget.grab()``. User
-settings are not read or written (QSettings points at the temporary
-folder).
+to flag), and saves a PNG of each screen with ``QWidget.grab()``; the
+Duplicates & links page comes last, as it imports a links CSV (with rows
+to reject). User settings are not read or written (QSettings points at
+the temporary folder).
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from pathlib import Path
 __all__ = ["main", "SCREENS"]
 
 SCREENS = ("start", "unlock", "dashboard", "people", "person", "person-score", "nominations", "meetings",
-           "actions", "graph", "records", "records-links", "records-shared", "workload", "outcomes", "packs",
-           "import-mapping", "import-preview", "import-summary", "imports", "settings", "locked")
+           "actions", "graph", "workload", "outcomes", "packs", "import-mapping", "import-preview", "import-summary",
+           "imports", "settings", "records", "records-links", "records-shared", "locked")
 SIZE = (1280, 800)
 PASSPHRASE = "screenshot passphrase"
 
@@ -203,6 +204,21 @@ def main(argv: list[str] | None = None) -> int:
         graph_page.radius.setCurrentIndex(1)
         graph_page.view.fit()
         shot(window, "graph")
+        work = window.show_page("workload")
+        work.tabs.setCurrentIndex(0)
+        shot(window, "workload")
+        work.tabs.setCurrentIndex(1)
+        shot(window, "outcomes")
+        packs = window.show_page("packs")
+        packs.version.setCurrentIndex(packs.version.findData("redacted"))
+        packs.recipient.setText("Northshire Housing (MATAC attendee)")
+        packs.export(path=str(folder / "pack.pdf"))
+        shot(window, "packs")
+
+        window.show_page("imports")
+        shot(window, "imports")
+        window.show_page("settings")
+        shot(window, "settings")
         records = window.show_page("records")
         if records.pair_model.rowCount():
             records.pair_view.selectRow(0)
@@ -220,22 +236,6 @@ def main(argv: list[str] | None = None) -> int:
         if records.network_model.rowCount():
             records.network_view.selectRow(0)
         shot(window, "records-shared")
-        records.tabs.setCurrentIndex(0)
-        work = window.show_page("workload")
-        work.tabs.setCurrentIndex(0)
-        shot(window, "workload")
-        work.tabs.setCurrentIndex(1)
-        shot(window, "outcomes")
-        packs = window.show_page("packs")
-        packs.version.setCurrentIndex(packs.version.findData("redacted"))
-        packs.recipient.setText("Northshire Housing (MATAC attendee)")
-        packs.export(path=str(folder / "pack.pdf"))
-        shot(window, "packs")
-
-        window.show_page("imports")
-        shot(window, "imports")
-        window.show_page("settings")
-        shot(window, "settings")
         window.lock()
         shot(window, "locked")
         window.close()
