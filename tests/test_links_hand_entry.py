@@ -9,16 +9,7 @@ import pytest
 from matac_desk.links import LinkError, add_link, recent_links
 
 from conftest import TODAY
-from graphdata import person
-from test_links_import import BAD, _count
-
-
-@pytest.fixture
-def known(store):
-    with store.transaction():
-        for pid in ("P", "Q", "R"):
-            person(store, pid)
-    return store
+from test_links_import import BAD, _count, known  # noqa: F401  (known: a fixture)
 
 
 def _entered(row):

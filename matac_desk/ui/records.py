@@ -297,12 +297,19 @@ class RecordsPage(Page):
         self._network_selected()
 
     # ------------------------------------------------------------ building
-    def _duplicates_tab(self) -> QWidget:
+    @staticmethod
+    def _summary_tab(accessible: str) -> tuple[QWidget, QVBoxLayout, QHBoxLayout, QLabel]:
+        """A tab that opens with a line saying what it lists, in a bar of its controls."""
         tab = QWidget()
         tl = QVBoxLayout(tab)
         bar = QHBoxLayout()
-        self.pair_summary = text_label("Probable duplicates summary")
-        bar.addWidget(self.pair_summary, 1)
+        summary = text_label(accessible)
+        bar.addWidget(summary, 1)
+        tl.addLayout(bar)
+        return tab, tl, bar, summary
+
+    def _duplicates_tab(self) -> QWidget:
+        tab, tl, bar, self.pair_summary = self._summary_tab("Probable duplicates summary")
         self.scan_progress = QProgressBar()
         self.scan_progress.setAccessibleName("Comparing records")
         self.scan_progress.setMaximumWidth(220)
@@ -315,7 +322,6 @@ class RecordsPage(Page):
                                     accessible="Look for probable duplicates again",
                                     tip="Compare every record again (records of the same date of birth)")
         bar.addWidget(self.rescan_button)
-        tl.addLayout(bar)
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setObjectName("records_duplicates_split")
@@ -356,16 +362,11 @@ class RecordsPage(Page):
         return tab
 
     def _merges_tab(self) -> QWidget:
-        tab = QWidget()
-        tl = QVBoxLayout(tab)
-        bar = QHBoxLayout()
-        self.merge_summary = text_label("Merges summary")
-        bar.addWidget(self.merge_summary, 1)
+        tab, tl, bar, self.merge_summary = self._summary_tab("Merges summary")
         self.show_undone = QCheckBox("Show u&ndone merges too")
         self.show_undone.setAccessibleName("Show undone merges too")
         self.show_undone.toggled.connect(lambda _b: self._load(MERGES))
         bar.addWidget(self.show_undone)
-        tl.addLayout(bar)
         self.merge_model = RowsModel(MERGE_COLUMNS, accent=lambda m: "info" if m.merge.undone_at else None)
         self.merge_view = sortable_table("records_merges", "Merge history", self.merge_model)
         self.merge_view.selectionModel().selectionChanged.connect(lambda *_: self._merge_selected())
