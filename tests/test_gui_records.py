@@ -300,6 +300,21 @@ def test_a_links_csv_that_cannot_be_imported_is_told_in_the_page(page, demo_stor
     assert not page.reject_view.isVisibleTo(page)
 
 
+def test_a_cancelled_links_import_changes_nothing(page, demo_store, tmp_path, monkeypatch):
+    a, b = _two_persons(demo_store)
+    f = write_csv(tmp_path / "links.csv", LINKS_HEADER,
+                  [[a, f"NM88{i:05d}", "partner", "2026-09-01", "x", "A", "B", ""] for i in range(12000)])
+    real = records.links.import_links
+    monkeypatch.setattr(records.links, "import_links",
+                        lambda *args, **kw: real(*args, **{**kw, "cancelled": lambda: True}))
+    counts = _count(demo_store, "links"), _count(demo_store, "persons"), _count(demo_store, "import_batches")
+    page.tabs.setCurrentIndex(LINKS)
+    page.import_links(str(f))
+    assert page.import_message.text() == "The import was cancelled; nothing was changed."
+    assert (_count(demo_store, "links"), _count(demo_store, "persons"), _count(demo_store, "import_batches")) == counts
+    assert page.import_button.isEnabled() and not page.cancel_import_button.isVisibleTo(page)
+
+
 def test_remove_a_link_with_a_reason(page, demo_store, monkeypatch):
     page.tabs.setCurrentIndex(LINKS)
     page.link_view.selectRow(0)
@@ -359,6 +374,23 @@ def test_every_control_on_every_tab_is_named_and_nothing_colours_a_background(pa
                    and not isinstance(w, QHeaderView) and w.isVisibleTo(page)]
         assert missing == [], page.tabs.tabText(i)
     assert all("background" not in w.styleSheet() for w in page.findChildren(QWidget))
+
+
+def test_a_read_only_store_offers_no_change(qtbot, demo_store, isolated_qsettings):  # noqa: F811
+    from matac_desk.store import Store
+    from gui_support import PASSPHRASE
+    ro = Store.open(demo_store.path, PASSPHRASE, read_only=True)
+    try:
+        page = make_window(qtbot, ro).show_page("records")
+        assert page.pair_model.rowCount()                           # it still reads
+        for b in (page.merge_button, page.not_same_button, page.undo_button, page.add_button, page.import_button,
+                  page.remove_button):
+            assert not b.isEnabled() and "Read-only" in b.toolTip()
+        page.tabs.setCurrentIndex(LINKS)
+        page.link_view.selectRow(0)
+        assert page.open_link_a_button.isEnabled() and not page.remove_button.isEnabled()
+    finally:
+        ro.close()
 
 
 def test_locking_drops_everything_the_page_shows(page, window, demo_store):

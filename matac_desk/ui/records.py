@@ -290,6 +290,7 @@ class RecordsPage(Page):
             for b in (self.merge_button, self.not_same_button, self.undo_button, self.add_button,
                       self.import_button, self.remove_button):
                 b.setToolTip("Read-only: another copy has this store open; changes cannot be saved")
+                b.setEnabled(False)
         self._pair_selected()
         self._merge_selected()
         self._link_selected()
@@ -588,8 +589,8 @@ class RecordsPage(Page):
             self.shared_title.setText("Finding the victims of more than one perpetrator…")
             self.network_title.setText("Finding the networks of perpetrators…")
             # every incident and family link is read: on a connection of its own, as the duplicates are
-            self.ctx.run(lambda _p, _c: _on_own_connection(store, _shared_lines, as_of)).then(lambda r, g=gen: self._show_shared(g, *r),
-                                            lambda e: show_error(self, e, "Shared victims and networks"))
+            self.ctx.run(lambda _p, _c: _on_own_connection(store, _shared_lines, as_of)).then(
+                lambda r, g=gen: self._show_shared(g, *r), lambda e: show_error(self, e, "Shared victims and networks"))
 
     def _current(self, tab: int, gen: int) -> bool:
         return gen == self._gen[tab] and not self.window_.locked
