@@ -131,3 +131,15 @@ def test_no_hard_coded_palette(window):
     assert window.nav.palette().color(window.nav.backgroundRole()) == window.palette().color(
         window.nav.backgroundRole())
 
+
+
+def test_the_application_has_a_scalable_icon(window):
+    """The icon is vector (SVG), so it is sharp at every scale factor."""
+    from PySide6.QtWidgets import QApplication
+    from matac_desk.ui.main import application
+    application()
+    icon = QApplication.instance().windowIcon()
+    assert not icon.isNull()
+    big, small = icon.pixmap(256, 256), icon.pixmap(16, 16)
+    assert (big.width(), small.width()) == (256, 16)
+    assert big.toImage().pixelColor(128, 128) != big.toImage().pixelColor(2, 2)   # drawn, not blank
