@@ -299,7 +299,7 @@ def test_passphrase_change_refusals(page, demo_store, current, new, repeat, mess
     assert "rekeyed" not in " ".join(e["action"] for e in audit.entries(demo_store.conn, limit=3))
 
 
-def test_passphrase_change_then_the_lock_screen_takes_the_new_one_only(window, page, demo_store):  # noqa: F811
+def test_passphrase_change_then_the_lock_screen_takes_the_new_one_only(window, page, demo_store, errors):  # noqa: F811
     page.backups.backup_button.click()
     p = page.passphrase
     p.current.setText(PASSPHRASE)
@@ -310,6 +310,10 @@ def test_passphrase_change_then_the_lock_screen_takes_the_new_one_only(window, p
     assert window.idle.timer.isActive()
     made = backups.list_backups(demo_store.path)[0].path
     assert backups.backup_opens(made, NEW) and not backups.backup_opens(made, PASSPHRASE)
+    persons = demo_store.scalar("SELECT count(*) FROM persons")
+    people = window.show_page("people")           # read on the background connection: opened with the new key
+    people.run_search()
+    assert people.model.rowCount() == persons and errors == []
 
     window.lock()
     screen = window.lock_screen
@@ -319,8 +323,9 @@ def test_passphrase_change_then_the_lock_screen_takes_the_new_one_only(window, p
     screen.passphrase.setText(NEW)
     screen.try_unlock()
     assert not window.locked
-    people = window.show_page("people")           # the background connection opened again, with the new key
-    assert people.model.rowCount() == demo_store.scalar("SELECT count(*) FROM persons")
+    window.show_page("people")
+    people.run_search()
+    assert people.model.rowCount() == persons and errors == []
     assert [e["action"] for e in audit.entries(demo_store.conn) if e["action"].endswith(".rekeyed")] == \
         ["store.rekeyed", "backups.rekeyed"]
 
@@ -389,7 +394,10 @@ def test_erase_removes_the_person_everywhere(window, page, demo_store, monkeypat
     assert demo_store.scalar("SELECT 1 FROM persons WHERE id = ?", [pid]) == 1
 
     asked = _answer(monkeypatch, reason="retention review: no policing purpose")
+    emitted = []
+    window.ctx.changed.connect(lambda kinds: emitted.append(kinds))
     section.erase_button.click()
+    assert {"persons", "links", "cohort", "actions", "imports", "data_quality"} <= set().union(*emitted)
     intro = asked[0]["intro"]
     assert pid in intro and "incident involvement(s)" in intro and "cannot be undone" in intro
     assert asked[0]["ok"] == "Erase permanently"
