@@ -538,7 +538,11 @@ class _BackupsSection(_Section):
         note.setObjectName("restoreNote")
         note.setAccessibleName("Restore message")
         note.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-        screen.layout().insertWidget(1, note)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(note, 3)
+        row.addStretch(1)
+        screen.layout().insertLayout(1, row)
 
         def done(replaced: Path | None) -> None:
             kept = f" What it replaced is kept as {replaced.name}." if replaced else ""
