@@ -211,6 +211,20 @@ class _Section(QWidget):
         """A result still wanted: not superseded, not arriving after the window locked."""
         return gen == self.gen and not self.page.window_.locked
 
+    @staticmethod
+    def add_buttons(lay: QVBoxLayout, buttons, what: str) -> tuple[QProgressBar, QLabel]:
+        """A row of buttons, then a progress bar and a message line under them."""
+        row = QHBoxLayout()
+        for b in buttons:
+            row.addWidget(b)
+        row.addStretch(1)
+        lay.addLayout(row)
+        progress = _progress_bar(f"{what} progress")
+        message = text_label(f"{what} message")
+        lay.addWidget(progress)
+        lay.addWidget(message)
+        return progress, message
+
     def failed(self, label: QLabel, what: str, after: Callable[[], None] | None = None):
         """A task's failure handler: a UserError in ``label``; anything else by its type only."""
         def handle(e: BaseException) -> None:
@@ -240,7 +254,7 @@ class _Section(QWidget):
             if total:
                 bar.setRange(0, total)
                 bar.setValue(n)
-            if message:
+            if message and message != what:
                 _say(label, f"{what}: {message}")
 
         def finish() -> None:
@@ -457,20 +471,13 @@ class _BackupsSection(_Section):
         attach_model(self.view, self.model)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self.page.enable())
         lay.addWidget(self.view, 1)
-        row = QHBoxLayout()
         self.backup_button = button("Back &up now", self.back_up, tip="Make an encrypted backup of the store now")
         self.restore_button = button("&Restore…", self.restore_selected,
                                      tip="Put the selected backup in the store's place (asks first)")
         self.check_button = button("&Check store", self.check,
                                    tip="Integrity, encryption, foreign keys and the audit chain")
-        for b in (self.backup_button, self.restore_button, self.check_button):
-            row.addWidget(b)
-        row.addStretch(1)
-        lay.addLayout(row)
-        self.progress = _progress_bar("Backup progress")
-        lay.addWidget(self.progress)
-        self.message = text_label("Backups message")
-        lay.addWidget(self.message)
+        self.progress, self.message = self.add_buttons(lay, (self.backup_button, self.restore_button,
+                                                             self.check_button), "Backup")
         self.verdict = text_label("Store check verdict")
         self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(self.verdict)
@@ -671,19 +678,11 @@ class _RetentionSection(_Section):
         self.view.selectionModel().selectionChanged.connect(lambda *_: self.page.enable())
         self.view.doubleClicked.connect(lambda _i: self.open_selected())
         lay.addWidget(self.view, 1)
-        row = QHBoxLayout()
         self.open_button = button("&Open person", self.open_selected, tip="Open the person's record (audited)")
         self.erase_button = button("&Erase…", self.erase_selected,
                                    tip="Remove the person's personal data from the store (asks first; cannot be "
                                        "undone)")
-        row.addWidget(self.open_button)
-        row.addWidget(self.erase_button)
-        row.addStretch(1)
-        lay.addLayout(row)
-        self.progress = _progress_bar("Erasure progress")
-        lay.addWidget(self.progress)
-        self.message = text_label("Retention message")
-        lay.addWidget(self.message)
+        self.progress, self.message = self.add_buttons(lay, (self.open_button, self.erase_button), "Retention")
 
     def list_due(self) -> None:
         self.gen += 1
