@@ -23,7 +23,7 @@ __all__ = ["main", "SCREENS"]
 
 SCREENS = ("start", "unlock", "dashboard", "people", "person", "person-score", "nominations", "meetings",
            "actions", "graph", "workload", "outcomes", "packs", "import-mapping", "import-preview", "import-summary",
-           "imports", "settings", "locked")
+           "imports", "protection", "protection-backups", "protection-retention", "settings", "locked")
 SIZE = (1280, 800)
 PASSPHRASE = "screenshot passphrase"
 
@@ -194,6 +194,20 @@ def main(argv: list[str] | None = None) -> int:
 
         window.show_page("imports")
         shot(window, "imports")
+        protection = window.show_page("protection")
+        protection.audit.verify()
+        shot(window, "protection")
+        protection.tabs.setCurrentWidget(protection.backups)
+        protection.backups.back_up()
+        protection.backups.check()
+        protection.backups.view.selectRow(0)
+        shot(window, "protection-backups")
+        protection.tabs.setCurrentWidget(protection.retention)
+        retention = protection.retention
+        retention.as_of.setDate(retention.as_of.date().addYears(7))
+        retention.list_due()
+        retention.view.selectRow(0)
+        shot(window, "protection-retention")
         window.show_page("settings")
         shot(window, "settings")
         window.lock()

@@ -42,6 +42,7 @@ NAV_ENTRIES = (
     ("workload", "Workload && outcomes"),
     ("imports", "Import"),
     ("packs", "Packs"),
+    ("protection", "Data protection"),
     ("settings", "Settings"),
 )
 
@@ -103,10 +104,11 @@ def _page_types() -> list[type[Page]]:
     from .nominations import NominationsPage
     from .packs import PacksPage
     from .people import PeoplePage
+    from .protection import ProtectionPage
     from .settings import SettingsPage
     from .workloadpage import WorkloadPage
     return [DashboardPage, PeoplePage, NominationsPage, MeetingsPage, ActionsPage, GraphPage, WorkloadPage,
-            ImportPage, PacksPage, SettingsPage]
+            ImportPage, PacksPage, ProtectionPage, SettingsPage]
 
 
 PAGE_TYPES: list[type[Page]] | None = None  # None: the built-in list from _page_types()
