@@ -356,6 +356,9 @@ class MainWindow(QMainWindow):
             screen.deleteLater()
         self.lock_screen = None
         self.setCentralWidget(self.workspace)
+        # The layout would show it only on a queued call; the page showing must be visible now, so that it
+        # reloads on the signal below instead of staying empty until the user moves away and back.
+        self.workspace.show()
         for act in self.data_actions:
             act.setEnabled(True)
         self.lock_action.setEnabled(True)
