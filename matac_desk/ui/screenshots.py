@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import datetime as _dt
 import os
 import sys
@@ -101,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         store = Store.create(store_path, PASSPHRASE)
         fill_store(store, DemoSpec(seed=7, incidents=args.incidents, as_of=_dt.date.today()))
         from .. import force
-        force.save(store, force.ForceSettings("Northshire Police (demo)", ("North", "Central", "South")))
+        force.save(store, dataclasses.replace(force.load(store), name="Northshire Police (demo)",
+                                              divisions=("North", "Central", "South")))
 
         def shot(widget, name: str) -> None:
             for _ in range(3):
