@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QSpinBox,
@@ -331,8 +332,10 @@ class GravitySection(Section):
         self.model.modelReset.connect(self._changed)
         self.view = table_view("settings_gravity", "Gravity table")
         self.view.setModel(self.model)
-        remember_header(self.view, {0: "Assault occasioning actual bodily harm (ABH)", 1: "Points",
-                                    2: "Harm (days)", 3: "Scores"})
+        header = self.view.horizontalHeader()
+        if not remember_header(self.view, {1: "Points", 2: "Harm (days)", 3: "Scores"}):
+            header.setStretchLastSection(False)
+            header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                                   | QAbstractItemView.EditTrigger.EditKeyPressed
                                   | QAbstractItemView.EditTrigger.AnyKeyPressed)

@@ -91,6 +91,7 @@ OPEN = "and above"
 
 def human_error(message: str) -> str:
     """A configuration error with its setting's name as the form labels it."""
+    message = message.replace(" (N+=POINTS)", ": leave its 'To' empty")
     for key, label in LABELS.items():
         if message.startswith(key + ":"):
             return label + message[len(key):]
@@ -131,11 +132,13 @@ class BandEditor(QWidget):
         self.table.setAccessibleName(f"{title} bands")
         self.table.setHorizontalHeaderLabels(["From", "To", "Points"])
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setToolTip(f"Leave 'To' empty (or '{OPEN}') on the last band for no upper end")
-        rows = 7
+        rows = 6
         self.table.setMinimumHeight(self.table.verticalHeader().defaultSectionSize() * rows
                                     + self.table.horizontalHeader().sizeHint().height() + 4)
         self.table.itemChanged.connect(self._changed)
@@ -170,11 +173,15 @@ class BandEditor(QWidget):
             self._filling = False
 
     def _append(self, to: str, points: str) -> None:
-        r = self.table.rowCount()
-        self.table.insertRow(r)
-        self.table.setItem(r, self.FROM, self._item("", False))
-        self.table.setItem(r, self.TO, self._item(to, True))
-        self.table.setItem(r, self.POINTS, self._item(points, True))
+        was, self._filling = self._filling, True
+        try:
+            r = self.table.rowCount()
+            self.table.insertRow(r)
+            self.table.setItem(r, self.FROM, self._item("", False))
+            self.table.setItem(r, self.TO, self._item(to, True))
+            self.table.setItem(r, self.POINTS, self._item(points, True))
+        finally:
+            self._filling = was
 
     def _number(self) -> None:
         """Write each band's "From": the start, then one more than the "To" above."""
@@ -198,7 +205,11 @@ class BandEditor(QWidget):
         self._append(OPEN, "0")
         last = self.table.rowCount() - 1
         if last > 0 and self.table.item(last - 1, self.TO).text().strip().casefold() == OPEN:
-            self.table.item(last - 1, self.TO).setText("")    # the band above needs an end now
+            self._filling = True
+            try:
+                self.table.item(last - 1, self.TO).setText("")    # the band above needs an end now
+            finally:
+                self._filling = False
         self._number()
         self.table.setCurrentCell(last, self.TO)
         self.edited.emit()

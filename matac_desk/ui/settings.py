@@ -271,7 +271,7 @@ class ToolkitSection(Section):
         self.tree.setAlternatingRowColors(True)
         self.tree.setMinimumHeight(self.fontMetrics().height() * 22)
         em = self.fontMetrics().averageCharWidth()
-        for col, chars in enumerate((44, 60, 8)):
+        for col, chars in enumerate((48, 60, 8)):
             self.tree.setColumnWidth(col, em * chars)
         self.tree.currentItemChanged.connect(lambda *_: self._enable())
         lay.addWidget(self.tree, 1)
@@ -338,6 +338,7 @@ class ToolkitSection(Section):
                 if t["id"] == want:
                     current = item
             top.setExpanded(True)
+        self.tree.resizeColumnToContents(0)
         if current is not None:
             self.tree.setCurrentItem(current)
         self._enable()
