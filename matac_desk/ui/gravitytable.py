@@ -484,18 +484,15 @@ class GravitySection(Section):
         self.model.drop_edits()
         self.message.clear()
 
-    def _refuse(self, e: BaseException, what: str, title: str) -> None:
-        if isinstance(e, UserError):
-            self.message.refuse(f"{what}: {e}")
-        else:
-            self.message.clear()
-            show_error(self, e, title)
-
-    def _saved(self, said: str):
+    def _change(self, fn, *args, reason: str, said: str, refused: str) -> None:
+        """Save a new table with ``fn(store, *args, reason=...)``; the edits not saved go once it is saved."""
         def done(stored: StoredConfig) -> None:
             self.model.drop_edits()      # saved, or replaced by a whole table; the reload shows the new one
             self.message.say(f"{said}: configuration version {stored.version}.")
-        return done
+
+        self.message.say("Saving…")
+        self.ctx.change(fn, *args, reason=reason, kinds=("scores",), what="Gravity table", parent=self, done=done,
+                        failed=lambda e: self.refuse(e, refused, "Gravity table"))
 
     def save(self) -> None:
         changes = self.model.changes()
@@ -510,10 +507,8 @@ class GravitySection(Section):
                                  ok="Save version")
         if reason is None:
             return
-        self.message.say("Saving…")
-        self.ctx.change(scoring.edit_gravity, changes, reason=reason, kinds=("scores",), what="Gravity table",
-                        parent=self, done=self._saved(f"{len(changes)} change(s) saved"),
-                        failed=lambda e: self._refuse(e, "Not saved", "Gravity table"))
+        self._change(scoring.edit_gravity, changes, reason=reason, said=f"{len(changes)} change(s) saved",
+                     refused="Not saved")
 
     def map_selected(self) -> None:
         rows = self.unmapped_view.selectionModel().selectedRows()
@@ -538,9 +533,8 @@ class GravitySection(Section):
             default=f"gravity profile {name}", ok="Use it")
         if reason is None:
             return
-        self.ctx.change(scoring.use_gravity_profile, name, reason=reason, kinds=("scores",), what="Gravity table",
-                        parent=self, done=self._saved(f"Now using the {name!r} profile"),
-                        failed=lambda e: self._refuse(e, "Not changed", "Gravity table"))
+        self._change(scoring.use_gravity_profile, name, reason=reason, said=f"Now using the {name!r} profile",
+                     refused="Not changed")
 
     def import_csv(self, path: str | None = None) -> None:
         if path is None:
@@ -551,7 +545,7 @@ class GravitySection(Section):
         self.message.say("Checking the file…")
         self.ctx.run(lambda _p, _c: scoring.read_gravity_csv(path)).then(
             lambda entries: self._import_checked(path, entries),
-            lambda e: self._refuse(e, "Not imported", "Gravity table"))
+            lambda e: self.refuse(e, "Not imported", "Gravity table"))
 
     def _import_checked(self, path: str, entries: tuple[GravityEntry, ...]) -> None:
         name = Path(path).name
@@ -566,9 +560,8 @@ class GravitySection(Section):
         if reason is None:
             self.message.say("Not imported.")
             return
-        self.ctx.change(scoring.import_gravity, path, reason=reason, kinds=("scores",), what="Gravity table",
-                        parent=self, done=self._saved(f"Imported {len(entries)} offences from {name}"),
-                        failed=lambda e: self._refuse(e, "Not imported", "Gravity table"))
+        self._change(scoring.import_gravity, path, reason=reason,
+                     said=f"Imported {len(entries)} offences from {name}", refused="Not imported")
 
     def export_csv(self, path: str | None = None) -> None:
         if path is None:
@@ -578,7 +571,7 @@ class GravitySection(Section):
                 return
         self.ctx.read(_export, path).then(
             lambda n: self.message.say(f"Wrote the {n} offences in use to {path}."),
-            lambda e: self._refuse(e, "Not exported", "Gravity table"))
+            lambda e: self.refuse(e, "Not exported", "Gravity table"))
 
     def clear(self) -> None:
         self.active = None

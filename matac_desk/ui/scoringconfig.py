@@ -40,8 +40,8 @@ from ..domain import UserError
 from ..scoring import Band, ScoringConfig, StoredConfig
 from .context import show_error
 from .models import Column, RowsModel
-from .settings import Section
-from .widgets import MessageLabel, attach_model, button, save_header, table_view, text_label
+from .settings import Section, form_row
+from .widgets import attach_model, button, save_header, table_view, text_label
 
 __all__ = ["ScoringSection", "BandEditor", "LABELS", "human_error", "differences"]
 
@@ -267,7 +267,6 @@ class ScoringSection(Section):
         super().__init__(page)
         self.active: StoredConfig | None = None
         self._rescore_gen = 0
-        self._filling = False
         lay = QVBoxLayout(self)
         self.status = text_label("Active scoring configuration")
         self.status.setTextFormat(Qt.TextFormat.RichText)
@@ -301,22 +300,18 @@ class ScoringSection(Section):
         self.bands: dict[str, BandEditor] = {}
         for n, (key, title, counted, start) in enumerate(_BANDS):
             editor = BandEditor(key, title, counted, start)
-            editor.edited.connect(self._edited)
+            editor.edited.connect(self.edited)
             self.bands[key] = editor
             grid.addWidget(editor, 0, n)
         lay.addWidget(box)
 
-        row = QHBoxLayout()
-        self.message = MessageLabel("Scoring configuration message")
-        row.addWidget(self.message, 1)
         self.defaults_button = button("Built-in &defaults", self.use_defaults,
                                       accessible="Put the built-in defaults in the form",
                                       tip="The program's own numbers (the gravity table is not changed)")
         self.revert_button = button("Disca&rd changes", self.revert, accessible="Discard the scoring changes")
         self.save_button = button("Save as a new &version…", self.save)
-        for b in (self.defaults_button, self.revert_button, self.save_button):
-            row.addWidget(b)
-        lay.addLayout(row)
+        lay.addLayout(self.action_row("Scoring configuration message", self.defaults_button, self.revert_button,
+                                      self.save_button))
 
         box = QGroupBox("Versions")
         vl = QVBoxLayout(box)
@@ -340,33 +335,20 @@ class ScoringSection(Section):
 
     def _add_number(self, form: QFormLayout, key: str, label: str, spin, unit: str, tip: str) -> None:
         spin.setAccessibleName(LABELS[key])
-        spin.setToolTip(tip)
-        spin.valueChanged.connect(self._edited)
+        spin.valueChanged.connect(self.edited)
         self.numbers[key] = spin
-        field = QHBoxLayout()
-        field.addWidget(spin)
-        if unit:
-            field.addWidget(QLabel(unit))
-        field.addStretch(1)
-        lab = QLabel(label)
-        lab.setBuddy(spin)
-        form.addRow(lab, field)
+        form_row(form, label, spin, unit, tip)
 
     # ------------------------------------------------------------ the form
-    def _edited(self, *_args) -> None:
-        if not self._filling:
-            self.dirty = True
-            self._enable()
+    def dirty_changed(self) -> None:
+        self._enable()
 
     def _fill(self, cfg: ScoringConfig) -> None:
-        self._filling = True
-        try:
+        with self.filling():
             for key, spin in self.numbers.items():
                 spin.setValue(getattr(cfg, key))
             for key, editor in self.bands.items():
                 editor.set_bands(getattr(cfg, key))
-        finally:
-            self._filling = False
 
     def values(self) -> dict[str, Any]:
         """What the form holds, as the configuration keeps it (a UserError for a band cell that is no number)."""
@@ -456,12 +438,8 @@ class ScoringSection(Section):
         self.message.say("The built-in numbers are in the form; Save as a new version to use them.")
         self._enable()
 
-    def _refuse(self, e: BaseException, what: str) -> None:
-        if isinstance(e, UserError):
-            self.message.refuse(f"Not saved: {human_error(str(e))}")
-        else:
-            self.message.clear()
-            show_error(self, e, what)
+    def refuse(self, e: BaseException, what: str | None, title: str) -> None:
+        super().refuse(UserError(human_error(str(e))) if isinstance(e, UserError) else e, what, title)
 
     def save(self) -> None:
         if self.active is None:
@@ -471,7 +449,7 @@ class ScoringSection(Section):
             changes = {k: v for k, v in values.items() if v != getattr(self.active.config, k)}
             new = dataclasses.replace(self.active.config, **changes).validate()
         except UserError as e:
-            self._refuse(e, "Scoring configuration")
+            self.refuse(e, "Not saved", "Scoring configuration")
             return
         if not changes:
             self.message.say("Nothing to save: the form holds the configuration in use.")
@@ -487,7 +465,7 @@ class ScoringSection(Section):
         self.message.say("Saving…")
         self.ctx.change(scoring.set_config_values, changes, reason=reason, kinds=("scores",),
                         what="Save the scoring configuration", parent=self, done=self._saved,
-                        failed=lambda e: self._refuse(e, "Save the scoring configuration"))
+                        failed=lambda e: self.refuse(e, "Not saved", "Save the scoring configuration"))
 
     def _saved(self, stored: StoredConfig, restored: int | None = None) -> None:
         self.dirty = False
@@ -522,14 +500,15 @@ class ScoringSection(Section):
         diff = differences(self.active.config, v.stored.config)
         reason = self.ask_reason(f"Restore version {number}",
                                  f"Version {number}'s settings become active again, saved as a new version"
-                                 + (": " + "; ".join(diff) if diff else "") + ".",
+                                 + (": " + "; ".join(diff) if diff else "") + "."
+                                 + (" The changes not saved in the form are dropped." if self.dirty else ""),
                                  default=f"restored version {number}", ok="Restore")
         if reason is None:
             return
         self.ctx.change(scoring.restore_config, number, reason=reason, kinds=("scores",),
                         what="Restore a scoring configuration", parent=self,
                         done=lambda stored: self._saved(stored, restored=number),
-                        failed=lambda e: self._refuse(e, "Restore a scoring configuration"))
+                        failed=lambda e: self.refuse(e, "Not restored", "Restore a scoring configuration"))
 
     def clear(self) -> None:
         self._rescore_gen += 1

@@ -21,6 +21,9 @@ unsaved edits keeps them when something else changes.
 
 from __future__ import annotations
 
+import contextlib
+from typing import Any, Callable, Iterator
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -45,6 +48,7 @@ from .. import cohort, force, thresholds
 from ..cohort import TOOLKIT_CATEGORIES
 from ..domain import UserError
 from ..force import ForceSettings
+from ..store import Store
 from . import dialogs
 from .context import CHANGED_ALL, Context, show_error
 from .dialogs import Field
@@ -52,7 +56,7 @@ from .lock import MAX_IDLE_MINUTES, idle_minutes, set_idle_minutes
 from .widgets import MessageLabel, button, heading
 from .window import Page
 
-__all__ = ["SettingsPage", "Section", "GeneralSection", "ToolkitSection", "ThresholdsSection"]
+__all__ = ["SettingsPage", "Section", "FormSection", "GeneralSection", "ToolkitSection", "ThresholdsSection", "form_row"]
 
 ItemRole = Qt.ItemDataRole.UserRole + 1
 
@@ -67,15 +71,53 @@ class Section(QWidget):
     title = ""
     listens: frozenset[str] = frozenset()
 
+    message: MessageLabel   # the tab's line of news, made by :meth:`action_row`
+
     def __init__(self, page: "SettingsPage"):
         super().__init__()
         self.page = page
         self.ctx = page.ctx
         self.dirty = False
+        self._filling = False
 
     @property
     def locked(self) -> bool:
         return self.page.window_.locked
+
+    def edited(self, *_args) -> None:
+        """A form control changed: the tab holds edits not saved, unless it is being filled from the store."""
+        if not self._filling:
+            self.dirty = True
+            self.dirty_changed()
+
+    def dirty_changed(self) -> None:
+        """Hook: the tab now holds edits not saved."""
+
+    @contextlib.contextmanager
+    def filling(self) -> Iterator[None]:
+        """Fill the form from the store without counting it as an edit."""
+        was, self._filling = self._filling, True
+        try:
+            yield
+        finally:
+            self._filling = was
+
+    def action_row(self, accessible: str, *buttons: QWidget) -> QHBoxLayout:
+        """The tab's message (left, named ``accessible``) and its buttons (right)."""
+        row = QHBoxLayout()
+        self.message = MessageLabel(accessible)
+        row.addWidget(self.message, 1)
+        for b in buttons:
+            row.addWidget(b)
+        return row
+
+    def refuse(self, e: BaseException, what: str | None, title: str) -> None:
+        """A change that failed: a UserError is said in the tab (after ``what``), anything else in a box."""
+        if isinstance(e, UserError):
+            self.message.refuse(f"{what}: {e}" if what else str(e))
+        else:
+            self.message.clear()
+            show_error(self, e, title)
 
     def reload(self) -> None:  # pragma: no cover - every section implements it
         raise NotImplementedError
@@ -94,8 +136,45 @@ class Section(QWidget):
         return None if got is None else got["reason"]
 
 
+class FormSection(Section):
+    """A tab that is one form over what ``loader(store)`` returns: a reload fills it unless it holds edits."""
+
+    loader: Callable[[Store], Any]   # the service call that reads what the form shows (a staticmethod)
+    what = ""                        # names the tab in an error box
+
+    def fill(self, values) -> None:  # pragma: no cover - every form implements it
+        raise NotImplementedError
+
+    def reload(self) -> None:
+        if not self.dirty:
+            self.ctx.read(self.loader).then(self._loaded, lambda e: show_error(self, e, self.what))
+
+    def _loaded(self, values) -> None:
+        if not self.locked and not self.dirty:
+            self.fill(values)
+
+    def revert(self) -> None:
+        self.dirty = False
+        self.message.clear()
+        self.reload()
+
+
 def _lines(edit: QPlainTextEdit) -> list[str]:
     return edit.toPlainText().splitlines()
+
+
+def form_row(form: QFormLayout, label: str, field: QWidget, unit: str = "", tip: str | None = None) -> None:
+    """A labelled row: the field, then its unit in words; the label is the field's buddy."""
+    row = QHBoxLayout()
+    row.addWidget(field)
+    if unit:
+        row.addWidget(QLabel(unit))
+    row.addStretch(1)
+    lab = QLabel(label)
+    lab.setBuddy(field)
+    lab.setToolTip(tip or None)
+    field.setToolTip(tip or None)
+    form.addRow(lab, row)
 
 
 def _list_box(placeholder: str, accessible: str, lines: int) -> QPlainTextEdit:
@@ -107,9 +186,11 @@ def _list_box(placeholder: str, accessible: str, lines: int) -> QPlainTextEdit:
     return box
 
 
-class GeneralSection(Section):
+class GeneralSection(FormSection):
     title = "&General"
     listens = frozenset({"settings"})
+    loader = staticmethod(force.load)
+    what = "Settings"
 
     def __init__(self, page):
         super().__init__(page)
@@ -156,74 +237,45 @@ class GeneralSection(Section):
                                             tip="Agencies named on actions, attendees and referrals")
         grid.addWidget(self.found_button, 3, 1, Qt.AlignmentFlag.AlignLeft)
         grid.addWidget(self.found_agencies_button, 3, 2, Qt.AlignmentFlag.AlignLeft)
-        row = QHBoxLayout()
-        self.message = MessageLabel("Settings message")
-        row.addWidget(self.message, 1)
         self.revert_button = button("Disca&rd changes", self.revert, accessible="Discard the force changes")
         self.save_button = button("&Save", self.save, accessible="Save the force settings")
-        row.addWidget(self.revert_button)
-        row.addWidget(self.save_button)
-        grid.addLayout(row, 4, 1, 1, 2)
+        grid.addLayout(self.action_row("Settings message", self.revert_button, self.save_button), 4, 1, 1, 2)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(2, 1)
         lay.addWidget(box)
         lay.addStretch(1)
         for w in (self.force_name, self.divisions, self.agencies):
-            w.textChanged.connect(self._edited)
-        self._filling = False
-
-    def _edited(self, *_args) -> None:
-        if not self._filling:
-            self.dirty = True
+            w.textChanged.connect(self.edited)
 
     def _idle_changed(self, minutes: int) -> None:
         set_idle_minutes(minutes)
         self.page.window_.idle.apply_setting()
 
-    def _fill(self, fs: ForceSettings) -> None:
-        self._filling = True
-        try:
+    def fill(self, fs: ForceSettings) -> None:
+        with self.filling():
             self.force_name.setText(fs.name)
             self.divisions.setPlainText("\n".join(fs.divisions))
             self.agencies.setPlainText("\n".join(fs.agencies))
-        finally:
-            self._filling = False
         self.dirty = False
 
     def reload(self) -> None:
         self.idle.blockSignals(True)
         self.idle.setValue(idle_minutes())
         self.idle.blockSignals(False)
-        if not self.dirty:
-            self.message.clear()
-            self.ctx.read(force.load).then(self._loaded, lambda e: show_error(self, e, "Settings"))
-
-    def _loaded(self, fs: ForceSettings) -> None:
-        if not self.locked and not self.dirty:
-            self._fill(fs)
-
-    def revert(self) -> None:
-        self.dirty = False
-        self.reload()
+        super().reload()
 
     def _entered(self) -> ForceSettings:
         return ForceSettings(self.force_name.text(), tuple(_lines(self.divisions)), tuple(_lines(self.agencies)))
 
     def save(self) -> None:
         self.message.say("Saving…")
-        self.ctx.read(force.save, self._entered()).then(self._saved, self._save_failed)
+        self.ctx.read(force.save, self._entered()).then(self._saved,
+                                                       lambda e: self.refuse(e, None, "Save settings"))
 
     def _saved(self, saved: ForceSettings) -> None:
-        self._fill(saved)
+        self.fill(saved)
         self.ctx.notify("settings")  # this tab reloads too: say so after
         self.message.say("Saved.")
-
-    def _save_failed(self, e: BaseException) -> None:
-        if isinstance(e, UserError):
-            self.message.refuse(str(e))
-        else:
-            self.message.clear()
-            show_error(self, e, "Save settings")
 
     def _add_found(self, edit: QPlainTextEdit, found: list[str], what: str, where: str) -> None:
         have = [d for d in _lines(edit) if d.strip()]
@@ -244,7 +296,7 @@ class GeneralSection(Section):
             lambda e: show_error(self, e, "Agencies"))
 
     def clear(self) -> None:
-        self._fill(ForceSettings("", (), ()))
+        self.fill(ForceSettings("", (), ()))
         self.message.clear()
 
 
@@ -275,21 +327,16 @@ class ToolkitSection(Section):
             self.tree.setColumnWidth(col, em * chars)
         self.tree.currentItemChanged.connect(lambda *_: self._enable())
         lay.addWidget(self.tree, 1)
-        row = QHBoxLayout()
         self.show_retired = QCheckBox("Show &retired tactics")
         self.show_retired.setAccessibleName("Show retired tactics")
         self.show_retired.toggled.connect(lambda _b: self._show())
-        row.addWidget(self.show_retired)
-        row.addStretch(1)
         self.add_button = button("&Add a tactic…", self.add_tactic)
         self.retire_button = button("Re&tire", self.retire, accessible="Retire the selected tactic",
                                     tip="No longer offer it at meetings (what was agreed stays)")
         self.restore_button = button("R&estore", self.restore, accessible="Restore the selected tactic")
-        for b in (self.add_button, self.retire_button, self.restore_button):
-            row.addWidget(b)
+        row = self.action_row("Toolkit message", self.add_button, self.retire_button, self.restore_button)
+        row.insertWidget(0, self.show_retired)
         lay.addLayout(row)
-        self.message = MessageLabel("Toolkit message")
-        lay.addWidget(self.message)
         self.tactics: list[dict] = []
         self.usage: dict[int, int] = {}
         self._want: int | None = None     # the tactic to select after the next reload
@@ -378,7 +425,7 @@ class ToolkitSection(Section):
 
         self.ctx.change(cohort.add_tactic_to_toolkit, got["category"], got["name"], got["description"],
                         kinds=("toolkit",), what="Add a tactic", parent=self, done=done,
-                        failed=lambda e: self._refused(e, "Not added"))
+                        failed=lambda e: self.refuse(e, "Not added", "Add a tactic"))
 
     def _set_active(self, active: bool) -> None:
         t = self.selected()
@@ -390,19 +437,13 @@ class ToolkitSection(Section):
                 + (f"; the {n:,} time(s) it was agreed stay on the subjects' records." if n else "."))
         self.ctx.change(cohort.set_tactic_active, t["id"], active, kinds=("toolkit",),
                         what="Restore a tactic" if active else "Retire a tactic", parent=self,
-                        done=lambda _row: self.message.say(said), failed=lambda e: self._refused(e, "Not changed"))
+                        done=lambda _row: self.message.say(said), failed=lambda e: self.refuse(e, "Not changed", "Toolkit"))
 
     def retire(self) -> None:
         self._set_active(False)
 
     def restore(self) -> None:
         self._set_active(True)
-
-    def _refused(self, e: BaseException, what: str) -> None:
-        if isinstance(e, UserError):
-            self.message.refuse(f"{what}: {e}")
-        else:
-            show_error(self, e, "Toolkit")
 
     def clear(self) -> None:
         self.tactics, self.usage = [], {}
@@ -415,9 +456,11 @@ class ToolkitSection(Section):
 # Thresholds
 # --------------------------------------------------------------------------
 
-class ThresholdsSection(Section):
+class ThresholdsSection(FormSection):
     title = "T&hresholds"
     listens = frozenset({"settings"})
+    loader = staticmethod(thresholds.load)
+    what = "Thresholds"
 
     def __init__(self, page):
         super().__init__(page)
@@ -440,48 +483,26 @@ class ThresholdsSection(Section):
                 else:
                     spin.setRange(int(t.low), int(t.high))
                 spin.setAccessibleName(f"{group}: {t.label} {t.unit}".strip())
-                spin.setToolTip(t.help or None)
-                spin.valueChanged.connect(self._edited)
+                spin.valueChanged.connect(self.edited)
                 self.spins[t.name] = spin
-                field = QHBoxLayout()
-                field.addWidget(spin)
-                if t.unit:
-                    field.addWidget(QLabel(t.unit))
-                field.addStretch(1)
-                label = QLabel(t.label)
-                label.setBuddy(spin)
-                label.setToolTip(t.help or None)
-                form.addRow(label, field)
+                form_row(form, t.label, spin, t.unit, t.help)
             grid.addWidget(box, n // 2, n % 2)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         lay.addLayout(grid)
-        row = QHBoxLayout()
-        self.message = MessageLabel("Thresholds message")
-        row.addWidget(self.message, 1)
         self.defaults_button = button("&Defaults", self.use_defaults, accessible="Put the defaults in the form",
                                       tip="The values the program ships with (Save to keep them)")
         self.revert_button = button("Disca&rd changes", self.revert, accessible="Discard the threshold changes")
         self.save_button = button("&Save thresholds", self.save)
-        for b in (self.defaults_button, self.revert_button, self.save_button):
-            row.addWidget(b)
-        lay.addLayout(row)
+        lay.addLayout(self.action_row("Thresholds message", self.defaults_button, self.revert_button,
+                                      self.save_button))
         lay.addStretch(1)
-        self._filling = False
 
-    def _edited(self, *_args) -> None:
-        if not self._filling:
-            self.dirty = True
-
-    def _fill(self, values: dict) -> None:
-        self._filling = True
-        try:
-            by_name = {t.name: t for t in thresholds.THRESHOLDS}
-            for name, spin in self.spins.items():
-                v = values[name]
-                spin.setValue(round(v * 100) if by_name[name].share else int(v))
-        finally:
-            self._filling = False
+    def fill(self, values: dict) -> None:
+        with self.filling():
+            for t in thresholds.THRESHOLDS:
+                v = values[t.name]
+                self.spins[t.name].setValue(round(v * 100) if t.share else int(v))
 
     def values(self) -> dict[str, int | float]:
         out = {}
@@ -490,42 +511,23 @@ class ThresholdsSection(Section):
             out[t.name] = v / 100 if t.share else v
         return out
 
-    def reload(self) -> None:
-        if not self.dirty:
-            self.ctx.read(thresholds.load).then(self._loaded, lambda e: show_error(self, e, "Thresholds"))
-
-    def _loaded(self, values: dict) -> None:
-        if not self.locked and not self.dirty:
-            self._fill(values)
-
-    def revert(self) -> None:
-        self.dirty = False
-        self.message.clear()
-        self.reload()
-
     def use_defaults(self) -> None:
-        self._fill(thresholds.defaults())
+        self.fill(thresholds.defaults())
         self.dirty = True
         self.message.say("The defaults are in the form; Save thresholds to keep them.")
 
     def save(self) -> None:
         def done(saved: dict) -> None:
             self.dirty = False
-            self._fill(saved)
+            self.fill(saved)
             self.message.say("Thresholds saved.")
-
-        def failed(e: BaseException) -> None:
-            if isinstance(e, UserError):
-                self.message.refuse(f"Not saved: {e}")
-            else:
-                show_error(self, e, "Save thresholds")
 
         self.message.say("Saving…")
         self.ctx.change(thresholds.save, self.values(), kinds=("settings",), what="Save thresholds", parent=self,
-                        done=done, failed=failed)
+                        done=done, failed=lambda e: self.refuse(e, "Not saved", "Save thresholds"))
 
     def clear(self) -> None:
-        self._fill(thresholds.defaults())
+        self.fill(thresholds.defaults())
         self.dirty = False
         self.message.clear()
 
