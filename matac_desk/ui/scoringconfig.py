@@ -138,9 +138,9 @@ class BandEditor(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setToolTip(f"Leave 'To' empty (or '{OPEN}') on the last band for no upper end")
-        rows = 6
-        self.table.setMinimumHeight(self.table.verticalHeader().defaultSectionSize() * rows
-                                    + self.table.horizontalHeader().sizeHint().height() + 4)
+        rows = 6   # five bands, and room to add one; more scroll
+        self.table.setFixedHeight(self.table.verticalHeader().defaultSectionSize() * rows
+                                  + self.table.horizontalHeader().sizeHint().height() + 2 * self.table.frameWidth())
         self.table.itemChanged.connect(self._changed)
         lay.addWidget(self.table)
         row = QHBoxLayout()
@@ -318,7 +318,7 @@ class ScoringSection(Section):
         self.history_model = RowsModel(_VERSION_COLUMNS, accent=lambda v: "ok" if v.stored.active else None)
         self.history_view = table_view("settings_scoring_versions", "Scoring configuration versions")
         attach_model(self.history_view, self.history_model)
-        self.history_view.setMinimumHeight(self.fontMetrics().height() * 10)
+        self.history_view.setMinimumHeight(self.fontMetrics().height() * 7)
         self.history_view.selectionModel().selectionChanged.connect(lambda *_: self._version_chosen())
         vl.addWidget(self.history_view)
         vrow = QHBoxLayout()
