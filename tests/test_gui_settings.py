@@ -299,6 +299,12 @@ def test_mapping_an_unmapped_offence_still_works(settings, demo_store):  # noqa:
     assert tab.model.find(offence) is not None
 
 
+def test_the_dashboard_opens_the_unmapped_offences(window):
+    window.show_page("dashboard").gravity_button.click()
+    settings = window.current_page()
+    assert settings.key == "settings" and settings.tabs.currentIndex() == settings.sections.index(settings.gravity)
+
+
 def test_the_gravity_model_passes_the_model_tester(qtmodeltester):
     from matac_desk.ui.gravitytable import GravityModel
     model = GravityModel()

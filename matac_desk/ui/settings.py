@@ -571,6 +571,13 @@ class SettingsPage(Page):
         self.tabs.setCurrentIndex(self.sections.index(section))
         return section
 
+    def show_unmapped(self) -> None:
+        """The Gravity table tab, scrolled to the offences held that it does not map."""
+        self.show_section(self.gravity)
+        scroll = self.tabs.currentWidget()
+        scroll.ensureWidgetVisible(self.gravity.unmapped_view)
+        self.gravity.unmapped_view.setFocus()
+
     def _on_changed(self, kinds: frozenset) -> None:
         if Context.concerns(kinds, *self.listens):
             self._kinds |= kinds
