@@ -76,7 +76,7 @@ def test_ctrl_1_to_9_go_to_the_pages(window):
 
 
 def test_settings_page_saves_the_force_and_the_idle_time(qtbot, window, demo_store):  # noqa: F811
-    page = window.show_page("settings")
+    page = window.show_page("settings").general
     page.idle.setValue(3)
     assert idle_minutes() == 3 and window.idle.minutes == 3
     page.force_name.setText("Northshire Police")
@@ -85,10 +85,11 @@ def test_settings_page_saves_the_force_and_the_idle_time(qtbot, window, demo_sto
     assert page.divisions.toPlainText().splitlines() == ["North", "South", "Central"]
     page.save_button.click()
     assert page.message.text() == "Saved."
-    assert force.load(demo_store) == force.ForceSettings("Northshire Police", ("North", "South", "Central"))
+    saved = force.load(demo_store)
+    assert (saved.name, saved.divisions) == ("Northshire Police", ("North", "South", "Central"))
     dash = window.show_page("dashboard")
     assert "Northshire Police" in dash.heading.text()
-    page = window.show_page("settings")
+    page = window.show_page("settings").general
     page.divisions.setPlainText("North\nnorth")
     page.save_button.click()
     assert page.message.text() == "division 'north' is listed twice"

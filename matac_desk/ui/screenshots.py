@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import datetime as _dt
 import os
 import sys
@@ -23,7 +24,8 @@ __all__ = ["main", "SCREENS"]
 
 SCREENS = ("start", "unlock", "dashboard", "people", "person", "person-score", "nominations", "meetings",
            "actions", "graph", "workload", "outcomes", "packs", "import-mapping", "import-preview", "import-summary",
-           "imports", "protection", "protection-backups", "protection-retention", "settings", "locked")
+           "imports", "protection", "protection-backups", "protection-retention", "settings", "settings-scoring",
+           "settings-gravity", "settings-toolkit", "settings-thresholds", "locked")
 SIZE = (1280, 800)
 PASSPHRASE = "screenshot passphrase"
 
@@ -101,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         store = Store.create(store_path, PASSPHRASE)
         fill_store(store, DemoSpec(seed=7, incidents=args.incidents, as_of=_dt.date.today()))
         from .. import force
-        force.save(store, force.ForceSettings("Northshire Police (demo)", ("North", "Central", "South")))
+        force.save(store, dataclasses.replace(force.load(store), name="Northshire Police (demo)",
+                                              divisions=("North", "Central", "South")))
 
         def shot(widget, name: str) -> None:
             for _ in range(3):
@@ -208,8 +211,32 @@ def main(argv: list[str] | None = None) -> int:
         retention.list_due()
         retention.view.selectRow(0)
         shot(window, "protection-retention")
-        window.show_page("settings")
+        from .. import scoring
+        first = scoring.ensure_active_config(store).version      # a short history of versions to show
+        scoring.set_config_value(store, "serial_window_days", 729, reason="Cleveland matrix: two years")
+        scoring.restore_config(store, first, reason="back to three years after the partnership review")
+        window.ctx.notify("scores")
+        settings_page = window.show_page("settings")
         shot(window, "settings")
+        settings_page.show_section(settings_page.scoring)
+        settings_page.scoring.select_version(first + 1)
+        bar = settings_page.tabs.currentWidget().verticalScrollBar()
+        bar.setValue(bar.maximum())                                 # down to the versions
+        shot(window, "settings-scoring")
+        gravity = settings_page.show_section(settings_page.gravity)
+        row = gravity.model.find("Harassment")
+        gravity.model.setData(gravity.model.index(row, gravity.model.POINTS), "3")   # shown in bold, not saved
+        gravity.view.scrollTo(gravity.model.index(row, 0))
+        if gravity.unmapped_model.rowCount():
+            gravity.unmapped_view.selectRow(0)
+        shot(window, "settings-gravity")
+        gravity.discard()
+        toolkit = settings_page.show_section(settings_page.toolkit)
+        toolkit.select("Drive programme")
+        shot(window, "settings-toolkit")
+        settings_page.show_section(settings_page.thresholds)
+        shot(window, "settings-thresholds")
+        settings_page.show_section(settings_page.general)
         window.lock()
         shot(window, "locked")
         window.close()
