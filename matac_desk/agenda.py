@@ -26,10 +26,11 @@ from . import cohort as cohort_mod
 from . import forums, graph, meetings, nominations, scoring
 from .store import Store
 
-__all__ = ["Agenda", "ReviewItem", "ProposedExit", "EXIT_RULES", "build_agenda", "agenda_text", "agenda_json",
+__all__ = ["Agenda", "ReviewItem", "ProposedExit", "EXIT_RULES", "NOMINATIONS_TOP_N", "build_agenda", "agenda_text", "agenda_json",
            "nomination_reason"]
 
 EXIT_RULES = {"quiet_days": 180, "fall_share": 0.30}
+NOMINATIONS_TOP_N = 10   # top scores on an agenda; the setting agenda.nominations_top_n changes it
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def build_agenda(store: Store, meeting_id: int, *, top_n: int | None = None, pro
     day = _dt.date.fromisoformat(m.date)
     prev = meetings.previous_meeting(store, m.date, m.area)
     since = _dt.date.fromisoformat(prev.date) if prev else day - _dt.timedelta(days=28)
-    top_n = top_n or int(store.get_setting("agenda.nominations_top_n", 10))
+    top_n = top_n or int(store.get_setting("agenda.nominations_top_n", NOMINATIONS_TOP_N))
     a = Agenda(m, prev, since.isoformat(), meetings.attendees(store, m.id))
 
     # A person the meeting declined comes back only with a new incident or a new referral since.

@@ -18,25 +18,35 @@ about is refused with a :class:`~matac_desk.domain.UserError`.
 
 Helpers for the layers above: :func:`audit_view` (a person's record was
 consulted) and :func:`audit_disclosure` (a pack, profile or export left the
-program, with its recipient and reason).
+program, with its recipient and reason). Reading the log: :func:`entries`
+(oldest first, as the CLI prints it), :func:`entries_page` and
+:func:`count_entries` (newest first, a page at a time, for the desktop
+client), :func:`check_chain` (``verify`` in words) and :func:`export_csv`
+(the log written out, itself a recorded disclosure). Reading the log is
+not a consultation of anyone's record (it holds pseudonyms, never ids), so
+it is not audited; writing it out is.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as _dt
 import getpass
 import hashlib
 import hmac
 import json
+import os
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable
 
-from .domain import UserError
+from .domain import UserError, safe_cell
 
 __all__ = ["current_actor", "append", "verify", "AuditProblem", "GENESIS", "SECRET_KEY", "pseudonym", "entries",
-           "audit_view", "audit_disclosure", "check_free_text", "ENTRY_COLUMNS"]
+           "audit_view", "audit_disclosure", "check_free_text", "ENTRY_COLUMNS", "entries_page", "count_entries",
+           "action_names", "ChainReport", "check_chain", "short_detail", "export_csv"]
 
 SECRET_KEY = "audit_secret"
 ENTRY_COLUMNS = ("id", "at", "actor", "action", "entity", "entity_id", "batch_id", "detail", "reason", "recipient")
@@ -209,15 +219,12 @@ def verify(conn) -> list[AuditProblem]:
     return problems
 
 
-def entries(conn, *, person_id: str | None = None, action: str | None = None,
-            limit: int | None = None) -> list[dict[str, Any]]:
-    """Audit entries, oldest first; ``person_id`` finds the entries about that person by pseudonym.
-
-    ``action`` matches the action exactly, or a family with a trailing
-    ``*`` (``export.*``).
-    """
-    where, params = [], []
-    if person_id is not None:
+def _filters(conn, person_id: str | None, action: str | None, since: _dt.date | str | None,
+             until: _dt.date | str | None) -> tuple[list[str], list[Any]]:
+    """The WHERE terms and parameters shared by the readers below."""
+    where: list[str] = []
+    params: list[Any] = []
+    if person_id:
         p = pseudonym(conn, person_id)
         where.append("((entity = 'person' AND entity_id = ?) OR instr(coalesce(detail, ''), ?) > 0)")
         params += [p, '"' + p + '"']
@@ -228,13 +235,138 @@ def entries(conn, *, person_id: str | None = None, action: str | None = None,
         else:
             where.append("action = ?")
             params.append(action)
+    if since:
+        where.append("substr(at, 1, 10) >= ?")
+        params.append(str(since))
+    if until:
+        where.append("substr(at, 1, 10) <= ?")
+        params.append(str(until))
+    return where, params
+
+
+def _select(where: list[str]) -> str:
     sql = f"SELECT {', '.join(ENTRY_COLUMNS)} FROM audit_log"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY id"
+    return sql + (" WHERE " + " AND ".join(where) if where else "")
+
+
+def entries(conn, *, person_id: str | None = None, action: str | None = None, limit: int | None = None,
+            since: _dt.date | str | None = None, until: _dt.date | str | None = None) -> list[dict[str, Any]]:
+    """Audit entries, oldest first; ``person_id`` finds the entries about that person by pseudonym.
+
+    ``action`` matches the action exactly, or a family with a trailing
+    ``*`` (``export.*``); ``since`` and ``until`` are days (UTC), inclusive.
+    """
+    where, params = _filters(conn, person_id, action, since, until)
+    sql = _select(where) + " ORDER BY id"
     if limit:
         sql = f"SELECT * FROM ({sql.replace(' ORDER BY id', ' ORDER BY id DESC')} LIMIT {int(limit)}) ORDER BY id"
     return [dict(zip(ENTRY_COLUMNS, r)) for r in conn.execute(sql, params)]
+
+
+def entries_page(conn, *, person_id: str | None = None, action: str | None = None,
+                 since: _dt.date | str | None = None, until: _dt.date | str | None = None,
+                 before_id: int | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """One page of entries, newest first: those older than ``before_id`` (the last one of the page before).
+
+    The filters are those of :func:`entries`. Paging by id stays correct
+    while new entries are written at the top.
+    """
+    where, params = _filters(conn, person_id, action, since, until)
+    if before_id is not None:
+        where.append("id < ?")
+        params.append(int(before_id))
+    sql = _select(where) + f" ORDER BY id DESC LIMIT {max(1, int(limit))}"
+    return [dict(zip(ENTRY_COLUMNS, r)) for r in conn.execute(sql, params)]
+
+
+def count_entries(conn, *, person_id: str | None = None, action: str | None = None,
+                  since: _dt.date | str | None = None, until: _dt.date | str | None = None) -> int:
+    """How many entries the filters of :func:`entries` match."""
+    where, params = _filters(conn, person_id, action, since, until)
+    sql = "SELECT count(*) FROM audit_log" + (" WHERE " + " AND ".join(where) if where else "")
+    return conn.execute(sql, params).fetchone()[0]
+
+
+def action_names(conn) -> list[str]:
+    """The actions the log holds, sorted (for a filter list)."""
+    return [a for (a,) in conn.execute("SELECT DISTINCT action FROM audit_log ORDER BY action")]
+
+
+def short_detail(detail: str | None, width: int = 100) -> str:
+    """A table cell: long pseudonym lists counted, long text cut (csv and json keep everything)."""
+    if not detail:
+        return ""
+    try:
+        value = json.loads(detail)
+    except ValueError:
+        value = None
+    if isinstance(value, dict) and isinstance(value.get("persons"), list) and len(value["persons"]) > 2:
+        value["persons"] = f"{len(value['persons'])} pseudonyms"
+        detail = json.dumps(value, ensure_ascii=False)
+    return detail if len(detail) <= width else detail[:width - 1] + "…"
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The chain walked (:func:`check_chain`): how many entries, the problems, and the chain head."""
+
+    entries: int
+    problems: list[AuditProblem] = field(default_factory=list)
+    head_id: int | None = None
+    head_hash: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def lines(self) -> list[str]:
+        """The answer in plain words, one line each (what ``audit --verify`` prints)."""
+        if self.ok:
+            out = [f"The audit log is intact: {self.entries:,} entries, each chained to the one before."]
+            if self.head_id is not None:  # noted elsewhere, it shows later whether entries were cut off the end
+                out.append(f"Chain head: latest entry {self.head_id}, hash {self.head_hash[:16]}")
+            return out
+        return ([f"The audit log has been tampered with: {len(self.problems)} problem(s) in {self.entries:,} entries."]
+                + [f"  entry {p.entry_id}: {p.problem}" for p in self.problems])
+
+
+def check_chain(conn) -> ChainReport:
+    """:func:`verify`, with the entry count and the chain head."""
+    problems = verify(conn)
+    n = conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+    head = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    return ChainReport(n, problems, *(head or (None, None)))
+
+
+def export_csv(store, path: str | os.PathLike, *, recipient: str, reason: str, person_id: str | None = None,
+               action: str | None = None, since: _dt.date | str | None = None,
+               until: _dt.date | str | None = None) -> int:
+    """Write the entries the filters match (oldest first) as CSV, formula-safe; returns how many.
+
+    Writing the log out is a disclosure: it is recorded with its recipient
+    and reason (:func:`audit_disclosure`, ``disclosure.audit-log``; about
+    ``person_id`` when the export is that person's entries). The file and
+    the entry appear together or not at all.
+    """
+    rows = entries(store.conn, person_id=person_id, action=action, since=since, until=until)
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.partial")
+    filters = {k: str(v) for k, v in (("action", action), ("since", since), ("until", until)) if v}
+    try:
+        with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(ENTRY_COLUMNS)
+            for r in rows:
+                w.writerow([safe_cell(r[c]) for c in ENTRY_COLUMNS])
+        with store.audit_transaction():
+            audit_disclosure(store, "audit-log", recipient, reason, [person_id] if person_id else [],
+                             detail={"entries": len(rows), "file": target.name, "filters": filters})
+            os.replace(tmp, target)
+    except OSError as e:
+        raise UserError(f"{target}: cannot write ({e.strerror}); nothing was exported") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return len(rows)
 
 
 def audit_view(store, person_id: str, reason: str | None = None, *, what: str = "profile") -> int:

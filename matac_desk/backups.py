@@ -15,14 +15,18 @@ newest backup of each of the last N days, weeks and months
 (:class:`BackupPolicy`, stored in the ``backup_policy`` setting).
 
 Restoring (:func:`restore`) checks the backup first, takes the store's
-writer lock (nobody may have it open), keeps a copy of what it replaces
+writer lock (nobody may have it open: another copy of the program, nor a
+connection of this one), keeps a copy of what it replaces
 (``replaced-<time>.mdesk``, the file as it was, even damaged), then swaps
-the files.
+the files. The desktop client restores the store it has open with
+:func:`restore_open_store`, which closes that connection first and opens
+the same :class:`Store` again afterwards.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import hmac
 import os
 import re
 import shutil
@@ -35,7 +39,7 @@ import sqlcipher3
 
 from . import audit
 from .domain import UserError, no_progress
-from .store import Store, StoreError, StoreLock, backups_folder
+from .store import Store, StoreError, StoreLock, StoreLocked, backups_folder
 
 __all__ = [
     "BackupPolicy",
@@ -50,6 +54,7 @@ __all__ = [
     "latest_backup",
     "rotate",
     "restore",
+    "restore_open_store",
     "check",
     "backup_opens",
     "restore_hint",
@@ -247,7 +252,10 @@ def restore(store_path: str | os.PathLike, backup_path: str | os.PathLike, passp
         folder.mkdir(exist_ok=True)
     except OSError as e:
         raise StoreError(f"{folder}: cannot be created ({e.strerror}); nothing was changed") from None
-    with StoreLock(store_path):
+    with StoreLock(store_path) as lock:
+        if _shared_in_this_process(lock):
+            raise StoreLocked(f"{store_path}: still open in this program (a connection or a task is using it); "
+                              "close it first; nothing was changed")
         replaced = None
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         tmp = store_path.with_name(store_path.name + ".restoring")
@@ -286,6 +294,35 @@ def restore(store_path: str | os.PathLike, backup_path: str | os.PathLike, passp
     return replaced
 
 
+def _shared_in_this_process(lock: StoreLock) -> bool:
+    """Another connection of this process holds the store's lock too (locks are counted per process)."""
+    with StoreLock._guard:
+        entry = StoreLock._held.get(lock._key)
+        return entry is not None and entry[1] > 1
+
+
+def restore_open_store(store: Store, backup_path: str | os.PathLike) -> Path | None:
+    """Restore a backup over the store this program has open; ``store`` is open again afterwards.
+
+    The caller stops every other use of the store first (background
+    connections closed, tasks finished: :func:`restore` refuses while any
+    other connection of this program holds the store). ``store``'s own
+    connection is closed, the backup restored with its passphrase, and the
+    same object connected again: to the restored file, or to the file as it
+    was when the restore failed (the error is raised after that). Returns
+    what :func:`restore` returns.
+    """
+    if store.read_only:
+        raise StoreError(f"{store.path}: opened read-only; a backup cannot be restored over it")
+    path, passphrase = store.path, store._passphrase
+    store.close()
+    try:
+        return restore(path, backup_path, passphrase)
+    finally:
+        fresh = Store.open(path, passphrase)
+        vars(store).update(vars(fresh))  # the same Store object: every holder of it sees the restored file
+
+
 def _settle(store_path: Path, passphrase: str) -> None:
     """Fold a healthy store's WAL into the main file before it is copied; a damaged one is left as it is."""
     try:
@@ -317,6 +354,13 @@ class CheckReport:
     def problems(self) -> list[str]:
         return ([f"integrity: {p}" for p in self.integrity] + [f"encryption: {p}" for p in self.cipher]
                 + [f"foreign keys: {p}" for p in self.foreign_keys] + [f"audit log: {p}" for p in self.audit])
+
+    def lines(self) -> list[str]:
+        """The answer in plain words, one line each (what ``matac-desk check`` prints first)."""
+        if self.ok:
+            return [f"The store is sound: integrity ok, every page decrypts and authenticates, foreign keys hold, "
+                    f"and the audit log's {self.audit_entries:,} entries are intact."]
+        return ["Something is wrong with the store:"] + [f"  {p}" for p in self.problems()]
 
 
 def check(store: Store, *, progress: Callable[[int, int, str], None] = no_progress) -> CheckReport:
@@ -362,15 +406,21 @@ def check(store: Store, *, progress: Callable[[int, int, str], None] = no_progre
 
 # ---------------------------------------------------------------- passphrase
 
-def change_passphrase(store: Store, new_passphrase: str, *,
+def change_passphrase(store: Store, new_passphrase: str, *, current: str | None = None,
                       progress: Callable[[int, int, str], None] = no_progress) -> tuple[list[Path], list[Path]]:
     """Re-key the store, then every backup of it, to ``new_passphrase``.
 
     Old backups would otherwise still open with the old passphrase, which
     is often the one that leaked. Returns ``(rekeyed, failed)`` backups:
     a failed one opened with neither passphrase (it is left as it is).
+    ``current``, when given (the desktop client asks for it), must be the
+    store's passphrase; a new one equal to the old is refused.
     """
     old = store._passphrase
+    if current is not None and not hmac.compare_digest(current.encode("utf-8"), old.encode("utf-8")):
+        raise UserError("the current passphrase is not right; nothing was changed")
+    if new_passphrase == old:
+        raise UserError("the new passphrase is the same as the old one; nothing was changed")
     store.rekey(new_passphrase)
     found = list_backups(store.path)
     rekeyed, failed = [], []

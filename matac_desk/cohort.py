@@ -39,6 +39,8 @@ __all__ = [
     "disclosures",
     "toolkit",
     "add_tactic_to_toolkit",
+    "set_tactic_active",
+    "toolkit_usage",
     "agree_tactic",
     "set_tactic_status",
     "tactics",
@@ -306,16 +308,41 @@ def toolkit(store: Store, *, include_inactive: bool = False) -> list[dict]:
 def add_tactic_to_toolkit(store: Store, category: str, name: str, description: str = "") -> int:
     if category not in TOOLKIT_CATEGORIES:
         raise UserError(f"unknown toolkit category {category!r}; one of: {', '.join(TOOLKIT_CATEGORIES)}")
-    name = name.strip()
+    name = " ".join(name.split())
     if not name:
         raise UserError("a tactic needs a name")
-    if store.scalar("SELECT 1 FROM toolkit WHERE name = ?", [name]):
-        raise UserError(f"the toolkit already has {name!r}")
+    if len(name) > 120:
+        raise UserError("a tactic's name is at most 120 characters")
+    same = store.conn.execute("SELECT name, active FROM toolkit WHERE lower(name) = lower(?)", [name]).fetchone()
+    if same:
+        raise UserError(f"the toolkit already has {same[0]!r}" + ("" if same[1] else " (retired: restore it)"))
+    description = " ".join((description or "").split())
     with store.transaction():
         tid = store.conn.execute("INSERT INTO toolkit (category, name, description) VALUES (?,?,?)",
                                  [category, name, description]).lastrowid
         store.audit("toolkit.added", entity="toolkit", entity_id=str(tid))
     return tid
+
+
+def set_tactic_active(store: Store, tactic: int | str, active: bool) -> dict:
+    """Retire a tactic from the toolkit (``active`` False) or restore it; returns its row.
+
+    A retired tactic is no longer offered for new agreements; what was
+    agreed with it stays on the subjects' records. Retiring one already
+    retired (or restoring one in use) changes nothing.
+    """
+    tid = _tactic_id(store, tactic)
+    row = store.conn.execute("SELECT active FROM toolkit WHERE id = ?", [tid]).fetchone()
+    if bool(row[0]) != bool(active):
+        with store.transaction():
+            store.conn.execute("UPDATE toolkit SET active = ? WHERE id = ?", [int(bool(active)), tid])
+            store.audit("toolkit.restored" if active else "toolkit.retired", entity="toolkit", entity_id=str(tid))
+    return next(t for t in toolkit(store, include_inactive=True) if t["id"] == tid)
+
+
+def toolkit_usage(store: Store) -> dict[int, int]:
+    """``{tactic id: how many times it was agreed for a subject}``, for the tactics ever agreed."""
+    return dict(store.conn.execute("SELECT tactic_id, count(*) FROM subject_tactics GROUP BY tactic_id"))
 
 
 def _tactic_id(store: Store, tactic: int | str) -> int:
@@ -332,6 +359,9 @@ def agree_tactic(store: Store, person_id: str, tactic: int | str, *, meeting_id:
                  on: _dt.date | str | None = None, notes: str | None = None) -> int:
     pid = require_person(store, person_id)
     tid = _tactic_id(store, tactic)
+    name, active = store.conn.execute("SELECT name, active FROM toolkit WHERE id = ?", [tid]).fetchone()
+    if not active:
+        raise UserError(f"{name!r} is retired from the toolkit; restore it to the toolkit first")
     with store.transaction():
         rid = store.conn.execute(
             "INSERT INTO subject_tactics (person_id, tactic_id, meeting_id, agreed_on, notes) VALUES (?,?,?,?,?)",

@@ -30,11 +30,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
+from . import force
 from .domain import never_cancelled, no_progress
 from .importer import CANONICAL_COLUMNS, ImportSummary, import_extract
 from .store import Store
 
-__all__ = ["DemoSpec", "DemoData", "generate", "write_csv", "fill_store", "DIVISIONS"]
+__all__ = ["DemoSpec", "DemoData", "generate", "write_csv", "fill_store", "DIVISIONS", "DEMO_AGENCIES"]
 
 DIVISIONS = ("North", "Central", "South")
 _DIV_CODE = {"North": "NT", "Central": "CE", "South": "ST"}
@@ -339,6 +340,7 @@ def fill_store(store: Store, spec: DemoSpec, *, meetings: bool = True,
     finally:
         os.unlink(name)
     _add_links_and_persons(store, data)
+    force.save(store, force.ForceSettings(agencies=DEMO_AGENCIES))
     if meetings:
         progress(0, 1, "A year of meetings")
         add_meeting_year(store, spec)
@@ -384,6 +386,8 @@ OFFENDER_MANAGERS = (
     ("DC Nia Roberts", "South", "2024-06-30", False, 29, 4), ("DC Paul Grant", "South", None, True, 41, 5),
     ("PC Kate Moss", "South", "2023-02-17", False, 33, 6),
 )
+DEMO_AGENCIES = force.DEFAULT_AGENCIES + ("Drug and alcohol service", "Education")
+"""The demo force's partner agencies: the usual MATAC table and two more."""
 AGENCIES = (("Sam Okafor", "Probation"), ("Jo Price", "Housing"), ("Priya Nair", "Children's Social Care"),
             ("Dr Alan Webb", "Health"), ("Megan Hale", "IDVA service"), ("Chris Doyle", "Drive"),
             ("Lisa Grant", "Adult Social Care"))

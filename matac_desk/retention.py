@@ -35,7 +35,7 @@ from .domain import UserError, never_cancelled, no_progress, Cancelled
 from .store import Store
 
 __all__ = ["RetentionPolicy", "POLICY_KEY", "get_policy", "set_policy", "review_dates", "due_for_review",
-           "erase_person", "ErasureSummary", "backups_holding_before"]
+           "erase_person", "ErasureSummary", "backups_holding_before", "erasure_preview", "ErasurePreview"]
 
 POLICY_KEY = "retention_policy"
 ERASED = "[erased]"
@@ -153,6 +153,69 @@ class ErasureSummary:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def describe(self) -> str:
+        """What was done, in one line (no personal data: the pseudonym and counts)."""
+        return (f"Erased: {self.records} person record(s), {sum(self.removed.values()):,} row(s) removed, "
+                f"{sum(self.scrubbed.values()):,} row(s) cleared of mentions; "
+                f"the audit log keeps only the pseudonym {self.person_pseudonym}.")
+
+
+@dataclass(frozen=True)
+class ErasurePreview:
+    """What :func:`erase_person` would remove, counted (for the confirmation; no personal data)."""
+
+    records: int                # the person and the records merged into them
+    counts: tuple[tuple[str, int], ...]   # (what, how many), only those held
+    older_backups: int          # backups that will still hold the person afterwards
+
+    def lines(self) -> list[str]:
+        return [f"{n:,} {what}" for what, n in self.counts]
+
+
+# How the confirmation names the rows of a table; other tables go by their name.
+_TABLE_WORDS = {
+    "aliases": "alias(es)", "involvements": "incident involvement(s)", "links": "intelligence link(s)",
+    "referrals": "referral(s)", "cohort_events": "cohort event(s)", "actions": "partnership action(s)",
+    "disclosures": "Clare's Law disclosure(s) about them", "data_quality": "data-quality note(s)",
+    "subjects": "MATAC subject record(s)", "decisions": "meeting decision(s)", "minutes": "minute(s)",
+    "orders": "order(s)", "subject_tactics": "tactic(s)", "snapshot_scores": "saved score(s)",
+    "forum_referrals": "MAPPA/MARAC referral(s)",
+}
+
+
+def erasure_preview(store: Store, person_id: str) -> ErasurePreview:
+    """Count what erasing ``person_id`` removes (rows that refer to them, per table); changes nothing.
+
+    A UserError for an unknown id. Text that mentions them is cleared too,
+    which is not counted here.
+    """
+    conn = store.conn
+    if store.scalar("SELECT 1 FROM persons WHERE id = ?", [person_id]) is None:
+        raise UserError("no person with that id is held in the store")
+    ids = _merged_family(conn, person_id)
+    ph = _in(ids)
+    counts: dict[str, int] = {}
+    order = list(_TABLE_WORDS)
+    for table in sorted(_user_tables(conn), key=lambda t: (order.index(t) if t in order else len(order), t)):
+        cols = [fk[0] for fk in conn.execute(f'SELECT "from", "table" FROM pragma_foreign_key_list("{table}")')
+                if fk[1] == "persons"]
+        if table == "persons" or not cols:
+            continue
+        if table == "disclosures":
+            cols = ["subject_id"]  # those made *to* them are kept, without their name
+        cond = " OR ".join(f'"{c}" IN {ph}' for c in cols)
+        n = conn.execute(f'SELECT count(*) FROM "{table}" WHERE {cond}', ids * len(cols)).fetchone()[0]
+        if n:
+            counts[_TABLE_WORDS.get(table, table.replace("_", " ") + " row(s)")] = n
+    alone = conn.execute(
+        f"SELECT count(*) FROM incidents i WHERE EXISTS (SELECT 1 FROM involvements v WHERE v.incident_ref = i.ref"
+        f" AND (v.perpetrator_id IN {ph} OR v.victim_id IN {ph})) AND NOT EXISTS (SELECT 1 FROM involvements v"
+        f" WHERE v.incident_ref = i.ref AND v.perpetrator_id NOT IN {ph} AND v.victim_id NOT IN {ph})",
+        ids * 4).fetchone()[0]
+    if alone:
+        counts["incident(s) with no one else in them (with their addresses)"] = alone
+    return ErasurePreview(len(ids), tuple(counts.items()), backups_holding_before(store, _dt.datetime.now()))
 
 
 _SKIP_TABLES = {"audit_log", "_sqlite_migrations", "sqlite_sequence", "sqlite_stat1", "sqlite_stat4"}

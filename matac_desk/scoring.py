@@ -86,6 +86,8 @@ __all__ = [
     "config_history",
     "save_config",
     "set_config_value",
+    "set_config_values",
+    "edit_gravity",
     "set_gravity_points",
     "import_gravity",
     "use_gravity_profile",
@@ -402,8 +404,12 @@ class ScoringConfig:
             keys.add(k)
             if e.points is None and e.days is None:
                 raise UserError(f"gravity: {e.offence!r} has neither points nor days")
-            if e.points is not None and not (isinstance(e.points, int) and 0 <= e.points <= _MAX_POINTS):
+            if e.points is not None and not (isinstance(e.points, int) and not isinstance(e.points, bool)
+                                             and 0 <= e.points <= _MAX_POINTS):
                 raise UserError(f"gravity: {e.offence!r}: points run from 0 to {_MAX_POINTS}")
+            if e.days is not None and not (isinstance(e.days, (int, float)) and not isinstance(e.days, bool)
+                                           and math.isfinite(e.days) and e.days >= 0):
+                raise UserError(f"gravity: {e.offence!r}: days must be 0 or more")
         return self
 
     # ---- the parts
@@ -583,6 +589,21 @@ def set_config_value(store, key: str, value: str | Any, *, reason: str | None = 
     return save_config(store, dataclasses.replace(current.config, **{key: value}), reason=reason)
 
 
+def set_config_values(store, values: dict[str, Any], *, reason: str | None = None) -> StoredConfig:
+    """Change several settings at once (values as :func:`set_config_value` takes them); one new version.
+
+    Settings not named keep the active version's values, the gravity table
+    included. Nothing is saved when any value is refused; nothing changes
+    when every value is already so.
+    """
+    unknown = [k for k in values if k not in CONFIG_KEYS]
+    if unknown:
+        raise UserError(f"no scoring setting called {unknown[0]!r}; settings: {', '.join(CONFIG_KEYS)}")
+    coerced = {k: _coerce(k, v) if isinstance(v, str) else v for k, v in values.items()}
+    current = ensure_active_config(store)
+    return save_config(store, dataclasses.replace(current.config, **coerced), reason=reason)
+
+
 def set_gravity_points(store, offence: str, points: int, *, reason: str | None = None) -> StoredConfig:
     """Map an offence (new or already in the table) to ``points``; a new version.
 
@@ -606,6 +627,37 @@ def set_gravity_points(store, offence: str, points: int, *, reason: str | None =
     cfg = dataclasses.replace(current.config, gravity=table)
     return save_config(store, cfg, reason=reason or f"gravity: {offence} = {points}",
                        detail={"offence": key, "points": points, "was": None if old is None else old.points})
+
+
+def edit_gravity(store, changes: dict[str, GravityEntry | None], *, reason: str | None = None) -> StoredConfig:
+    """Apply edits to the active gravity table as one new version.
+
+    ``changes`` maps an offence (matched as the table matches: case and
+    spaces aside) to its new row, or to None to take it out of the table.
+    A row for an offence not in the table adds it at the end. The whole
+    table is checked before anything is saved.
+    """
+    current = ensure_active_config(store)
+    edits: dict[str, GravityEntry | None] = {}
+    for offence, entry in changes.items():
+        key = normalise_offence(offence)
+        if not key:
+            raise UserError("gravity: an offence has an empty name")
+        if entry is not None:
+            entry = GravityEntry(" ".join(entry.offence.split()), entry.points, entry.days)
+            if entry.key != key:
+                raise UserError(f"gravity: the row for {offence!r} names {entry.offence!r}")
+        edits[key] = entry
+    have = {e.key for e in current.config.gravity}
+    missing = [o for o, e in changes.items() if e is None and normalise_offence(o) not in have]
+    if missing:
+        raise UserError(f"gravity: {missing[0]!r} is not in the table")
+    table = [edits.get(e.key, e) for e in current.config.gravity]
+    table += [e for k, e in edits.items() if k not in have and e is not None]
+    cfg = dataclasses.replace(current.config, gravity=tuple(e for e in table if e is not None))
+    removed = sorted(k for k, e in edits.items() if e is None)
+    return save_config(store, cfg, reason=reason or f"gravity table: {len(edits)} offence(s) changed",
+                       detail={"offences": sorted(edits), "removed": removed})
 
 
 def import_gravity(store, path: str | os.PathLike, *, reason: str | None = None) -> StoredConfig:

@@ -45,3 +45,51 @@ def test_divisions_in_data_most_used_first(store):
         for ref, div in [("a", "South"), ("b", "North"), ("c", "South"), ("d", None), ("e", "")]:
             store.conn.execute("INSERT INTO incidents (ref, date, division) VALUES (?, '2026-01-01', ?)", [ref, div])
     assert force.divisions_in_data(store) == ["South", "North"]
+
+
+def test_agencies_default_until_the_force_saves_its_own(store):
+    assert force.load(store).agencies == force.DEFAULT_AGENCIES
+    saved = force.save(store, ForceSettings("F", (), ("Police", "  Northshire   Homes ", "", "Drive")))
+    assert saved.agencies == ("Police", "Northshire Homes", "Drive")
+    assert force.load(store).agencies == ("Police", "Northshire Homes", "Drive")
+    force.save(store, ForceSettings("F", (), ()))
+    assert force.load(store).agencies == ()          # an empty list saved is kept empty
+
+
+def test_saving_agencies_is_one_audited_setting(store):
+    force.save(store, ForceSettings("F", ("North",), ("Police",)))
+    before = store.scalar("SELECT max(id) FROM audit_log")
+    force.save(store, ForceSettings("F", ("North",), ("Police", "Housing")))
+    assert store.conn.execute("SELECT action, entity_id FROM audit_log WHERE id > ?", [before]).fetchall() == [
+        ("settings.changed", "force.agencies")]
+
+
+@pytest.mark.parametrize("agencies, message", [
+    (("Housing", "housing "), "agency 'housing' is listed twice"),
+    (("x" * 101,), "longer than 100 characters"),
+    (tuple(f"A{i}" for i in range(61)), "61 agencies: at most 60"),
+])
+def test_bad_agencies_change_nothing(store, agencies, message):
+    force.save(store, ForceSettings("Kept", ("A",), ("Police",)))
+    with pytest.raises(UserError, match=message):
+        force.save(store, ForceSettings("Changed", ("B",), agencies))
+    assert force.load(store) == ForceSettings("Kept", ("A",), ("Police",))
+
+
+def _agency_rows(store):
+    from matac_desk import actions, meetings, nominations
+    with store.transaction():
+        store.conn.execute("INSERT INTO persons (id, name_key, created_at, updated_at) VALUES ('P1', 'p', 'x', 'x')")
+    mid = meetings.schedule_meeting(store, "2026-11-05")
+    meetings.add_attendee(store, mid, "Sam", "Probation")
+    meetings.add_attendee(store, mid, "Jo", "Northshire Homes")
+    meetings.add_attendee(store, mid, "Kim", "northshire  homes")
+    actions.add_action(store, "P1", "Northshire Homes", "Tenancy review")
+    nominations.refer(store, "P1", "MARAC", None, "repeat case", "2026-10-01")
+
+
+def test_agency_choices_are_the_list_then_the_data(store):
+    _agency_rows(store)
+    assert force.agencies_in_data(store) == ["Northshire Homes", "MARAC", "Probation"]
+    force.save(store, ForceSettings("F", (), ("Police", "probation")))
+    assert force.agency_choices(store) == ["Police", "probation", "MARAC", "Northshire Homes"]

@@ -87,3 +87,15 @@ def test_lock_now_from_the_menu(qtbot, demo_store, isolated_qsettings):  # noqa:
     assert window.lock_action.shortcut().toString() == "Ctrl+L"
     window.lock_action.trigger()
     assert window.locked and not window.lock_action.isEnabled()
+
+
+def test_the_page_showing_reloads_on_unlock(qtbot, demo_store, isolated_qsettings):  # noqa: F811
+    window = make_window(qtbot, demo_store)
+    page = window.show_page("people")
+    assert page.model.rowCount() > 0
+    window.lock_action.trigger()
+    assert page.model.rowCount() == 0
+    window.lock_screen.passphrase.setText(PASSPHRASE)
+    window.lock_screen.try_unlock()
+    assert window.current_page() is page and not page.stale
+    assert page.model.rowCount() == demo_store.scalar("SELECT count(*) FROM persons")  # without moving away

@@ -393,6 +393,20 @@ def test_a_read_only_store_offers_no_change(qtbot, demo_store, isolated_qsetting
         ro.close()
 
 
+def test_the_long_reads_give_back_their_connection_and_lock_share(page, demo_store, tmp_path):
+    import os
+    from matac_desk.store import StoreLock
+    key = os.path.realpath(demo_store.path.with_name(demo_store.path.name + ".lock"))
+    shares = StoreLock._held[key][1]
+    for tab in (DUPLICATES, SHARED):
+        page.tabs.setCurrentIndex(tab)
+        page.ctx.notify("persons")                  # scans again, on a connection of its own
+    page.tabs.setCurrentIndex(LINKS)
+    page.import_links(str(write_csv(tmp_path / "l.csv", LINKS_HEADER, [["X", "Y", "son", "2026-01-01", "z"]])))
+    assert page.import_summary.rejected == 1
+    assert StoreLock._held[key][1] == shares
+
+
 def test_locking_drops_everything_the_page_shows(page, window, demo_store):
     a, b = _two_persons(demo_store)
     page.tabs.setCurrentIndex(LINKS)

@@ -22,7 +22,7 @@ def window(qtbot, demo_store, isolated_qsettings):  # noqa: F811
 def test_sidebar_lists_the_pages_that_exist_in_order(window):
     items = [window.nav.item(r).text() for r in range(window.nav.count())]
     assert items == ["Dashboard", "People", "Nominations & cohort", "Meetings", "Actions", "Graph",
-                     "Duplicates & links", "Workload & outcomes", "Import", "Packs", "Settings"]
+                     "Duplicates & links", "Workload & outcomes", "Import", "Packs", "Data protection", "Settings"]
     keys = [k for k, _ in NAV_ENTRIES]
     assert [keys.index(k) for k in window.pages] == sorted(keys.index(k) for k in window.pages)
 
@@ -76,7 +76,7 @@ def test_ctrl_1_to_9_go_to_the_pages(window):
 
 
 def test_settings_page_saves_the_force_and_the_idle_time(qtbot, window, demo_store):  # noqa: F811
-    page = window.show_page("settings")
+    page = window.show_page("settings").general
     page.idle.setValue(3)
     assert idle_minutes() == 3 and window.idle.minutes == 3
     page.force_name.setText("Northshire Police")
@@ -85,10 +85,11 @@ def test_settings_page_saves_the_force_and_the_idle_time(qtbot, window, demo_sto
     assert page.divisions.toPlainText().splitlines() == ["North", "South", "Central"]
     page.save_button.click()
     assert page.message.text() == "Saved."
-    assert force.load(demo_store) == force.ForceSettings("Northshire Police", ("North", "South", "Central"))
+    saved = force.load(demo_store)
+    assert (saved.name, saved.divisions) == ("Northshire Police", ("North", "South", "Central"))
     dash = window.show_page("dashboard")
     assert "Northshire Police" in dash.heading.text()
-    page = window.show_page("settings")
+    page = window.show_page("settings").general
     page.divisions.setPlainText("North\nnorth")
     page.save_button.click()
     assert page.message.text() == "division 'north' is listed twice"
@@ -131,3 +132,15 @@ def test_no_hard_coded_palette(window):
     assert window.nav.palette().color(window.nav.backgroundRole()) == window.palette().color(
         window.nav.backgroundRole())
 
+
+
+def test_the_application_has_a_scalable_icon(window):
+    """The icon is vector (SVG), so it is sharp at every scale factor."""
+    from PySide6.QtWidgets import QApplication
+    from matac_desk.ui.main import application
+    application()
+    icon = QApplication.instance().windowIcon()
+    assert not icon.isNull()
+    big, small = icon.pixmap(256, 256), icon.pixmap(16, 16)
+    assert (big.width(), small.width()) == (256, 16)
+    assert big.toImage().pixelColor(128, 128) != big.toImage().pixelColor(2, 2)   # drawn, not blank

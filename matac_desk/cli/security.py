@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import getpass
-import json
 import os
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ from ..backups import backup, change_passphrase, check, latest_backup, list_back
 from ..domain import UserError
 from ..retention import due_for_review, erase_person, get_policy
 from ..store import StoreError, check_new_passphrase
-from .common import PASSPHRASE_ENV, TerminalProgress, confirm, emit, open_store, passphrase, print_rows, warn
+from .common import TerminalProgress, confirm, emit, open_store, passphrase, print_rows, warn
 
 __all__ = ["register", "NEW_PASSPHRASE_ENV"]
 
@@ -80,18 +79,10 @@ def cmd_audit(args) -> int:
     store = open_store(args.store, read_only=True)
     try:
         if args.verify:
-            problems = audit_log.verify(store.conn)
-            n = store.scalar("SELECT count(*) FROM audit_log")
-            if not problems:
-                emit(f"The audit log is intact: {n:,} entries, each chained to the one before.")
-                head = store.conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-                if head:  # noted elsewhere, it shows later whether entries were cut off the end
-                    emit(f"Chain head: latest entry {head[0]}, hash {head[1][:16]}")
-                return 0
-            emit(f"The audit log has been tampered with: {len(problems)} problem(s) in {n:,} entries.")
-            for p in problems:
-                emit(f"  entry {p.entry_id}: {p.problem}")
-            return 1
+            report = audit_log.check_chain(store.conn)
+            for line in report.lines():
+                emit(line)
+            return 0 if report.ok else 1
         rows = audit_log.entries(store.conn, person_id=args.person, action=args.action, limit=args.limit)
     finally:
         store.close()
@@ -99,23 +90,9 @@ def cmd_audit(args) -> int:
         emit("No audit entries match.")
         return 0
     if args.format == "table":
-        rows = [r | {"detail": _short_detail(r["detail"])} for r in rows]
+        rows = [r | {"detail": audit_log.short_detail(r["detail"])} for r in rows]
     print_rows(rows, audit_log.ENTRY_COLUMNS, args.format)
     return 0
-
-
-def _short_detail(detail: str | None, width: int = 100) -> str:
-    """A table cell: long pseudonym lists counted, long text cut (csv and json keep everything)."""
-    if not detail:
-        return ""
-    try:
-        value = json.loads(detail)
-    except ValueError:
-        value = None
-    if isinstance(value, dict) and isinstance(value.get("persons"), list) and len(value["persons"]) > 2:
-        value["persons"] = f"{len(value['persons'])} pseudonyms"
-        detail = json.dumps(value, ensure_ascii=False)
-    return detail if len(detail) <= width else detail[:width - 1] + "…"
 
 
 def cmd_backup(args) -> int:
@@ -166,13 +143,10 @@ def cmd_check(args) -> int:
         bar.finish()
     finally:
         store.close()
+    for line in report.lines():
+        emit(line)
     if report.ok:
-        emit(f"The store is sound: integrity ok, every page decrypts and authenticates, foreign keys hold, "
-             f"and the audit log's {report.audit_entries:,} entries are intact.")
         return 0
-    emit("Something is wrong with the store:")
-    for p in report.problems():
-        emit(f"  {p}")
     latest = latest_backup(args.store)
     if latest:
         emit(f"The latest backup is {latest.path} ({latest.taken_at:%Y-%m-%d %H:%M}); check it and restore it "
@@ -200,8 +174,6 @@ def cmd_passphrase(args) -> int:
     store = open_store(args.store)
     try:
         new = _new_passphrase()
-        if new == os.environ.get(PASSPHRASE_ENV) or new == store._passphrase:
-            raise UserError("the new passphrase is the same as the old one; nothing was changed")
         bar = TerminalProgress("Re-keying")
         rekeyed, failed = change_passphrase(store, new, progress=bar)
         bar.finish()
@@ -246,10 +218,7 @@ def cmd_erase(args) -> int:
         bar.finish()
     finally:
         store.close()
-    rows = sum(summary.removed.values())
-    emit(f"Erased: {summary.records} person record(s), {rows:,} row(s) removed, "
-         f"{sum(summary.scrubbed.values()):,} row(s) cleared of mentions; "
-         f"the audit log keeps only the pseudonym {summary.person_pseudonym}.")
+    emit(summary.describe())
     if summary.older_backups:
         warn(f"{summary.older_backups} backup(s) taken before now still hold this person until rotation removes "
              "them; delete them by hand if the erasure must reach them too")

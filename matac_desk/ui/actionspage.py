@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import actions
+from .. import actions, force
 from ..actions import STATUSES, Action
 from .context import show_error
 from .models import Column, RowRole, RowsModel
@@ -51,7 +51,7 @@ ACTION_COLUMNS = [
 class ActionsPage(Page):
     key = "actions"
     title = "Actions"
-    listens = frozenset({"actions", "persons", "cohort"})
+    listens = frozenset({"actions", "persons", "cohort", "settings"})
 
     def __init__(self, ctx, window):
         super().__init__(ctx, window)
@@ -166,7 +166,7 @@ class ActionsPage(Page):
             rows = actions.list_actions(store, **kw)
             owners = sorted({o for (o,) in store.conn.execute("SELECT DISTINCT owner FROM actions") if o},
                             key=str.casefold)
-            return rows, actions.agencies(store), owners
+            return rows, force.agency_choices(store), owners
 
         self.ctx.read(load).then(lambda r, g=gen: self._show(g, *r), lambda e: show_error(self, e, "Actions"))
 

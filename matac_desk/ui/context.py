@@ -7,7 +7,9 @@ page listens to ``ctx.changed`` and reloads what concerns it (Anki's
 ``OpChanges``). The kinds in use: ``persons``, ``imports``,
 ``data_quality``, ``settings``, ``meetings`` (schedule, attendees, held),
 ``cohort`` (decisions, referrals, tactics, subject details), ``actions``,
-``links``, ``scores`` (configuration, gravity table).
+``links``, ``scores`` (configuration, gravity table), ``toolkit`` (tactics
+added, retired or restored). ``settings`` covers the force's names and
+agencies and the thresholds.
 
 ``ctx.today()`` is the day the pages work to (tests pin it).
 """

@@ -115,7 +115,7 @@ class DashboardPage(Page):
         self.unmapped_text = text_label("Unmapped offences")
         self.unmapped_text.setTextFormat(Qt.TextFormat.RichText)
         lay.addWidget(self.unmapped_text)
-        self.gravity_button = button("&Gravity table", lambda: self.window_.show_page("settings"),
+        self.gravity_button = button("&Gravity table", lambda: self.window_.show_page("settings").show_unmapped(),
                                      tip="Give the unmapped offences their points in Settings")
         lay.addWidget(self.gravity_button, 0, left)
         lay.addStretch(1)

@@ -25,11 +25,12 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from .. import backups, services
 from ..domain import Cancelled
+from ..paths import resource
 from ..store import Store
 from .context import Context, show_error
 from .start import StartDialog, remember_store
@@ -51,6 +52,8 @@ def application() -> QApplication:
     app.setOrganizationName(ORG)
     app.setApplicationName(APP)
     app.setApplicationDisplayName(APP)
+    # A vector icon: sharp at any scale factor (the window, the task bar, the dialogs).
+    app.setWindowIcon(QIcon(str(resource("icons", "matac-desk.svg"))))
     return app
 
 

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import actions, agenda, cohort, meetings
+from .. import actions, agenda, cohort, force, meetings
 from ..agenda import Agenda
 from ..cohort import EXIT_REASONS
 from ..domain import UserError
@@ -44,7 +44,6 @@ from . import dialogs
 from .context import show_error
 from .dialogs import Field
 from .models import Column, RowsModel
-from .nominations import REFERRING_AGENCIES
 from .widgets import ACCENT, attach_model, button, save_header, table_view, text_label
 from .window import Page
 
@@ -139,7 +138,7 @@ def agenda_items(a: Agenda) -> dict[str, list[AgendaItem]]:
 class MeetingsPage(Page):
     key = "meetings"
     title = "Meetings"
-    listens = frozenset({"meetings", "cohort", "actions", "persons", "links"})
+    listens = frozenset({"meetings", "cohort", "actions", "persons", "links", "toolkit", "settings"})
 
     def __init__(self, ctx, window):
         super().__init__(ctx, window)
@@ -151,6 +150,7 @@ class MeetingsPage(Page):
         self._want_meeting: int | None = None
         self._keep: tuple[str, str | None] | None = None
         self.toolkit: list[dict] = []
+        self.agencies: list[str] = []   # the agencies offered (force.agency_choices), filled by reload
         self._decided = False   # the subject in hand already has this meeting's decision
 
         outer = QVBoxLayout(self)
@@ -247,7 +247,7 @@ class MeetingsPage(Page):
         arow = QHBoxLayout()
         self.action_agency = QComboBox()
         self.action_agency.setEditable(True)
-        self.action_agency.addItems(list(REFERRING_AGENCIES))
+        self.action_agency.addItems(self.agencies)
         self.action_agency.setAccessibleName("Action agency")
         self.action_owner = QLineEdit()
         self.action_owner.setPlaceholderText("owner")
@@ -303,13 +303,19 @@ class MeetingsPage(Page):
         gen = self._gen
 
         def load(store):
-            return meetings.meetings(store), cohort.toolkit(store)
+            return meetings.meetings(store), cohort.toolkit(store), force.agency_choices(store)
 
         self.ctx.read(load).then(lambda r, g=gen: self._schedule(g, *r), lambda e: show_error(self, e, "Meetings"))
 
-    def _schedule(self, gen: int, ms: list[meetings.Meeting], toolkit: list[dict]) -> None:
+    def _schedule(self, gen: int, ms: list[meetings.Meeting], toolkit: list[dict], agencies: list[str]) -> None:
         if gen != self._gen or self.window_.locked:
             return
+        if agencies != self.agencies:
+            self.agencies = agencies
+            typed = self.action_agency.currentText()
+            self.action_agency.clear()
+            self.action_agency.addItems(agencies)
+            self.action_agency.setCurrentText(typed)
         current = self._want_meeting or (self.meeting.id if self.meeting else None)
         self._want_meeting = None
         if current is None:
@@ -622,7 +628,7 @@ class MeetingsPage(Page):
             return
         got = dialogs.ask(self, "Attendee", [
             Field("name", "&Name", required=True),
-            Field("agency", "&Agency", "choice", REFERRING_AGENCIES, editable=True, required=True),
+            Field("agency", "&Agency", "choice", self.agencies, editable=True, required=True),
             Field("apology", "Sent &apologies", "check"),
         ], intro=self.meeting.label, ok="Add")
         if got:

@@ -35,10 +35,7 @@ from .models import Column, IdRole, RowRole, RowsModel
 from .widgets import button, save_header, sortable_table, text_label
 from .window import Page
 
-__all__ = ["NominationsPage", "REFERRING_AGENCIES"]
-
-REFERRING_AGENCIES = ("Police", "Probation", "Children's social care", "Adult social care", "Housing", "Health",
-                      "IDVA service", "Behaviour-change provider")
+__all__ = ["NominationsPage"]
 
 
 def _num(title: str, get, tip: str | None = None) -> Column:
@@ -91,6 +88,7 @@ class NominationsPage(Page):
         self._gen = 0
         self._explain_gen = 0
         self.meetings: list[meetings.Meeting] = []
+        self.agencies: list[str] = []   # offered for a referral (force.agency_choices), filled by reload
         lay = QVBoxLayout(self)
 
         bar = QHBoxLayout()
@@ -183,15 +181,16 @@ class NominationsPage(Page):
             members = selection.cohort_rows(store, today, division, cancelled=cancelled)
             divisions = force.load(store).divisions or tuple(force.divisions_in_data(store))
             ms = [m for m in meetings.meetings(store) if m.status == "scheduled" and m.date >= today.isoformat()]
-            return noms, members, divisions, ms
+            return noms, members, divisions, ms, force.agency_choices(store)
 
         self.ctx.read(load, cancellable=True).then(lambda r, g=gen: self._show(g, *r),
                                                   lambda e: (self.status.setText(""),
                                                              show_error(self, e, "Nominations")))
 
-    def _show(self, gen, noms, members, divisions, ms) -> None:
+    def _show(self, gen, noms, members, divisions, ms, agencies) -> None:
         if gen != self._gen or self.window_.locked:
             return
+        self.agencies = agencies
         self.nom_model.set_rows(noms)
         self.cohort_model.set_rows(members)
         for view, model in ((self.nom_view, self.nom_model), (self.cohort_view, self.cohort_model)):
@@ -309,7 +308,7 @@ class NominationsPage(Page):
         if row is None:
             return
         got = dialogs.ask(self, "Partner referral", [
-            Field("agency", "&Agency", "choice", REFERRING_AGENCIES, editable=True, required=True),
+            Field("agency", "&Agency", "choice", self.agencies, editable=True, required=True),
             Field("referrer", "Refe&rrer"),
             Field("reason", "R&eason", "long", required=True),
             Field("date", "&Date", "date", default=self.ctx.today()),

@@ -31,10 +31,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from .. import actions, meetings, pack
+from .. import force, meetings, pack
 from ..domain import Cancelled, UserError
 from .context import show_error
-from .nominations import REFERRING_AGENCIES
 from .tasks import Task
 from .widgets import accent_label, button, heading, text_label
 from .window import Page
@@ -45,7 +44,7 @@ __all__ = ["PacksPage"]
 class PacksPage(Page):
     key = "packs"
     title = "Packs"
-    listens = frozenset({"meetings", "actions"})
+    listens = frozenset({"meetings", "actions", "settings"})
 
     def __init__(self, ctx, window):
         super().__init__(ctx, window)
@@ -134,7 +133,7 @@ class PacksPage(Page):
 
     def reload(self) -> None:
         def load(store):
-            return meetings.meetings(store), actions.agencies(store)
+            return meetings.meetings(store), force.agency_choices(store)
 
         self.ctx.read(load).then(self._loaded, lambda e: show_error(self, e, "Packs"))
 
@@ -153,7 +152,7 @@ class PacksPage(Page):
             self.meeting.setCurrentIndex(self.meeting.findData(want))
         text = self.agency.currentText()
         self.agency.clear()
-        self.agency.addItems(sorted(set(agencies) | set(REFERRING_AGENCIES), key=str.casefold))
+        self.agency.addItems(agencies)
         self.agency.setCurrentText(text)
 
     def set_meeting(self, meeting_id: int) -> None:

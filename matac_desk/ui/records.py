@@ -234,7 +234,7 @@ def _on_own_connection(store: Store, fn: Callable[..., object], *args, **kw):
     try:
         return fn(own, *args, **kw)
     finally:
-        own.conn.close()
+        own.close()   # and its share of the writer's lock (a restore checks that nothing else holds it)
 
 
 def _say(label: QLabel, text: str, kind: str | None = None) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import datetime as _dt
 import os
 import sys
@@ -24,7 +25,9 @@ __all__ = ["main", "SCREENS"]
 
 SCREENS = ("start", "unlock", "dashboard", "people", "person", "person-score", "nominations", "meetings",
            "actions", "graph", "workload", "outcomes", "packs", "import-mapping", "import-preview", "import-summary",
-           "imports", "settings", "records", "records-links", "records-shared", "locked")
+           "imports", "protection", "protection-backups", "protection-retention", "settings", "settings-scoring",
+           "settings-gravity", "settings-toolkit", "settings-thresholds", "records", "records-links",
+           "records-shared", "locked")
 SIZE = (1280, 800)
 PASSPHRASE = "screenshot passphrase"
 
@@ -124,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         store = Store.create(store_path, PASSPHRASE)
         fill_store(store, DemoSpec(seed=7, incidents=args.incidents, as_of=_dt.date.today()))
         from .. import force
-        force.save(store, force.ForceSettings("Northshire Police (demo)", ("North", "Central", "South")))
+        force.save(store, dataclasses.replace(force.load(store), name="Northshire Police (demo)",
+                                              divisions=("North", "Central", "South")))
 
         def shot(widget, name: str) -> None:
             for _ in range(3):
@@ -217,8 +221,46 @@ def main(argv: list[str] | None = None) -> int:
 
         window.show_page("imports")
         shot(window, "imports")
-        window.show_page("settings")
+        protection = window.show_page("protection")
+        protection.audit.verify()
+        shot(window, "protection")
+        protection.tabs.setCurrentWidget(protection.backups)
+        protection.backups.back_up()
+        protection.backups.check()
+        protection.backups.view.selectRow(0)
+        shot(window, "protection-backups")
+        protection.tabs.setCurrentWidget(protection.retention)
+        retention = protection.retention
+        retention.as_of.setDate(retention.as_of.date().addYears(7))
+        retention.list_due()
+        retention.view.selectRow(0)
+        shot(window, "protection-retention")
+        from .. import scoring
+        first = scoring.ensure_active_config(store).version      # a short history of versions to show
+        scoring.set_config_value(store, "serial_window_days", 729, reason="Cleveland matrix: two years")
+        scoring.restore_config(store, first, reason="back to three years after the partnership review")
+        window.ctx.notify("scores")
+        settings_page = window.show_page("settings")
         shot(window, "settings")
+        settings_page.show_section(settings_page.scoring)
+        settings_page.scoring.select_version(first + 1)
+        bar = settings_page.tabs.currentWidget().verticalScrollBar()
+        bar.setValue(bar.maximum())                                 # down to the versions
+        shot(window, "settings-scoring")
+        gravity = settings_page.show_section(settings_page.gravity)
+        row = gravity.model.find("Harassment")
+        gravity.model.setData(gravity.model.index(row, gravity.model.POINTS), "3")   # shown in bold, not saved
+        gravity.view.scrollTo(gravity.model.index(row, 0))
+        if gravity.unmapped_model.rowCount():
+            gravity.unmapped_view.selectRow(0)
+        shot(window, "settings-gravity")
+        gravity.discard()
+        toolkit = settings_page.show_section(settings_page.toolkit)
+        toolkit.select("Drive programme")
+        shot(window, "settings-toolkit")
+        settings_page.show_section(settings_page.thresholds)
+        shot(window, "settings-thresholds")
+        settings_page.show_section(settings_page.general)
         records = window.show_page("records")
         if records.pair_model.rowCount():
             records.pair_view.selectRow(0)

@@ -193,7 +193,7 @@ class BackgroundStore:
         if self._own is not None:
             own, self._own = self._own, None
             try:
-                own.conn.close()
+                own.close()  # and its share of the writer's lock, or a restore would find the store still open
             except Exception:  # closing a connection that is already gone
                 log.debug("background connection already closed")
 

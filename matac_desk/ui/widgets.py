@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QPushButton, QTableView, QWidget
 
-__all__ = ["ACCENT", "heading", "button", "text_label", "accent_label", "table_view", "remember_header", "fit_columns", "attach_model",
+__all__ = ["ACCENT", "heading", "button", "text_label", "accent_label", "MessageLabel", "table_view", "remember_header", "fit_columns", "attach_model",
            "save_header", "settings", "sortable_table"]
 
 ORG, APP = "MATAC Desk", "MATAC Desk"
@@ -55,6 +55,34 @@ def accent_label(text: str = "", kind: str = "error", parent: QWidget | None = N
     label.setStyleSheet(f"color: {ACCENT[kind]}; font-weight: 600")
     label.setWordWrap(True)
     return label
+
+
+class MessageLabel(QLabel):
+    """A section's one line of news: :meth:`say` for what happened, :meth:`refuse` for what was not done.
+
+    A refusal is in the error accent, and its words say what was not done
+    (colour is never the only sign); ``refused`` tells which it was.
+    """
+
+    def __init__(self, accessible: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setAccessibleName(accessible)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.refused = False
+
+    def say(self, text: str) -> None:
+        self.refused = False
+        self.setStyleSheet("")
+        self.setText(text)
+
+    def refuse(self, text: str) -> None:
+        self.refused = True
+        self.setStyleSheet(f"color: {ACCENT['error']}; font-weight: 600")
+        self.setText(text)
+
+    def clear(self) -> None:
+        self.say("")
 
 
 def table_view(name: str, accessible: str, parent: QWidget | None = None) -> QTableView:

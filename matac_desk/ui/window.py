@@ -43,6 +43,7 @@ NAV_ENTRIES = (
     ("workload", "Workload && outcomes"),
     ("imports", "Import"),
     ("packs", "Packs"),
+    ("protection", "Data protection"),
     ("settings", "Settings"),
 )
 
@@ -104,11 +105,12 @@ def _page_types() -> list[type[Page]]:
     from .nominations import NominationsPage
     from .packs import PacksPage
     from .people import PeoplePage
+    from .protection import ProtectionPage
     from .records import RecordsPage
     from .settings import SettingsPage
     from .workloadpage import WorkloadPage
     return [DashboardPage, PeoplePage, NominationsPage, MeetingsPage, ActionsPage, GraphPage, WorkloadPage,
-            ImportPage, PacksPage, SettingsPage, RecordsPage]
+            ImportPage, PacksPage, ProtectionPage, SettingsPage, RecordsPage]
 
 
 PAGE_TYPES: list[type[Page]] | None = None  # None: the built-in list from _page_types()
@@ -356,6 +358,9 @@ class MainWindow(QMainWindow):
             screen.deleteLater()
         self.lock_screen = None
         self.setCentralWidget(self.workspace)
+        # The layout would show it only on a queued call; the page showing must be visible now, so that it
+        # reloads on the signal below instead of staying empty until the user moves away and back.
+        self.workspace.show()
         for act in self.data_actions:
             act.setEnabled(True)
         self.lock_action.setEnabled(True)

@@ -1,0 +1,847 @@
+"""The Data protection page: the audit log, backups, the passphrase, retention review and erasure.
+
+Everything ``matac-desk audit``, ``backup``, ``backups``, ``restore``,
+``check``, ``passphrase``, ``retention`` and ``erase`` do, in four tabs, over
+the same services:
+
+- **Audit log**: the store-wide log, newest first, a page at a time as the
+  table is scrolled (:func:`matac_desk.audit.entries_page`), filtered by
+  action (``disclosure.*``), by person (the id is turned into its
+  pseudonym, as ``audit --person`` does) and by day. Reading the log is not
+  audited, as in the CLI: it holds pseudonyms, never ids or names. *Verify
+  chain* (:func:`~matac_desk.audit.check_chain`) answers in words; *Export
+  CSV* (:func:`~matac_desk.audit.export_csv`) is a disclosure, recorded with
+  its recipient and reason.
+- **Backups**: the store's backups, newest first; *Back up now*; *Restore*,
+  which locks the window, closes the store, restores
+  (:func:`~matac_desk.backups.restore_open_store`: the service refuses while
+  any other connection still has the store) and asks for the passphrase on
+  the lock screen to open the restored store; *Check store*.
+- **Passphrase**: the current one, the new one twice (the strength rule of
+  a new store); the store and every backup are re-keyed while a progress
+  dialog holds the window, on the store's own connection (the background
+  connection is closed first and opens again with the new passphrase).
+- **Retention review**: who is due on a day
+  (:func:`~matac_desk.retention.due_for_review`, itself an audited
+  consultation, so it runs when asked), why, open the person, and *Erase*
+  with a reason, after a confirmation that counts what goes
+  (:func:`~matac_desk.retention.erasure_preview`).
+
+On a store opened read-only (another copy has it) the changing actions are
+off, with a note; looking, verifying, checking and exporting still work.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from html import escape
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QDate, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import audit, backups, retention
+from ..backups import BackupInfo
+from ..domain import Cancelled, UserError
+from ..store import check_new_passphrase
+from . import dialogs
+from .context import show_error
+from .dialogs import Field
+from .models import Column, RowRole, RowsModel
+from .tasks import wait_for
+from .widgets import ACCENT, accent_label, attach_model, button, heading, save_header, table_view, text_label
+from .window import Page
+
+__all__ = ["ProtectionPage", "AuditModel", "AUDIT_COLUMNS", "BACKUP_COLUMNS", "RETENTION_COLUMNS", "ERASE_KINDS"]
+
+# Every change writes an audit entry: the log tab is stale after any of them.
+_ALL_KINDS = frozenset({"audit", "persons", "imports", "data_quality", "settings", "meetings", "cohort", "actions",
+                        "links", "scores", "minutes"})
+# What an erasure touches: every page that shows a person reloads.
+ERASE_KINDS = ("persons", "imports", "data_quality", "meetings", "cohort", "actions", "links", "scores", "audit")
+_TOOLTIP_MAX = 2000
+_READ_ONLY_NOTE = ("Read-only: another copy of MATAC Desk has this store open for changes. Backing up, restoring, "
+                   "changing the passphrase and erasing are turned off; looking, verifying, checking and exporting "
+                   "still work.")
+
+
+def _short_id(value: str | None) -> str:
+    return value if not value or len(value) <= 14 else value[:12] + "…"
+
+
+AUDIT_COLUMNS = [
+    Column("#", lambda e: e["id"], numeric=True),
+    Column("When (UTC)", lambda e: e["at"][:19].replace("T", " ")),
+    Column("Who", lambda e: e["actor"]),
+    Column("Action", lambda e: e["action"]),
+    Column("About", lambda e: " ".join(p for p in (e["entity"], _short_id(e["entity_id"])) if p),
+           tooltip=lambda e: " ".join(p for p in (e["entity"], e["entity_id"]) if p) or None),
+    Column("Detail", lambda e: audit.short_detail(e["detail"], 80),
+           tooltip=lambda e: (e["detail"] or "")[:_TOOLTIP_MAX] or None),
+    Column("Reason", lambda e: e["reason"]),
+    Column("Recipient", lambda e: e["recipient"]),
+]
+
+BACKUP_COLUMNS = [
+    Column("Taken", lambda b: b.taken_at.strftime("%Y-%m-%d %H:%M:%S")),
+    Column("Kind", lambda b: b.label),
+    Column("Size", lambda b: f"{b.size / 2**20:,.1f} MiB", numeric=True, sort=lambda b: b.size),
+    Column("File", lambda b: b.path.name),
+]
+
+
+_ROLE_WORDS = {"perpetrator": "perpetrator in incidents", "victim": "victim in incidents",
+               "linked": "intelligence links", "referred": "referrals", "cohort": "cohort events",
+               "actions": "actions", "disclosure": "disclosures", "none": "no dated record"}
+
+RETENTION_COLUMNS = [
+    Column("Person", lambda r: r["person_id"]),
+    Column("Review due", lambda r: r["review_date"]),
+    Column("Latest record", lambda r: r["latest_record"]),
+    Column("Records held", lambda r: ", ".join(_ROLE_WORDS.get(k, k) for k in r["roles"].split(",")),
+           tooltip=lambda r: "The kinds of dated record held about the person (the latest of them sets the review)"),
+    Column("Cohort", lambda r: r["cohort"]),
+    Column("Why", lambda r: r["why"]),
+]
+
+
+class AuditModel(RowsModel):
+    """Audit entries, newest first, fetched a page at a time: ``moreWanted`` asks the page for the next one.
+
+    The order is the log's (by entry number, newest first); the table does
+    not sort.
+    """
+
+    ID, WHEN, WHO, ACTION, ABOUT, DETAIL, REASON, RECIPIENT = range(8)
+    moreWanted = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(AUDIT_COLUMNS, parent=parent)
+        self.more = False
+        self._asked = False
+
+    def set_rows(self, rows, *, more: bool = False) -> None:
+        self.more, self._asked = more, False
+        super().set_rows(rows)
+
+    def append_rows(self, rows: list[dict], *, more: bool) -> None:
+        self.more, self._asked = more, False
+        if rows:
+            n = len(self._rows)
+            self.beginInsertRows(QModelIndex(), n, n + len(rows) - 1)
+            self._rows.extend(rows)
+            self.endInsertRows()
+
+    def last_id(self) -> int | None:
+        return self._rows[-1]["id"] if self._rows else None
+
+    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:
+        return not parent.isValid() and self.more and not self._asked
+
+    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:
+        if self.canFetchMore(parent):
+            self._asked = True
+            self.moreWanted.emit()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """The log's own order only."""
+
+
+def _say(label: QLabel, text: str, kind: str | None = None) -> None:
+    """A message line; ``kind`` is a status accent (ok, error, warning, info) or plain."""
+    label.setStyleSheet(f"color: {ACCENT[kind]}; font-weight: 600" if kind else "")
+    label.setText(text)
+
+
+def _date_edit(accessible: str, day: _dt.date) -> QDateEdit:
+    edit = QDateEdit()
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    edit.setDate(QDate(day.year, day.month, day.day))
+    edit.setAccessibleName(accessible)
+    edit.lineEdit().setAccessibleName(accessible)
+    return edit
+
+
+def _password(accessible: str) -> QLineEdit:
+    edit = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
+    edit.setAccessibleName(accessible)
+    return edit
+
+
+def _progress_bar(accessible: str) -> QProgressBar:
+    bar = QProgressBar()
+    bar.setAccessibleName(accessible)
+    bar.setMaximumWidth(520)
+    bar.hide()
+    return bar
+
+
+class _Section(QWidget):
+    """One tab: the page's context and window, a message line, and failures told in it."""
+
+    def __init__(self, page: "ProtectionPage"):
+        super().__init__()
+        self.page = page
+        self.ctx = page.ctx
+        self.gen = 0
+        self.busy = False
+
+    @property
+    def read_only(self) -> bool:
+        return self.ctx.store.read_only
+
+    def live(self, gen: int) -> bool:
+        """A result still wanted: not superseded, not arriving after the window locked."""
+        return gen == self.gen and not self.page.window_.locked
+
+    @staticmethod
+    def add_buttons(lay: QVBoxLayout, buttons, what: str) -> tuple[QProgressBar, QLabel]:
+        """A row of buttons, then a progress bar and a message line under them."""
+        row = QHBoxLayout()
+        for b in buttons:
+            row.addWidget(b)
+        row.addStretch(1)
+        lay.addLayout(row)
+        progress = _progress_bar(f"{what} progress")
+        message = text_label(f"{what} message")
+        lay.addWidget(progress)
+        lay.addWidget(message)
+        return progress, message
+
+    def failed(self, label: QLabel, what: str, after: Callable[[], None] | None = None):
+        """A task's failure handler: a UserError in ``label``; anything else by its type only."""
+        def handle(e: BaseException) -> None:
+            self.busy = False
+            if after is not None:
+                after()
+            if isinstance(e, Cancelled):
+                _say(label, "Cancelled: nothing was changed.")
+            elif isinstance(e, UserError):
+                _say(label, str(e), "error")
+            else:
+                _say(label, "")
+                show_error(self, e, what)
+        return handle
+
+    def run_with_progress(self, fn: Callable[..., Any], bar: QProgressBar, label: QLabel, what: str,
+                          done: Callable[[Any], None]) -> None:
+        """``fn(store, progress=, cancelled=)`` on the background connection, with a progress bar."""
+        bg = self.ctx.background
+        self.busy = True
+        self.page.enable()
+        bar.setRange(0, 0)
+        bar.show()
+        _say(label, f"{what}…")
+
+        def progressed(n: int, total: int, message: str) -> None:
+            if total:
+                bar.setRange(0, total)
+                bar.setValue(n)
+            if message and message != what:
+                _say(label, f"{what}: {message}")
+
+        def finish() -> None:
+            bar.hide()
+            self.page.enable()
+
+        def ok(result: Any) -> None:
+            self.busy = False
+            finish()
+            done(result)
+
+        self.ctx.run(lambda progress, cancelled: bg.call(fn, progress=progress, cancelled=cancelled)).then(
+            ok, self.failed(label, what, finish), progressed)
+
+
+# ---------------------------------------------------------------- audit log
+
+class _AuditSection(_Section):
+    page_size = 200
+
+    def __init__(self, page: "ProtectionPage"):
+        super().__init__(page)
+        self._filters: dict[str, Any] = {}
+        self._count = 0
+        lay = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        label = QLabel("&Action:")
+        bar.addWidget(label)
+        self.action = QComboBox()
+        self.action.setEditable(True)
+        self.action.setAccessibleName("Action filter")
+        self.action.lineEdit().setAccessibleName("Action filter")
+        self.action.lineEdit().setPlaceholderText("any, or disclosure.*")
+        self.action.setMinimumContentsLength(16)
+        self.action.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.action.addItem("")
+        self.action.activated.connect(lambda _i: self.reload())
+        self.action.lineEdit().returnPressed.connect(self.reload)
+        label.setBuddy(self.action)
+        bar.addWidget(self.action)
+        label = QLabel("&Person:")
+        bar.addWidget(label)
+        self.person = QLineEdit()
+        self.person.setAccessibleName("Person id filter")
+        self.person.setPlaceholderText("person id (found by its pseudonym)")
+        self.person.setClearButtonEnabled(True)
+        self.person.returnPressed.connect(self.reload)
+        label.setBuddy(self.person)
+        bar.addWidget(self.person, 1)
+        self.dated = QCheckBox("&Between")
+        self.dated.setAccessibleName("Filter by date")
+        self.dated.toggled.connect(self._dates_toggled)
+        bar.addWidget(self.dated)
+        today = self.ctx.today()
+        self.since = _date_edit("From date", today - _dt.timedelta(days=30))
+        self.until = _date_edit("To date", today)
+        for edit in (self.since, self.until):
+            edit.setEnabled(False)
+            edit.dateChanged.connect(lambda _d: self.reload())
+        bar.addWidget(self.since)
+        bar.addWidget(QLabel("and"))
+        bar.addWidget(self.until)
+        self.show_button = button("&Show", self.reload, tip="Show the entries these filters match")
+        bar.addWidget(self.show_button)
+        lay.addLayout(bar)
+
+        row = QHBoxLayout()
+        self.summary = text_label("Audit log summary")
+        row.addWidget(self.summary, 1)
+        self.verify_button = button("&Verify chain", self.verify,
+                                    tip="Walk the hash chain: name every entry changed or removed")
+        self.export_button = button("E&xport CSV…", self.export,
+                                    tip="Save the entries shown as CSV (recorded as a disclosure)")
+        row.addWidget(self.verify_button)
+        row.addWidget(self.export_button)
+        lay.addLayout(row)
+        self.model = AuditModel(self)
+        self.model.moreWanted.connect(self.fetch_more)
+        self.view = table_view("protection_audit", "Audit log")
+        attach_model(self.view, self.model)
+        lay.addWidget(self.view, 1)
+        self.verdict = text_label("Audit chain verdict")
+        self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(self.verdict)
+        self.message = text_label("Audit log message")
+        lay.addWidget(self.message)
+
+    def _dates_toggled(self, on: bool) -> None:
+        self.since.setEnabled(on)
+        self.until.setEnabled(on)
+        self.reload()
+
+    def filters(self) -> dict[str, Any]:
+        f: dict[str, Any] = {"person_id": self.person.text().strip() or None,
+                             "action": self.action.currentText().strip() or None}
+        if self.dated.isChecked():
+            f["since"] = self.since.date().toPython()
+            f["until"] = self.until.date().toPython()
+        return f
+
+    def reload(self) -> None:
+        self.gen += 1
+        gen, f, size = self.gen, self.filters(), self.page_size
+        want_names = self.action.count() <= 1
+
+        def load(store):
+            names = audit.action_names(store.conn) if want_names else None
+            return (audit.count_entries(store.conn, **f), audit.entries_page(store.conn, limit=size, **f), names)
+
+        self.ctx.read(load).then(lambda r, g=gen, ff=f: self._shown(g, ff, *r),
+                                 self.failed(self.message, "Audit log"))
+
+    def _shown(self, gen: int, f: dict, count: int, rows: list[dict], names: list[str] | None) -> None:
+        if not self.live(gen):
+            return
+        self._filters, self._count = f, count
+        if names is not None:
+            self._fill_actions(names)
+        self.model.set_rows(rows, more=len(rows) < count)
+        self._summarise()
+
+    def _fill_actions(self, names: list[str]) -> None:
+        families = sorted({n.split(".")[0] + ".*" for n in names if "." in n})
+        text = self.action.currentText()
+        self.action.blockSignals(True)
+        self.action.clear()
+        self.action.addItems([""] + families + names)
+        self.action.setCurrentText(text)
+        self.action.blockSignals(False)
+
+    def _summarise(self) -> None:
+        shown, count = self.model.rowCount(), self._count
+        about = " about this person" if self._filters.get("person_id") else ""
+        if not count:
+            self.summary.setText(f"No audit entries{about} match.")
+        elif shown < count:
+            self.summary.setText(f"{count:,} entries{about} match; the newest {shown:,} are shown "
+                                 "(scroll down for more).")
+        else:
+            self.summary.setText(f"{count:,} entr{'y' if count == 1 else 'ies'}{about} match, newest first.")
+
+    def fetch_more(self) -> None:
+        gen, f, before = self.gen, dict(self._filters), self.model.last_id()
+        self.ctx.read(lambda store: audit.entries_page(store.conn, before_id=before, limit=self.page_size, **f)).then(
+            lambda rows, g=gen: self._more(g, rows), self.failed(self.message, "Audit log"))
+
+    def _more(self, gen: int, rows: list[dict]) -> None:
+        if not self.live(gen):
+            return
+        self.model.append_rows(rows, more=len(rows) == self.page_size)
+        self._count = max(self._count, self.model.rowCount())
+        self._summarise()
+
+    def verify(self) -> None:
+        self.verify_button.setEnabled(False)
+        _say(self.verdict, "Verifying the chain…")
+
+        def done(report: audit.ChainReport) -> None:
+            self.verify_button.setEnabled(True)
+            if self.page.window_.locked:
+                return
+            _say(self.verdict, "\n".join(line.strip() for line in report.lines()), "ok" if report.ok else "error")
+
+        self.ctx.read(lambda store: audit.check_chain(store.conn)).then(
+            done, self.failed(self.verdict, "Verify the audit log", lambda: self.verify_button.setEnabled(True)))
+
+    def export(self, *, path: str | None = None) -> None:
+        """Ask who receives it and why, then where; write the entries the filters match, oldest first."""
+        f = self.filters()
+        got = dialogs.ask(self, "Export the audit log", [
+            Field("recipient", "&Recipient", required=True, placeholder="who receives it: a role or an agency"),
+            Field("reason", "R&eason", "long", required=True, placeholder="why it is disclosed"),
+        ], intro="Writing the audit log out is a disclosure: it is recorded in the log with its recipient and "
+                 "reason. The file holds the entries the filters match, oldest first.", ok="Export")
+        if not got:
+            return
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Export the audit log", "audit-log.csv", "CSV files (*.csv)")
+            if not path:
+                return
+        target = Path(path)
+
+        def done(n: int) -> None:
+            _say(self.message, f"Saved {n:,} entr{'y' if n == 1 else 'ies'} to {target.name}. The disclosure is "
+                               "recorded in the audit log.", "ok")
+            self.ctx.notify("audit")
+
+        self.ctx.read(audit.export_csv, target, recipient=got["recipient"], reason=got["reason"], **f).then(
+            done, self.failed(self.message, "Export the audit log"))
+
+    def clear(self) -> None:
+        self.gen += 1
+        self.model.clear()
+        self._filters, self._count = {}, 0
+        self.person.clear()
+        self.action.blockSignals(True)
+        self.action.clear()
+        self.action.addItem("")
+        self.action.blockSignals(False)
+        for label in (self.summary, self.verdict, self.message):
+            _say(label, "")
+
+
+# ---------------------------------------------------------------- backups
+
+class _BackupsSection(_Section):
+    def __init__(self, page: "ProtectionPage"):
+        super().__init__(page)
+        lay = QVBoxLayout(self)
+        self.where = text_label("About backups")
+        lay.addWidget(self.where)
+        self.model = RowsModel(BACKUP_COLUMNS)
+        self.view = table_view("protection_backups", "Backups")
+        attach_model(self.view, self.model)
+        self.view.selectionModel().selectionChanged.connect(lambda *_: self.page.enable())
+        lay.addWidget(self.view, 1)
+        self.backup_button = button("Back &up now", self.back_up, tip="Make an encrypted backup of the store now")
+        self.restore_button = button("&Restore…", self.restore_selected,
+                                     tip="Put the selected backup in the store's place (asks first)")
+        self.check_button = button("&Check store", self.check,
+                                   tip="Integrity, encryption, foreign keys and the audit chain")
+        self.progress, self.message = self.add_buttons(lay, (self.backup_button, self.restore_button,
+                                                             self.check_button), "Backup")
+        self.verdict = text_label("Store check verdict")
+        self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(self.verdict)
+
+    def reload(self) -> None:
+        self.gen += 1
+        gen, path = self.gen, self.ctx.store.path
+        self.where.setText(f"Backups are encrypted with the store's passphrase and kept in "
+                           f"{backups.backups_folder(path)}. One is made before every import, migration and merge, "
+                           "and daily while MATAC Desk is in use; rotation keeps the latest few, then one a day, "
+                           "a week and a month.")
+
+        def listed(rows: list[BackupInfo], g=gen) -> None:
+            if self.live(g):
+                self.model.set_rows(rows)
+                self.page.enable()
+
+        self.ctx.run(lambda _p, _c: backups.list_backups(path)).then(listed, self.failed(self.message, "Backups"))
+
+    def selected(self) -> BackupInfo | None:
+        rows = self.view.selectionModel().selectedRows()
+        return self.model.data(rows[0], RowRole) if rows else None
+
+    def back_up(self) -> None:
+        def done(path: Path) -> None:
+            _say(self.message, f"Backed up to {path.name} ({path.stat().st_size / 2**20:.1f} MiB, encrypted with "
+                               "the store's passphrase).", "ok")
+            self.ctx.notify("audit")
+
+        self.run_with_progress(lambda store, progress, cancelled: backups.backup(store, "manual", progress=progress),
+                               self.progress, self.message, "Backing up", done)
+
+    def check(self) -> None:
+        def done(report: backups.CheckReport) -> None:
+            lines = [line.strip() for line in report.lines()]
+            if not report.ok and self.model.rowCount():
+                latest = self.model.row(0)
+                lines.append(f"The latest backup is {latest.path.name} ({latest.taken_at:%Y-%m-%d %H:%M}): check it "
+                             "and restore it here.")
+            _say(self.verdict, "\n".join(lines), "ok" if report.ok else "error")
+            _say(self.message, "")
+
+        self.run_with_progress(lambda store, progress, cancelled: backups.check(store, progress=progress),
+                               self.progress, self.message, "Checking the store", done)
+
+    def restore_selected(self) -> None:
+        """Ask; lock the window; close the store, restore, reopen; the passphrase on the lock screen opens it."""
+        b = self.selected()
+        if b is None or self.read_only or self.busy:
+            return
+        if not self.page.confirm(
+                "Restore a backup",
+                f"Put the backup {b.path.name} (taken {b.taken_at:%Y-%m-%d %H:%M}) in the store's place?\n\n"
+                "MATAC Desk locks the window and closes the store, restores the backup, then asks for the passphrase "
+                "to open the restored store. Anything changed since the backup was taken is not in it; the current "
+                "file is kept in the backups folder as a 'replaced' copy, which can be restored in turn.",
+                "Restore"):
+            return
+        window, ctx, store = self.page.window_, self.ctx, self.ctx.store
+        window.lock()                 # every page drops its data; the background connection closes
+        ctx.runner.wait_idle(15000)   # tasks still using the store finish first
+        screen = window.lock_screen
+        screen.setEnabled(False)      # no unlocking while the file is being swapped
+        note = accent_label("Restoring the backup…", "info")
+        note.setObjectName("restoreNote")
+        note.setAccessibleName("Restore message")
+        note.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(note, 3)
+        row.addStretch(1)
+        screen.layout().insertLayout(1, row)
+
+        def done(replaced: Path | None) -> None:
+            kept = f" What it replaced is kept as {replaced.name}." if replaced else ""
+            _say(note, f"Restored from {b.path.name}.{kept} Enter the passphrase to open the restored store.", "ok")
+            _say(self.message, f"Restored from {b.path.name}.{kept}", "ok")
+            screen.setEnabled(True)
+            screen.passphrase.setFocus()
+
+        def failed(e: BaseException) -> None:
+            why = str(e) if isinstance(e, UserError) else f"the restore failed ({type(e).__name__})"
+            _say(note, f"Nothing was restored: {why}. Enter the passphrase to carry on.", "error")
+            screen.setEnabled(True)
+            screen.passphrase.setFocus()
+
+        ctx.run(lambda _p, _c: backups.restore_open_store(store, b.path)).then(done, failed)
+
+    def clear(self) -> None:
+        self.gen += 1
+        self.model.clear()
+        for label in (self.where, self.message, self.verdict):
+            _say(label, "")
+        self.progress.hide()
+
+
+# ---------------------------------------------------------------- passphrase
+
+class _PassphraseSection(_Section):
+    def __init__(self, page: "ProtectionPage"):
+        super().__init__(page)
+        lay = QVBoxLayout(self)
+        box = QGroupBox("Change the passphrase")
+        box.setMaximumWidth(620)
+        form = QFormLayout(box)
+        hint = text_label("Passphrase rule")
+        hint.setText("At least 10 characters and not easy to guess (no common passwords, repeats or keyboard runs): "
+                     "three or more random words make a good one. The store and every backup are re-keyed; the old "
+                     "passphrase opens none of them afterwards, and there is no recovery without the new one.")
+        form.addRow(hint)
+        self.current = _password("Current passphrase")
+        self.new = _password("New passphrase")
+        self.repeat = _password("Repeat the new passphrase")
+        form.addRow("C&urrent passphrase:", self.current)
+        form.addRow("&New passphrase:", self.new)
+        form.addRow("R&epeat the new one:", self.repeat)
+        self.repeat.returnPressed.connect(self.change)
+        self.change_button = button("C&hange passphrase", self.change,
+                                    tip="Re-key the store and every backup to the new passphrase")
+        form.addRow("", self.change_button)
+        self.message = text_label("Passphrase message")
+        form.addRow(self.message)
+        lay.addWidget(box)
+        lay.addStretch(1)
+
+    def change(self) -> None:
+        current, new, repeat = self.current.text(), self.new.text(), self.repeat.text()
+        for edit in (self.current, self.new, self.repeat):
+            edit.clear()  # not kept in the widgets while the work runs
+        try:
+            if not current:
+                raise UserError("enter the current passphrase")
+            if new != repeat:
+                raise UserError("the two new passphrases differ; nothing was changed")
+            check_new_passphrase(new)
+        except UserError as e:
+            _say(self.message, str(e), "error")
+            return
+        if self.read_only or self.busy:
+            return
+        window, ctx, store = self.page.window_, self.ctx, self.ctx.store
+        _say(self.message, "Re-keying the store and its backups…")
+        window.idle.stop()            # no idle lock (a passphrase check) half-way through
+        ctx.close()                   # the background connection holds the old key
+        ctx.runner.wait_idle(15000)
+        self.busy = True
+        self.page.enable()
+        task = ctx.run(lambda progress, _c: backups.change_passphrase(store, new, current=current, progress=progress))
+        wait_for(task, self, "Changing the passphrase: re-keying the store and its backups…", show_after_ms=0)
+        ctx.close()                   # opened again, with the new passphrase, on the next read
+        window.idle.restart()
+        self.busy = False
+        self.page.enable()
+        if task.error is not None:
+            self.failed(self.message, "Change the passphrase")(task.error)
+            return
+        rekeyed, failed = task.result
+        text = (f"Changed the passphrase of the store and of {len(rekeyed)} backup(s). Use the new passphrase from "
+                "now on, on the lock screen too.")
+        if failed:
+            text += (f" {len(failed)} backup(s) opened with neither passphrase and were left as they were: "
+                     + ", ".join(p.name for p in failed))
+        _say(self.message, text, "warning" if failed else "ok")
+        ctx.notify("audit")
+
+    def reload(self) -> None:
+        """Nothing to load."""
+
+    def clear(self) -> None:
+        for edit in (self.current, self.new, self.repeat):
+            edit.clear()
+        _say(self.message, "")
+
+
+# ---------------------------------------------------------------- retention
+
+class _RetentionSection(_Section):
+    def __init__(self, page: "ProtectionPage"):
+        super().__init__(page)
+        lay = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        label = QLabel("Due for review &on:")
+        bar.addWidget(label)
+        self.as_of = _date_edit("Review date", self.ctx.today())
+        label.setBuddy(self.as_of)
+        bar.addWidget(self.as_of)
+        self.list_button = button("&List persons due", self.list_due,
+                                  tip="Persons whose review date has come (the listing is recorded in the audit log)")
+        bar.addWidget(self.list_button)
+        self.policy = text_label("Retention policy")
+        bar.addWidget(self.policy, 1)
+        lay.addLayout(bar)
+        self.model = RowsModel(RETENTION_COLUMNS, person_id=lambda r: r["person_id"])
+        self.view = table_view("protection_retention", "Persons due for review")
+        attach_model(self.view, self.model)
+        self.view.setSortingEnabled(True)
+        self.view.horizontalHeader().setSortIndicatorShown(False)
+        self.view.selectionModel().selectionChanged.connect(lambda *_: self.page.enable())
+        self.view.doubleClicked.connect(lambda _i: self.open_selected())
+        lay.addWidget(self.view, 1)
+        self.open_button = button("&Open person", self.open_selected, tip="Open the person's record (audited)")
+        self.erase_button = button("&Erase…", self.erase_selected,
+                                   tip="Remove the person's personal data from the store (asks first; cannot be "
+                                       "undone)")
+        self.progress, self.message = self.add_buttons(lay, (self.open_button, self.erase_button), "Retention")
+
+    def list_due(self) -> None:
+        self.gen += 1
+        gen, as_of = self.gen, self.as_of.date().toPython()
+
+        def load(store):
+            policy = retention.get_policy(store)
+            return policy, retention.due_for_review(store, as_of, policy=policy)
+
+        self.ctx.read(load).then(lambda r, g=gen, d=as_of: self._listed(g, d, *r),
+                                 self.failed(self.message, "Retention review"))
+
+    def _listed(self, gen: int, as_of: _dt.date, policy: retention.RetentionPolicy, rows: list[dict]) -> None:
+        if not self.live(gen):
+            return
+        for r in rows:
+            years = policy.cohort_review_years if r["cohort"] else policy.review_years
+            r["why"] = (f"MATAC cohort subject: {years} years after the latest record" if r["cohort"]
+                        else f"{years} years after the latest record")
+        self.policy.setText(f"Policy: review {policy.review_years} years after a person's latest record "
+                            f"({policy.cohort_review_years} for MATAC cohort subjects).")
+        self.model.set_rows(rows)
+        n = len(rows)
+        _say(self.message, f"{n:,} person(s) due for review on {as_of}. Open one to decide; erase one whose record "
+                           "no longer has a policing purpose." if n else f"Nobody is due for review on {as_of}.")
+        self.page.enable()
+
+    def selected(self) -> dict | None:
+        rows = self.view.selectionModel().selectedRows()
+        return self.model.data(rows[0], RowRole) if rows else None
+
+    def open_selected(self) -> None:
+        r = self.selected()
+        if r is not None:
+            self.page.window_.open_person(r["person_id"])
+
+    def erase_selected(self) -> None:
+        r = self.selected()
+        if r is None or self.read_only or self.busy:
+            return
+        pid = r["person_id"]
+        self.ctx.read(retention.erasure_preview, pid).then(lambda p: self._ask_erase(pid, p),
+                                                           self.failed(self.message, "Erase"))
+
+    def _ask_erase(self, pid: str, preview: retention.ErasurePreview) -> None:
+        items = "".join(f"<li>{escape(line)}</li>" for line in
+                        [f"{preview.records} person record(s) (the person and any merged into them)",
+                         *preview.lines(), "every mention of their id or full name in any text"])
+        later = (f"<p>{preview.older_backups} backup(s) taken before now still hold the person until rotation "
+                 "removes them.</p>" if preview.older_backups else "")
+        got = dialogs.ask(self, "Erase a person", [
+            Field("reason", "&Reason", "long", required=True,
+                  placeholder="why the record no longer has a policing purpose (no names, dates of birth or ids)"),
+        ], intro=f"<p>Erase person <b>{escape(pid)}</b> from the store? This removes:</p><ul>{items}</ul>"
+                 f"<p>It cannot be undone. The audit log keeps one entry with a pseudonym, the counts and the "
+                 f"reason.</p>{later}", ok="Erase permanently")
+        if not got:
+            return
+
+        def done(summary: retention.ErasureSummary) -> None:
+            text = summary.describe()
+            if summary.older_backups:
+                text += (f" {summary.older_backups} backup(s) taken before now still hold this person until rotation "
+                         "removes them.")
+            _say(self.message, text, "warning" if summary.older_backups else "ok")
+            self.model.set_rows([row for row in self.model.rows() if row["person_id"] != pid])
+            self.page.forget_person(pid)
+            self.ctx.notify(*ERASE_KINDS)
+
+        self.run_with_progress(lambda store, progress, cancelled: retention.erase_person(
+            store, pid, got["reason"], progress=progress, cancelled=cancelled),
+            self.progress, self.message, "Erasing", done)
+
+    def reload(self) -> None:
+        """Listing is an audited consultation: it runs when asked (List persons due), not on every change."""
+
+    def clear(self) -> None:
+        self.gen += 1
+        self.model.clear()
+        self.policy.setText("")
+        _say(self.message, "")
+        self.progress.hide()
+
+
+# ---------------------------------------------------------------- the page
+
+class ProtectionPage(Page):
+    key = "protection"
+    title = "Data protection"
+    listens = _ALL_KINDS
+
+    def __init__(self, ctx, window):
+        super().__init__(ctx, window)
+        lay = QVBoxLayout(self)
+        lay.addWidget(heading("Data protection"))
+        self.read_only_note = accent_label(_READ_ONLY_NOTE, "warning")
+        self.read_only_note.setAccessibleName("Read-only note")
+        lay.addWidget(self.read_only_note)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Data protection sections")
+        self.audit = _AuditSection(self)
+        self.backups = _BackupsSection(self)
+        self.passphrase = _PassphraseSection(self)
+        self.retention = _RetentionSection(self)
+        self.sections = (self.audit, self.backups, self.passphrase, self.retention)
+        for section, label in zip(self.sections, ("&Audit log", "&Backups", "&Passphrase", "&Retention review")):
+            self.tabs.addTab(section, label)
+        lay.addWidget(self.tabs, 1)
+        self.enable()
+
+    def confirm(self, title: str, text: str, ok: str) -> bool:
+        """Ask before a step that cannot be taken back (a method, so tests can answer)."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Cancel, self)
+        go = box.addButton(ok, QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is go
+
+    def enable(self) -> None:
+        """Changing actions need a writable store, a selection where they act on one, and no task running."""
+        writable = not self.ctx.store.read_only
+        self.read_only_note.setVisible(not writable)
+        b, r, p = self.backups, self.retention, self.passphrase
+        b.backup_button.setEnabled(writable and not b.busy)
+        b.restore_button.setEnabled(writable and not b.busy and b.selected() is not None)
+        b.check_button.setEnabled(not b.busy)
+        for w in (p.current, p.new, p.repeat, p.change_button):
+            w.setEnabled(writable and not p.busy)
+        r.erase_button.setEnabled(writable and not r.busy and r.selected() is not None)
+        r.open_button.setEnabled(r.selected() is not None)
+
+    def forget_person(self, person_id: str) -> None:
+        """An erased person leaves the person page too, if it shows them."""
+        people = self.window_.pages.get("people")
+        person = getattr(people, "person", None)
+        if person is not None and person.profile is not None and person.profile.id == person_id:
+            people.show_results()
+
+    def showEvent(self, event) -> None:
+        """Read again whenever the page is shown.
+
+        Views of a person are audited without a change kind; and after an
+        unlock the window shows the page again a moment later, after the
+        change signal that would have reloaded it.
+        """
+        super().showEvent(event)
+        if not self.window_.locked:
+            self.refresh()
+
+    def reload(self) -> None:
+        for section in self.sections:
+            section.reload()
+        self.enable()
+
+    def clear(self) -> None:
+        for section in self.sections:
+            section.clear()
+        self.enable()
+
+    def save_state(self) -> None:
+        for view in (self.audit.view, self.backups.view, self.retention.view):
+            save_header(view)
