@@ -31,6 +31,7 @@ import io
 import json
 import os
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -38,6 +39,7 @@ from . import audit
 from .domain import (
     Cancelled,
     UserError,
+    display_name,
     name_key,
     never_cancelled,
     no_progress,
@@ -52,9 +54,12 @@ __all__ = [
     "LINK_COLUMNS",
     "REQUIRED_LINK_COLUMNS",
     "LinksSummary",
+    "LinkError",
+    "LinkRow",
     "import_links",
     "add_link",
     "remove_link",
+    "recent_links",
 ]
 
 LINK_COLUMNS = ("person_a_id", "person_b_id", "relationship", "first_seen", "source",
@@ -140,6 +145,26 @@ class _Bad(Exception):
     def __init__(self, column: str, value: str | None, reason: str):
         super().__init__(reason)
         self.column, self.value, self.reason = column, value, reason
+
+
+class LinkError(UserError):
+    """A link entered by hand that the import would reject; ``column`` names the field (a CSV column)."""
+
+    def __init__(self, message: str, column: str):
+        super().__init__(message)
+        self.column = column
+
+
+_INSERT_PERSON = (
+    "INSERT INTO persons (id, forename, surname, dob, name_key, first_batch_id, last_batch_id,"
+    " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)"
+)
+
+
+def _add_person(conn, new_person: tuple, batch_id: int | None, now: str) -> None:
+    """Insert the person a link names who is not in the store yet (``_Row.new_person``)."""
+    b, fn, sn, dob = new_person
+    conn.execute(_INSERT_PERSON, [b, fn, sn, dob, name_key(fn, sn), batch_id, batch_id, now, now])
 
 
 def _check_file(p: Path) -> Path:
@@ -256,12 +281,8 @@ def import_links(
                 continue
             good += 1
             if row.new_person:
-                b, fn, sn, dob = row.new_person
-                conn.execute(
-                    "INSERT INTO persons (id, forename, surname, dob, name_key, first_batch_id, last_batch_id,"
-                    " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                    [b, fn, sn, dob, name_key(fn, sn), batch_id, batch_id, now, now])
-                added.add(b)
+                _add_person(conn, row.new_person, batch_id, now)
+                added.add(row.new_person[0])
             changed += max(conn.execute(_UPSERT_LINK, [row.a, row.b, row.relationship, row.kind, row.first_seen,
                                                        row.source, actor, batch_id]).rowcount, 0)
         if cancelled():
@@ -292,18 +313,26 @@ def import_links(
     return summary
 
 
+def _text(value: str | _dt.date | None) -> str:
+    return value.isoformat() if isinstance(value, _dt.date) else (value or "")
+
+
 def add_link(store: Store, a: str, b: str, relationship: str, first_seen: str | _dt.date, source: str,
-             *, today: _dt.date | None = None) -> int:
+             *, today: _dt.date | None = None, person_b_forename: str | None = None,
+             person_b_surname: str | None = None, person_b_dob: str | _dt.date | None = None) -> int:
     """Record one link entered by hand; returns its id.
 
-    Both persons must be in the store. The checks are the import's; a
-    problem is a :class:`UserError` naming the field. An identical link
-    already held is not added twice (its id is returned).
+    The checks and their messages are the import's: person A must be in
+    the store; person B too, unless a forename or surname (and optionally a
+    date of birth) is given to add them, as a CSV row may. A problem is a
+    :class:`LinkError` naming the field. An identical link already held is
+    not added twice (its id is returned).
     """
     today_iso = (today or _dt.date.today()).isoformat()
     values = {"person_a_id": a or "", "person_b_id": b or "", "relationship": relationship or "",
-              "first_seen": first_seen.isoformat() if isinstance(first_seen, _dt.date) else (first_seen or ""),
-              "source": source or ""}
+              "first_seen": _text(first_seen), "source": source or "",
+              "person_b_forename": person_b_forename or "", "person_b_surname": person_b_surname or "",
+              "person_b_dob": _text(person_b_dob)}
     conn = store.conn
 
     def known(pid: str) -> bool:
@@ -312,19 +341,22 @@ def add_link(store: Store, a: str, b: str, relationship: str, first_seen: str | 
     try:
         row = _check_link(values, known, today_iso)
     except _Bad as e:
-        if e.column == "person_b_id" and "not in the store" in e.reason:
-            raise UserError("person_b_id is not in the store") from None
-        raise UserError(f"the link cannot be added: {e.reason}") from None
+        raise LinkError(f"the link cannot be added: {e.reason}", e.column) from None
     actor = audit.current_actor()
     with store.transaction():
+        if row.new_person:
+            _add_person(conn, row.new_person, None, _now())
         changed = conn.execute(_UPSERT_LINK, [row.a, row.b, row.relationship, row.kind, row.first_seen, row.source,
                                               actor, None]).rowcount
         link_id = store.scalar(
             "SELECT id FROM links WHERE person_a_id = ? AND person_b_id = ? AND relationship_kind = ?"
             " AND first_seen = ? AND source = ?", [row.a, row.b, row.kind, row.first_seen, row.source])
         if changed > 0:
-            store.audit("link.added", entity="person", entity_id=row.a, actor=actor,
-                        detail={"link": link_id, "person_b": row.b, "kind": row.kind}, persons=[row.b])
+            detail = {"link": link_id, "person_b": row.b, "kind": row.kind}
+            if row.new_person:
+                detail["person_b_new"] = True
+            store.audit("link.added", entity="person", entity_id=row.a, actor=actor, detail=detail,
+                        persons=[row.b])
     return link_id
 
 
@@ -339,3 +371,34 @@ def remove_link(store: Store, link_id: int, reason: str) -> None:
         store.conn.execute("DELETE FROM links WHERE id = ?", [link_id])
         store.audit("link.removed", entity="person", entity_id=row[0], reason=reason.strip(),
                     detail={"link": link_id, "person_b": row[1]}, persons=[row[1]])
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    """One intelligence link as the desktop client lists it."""
+    id: int
+    person_a_id: str
+    person_a_name: str
+    relationship: str | None
+    relationship_kind: str
+    person_b_id: str
+    person_b_name: str
+    first_seen: str
+    source: str
+    entered_by: str | None
+    batch_id: int | None
+
+    @property
+    def how(self) -> str:
+        """How the link came in: through an import (its number) or entered by hand."""
+        return f"import {self.batch_id}" if self.batch_id is not None else "by hand"
+
+
+def recent_links(store: Store, limit: int = 200) -> list[LinkRow]:
+    """The intelligence links added last, newest first (the order they went in)."""
+    return [LinkRow(i, a, display_name(afn, asn), rel, kind, b, display_name(bfn, bsn), first, src, by, batch)
+            for i, a, afn, asn, rel, kind, b, bfn, bsn, first, src, by, batch in store.conn.execute(
+                "SELECT l.id, l.person_a_id, pa.forename, pa.surname, l.relationship, l.relationship_kind,"
+                " l.person_b_id, pb.forename, pb.surname, l.first_seen, l.source, l.entered_by, l.batch_id"
+                " FROM links l JOIN persons pa ON pa.id = l.person_a_id JOIN persons pb ON pb.id = l.person_b_id"
+                " ORDER BY l.id DESC LIMIT ?", [int(limit)])]

@@ -22,7 +22,7 @@ def window(qtbot, demo_store, isolated_qsettings):  # noqa: F811
 def test_sidebar_lists_the_pages_that_exist_in_order(window):
     items = [window.nav.item(r).text() for r in range(window.nav.count())]
     assert items == ["Dashboard", "People", "Nominations & cohort", "Meetings", "Actions", "Graph",
-                     "Workload & outcomes", "Import", "Packs", "Data protection", "Settings"]
+                     "Duplicates & links", "Workload & outcomes", "Import", "Packs", "Data protection", "Settings"]
     keys = [k for k, _ in NAV_ENTRIES]
     assert [keys.index(k) for k in window.pages] == sorted(keys.index(k) for k in window.pages)
 

@@ -4,9 +4,10 @@ Runs the real app offscreen on a demo store made in a temporary folder
 (the demo generator's fictitious data, as ``matac-desk --demo`` shows),
 imports a second, force-style extract through the import wizard (with
 rows to reject and changed dates of birth, so the dashboard has something
-to flag), and saves a PNG of each screen with ``QWidget.grab()``. User
-settings are not read or written (QSettings points at the temporary
-folder).
+to flag), and saves a PNG of each screen with ``QWidget.grab()``; the
+Duplicates & links page comes last, as it imports a links CSV (with rows
+to reject). User settings are not read or written (QSettings points at
+the temporary folder).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ __all__ = ["main", "SCREENS"]
 SCREENS = ("start", "unlock", "dashboard", "people", "person", "person-score", "nominations", "meetings",
            "actions", "graph", "workload", "outcomes", "packs", "import-mapping", "import-preview", "import-summary",
            "imports", "protection", "protection-backups", "protection-retention", "settings", "settings-scoring",
-           "settings-gravity", "settings-toolkit", "settings-thresholds", "locked")
+           "settings-gravity", "settings-toolkit", "settings-thresholds", "records", "records-links",
+           "records-shared", "locked")
 SIZE = (1280, 800)
 PASSPHRASE = "screenshot passphrase"
 
@@ -65,6 +67,28 @@ def _force_extract(store, path: Path) -> None:
         w = csv.writer(fh)
         w.writerow(header)
         w.writerows(out)
+
+
+def _links_csv(store, path: Path) -> None:
+    """A links CSV of the kind an intelligence unit sends: a new partner, a known family link, two bad rows."""
+    perps = [r[0] for r in store.conn.execute(
+        "SELECT perpetrator_id FROM involvements GROUP BY perpetrator_id ORDER BY count(*) DESC LIMIT 3")]
+    victim = store.scalar("SELECT victim_id FROM involvements WHERE perpetrator_id = ? LIMIT 1", [perps[0]])
+    today = _dt.date.today()
+    rows = [
+        [perps[0], "NM9900001", "girlfriend", (today - _dt.timedelta(days=6)).isoformat(), "intelligence report",
+         "Chloe", "Marsh", "1998-04-17"],
+        [perps[1], victim, "ex-partner", (today - _dt.timedelta(days=400)).strftime("%d/%m/%Y"), "custody record",
+         "", "", ""],
+        [perps[2], "NM9900002", "partner", (today + _dt.timedelta(days=3)).isoformat(), "neighbourhood team",
+         "Jade", "Kirk", ""],                                                              # in the future
+        ["NM9999999", perps[0], "brother", "2024-05-01", "intelligence report", "", "", ""],  # no such person
+    ]
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["person_a_id", "person_b_id", "relationship", "first_seen", "source", "person_b_forename",
+                    "person_b_surname", "person_b_dob"])
+        w.writerows(rows)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -237,6 +261,23 @@ def main(argv: list[str] | None = None) -> int:
         settings_page.show_section(settings_page.thresholds)
         shot(window, "settings-thresholds")
         settings_page.show_section(settings_page.general)
+        records = window.show_page("records")
+        if records.pair_model.rowCount():
+            records.pair_view.selectRow(0)
+        shot(window, "records")
+        records.tabs.setCurrentIndex(2)
+        links_file = folder / "links.csv"
+        _links_csv(store, links_file)
+        records.import_links(str(links_file))
+        records.a_id.setText(pid)
+        records.look_up_persons()
+        shot(window, "records-links")
+        records.tabs.setCurrentIndex(3)
+        if records.shared_model.rowCount():
+            records.shared_view.selectRow(0)
+        if records.network_model.rowCount():
+            records.network_view.selectRow(0)
+        shot(window, "records-shared")
         window.lock()
         shot(window, "locked")
         window.close()

@@ -39,6 +39,7 @@ NAV_ENTRIES = (
     ("meetings", "Meetings"),
     ("actions", "Actions"),
     ("graph", "Graph"),
+    ("records", "Duplicates && links"),
     ("workload", "Workload && outcomes"),
     ("imports", "Import"),
     ("packs", "Packs"),
@@ -105,10 +106,11 @@ def _page_types() -> list[type[Page]]:
     from .packs import PacksPage
     from .people import PeoplePage
     from .protection import ProtectionPage
+    from .records import RecordsPage
     from .settings import SettingsPage
     from .workloadpage import WorkloadPage
     return [DashboardPage, PeoplePage, NominationsPage, MeetingsPage, ActionsPage, GraphPage, WorkloadPage,
-            ImportPage, PacksPage, ProtectionPage, SettingsPage]
+            ImportPage, PacksPage, ProtectionPage, SettingsPage, RecordsPage]
 
 
 PAGE_TYPES: list[type[Page]] | None = None  # None: the built-in list from _page_types()
