@@ -823,13 +823,23 @@ def networks(store: Store, as_of: _dt.date | None = None) -> list[Network]:
         if a != b:
             family.append((a, b))
             H.add_edge(a, b, family=True)
-    out = []
+    groups = []
+    group_of: dict[str, int] = {}
     for comp in nx.connected_components(H):
         ps = sorted(comp & perpetrators)
         if len(ps) < 2:
             continue
+        for node in comp:
+            group_of[node] = len(groups)
+        groups.append((comp, ps))
+    family_count = [0] * len(groups)
+    for a, _b in family:          # one pass: a link's two ends are in the same component
+        g = group_of.get(a)
+        if g is not None:
+            family_count[g] += 1
+    out = []
+    for (comp, ps), fam in zip(groups, family_count):
         shared = sorted(v for v in comp if len(pairs.get(v, ())) > 1)
-        fam = sum(1 for a, b in family if a in comp)
         out.append(Network(tuple(ps), tuple(shared), fam))
     out.sort(key=lambda n: (-n.size, n.perpetrator_ids))
     return out

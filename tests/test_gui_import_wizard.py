@@ -174,3 +174,18 @@ def test_cancelled_import_changes_nothing(qtbot, store, extract, isolated_qsetti
     assert store.scalar("SELECT count(*) FROM import_batches") == 0
     assert store.scalar("SELECT count(*) FROM persons") == 0
     assert imports.batches(store) == []
+
+
+def test_the_import_gives_back_its_share_of_the_writer_lock(qtbot, window, store, extract):
+    """The wizard's own connection closes through Store.close: a restore must see nothing else holding the store."""
+    import os
+    from matac_desk.store import StoreLock
+    key = os.path.realpath(store.path.with_name(store.path.name + ".lock"))
+    shares = StoreLock._held[key][1]
+    wizard = window.start_import()
+    _to_preview(wizard, extract)
+    wizard.next()
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentId() == ImportWizard.SUMMARY, timeout=3000)
+    assert StoreLock._held[key][1] == shares
+    wizard.accept()

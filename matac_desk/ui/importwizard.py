@@ -396,7 +396,7 @@ class RunPage(QWizardPage):
                 return import_extract(own, path, mapping=mapping, profile=profile, progress=progress,
                                       cancelled=cancelled)
             finally:
-                own.conn.close()
+                own.close()   # gives back its share of the writer's lock too
 
         self.task = task = w.ctx.run(work)
         task.then(self._done, self._failed, self._progress)
