@@ -533,14 +533,29 @@ class Store:
 
     # ------------------------------------------------------------ transactions
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One write transaction; everything inside is applied or none of it is."""
+    def transaction(self, *, durable: bool = False) -> Iterator[None]:
+        """One write transaction; everything inside is applied or none of it is.
+
+        ``durable``: the commit is synced to the disk before this returns, so
+        it survives a power cut too (WAL with ``synchronous=NORMAL`` may lose
+        the latest commits then). For an audit entry that must exist before
+        something outside the store does (a disclosure before its file).
+        """
         if self.conn.in_transaction:
             with self._savepoint():
                 yield
             return
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only; close the other copy and open it again to make changes")
+        if durable:
+            was = self.scalar("PRAGMA synchronous")
+            self.conn.execute("PRAGMA synchronous = FULL")
+            try:
+                with self.transaction():
+                    yield
+            finally:
+                self.conn.execute(f"PRAGMA synchronous = {int(was)}")
+            return
         try:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
@@ -558,16 +573,16 @@ class Store:
             raise explain_db_error(self.path, e) or e
 
     @contextlib.contextmanager
-    def audit_transaction(self) -> Iterator[None]:
+    def audit_transaction(self, *, durable: bool = False) -> Iterator[None]:
         """A transaction for audit entries only; allowed even when the store is opened read-only."""
         if not self.read_only or self.conn.in_transaction:
-            with self.transaction():
+            with self.transaction(durable=durable):
                 yield
             return
         self._audit_open = True
         self.read_only = False
         try:
-            with self.transaction():
+            with self.transaction(durable=durable):
                 yield
         finally:
             self.read_only = True
