@@ -11,7 +11,8 @@ an audit entry with the recipient and the reason (Data Protection Act 2018,
 s.62). The ``*_pdf`` functions return bytes for the UI to save or print;
 the ``export_*`` functions write a file safely (temporary file, then
 rename), auditing just before the rename, so a failed or cancelled export
-leaves neither a file nor an entry.
+leaves neither a file nor an entry, and a killed one never leaves a file
+without its entry (:func:`.document.write_atomically` says what it can leave).
 """
 
 from __future__ import annotations
