@@ -19,8 +19,7 @@ from matac_desk.store import Store
 PASSPHRASE = "test passphrase 123"
 
 
-def store_text(store: Store, *, include_audit: bool = True) -> list[tuple[str, str, str]]:
-    """Every text value in every table of the store, as (table, column, value)."""
+def _values(store: Store, kind: type, include_audit: bool = True) -> list[tuple[str, str, object]]:
     out = []
     tables = [r[0] for r in store.conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
@@ -30,9 +29,19 @@ def store_text(store: Store, *, include_audit: bool = True) -> list[tuple[str, s
         cols = [r[1] for r in store.conn.execute(f'PRAGMA table_info("{t}")')]
         for row in store.conn.execute(f'SELECT * FROM "{t}"'):
             for c, v in zip(cols, row):
-                if isinstance(v, str):
+                if isinstance(v, kind):
                     out.append((t, c, v))
     return out
+
+
+def store_text(store: Store, *, include_audit: bool = True) -> list[tuple[str, str, str]]:
+    """Every text value in every table of the store (full-text shadow tables too), as (table, column, value)."""
+    return _values(store, str, include_audit)
+
+
+def store_blobs(store: Store) -> list[tuple[str, str, bytes]]:
+    """Every BLOB value in every table of the store (the segments of full-text indexes...)."""
+    return _values(store, bytes)
 
 
 def mentions(store: Store, *needles: str) -> list[tuple[str, str, str]]:

@@ -12,10 +12,11 @@ from matac_desk.backups import backup
 from matac_desk.cli import main as cli_main
 from matac_desk.domain import Cancelled, UserError
 from matac_desk.importer import import_extract
+from matac_desk.people import search_ids
 from matac_desk.retention import erase_person
 from matac_desk.store import Store
 from conftest import PASSPHRASE, TODAY
-from security_support import extract, store_text
+from security_support import extract, store_blobs, store_text
 
 NOW = "2026-03-01T00:00:00+00:00"
 # What must vanish: the id (as a whole word: P10 is someone else), names, date of birth, the address only he was in.
@@ -25,6 +26,17 @@ TRACES = [r"(?<!\w)P1(?!\w)", r"Okafor", r"Darren", r"1985-03-02", r"02/03/1985"
 
 def traces(texts) -> list:
     return [(t, c, v) for t, c, v in texts for pat in TRACES if re.search(pat, v, re.IGNORECASE)]
+
+
+def blob_traces(store) -> list:
+    """BLOBs holding his names, or the trigrams of his names and ids that nobody left in the store has: the
+    people search index keeps every trigram of a name, and a deleted row's stay in its segments."""
+    left = " ".join(v.casefold() for _t, _c, v in store_text(store))
+    present = {left[i:i + 3] for i in range(len(left) - 2)}
+    words = ("darren", "okafor", "okafour", "daz", "p1b", "acacia")
+    grams = {w[i:i + 3] for w in words for i in range(len(w) - 2)} - present
+    return [(t, c) for t, c, b in store_blobs(store)
+            if traces([(t, c, b.decode("latin-1"))]) or any(g.encode() in b.lower() for g in grams)]
 
 
 @pytest.fixture
@@ -79,10 +91,13 @@ def full(store, tmp_path):
 
 
 def test_erasure_removes_every_trace(full):
-    assert traces(store_text(full))  # the fixture really holds him
+    assert traces(store_text(full)) and blob_traces(full)  # the fixture really holds him
     keep = {t: full.scalar(f"SELECT count(*) FROM {t}") for t in ("persons", "incidents", "involvements")}
     summary = erase_person(full, "P1", "retention review: no policing purpose")
     assert traces(store_text(full)) == []
+    assert blob_traces(full) == []
+    # and the search still finds the others (the index was rebuilt, not emptied)
+    assert search_ids(full, "kelly wright") == ["V2"] and search_ids(full, "okafor") == []
     assert summary.records == 2  # P1 and P1b, merged into him
     assert full.scalar("SELECT count(*) FROM persons") == keep["persons"] - 2
     # INC1 (only him) and INC9's reject go; INC2 stays for P3, its address too; INC3 is P10's.
@@ -117,6 +132,7 @@ def test_backup_after_erasure_and_exports_hold_no_trace(full, tmp_path, monkeypa
         s = Store.open(b, PASSPHRASE, migrate=False)
         try:
             assert bool(traces(store_text(s))) is holds
+            assert bool(blob_traces(s)) is holds
         finally:
             s.close()
     monkeypatch.setenv("MATAC_DESK_PASSPHRASE", PASSPHRASE)
