@@ -122,12 +122,59 @@ def test_erasure_removes_every_trace(full):
     assert full.scalar("PRAGMA integrity_check") == "ok"
 
 
+def _exports(path, folder, capsys) -> list[tuple[str, str, str]]:
+    """What leaves the program about everyone: every listing as CSV (JSON for the audit log too), the action
+    list, a relationship picture, a profile and the meeting's pack (their text, metadata and bookmarks)."""
+    from pack_support import outline, page_texts
+    import pypdf
+    folder.mkdir()
+    listings = [["score", "--as-of", "2026-03-01"], ["partners", "--as-of", "2026-03-01", "--since", "2025-01-01",
+                                                    "--scope", "all"],
+                ["duplicates"], ["merges", "--all"], ["shared-victims"], ["networks"], ["cohort"],
+                ["actions"], ["outcomes"], ["prompts"], ["workload"], ["nominations"], ["audit"],
+                ["retention", "--as-of", "2099-01-01"], ["backups"], ["info"],
+                ["explain", "P3"], ["history", "P3"], ["partner-history", "P3"]]
+    texts = []
+    for args in listings:
+        for fmt in {"audit": ("csv", "json"), "info": ("json",), "explain": ("json",)}.get(args[0], ("csv",)):
+            code = cli_main([args[0], str(path), *args[1:], "--format", fmt])
+            cap = capsys.readouterr()
+            assert code == 0, (args, cap.err)
+            texts.append((" ".join(args), fmt, cap.out + cap.err))
+    files = [["actions", "-o", "actions.csv", "--recipient", "Housing"], ["graph", "P3", "-o", "graph.svg"],
+             ["profile", "P3", "-o", "profile.pdf", "--recipient", "Probation", "--as-of", "2026-03-01"],
+             ["pack", "--meeting", "2026-03-01", "-o", "pack.pdf", "--recipient", "Probation"],
+             ["rejects", "-o", "rejects.csv"]]
+    for command, *args in files:
+        out = folder / args[args.index("-o") + 1]
+        args[args.index("-o") + 1] = str(out)
+        code = cli_main([command, str(path), *args])
+        cap = capsys.readouterr()
+        assert code == 0, (command, cap.err)
+        texts.append((command, "output", cap.out + cap.err))
+        if out.suffix == ".pdf":
+            meta = pypdf.PdfReader(str(out)).metadata or {}
+            texts += [(out.name, f"page {i}", t) for i, t in enumerate(page_texts(out), 1)]
+            texts += [(out.name, "metadata", " ".join(str(v) for v in meta.values()))]
+            texts += [(out.name, "outline", " ".join(title for _l, title, _p in outline(out)))]
+        elif out.exists():
+            texts.append((out.name, "file", out.read_bytes().decode("utf-8", "replace")))
+    return texts
+
+
 def test_backup_after_erasure_and_exports_hold_no_trace(full, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MATAC_DESK_PASSPHRASE", PASSPHRASE)
     before = backup(full, "manual")
-    erase_person(full, "P1", "subject access: erasure upheld")
-    after = backup(full, "manual")
     path = full.path
     full.close()
+    held = {where for where, _how, _text in traces(_exports(path, tmp_path / "before", capsys))}
+    # the exports held him: the ranking, partners, shared victims, networks, cohort, actions, rejects, PDFs...
+    assert {"score --as-of 2026-03-01", "partners --as-of 2026-03-01 --since 2025-01-01 --scope all",
+            "shared-victims", "networks", "cohort", "actions.csv", "rejects.csv", "profile.pdf", "pack.pdf"} <= held
+    s = Store.open(path, PASSPHRASE)
+    erase_person(s, "P1", "subject access: erasure upheld")
+    after = backup(s, "manual")
+    s.close()
     for b, holds in ((before, True), (after, False)):
         s = Store.open(b, PASSPHRASE, migrate=False)
         try:
@@ -135,20 +182,7 @@ def test_backup_after_erasure_and_exports_hold_no_trace(full, tmp_path, monkeypa
             assert bool(blob_traces(s)) is holds
         finally:
             s.close()
-    monkeypatch.setenv("MATAC_DESK_PASSPHRASE", PASSPHRASE)
-    outputs = []
-    for args in (["audit", str(path), "--format", "csv"], ["audit", str(path), "--format", "json"],
-                 ["info", str(path)], ["rejects", str(path)], ["retention", str(path), "--as-of", "2099-01-01",
-                                                                  "--format", "csv"]):
-        assert cli_main(args) == 0
-        cap = capsys.readouterr()
-        outputs.append(cap.out + cap.err)
-    assert cli_main(["rejects", str(path), "--batch", "1", "-o", str(tmp_path / "r.csv")]) == 0
-    capsys.readouterr()
-    texts = [("out", "", o) for o in outputs]
-    if (tmp_path / "r.csv").exists():
-        texts.append(("rejects", "", (tmp_path / "r.csv").read_text()))
-    assert traces(texts) == []
+    assert traces(_exports(path, tmp_path / "after", capsys)) == []
 
 
 @pytest.mark.parametrize("pid, reason, message", [
