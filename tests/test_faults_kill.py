@@ -22,7 +22,7 @@ from matac_desk import audit
 from matac_desk.backups import backup_opens, list_backups
 from matac_desk.demo import DemoSpec, write_csv
 from matac_desk.importer import import_extract
-from matac_desk.pack.document import remove_stale_partials
+from matac_desk.files import remove_stale_partials
 from matac_desk.store import Store, backups_folder
 from conftest import PASSPHRASE, TODAY
 from pack_support import demo_store

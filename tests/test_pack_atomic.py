@@ -129,3 +129,26 @@ def test_the_disclosure_is_on_disk_before_the_rename(small, tmp_path, monkeypatc
     assert not any(s.startswith("PRAGMA synchronous") for s in said[full + 1:commit])
     assert renamed == [len(said)] and said[-1].startswith("PRAGMA synchronous = ")
     assert store.scalar("PRAGMA synchronous") == 1  # NORMAL again for everything else
+
+
+def test_action_list_export_is_audited_before_it_appears(small, tmp_path, monkeypatch):
+    """The CSV exports follow the same order: a failed audit leaves no file; a read-only store exports, audited."""
+    from matac_desk import actions
+    from matac_desk.store import Store
+    from conftest import PASSPHRASE
+    store, _, _ = small
+    exported = lambda s: len(audit.entries(s.conn, action="export.actions"))  # noqa: E731
+    ro = Store.open(store.path, PASSPHRASE, read_only=True)
+    try:
+        before = exported(ro)
+        actions.export_actions_csv(ro, tmp_path / "all.csv", recipient="Housing")
+        assert exported(ro) == before + 1 and [p.name for p in tmp_path.iterdir()] == ["all.csv"]
+
+        def refused(*a, **k):
+            raise UserError("the audit log refused it")
+        monkeypatch.setattr(ro, "audit", refused)
+        with pytest.raises(UserError, match="refused"):
+            actions.export_actions_csv(ro, tmp_path / "again.csv", recipient="Housing")
+        assert [p.name for p in tmp_path.iterdir()] == ["all.csv"]
+    finally:
+        ro.close()
