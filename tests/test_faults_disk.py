@@ -65,6 +65,16 @@ def _store_on(folder: Path, small: Path) -> Path:
     return path
 
 
+def _backed_up_store(folder: Path, small: Path) -> tuple[Path, Path]:
+    """A store and a backup of it (sound), made before it is damaged."""
+    path = _store_on(folder, small)
+    s = Store.open(path, PASSPHRASE)
+    try:
+        return path, backup(s, "manual")
+    finally:
+        s.close()
+
+
 def test_full_disk_during_import(small_disk, extracts):
     small, big = extracts
     path = _store_on(small_disk, small)
@@ -169,10 +179,7 @@ def _damage(path: Path, how: str) -> None:
 
 @pytest.mark.parametrize("how", ["truncated", "header", "middle"])
 def test_damaged_store_names_the_backup_to_restore(tmp_path, extracts, how):
-    path = _store_on(tmp_path, extracts[0])
-    s = Store.open(path, PASSPHRASE)
-    saved = backup(s, "manual")
-    s.close()
+    path, saved = _backed_up_store(tmp_path, extracts[0])
     _damage(path, how)
     # Opening and checking: a plain message, and the backup that opens with this passphrase.
     r = cli("check", str(path))
@@ -211,10 +218,7 @@ def test_a_damaged_page_met_while_writing(tmp_path, extracts):
 
 def test_a_damaged_backup_is_passed_over(tmp_path, extracts):
     """Backups taken of a file already damaged (before the page check): the hint names the newest sound one."""
-    path = _store_on(tmp_path, extracts[0])
-    s = Store.open(path, PASSPHRASE)
-    good = backup(s, "manual")
-    s.close()
+    path, good = _backed_up_store(tmp_path, extracts[0])
     _damage(path, "middle")
     bad = good.with_name("daily-29991231-235959.mdesk")  # a newer copy of the damaged file
     shutil.copyfile(path, bad)
