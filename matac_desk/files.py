@@ -30,35 +30,40 @@ def write_atomically(path: str | os.PathLike, data: Callable[[], bytes] | bytes,
                      before_rename: Callable[[], None] | None = None) -> Path:
     """Write to a temporary file in the target's folder, then rename it into place.
 
-    ``data`` may be a callable that makes the bytes (it runs with the
-    temporary file already open, so a folder that cannot be written fails
-    before the work). ``before_rename`` runs last, before the rename (the
-    audit entry). Any failure, including :class:`Cancelled`, removes the
-    temporary file and leaves an existing target untouched.
+    ``data`` may be a callable that makes the bytes (a folder that cannot
+    be written fails before it runs). ``before_rename`` runs last, before
+    the rename (the audit entry). Any failure, including :class:`Cancelled`,
+    removes the temporary file and leaves an existing target untouched.
 
     A process killed outright (SIGKILL, a power cut) runs no clean-up: the
-    target is then absent or whole (the rename is atomic), but the hidden
-    temporary file ``.<name>.<random>.partial`` (owner-only) stays, empty
-    or with some or all of the PDF in it. The writer holds an OS lock on
-    it until the rename, released when its process dies, so the next write
-    into the same folder removes what dead writers left
-    (:func:`remove_stale_partials`). The order (bytes synced, then
-    ``before_rename``, then the rename) means a target never exists
-    without its audit entry; killed between the two, the entry stands for
-    a PDF that stayed in its temporary file and was never put in place.
+    target is then absent or whole (the rename is atomic). The temporary
+    file ``.<name>.<random>.partial`` (hidden, owner-only) exists only
+    while the bytes are written and synced, and until the rename: made
+    before, it would stay, empty, after most kills during the long work of
+    ``data``. Killed in that short time, it stays with some or all of the
+    bytes. The writer holds an OS lock on it until the rename, released
+    when its process dies, so the next write into the same folder removes
+    what dead writers left (:func:`remove_stale_partials`). The order
+    (bytes synced, then ``before_rename``, then the rename) means a target
+    never exists without its audit entry; killed between the two, the
+    entry stands for bytes that stayed in the temporary file and were never
+    put in place.
     """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise UserError(f"{target}: the folder {folder} does not exist")
     remove_stale_partials(folder)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UserError(f"{target}: cannot write in {folder} (permission denied or a read-only disk)")
+    content = data() if callable(data) else data
     try:
         fd, tmp = _locked_temporary(target, folder)
     except OSError as e:
         raise UserError(f"{target}: cannot write in {folder} ({e.strerror})") from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data() if callable(data) else data)
+            fh.write(content)
             fh.flush()
             os.fsync(fh.fileno())
             if os.name == "nt":  # pragma: no cover - Windows renames no open file
