@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import io
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .domain import UserError, iso_day, display_name, safe_cell
+from .files import write_atomically
 from .store import Store
 
 __all__ = ["STATUSES", "Action", "add_action", "update_action", "list_actions", "action_history",
@@ -149,23 +151,28 @@ EXPORT_COLUMNS = ("id", "agency", "owner", "person_id", "subject_name", "descrip
 
 def export_actions_csv(store: Store, path: str | os.PathLike, *, agency: str | None = None,
                        recipient: str | None = None, reason: str | None = None, **filters) -> int:
-    """Write one agency's (or every) action list as CSV, formula-safe; the export is audited as a disclosure."""
+    """Write one agency's (or every) action list as CSV, formula-safe; the export is audited as a disclosure.
+
+    The entry is written (and synced) before the file is renamed into place, so there is never a file
+    without its entry (:func:`~matac_desk.files.write_atomically`); a store opened read-only exports too.
+    """
     rows = list_actions(store, agency=agency, **filters)
     target = Path(path)
-    tmp = target.with_name(f".{target.name}.partial")
-    try:
-        with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(EXPORT_COLUMNS)
-            for a in rows:
-                d = asdict(a)
-                w.writerow([safe_cell("true" if d[c] is True else "false" if d[c] is False else d[c])
-                            for c in EXPORT_COLUMNS])
-        os.replace(tmp, target)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise UserError(f"{target}: cannot write ({e.strerror})") from None
-    with store.transaction():
-        store.audit("export.actions", entity="actions", entity_id=agency, recipient=recipient or agency,
-                    reason=reason, detail={"rows": len(rows), "file": target.name})
+
+    def text() -> bytes:
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(EXPORT_COLUMNS)
+        for a in rows:
+            d = asdict(a)
+            w.writerow([safe_cell("true" if d[c] is True else "false" if d[c] is False else d[c])
+                        for c in EXPORT_COLUMNS])
+        return buf.getvalue().encode("utf-8-sig")
+
+    def record() -> None:
+        with store.audit_transaction(durable=True):
+            store.audit("export.actions", entity="actions", entity_id=agency, recipient=recipient or agency,
+                        reason=reason, detail={"rows": len(rows), "file": target.name})
+
+    write_atomically(target, text, before_rename=record)
     return len(rows)

@@ -395,6 +395,7 @@ def audit_disclosure(store, what: str, recipient: str, reason: str, person_ids: 
     if not reason:
         raise UserError(f"{what}: give the reason it is disclosed")
     ids = list(dict.fromkeys(str(p) for p in person_ids))
-    with store.audit_transaction():
+    # synced before it returns: the file it records may be put in place next, and must never outlive it
+    with store.audit_transaction(durable=True):
         return store.audit(f"disclosure.{what}", entity="disclosure", recipient=recipient, reason=reason,
                            detail=dict(detail or {}, count=len(ids)), persons=ids)

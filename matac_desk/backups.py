@@ -202,15 +202,24 @@ def _unlink_db(path: Path) -> None:
 
 def backup_opens(path: str | os.PathLike, passphrase: str) -> bool:
     """The file opens with this passphrase and passes SQLite's quick check."""
+    return _backup_state(path, passphrase) == "ok"
+
+
+def _backup_state(path: str | os.PathLike, passphrase: str) -> str:
+    """``ok``; ``locked`` when it does not open with this passphrase; ``damaged`` when it opens but fails the check."""
     try:
         conn = Store._connect(Path(path), passphrase)
     except sqlcipher3.DatabaseError:
-        return False
+        return "locked"
     try:
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlcipher3.DatabaseError:
+            return "locked"
         row = conn.execute("PRAGMA quick_check(1)").fetchone()
-        return bool(row) and row[0] == "ok"
+        return "ok" if row and row[0] == "ok" else "damaged"
     except sqlcipher3.DatabaseError:
-        return False
+        return "damaged"
     finally:
         conn.close()
 
@@ -218,18 +227,28 @@ def backup_opens(path: str | os.PathLike, passphrase: str) -> bool:
 def restore_hint(store_path: str | os.PathLike, passphrase: str, message: str) -> str:
     """What to add to the message of a store that will not open: which backup to restore, if any.
 
-    The latest backup opening with the same passphrase tells a damaged
-    store from a wrong passphrase. Empty for other failures (locked, read-only...).
+    The newest backup that opens with the same passphrase and passes the
+    quick check; newer ones that open but fail it (copies of a store
+    already damaged) are passed over and counted. Whether the latest
+    backup opens with the passphrase tells a damaged store from a wrong
+    passphrase. Empty for other failures (locked, read-only...).
     """
     if not any(w in message for w in ("damaged", "wrong passphrase", "truncated", "cannot be read")):
         return ""
-    latest = latest_backup(store_path)
-    if latest is None:
+    found = list_backups(store_path)
+    if not found:
         return "; no backup of it was found"
-    if backup_opens(latest.path, passphrase):
-        return (f". Its latest backup ({latest.taken_at:%Y-%m-%d %H:%M}) opens with this passphrase, so the store "
-                f"file itself is damaged: restore it with: matac-desk restore {store_path} {latest.path}")
-    return f"; its latest backup is {latest.path} (it does not open with this passphrase either)"
+    passed = 0
+    for b in found:
+        state = _backup_state(b.path, passphrase)
+        if state == "ok":
+            skipped = (f" (the {passed} newer one(s) are damaged too: copies of the damaged file)" if passed else "")
+            return (f". Its latest sound backup ({b.taken_at:%Y-%m-%d %H:%M}) opens with this passphrase, so the store "
+                    f"file itself is damaged{skipped}: restore it with: matac-desk restore {store_path} {b.path}")
+        if state == "locked" and not passed:
+            break  # the newest does not open with this passphrase either: most likely it is the wrong one
+        passed += 1
+    return f"; its latest backup is {found[0].path} (it does not open with this passphrase either)"
 
 
 # ---------------------------------------------------------------- restoring

@@ -60,6 +60,7 @@ from .domain import (
     safe_cell,
     unsafe_cell,
 )
+from .files import write_atomically
 from .store import Store
 
 __all__ = [
@@ -913,24 +914,23 @@ def _run_import(store, p, text, raw, headers, columns, today, now, actor, digest
         raise Cancelled()
 
 
-def write_rejects(path: str | os.PathLike, headers: list[str], rejects: list[Reject]) -> Path:
+def write_rejects(path: str | os.PathLike, headers: list[str], rejects: list[Reject], *,
+                  before_rename: Callable[[], None] | None = None) -> Path:
     """Write rejected rows as CSV: the original columns, then row number, column, value and reason.
 
     Cells are neutralised against spreadsheet formulas; the importer undoes
     that, so a corrected rejects file can be imported again as it is.
+    Written whole or not at all; ``before_rename`` (an audit entry) runs
+    just before the file appears (:func:`~matac_desk.files.write_atomically`).
     """
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.partial")
-    try:
-        with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(list(headers) + ["row_number", "rejected_column", "rejected_value", "reason"])
-            for r in rejects:
-                raw = list(r.raw) + [""] * (len(headers) - len(r.raw))
-                w.writerow([safe_cell(v) for v in raw[:len(headers)]]
-                           + [r.row_number, safe_cell(r.column), safe_cell(r.value), safe_cell(r.reason)])
-        os.replace(tmp, target)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise UserError(f"{target}: cannot write the rejects file ({e.strerror})") from None
-    return target
+    def text() -> bytes:
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(list(headers) + ["row_number", "rejected_column", "rejected_value", "reason"])
+        for r in rejects:
+            raw = list(r.raw) + [""] * (len(headers) - len(r.raw))
+            w.writerow([safe_cell(v) for v in raw[:len(headers)]]
+                       + [r.row_number, safe_cell(r.column), safe_cell(r.value), safe_cell(r.reason)])
+        return buf.getvalue().encode("utf-8-sig")
+
+    return write_atomically(path, text, before_rename=before_rename)

@@ -197,11 +197,14 @@ def export_rejects(store: Store, batch_id: int, path: str | os.PathLike) -> int:
     headers: list[str] = []
     for k in kept:
         headers += [h for h in k.raw if h not in headers]
+    def record() -> None:  # before the file appears: never a rejects file without its entry
+        with store.audit_transaction(durable=True):
+            store.audit("export.rejects", entity="import_batch", entity_id=str(batch_id),
+                        detail={"rows": len(kept), "file": Path(path).name})
+
     write_rejects(path, headers, [Reject(k.row_number, k.column, k.value, k.reason,
-                                         tuple(k.raw.get(h, "") for h in headers)) for k in kept])
-    with store.transaction():
-        store.audit("export.rejects", entity="import_batch", entity_id=str(batch_id),
-                    detail={"rows": len(kept), "file": Path(path).name})
+                                         tuple(k.raw.get(h, "") for h in headers)) for k in kept],
+                  before_rename=record)
     return len(kept)
 
 

@@ -15,8 +15,9 @@ their updates, disclosures about them (and their name on disclosures made
 to them), data-quality notes, rejected import rows that hold the id, rows
 of any other table that refer to them (found through foreign keys, so
 tables added later are covered), and any remaining mention of their id or
-full name in text. The audit log keeps one entry with the pseudonym, the
-counts and the reason. Afterwards the file is vacuumed so freed pages do
+full name in text; full-text indexes are rebuilt, as they would keep the
+words of a deleted row. The audit log keeps one entry with the pseudonym,
+the counts and the reason. Afterwards the file is vacuumed so freed pages do
 not keep the old text. Backups made *before* the erasure still hold the
 person until rotation removes them (:func:`backups_holding_before`).
 """
@@ -327,6 +328,7 @@ def erase_person(store: Store, person_id: str, reason: str, *,
             _cascade_orphans(conn, baseline_fk, delete)
             progress(3, steps, "Removing mentions in text")
             _scrub_text(conn, ids, mention, words, delete, scrubbed)
+            _rebuild_text_indexes(conn)
             if cancelled():
                 raise Cancelled()
             store.audit("person.erased", entity="person", entity_id=person_id, reason=reason,
@@ -339,6 +341,23 @@ def erase_person(store: Store, person_id: str, reason: str, *,
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     progress(steps, steps, "Done")
     return ErasureSummary(pseudonym, len(ids), removed, scrubbed, backups_holding_before(store, started))
+
+
+def _rebuild_text_indexes(conn) -> None:
+    """Rebuild every full-text index from its content (FTS4 and FTS5).
+
+    Deleting a row from a full-text table only adds a deletion marker: the
+    row's words (``people_search``: every trigram of the name and the id)
+    stay in the index's segments until they are merged, so the name could
+    be read back from the file. A contentless table, which cannot be
+    rebuilt, is merged into one segment instead, which drops what was deleted.
+    """
+    for name, sql in conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"
+                                  " AND sql LIKE 'CREATE VIRTUAL TABLE%'").fetchall():
+        if not re.search(r"\bUSING\s+fts[345]\b", sql, re.IGNORECASE):
+            continue
+        command = "optimize" if re.search(r"\bcontent\s*=\s*(''|\"\")", sql, re.IGNORECASE) else "rebuild"
+        conn.execute(f'INSERT INTO "{name}" ("{name}") VALUES (?)', [command])
 
 
 def _cascade_orphans(conn, baseline: set, delete) -> None:

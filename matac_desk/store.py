@@ -250,23 +250,33 @@ def _read_only_file(p: Path) -> bool:
     return no_write_bits or not os.access(p, os.W_OK) or not os.access(p.parent, os.W_OK)
 
 
+_DAMAGED = "the store file is damaged; run matac-desk check on it, or restore a backup"
 _DB_ERRORS = (
     ("disk is full", "the disk is full; nothing was changed (free some space and try again)"),
     ("disk i/o error", "the disk could not be written (disk I/O error); nothing was changed"),
     ("readonly database", "the store file cannot be written (it is read-only); nothing was changed"),
     ("database is locked", "the store is busy: another copy of MATAC Desk is writing to it; try again shortly"),
-    ("malformed", "the store file is damaged; run matac-desk check on it, or restore a backup"),
-    ("not a database", "the store file is damaged; run matac-desk check on it, or restore a backup"),
+    ("malformed", _DAMAGED),
+    ("not a database", _DAMAGED),
 )
 
 
 def explain_db_error(path: Path, e: BaseException) -> StoreError | None:
-    """A one-line StoreError for a database error a user can act on (full disk, damage...), else None."""
+    """A one-line StoreError for a database error a user can act on (full disk, damage...), else None.
+
+    SQLCipher refuses every write once a page has failed its check (its
+    HMAC: the page is damaged) with SQLite's "readonly database" error: when
+    the file and its folder can be written, that is what it means.
+    """
     if not isinstance(e, sqlcipher3.DatabaseError) or isinstance(e, sqlcipher3.IntegrityError):
         return None
     text = str(e).casefold()
     for needle, message in _DB_ERRORS:
         if needle in text:
+            p = Path(path)
+            if needle == "readonly database" and p.is_file() and not _read_only_file(p):
+                message = ("the store file is damaged (a page failed its check, so nothing can be written to it); "
+                           "run matac-desk check on it, or restore a backup; nothing was changed")
             return StoreError(f"{path}: {message}")
     return None
 
@@ -486,6 +496,7 @@ class Store:
         """
         folder = backups_folder(self.path)
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        self._check_pages()
         try:
             folder.mkdir(exist_ok=True)
             target = folder / f"{label}-{stamp}.mdesk"
@@ -513,6 +524,18 @@ class Store:
             raise StoreError(f"{folder}: cannot write a backup ({reason}); the store itself is unchanged") from None
         return target
 
+    def _check_pages(self) -> None:
+        """Refuse to back up a file with a damaged page: the copy would be damaged too (the backup API
+        copies what it reads), and in rotation it would push out good backups. SQLCipher's page check
+        (every page's HMAC) is cheap beside the backup: about a tenth of its time."""
+        try:
+            bad = self.conn.execute("PRAGMA cipher_integrity_check").fetchall()
+        except sqlcipher3.DatabaseError:
+            bad = ["unreadable"]
+        if bad:
+            raise StoreError(f"{self.path}: {_DAMAGED} (it was not backed up, so that no damaged copy takes the "
+                             "place of a good backup); nothing was changed")
+
     def keyed_connection(self, path: str | os.PathLike):
         """A raw connection to another file keyed with this store's passphrase (backups, checks)."""
         return self._connect(Path(path), self._passphrase)
@@ -533,14 +556,29 @@ class Store:
 
     # ------------------------------------------------------------ transactions
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One write transaction; everything inside is applied or none of it is."""
+    def transaction(self, *, durable: bool = False) -> Iterator[None]:
+        """One write transaction; everything inside is applied or none of it is.
+
+        ``durable``: the commit is synced to the disk before this returns, so
+        it survives a power cut too (WAL with ``synchronous=NORMAL`` may lose
+        the latest commits then). For an audit entry that must exist before
+        something outside the store does (a disclosure before its file).
+        """
         if self.conn.in_transaction:
             with self._savepoint():
                 yield
             return
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only; close the other copy and open it again to make changes")
+        if durable:
+            was = self.scalar("PRAGMA synchronous")
+            self.conn.execute("PRAGMA synchronous = FULL")
+            try:
+                with self.transaction():
+                    yield
+            finally:
+                self.conn.execute(f"PRAGMA synchronous = {int(was)}")
+            return
         try:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
@@ -558,16 +596,16 @@ class Store:
             raise explain_db_error(self.path, e) or e
 
     @contextlib.contextmanager
-    def audit_transaction(self) -> Iterator[None]:
+    def audit_transaction(self, *, durable: bool = False) -> Iterator[None]:
         """A transaction for audit entries only; allowed even when the store is opened read-only."""
         if not self.read_only or self.conn.in_transaction:
-            with self.transaction():
+            with self.transaction(durable=durable):
                 yield
             return
         self._audit_open = True
         self.read_only = False
         try:
-            with self.transaction():
+            with self.transaction(durable=durable):
                 yield
         finally:
             self.read_only = True

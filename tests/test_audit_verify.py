@@ -36,8 +36,17 @@ def test_triggers_refuse_update_and_delete(store):
     ("UPDATE audit_log SET actor = 'someone-else' WHERE id = 4", (), 4, "changed"),
     ("UPDATE audit_log SET reason = 'later excuse' WHERE id = 2", (), 2, "changed"),
     ("UPDATE audit_log SET detail = '{\"i\": 99}' WHERE id = 7", (), 7, "changed"),
+    ("UPDATE audit_log SET at = '2020-01-01T00:00:00+00:00' WHERE id = 3", (), 3, "changed"),
+    ("UPDATE audit_log SET entity_id = 'p-0' WHERE id = 5", (), 5, "changed"),
+    ("UPDATE audit_log SET recipient = 'a friend' WHERE id = 6", (), 6, "changed"),
+    ("UPDATE audit_log SET action = 'person.viewed' WHERE id = 2", (), 2, "changed"),
+    # a row's hash replaced by another's: its content no longer gives it, and the next no longer follows
+    ("UPDATE audit_log SET hash = (SELECT hash FROM audit_log WHERE id = 2) WHERE id = 4", (), 4, "changed"),
     ("DELETE FROM audit_log WHERE id = 5", (), 6, "missing"),
     ("DELETE FROM audit_log WHERE id = 3", (), 4, "missing"),
+    ("DELETE FROM audit_log WHERE id BETWEEN 2 AND 5", (), 6, "missing"),
+    ("DELETE FROM audit_log WHERE id = 1", (), 2, "does not follow"),
+    ("UPDATE audit_log SET id = 100 WHERE id = 3", (), 4, "missing"),  # moved to the end
 ])
 def test_verify_names_the_tampered_entry(store, sql, params, entry, words):
     _filled(store)
@@ -54,6 +63,23 @@ def test_deleting_the_last_entry_is_not_caught_by_the_chain_alone(store):
     _filled(store)
     _attack(store, "DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)")
     assert audit.verify(store.conn) == []
+
+
+def test_a_chain_rewritten_after_an_edit_passes_but_its_head_changes(store):
+    """The other known limit: someone with the passphrase can recompute every hash after the entry they edit
+    (the chain has no key only they lack). --verify passes then; the chain head it prints does not match
+    the one noted earlier. Documented, not hidden."""
+    _filled(store)
+    head = store.scalar("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")
+    _attack(store, "UPDATE audit_log SET reason = 'later excuse' WHERE id = 3")
+    c = store.conn
+    prev = c.execute("SELECT hash FROM audit_log WHERE id = 2").fetchone()[0]
+    for rec in c.execute(f"SELECT id, {', '.join(audit._FIELDS)} FROM audit_log WHERE id >= 3 ORDER BY id").fetchall():
+        h = audit._digest(prev, dict(zip(audit._FIELDS, rec[1:])))
+        c.execute("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?", [prev, h, rec[0]])
+        prev = h
+    assert audit.verify(c) == []
+    assert store.scalar("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1") != head
 
 
 def test_cli_verify_exit_status_and_names(tmp_path, monkeypatch, capsys):

@@ -12,10 +12,11 @@ from matac_desk.backups import backup
 from matac_desk.cli import main as cli_main
 from matac_desk.domain import Cancelled, UserError
 from matac_desk.importer import import_extract
+from matac_desk.people import search_ids
 from matac_desk.retention import erase_person
 from matac_desk.store import Store
 from conftest import PASSPHRASE, TODAY
-from security_support import extract, store_text
+from security_support import extract, store_blobs, store_text
 
 NOW = "2026-03-01T00:00:00+00:00"
 # What must vanish: the id (as a whole word: P10 is someone else), names, date of birth, the address only he was in.
@@ -25,6 +26,17 @@ TRACES = [r"(?<!\w)P1(?!\w)", r"Okafor", r"Darren", r"1985-03-02", r"02/03/1985"
 
 def traces(texts) -> list:
     return [(t, c, v) for t, c, v in texts for pat in TRACES if re.search(pat, v, re.IGNORECASE)]
+
+
+def blob_traces(store) -> list:
+    """BLOBs holding his names, or the trigrams of his names and ids that nobody left in the store has: the
+    people search index keeps every trigram of a name, and a deleted row's stay in its segments."""
+    left = " ".join(v.casefold() for _t, _c, v in store_text(store))
+    present = {left[i:i + 3] for i in range(len(left) - 2)}
+    words = ("darren", "okafor", "okafour", "daz", "p1b", "acacia")
+    grams = {w[i:i + 3] for w in words for i in range(len(w) - 2)} - present
+    return [(t, c) for t, c, b in store_blobs(store)
+            if traces([(t, c, b.decode("latin-1"))]) or any(g.encode() in b.lower() for g in grams)]
 
 
 @pytest.fixture
@@ -79,10 +91,13 @@ def full(store, tmp_path):
 
 
 def test_erasure_removes_every_trace(full):
-    assert traces(store_text(full))  # the fixture really holds him
+    assert traces(store_text(full)) and blob_traces(full)  # the fixture really holds him
     keep = {t: full.scalar(f"SELECT count(*) FROM {t}") for t in ("persons", "incidents", "involvements")}
     summary = erase_person(full, "P1", "retention review: no policing purpose")
     assert traces(store_text(full)) == []
+    assert blob_traces(full) == []
+    # and the search still finds the others (the index was rebuilt, not emptied)
+    assert search_ids(full, "kelly wright") == ["V2"] and search_ids(full, "okafor") == []
     assert summary.records == 2  # P1 and P1b, merged into him
     assert full.scalar("SELECT count(*) FROM persons") == keep["persons"] - 2
     # INC1 (only him) and INC9's reject go; INC2 stays for P3, its address too; INC3 is P10's.
@@ -107,32 +122,67 @@ def test_erasure_removes_every_trace(full):
     assert full.scalar("PRAGMA integrity_check") == "ok"
 
 
+def _exports(path, folder, capsys) -> list[tuple[str, str, str]]:
+    """What leaves the program about everyone: every listing as CSV (JSON for the audit log too), the action
+    list, a relationship picture, a profile and the meeting's pack (their text, metadata and bookmarks)."""
+    from pack_support import outline, page_texts
+    import pypdf
+    folder.mkdir()
+    listings = [["score", "--as-of", "2026-03-01"], ["partners", "--as-of", "2026-03-01", "--since", "2025-01-01",
+                                                    "--scope", "all"],
+                ["duplicates"], ["merges", "--all"], ["shared-victims"], ["networks"], ["cohort"],
+                ["actions"], ["outcomes"], ["prompts"], ["workload"], ["nominations"], ["audit"],
+                ["retention", "--as-of", "2099-01-01"], ["backups"], ["info"],
+                ["explain", "P3"], ["history", "P3"], ["partner-history", "P3"]]
+    texts = []
+    for args in listings:
+        for fmt in {"audit": ("csv", "json"), "info": ("json",), "explain": ("json",)}.get(args[0], ("csv",)):
+            code = cli_main([args[0], str(path), *args[1:], "--format", fmt])
+            cap = capsys.readouterr()
+            assert code == 0, (args, cap.err)
+            texts.append((" ".join(args), fmt, cap.out + cap.err))
+    files = [["actions", "-o", "actions.csv", "--recipient", "Housing"], ["graph", "P3", "-o", "graph.svg"],
+             ["profile", "P3", "-o", "profile.pdf", "--recipient", "Probation", "--as-of", "2026-03-01"],
+             ["pack", "--meeting", "2026-03-01", "-o", "pack.pdf", "--recipient", "Probation"],
+             ["rejects", "-o", "rejects.csv"]]
+    for command, *args in files:
+        out = folder / args[args.index("-o") + 1]
+        args[args.index("-o") + 1] = str(out)
+        code = cli_main([command, str(path), *args])
+        cap = capsys.readouterr()
+        assert code == 0, (command, cap.err)
+        texts.append((command, "output", cap.out + cap.err))
+        if out.suffix == ".pdf":
+            meta = pypdf.PdfReader(str(out)).metadata or {}
+            texts += [(out.name, f"page {i}", t) for i, t in enumerate(page_texts(out), 1)]
+            texts += [(out.name, "metadata", " ".join(str(v) for v in meta.values()))]
+            texts += [(out.name, "outline", " ".join(title for _l, title, _p in outline(out)))]
+        elif out.exists():
+            texts.append((out.name, "file", out.read_bytes().decode("utf-8", "replace")))
+    return texts
+
+
 def test_backup_after_erasure_and_exports_hold_no_trace(full, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MATAC_DESK_PASSPHRASE", PASSPHRASE)
     before = backup(full, "manual")
-    erase_person(full, "P1", "subject access: erasure upheld")
-    after = backup(full, "manual")
     path = full.path
     full.close()
+    held = {where for where, _how, _text in traces(_exports(path, tmp_path / "before", capsys))}
+    # the exports held him: the ranking, partners, shared victims, networks, cohort, actions, rejects, PDFs...
+    assert {"score --as-of 2026-03-01", "partners --as-of 2026-03-01 --since 2025-01-01 --scope all",
+            "shared-victims", "networks", "cohort", "actions.csv", "rejects.csv", "profile.pdf", "pack.pdf"} <= held
+    s = Store.open(path, PASSPHRASE)
+    erase_person(s, "P1", "subject access: erasure upheld")
+    after = backup(s, "manual")
+    s.close()
     for b, holds in ((before, True), (after, False)):
         s = Store.open(b, PASSPHRASE, migrate=False)
         try:
             assert bool(traces(store_text(s))) is holds
+            assert bool(blob_traces(s)) is holds
         finally:
             s.close()
-    monkeypatch.setenv("MATAC_DESK_PASSPHRASE", PASSPHRASE)
-    outputs = []
-    for args in (["audit", str(path), "--format", "csv"], ["audit", str(path), "--format", "json"],
-                 ["info", str(path)], ["rejects", str(path)], ["retention", str(path), "--as-of", "2099-01-01",
-                                                                  "--format", "csv"]):
-        assert cli_main(args) == 0
-        cap = capsys.readouterr()
-        outputs.append(cap.out + cap.err)
-    assert cli_main(["rejects", str(path), "--batch", "1", "-o", str(tmp_path / "r.csv")]) == 0
-    capsys.readouterr()
-    texts = [("out", "", o) for o in outputs]
-    if (tmp_path / "r.csv").exists():
-        texts.append(("rejects", "", (tmp_path / "r.csv").read_text()))
-    assert traces(texts) == []
+    assert traces(_exports(path, tmp_path / "after", capsys)) == []
 
 
 @pytest.mark.parametrize("pid, reason, message", [

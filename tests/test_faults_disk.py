@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import sqlcipher3
 
 from matac_desk.backups import backup, list_backups
 from matac_desk.demo import DemoSpec, write_csv
@@ -62,6 +63,16 @@ def _store_on(folder: Path, small: Path) -> Path:
     import_extract(s, small, today=TODAY, backup=False)
     s.close()
     return path
+
+
+def _backed_up_store(folder: Path, small: Path) -> tuple[Path, Path]:
+    """A store and a backup of it (sound), made before it is damaged."""
+    path = _store_on(folder, small)
+    s = Store.open(path, PASSPHRASE)
+    try:
+        return path, backup(s, "manual")
+    finally:
+        s.close()
 
 
 def test_full_disk_during_import(small_disk, extracts):
@@ -168,10 +179,7 @@ def _damage(path: Path, how: str) -> None:
 
 @pytest.mark.parametrize("how", ["truncated", "header", "middle"])
 def test_damaged_store_names_the_backup_to_restore(tmp_path, extracts, how):
-    path = _store_on(tmp_path, extracts[0])
-    s = Store.open(path, PASSPHRASE)
-    saved = backup(s, "manual")
-    s.close()
+    path, saved = _backed_up_store(tmp_path, extracts[0])
     _damage(path, how)
     # Opening and checking: a plain message, and the backup that opens with this passphrase.
     r = cli("check", str(path))
@@ -179,11 +187,45 @@ def test_damaged_store_names_the_backup_to_restore(tmp_path, extracts, how):
     said = r.stdout + r.stderr
     assert f"matac-desk restore {path} {saved}" in said
     assert "damaged" in said or "Something is wrong" in said
+    # A change (here an import, whose backup comes first): refused before anything is written, the damaged
+    # file is not backed up (a damaged copy would be the newest backup), and the good backup is named.
+    r = cli("import", str(path), str(extracts[0]))
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert "damaged" in r.stderr and "read-only" not in r.stderr
+    assert f"matac-desk restore {path} {saved}" in r.stderr
+    assert [b.path for b in list_backups(path)] == [saved]
     # And the restore brings the data back, keeping the damaged file.
     r = cli("restore", str(path), str(saved), "--yes")
     assert r.returncode == 0, r.stderr
     assert _counts(path)[0] > 0
     assert any(b.label == "replaced" for b in list_backups(path))
+
+
+def test_a_damaged_page_met_while_writing(tmp_path, extracts):
+    """Once a read has met a page that fails its check, SQLCipher refuses every write with SQLite's "readonly
+    database": said as damage, not as a read-only file."""
+    path = _store_on(tmp_path, extracts[0])
+    _damage(path, "middle")
+    s = Store.open(path, PASSPHRASE)
+    try:
+        with pytest.raises(sqlcipher3.DatabaseError):
+            s.conn.execute("PRAGMA quick_check").fetchall()  # a read of every page
+        with pytest.raises(StoreError, match="the store file is damaged .a page failed its check"):
+            import_extract(s, extracts[0], today=TODAY, backup=False)
+    finally:
+        s.close()
+
+
+def test_a_damaged_backup_is_passed_over(tmp_path, extracts):
+    """Backups taken of a file already damaged (before the page check): the hint names the newest sound one."""
+    path, good = _backed_up_store(tmp_path, extracts[0])
+    _damage(path, "middle")
+    bad = good.with_name("daily-29991231-235959.mdesk")  # a newer copy of the damaged file
+    shutil.copyfile(path, bad)
+    _damage(path, "header")
+    r = cli("info", str(path))
+    assert r.returncode == 1 and r.stderr.count("\n") == 1
+    assert f"matac-desk restore {path} {good}" in r.stderr and "1 newer one(s) are damaged too" in r.stderr
 
 
 def test_wrong_passphrase(tmp_path, extracts):

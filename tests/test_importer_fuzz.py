@@ -10,6 +10,7 @@ import codecs
 import csv
 import io
 import itertools
+import os
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -20,7 +21,9 @@ from matac_desk.store import Store
 from conftest import PASSPHRASE, TODAY
 
 _counter = itertools.count()
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# MATAC_DESK_FUZZ_EXAMPLES=2000 for a longer run by hand
+FUZZ = settings(max_examples=int(os.environ.get("MATAC_DESK_FUZZ_EXAMPLES", "60")), deadline=None,
+                suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.fixture(scope="module")
@@ -78,10 +81,27 @@ cell = st.one_of(
 )
 
 
+def _text_encodings() -> list[str]:
+    """Every text encoding Python knows (91 on 3.11), by its canonical name."""
+    import encodings.aliases
+    found = set()
+    for name in set(encodings.aliases.aliases.values()) | {"utf_8_sig", "utf_16_be", "utf_16_le", "utf_32_be",
+                                                            "utf_32_le"}:
+        try:
+            c = codecs.lookup(name)
+        except LookupError:
+            continue
+        if getattr(c, "_is_text_encoding", True):
+            found.add(c.name)
+    return sorted(found)
+
+
+ENCODINGS = _text_encodings()
+
+
 @FUZZ
 @given(rows=st.lists(st.lists(cell, min_size=0, max_size=len(CANONICAL_COLUMNS) + 2), max_size=12),
-       encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16", "utf-16-le", "utf-32",
-                                 "shift_jis", "koi8-r"]),
+       encoding=st.sampled_from(ENCODINGS),
        quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONE]))
 def test_structured_rows_in_many_encodings(fuzz_store, rows, encoding, quoting):
     buf = io.StringIO()
@@ -93,6 +113,10 @@ def test_structured_rows_in_many_encodings(fuzz_store, rows, encoding, quoting):
         except csv.Error:
             buf.write(",".join(r) + "\r\n")  # what csv refuses to write, written raw: broken quoting
     _check(fuzz_store, buf.getvalue().encode(encoding, errors="replace"))
+
+
+def test_every_text_encoding_is_tried():
+    assert len(ENCODINGS) > 80 and {"utf-8", "utf-16-be", "utf-32", "cp1252", "gb18030", "utf-7"} <= set(ENCODINGS)
 
 
 GOOD = "INC1,2024-01-01,x,,P1,,,,V1"

@@ -3,6 +3,8 @@ and an older file of the same name untouched."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from pack_support import demo_store
 
@@ -87,3 +89,66 @@ def test_success_writes_the_file_and_one_entry(small, tmp_path):
     assert e.pages >= 2 and e.size == (tmp_path / "p.pdf").stat().st_size
     assert _disclosures(store) == before + 1
     assert progress and progress[-1][0] == progress[-1][1]
+
+
+def test_next_export_removes_what_killed_exports_left(small, tmp_path):
+    """A SIGKILL runs no clean-up (test_faults_kill): the next export into the folder removes the leftovers
+    of dead writers, but not the file of one still writing, nor files that are not its own."""
+    import fcntl
+    store, _, subjects = small
+    dead = tmp_path / ".pack.pdf.k3x_9qzt.partial"
+    dead.write_bytes(b"%PDF-1.4 half a pack")
+    other = [tmp_path / "notes.partial", tmp_path / ".notes.partial"]
+    for p in other:
+        p.write_text("not ours")
+    alive = tmp_path / ".p.pdf.w0rk1ng_.partial"
+    with open(alive, "wb") as writer:
+        fcntl.flock(writer.fileno(), fcntl.LOCK_EX)
+        export_profile(store, tmp_path / "p.pdf", subjects[0], recipient="Probation", today=TODAY)
+        assert alive.exists()
+    assert not dead.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, "p.pdf"] + [p.name for p in other])
+
+
+def test_the_disclosure_is_on_disk_before_the_rename(small, tmp_path, monkeypatch):
+    """Its entry is committed with synchronous=FULL, so a power cut cannot keep the PDF and lose the entry."""
+    store, _, subjects = small
+    said = []
+    store.conn.set_trace_callback(said.append)
+    renamed = []
+    real_replace = os.replace
+    monkeypatch.setattr(os, "replace", lambda a, b: (renamed.append(len(said)), real_replace(a, b)))
+    try:
+        export_profile(store, tmp_path / "p.pdf", subjects[0], recipient="Probation", today=TODAY)
+    finally:
+        store.conn.set_trace_callback(None)
+    insert = next(i for i, sql in enumerate(said) if sql.startswith("INSERT INTO audit_log"))
+    full = max(i for i, sql in enumerate(said[:insert]) if sql.startswith("PRAGMA synchronous"))
+    assert said[full] == "PRAGMA synchronous = FULL"
+    commit = next(i for i in range(insert, len(said)) if said[i] == "COMMIT")
+    assert not any(s.startswith("PRAGMA synchronous") for s in said[full + 1:commit])
+    assert renamed == [len(said)] and said[-1].startswith("PRAGMA synchronous = ")
+    assert store.scalar("PRAGMA synchronous") == 1  # NORMAL again for everything else
+
+
+def test_action_list_export_is_audited_before_it_appears(small, tmp_path, monkeypatch):
+    """The CSV exports follow the same order: a failed audit leaves no file; a read-only store exports, audited."""
+    from matac_desk import actions
+    from matac_desk.store import Store
+    from conftest import PASSPHRASE
+    store, _, _ = small
+    exported = lambda s: len(audit.entries(s.conn, action="export.actions"))  # noqa: E731
+    ro = Store.open(store.path, PASSPHRASE, read_only=True)
+    try:
+        before = exported(ro)
+        actions.export_actions_csv(ro, tmp_path / "all.csv", recipient="Housing")
+        assert exported(ro) == before + 1 and [p.name for p in tmp_path.iterdir()] == ["all.csv"]
+
+        def refused(*a, **k):
+            raise UserError("the audit log refused it")
+        monkeypatch.setattr(ro, "audit", refused)
+        with pytest.raises(UserError, match="refused"):
+            actions.export_actions_csv(ro, tmp_path / "again.csv", recipient="Housing")
+        assert [p.name for p in tmp_path.iterdir()] == ["all.csv"]
+    finally:
+        ro.close()

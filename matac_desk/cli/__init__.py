@@ -15,6 +15,7 @@ import sys
 
 from .. import __version__
 from ..domain import Cancelled, UserError
+from .common import with_backup_hint
 
 __all__ = ["main", "build_parser", "command_names", "COMMAND_MODULES"]
 
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except UserError as e:
-        sys.stderr.write(f"matac-desk: error: {e}\n")
+        sys.stderr.write(f"matac-desk: error: {with_backup_hint(str(e), getattr(args, 'store', None))}\n")
         return 1
     except Cancelled:
         sys.stderr.write("matac-desk: cancelled; nothing was changed\n")
@@ -74,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         from ..store import explain_db_error
         known = explain_db_error(getattr(args, "store", None) or "the store", e)
         if known is not None:
-            sys.stderr.write(f"matac-desk: error: {known}\n")
+            sys.stderr.write(f"matac-desk: error: {with_backup_hint(str(known), getattr(args, 'store', None))}\n")
         else:
             sys.stderr.write(f"matac-desk: error: an unexpected {type(e).__name__} stopped the command; nothing was "
                              "changed by the step that failed. The details are not shown because they may hold "

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from ..backups import restore_hint
+from ..backups import latest_backup, restore_hint
 from ..domain import UserError, safe_cell
 from ..store import Store, StoreError, StoreLocked
 
@@ -20,6 +20,7 @@ __all__ = [
     "PASSPHRASE_ENV",
     "passphrase",
     "open_store",
+    "with_backup_hint",
     "confirm",
     "warn",
     "create_store",
@@ -49,6 +50,25 @@ def passphrase(*, confirm: bool = False) -> str:
     if not value:
         raise UserError("no passphrase given")
     return value
+
+
+def with_backup_hint(message: str, store_path: str | os.PathLike | None) -> str:
+    """The message of a store found damaged once open (a page that fails its check), with the backup to restore.
+
+    With the passphrase in the environment, the newest backup that opens with
+    it and passes the check (:func:`~matac_desk.backups.restore_hint`); typed
+    at the terminal, it is not kept, so the newest backup, to check first.
+    """
+    if "damaged" not in message or "matac-desk restore" in message or not store_path or not Path(store_path).is_file():
+        return message
+    secret = os.environ.get(PASSPHRASE_ENV)
+    if secret:
+        return message + restore_hint(store_path, secret, message)
+    latest = latest_backup(store_path)
+    if latest is None:
+        return f"{message}; no backup of it was found"
+    return (f"{message}. Its latest backup is from {latest.taken_at:%Y-%m-%d %H:%M}: check it with: matac-desk check "
+            f"{latest.path}, and restore it with: matac-desk restore {store_path} {latest.path}")
 
 
 def open_store(path: str | os.PathLike, *, read_only: bool = False) -> Store:

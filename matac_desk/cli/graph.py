@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..domain import UserError
 from ..duplicates import find_duplicates, mark_not_duplicate, merge, merges, unmerge
+from ..files import write_atomically
 from ..graph import SCOPES, NewPartner, default_period, networks, new_partners, partner_count_over_time, \
     shared_victims
 from ..links import import_links
@@ -251,19 +252,18 @@ def cmd_graph(args) -> int:
         centre = layout.node(layout.centre)
         drawing = layout_drawing(layout, 842, 595, marking="OFFICIAL-SENSITIVE",
                                  title=f"Relationships of {centre.label} ({centre.id}), radius {layout.radius}")
-        tmp = out.with_name(f".{out.name}.partial")
-        try:
+
+        def picture() -> bytes:
             if suffix == ".pdf":
-                renderPDF.drawToFile(drawing, str(tmp), msg="OFFICIAL-SENSITIVE")
-            else:
-                renderSVG.drawToFile(drawing, str(tmp))
-            tmp.replace(out)
-        except OSError as e:
-            tmp.unlink(missing_ok=True)
-            raise UserError(f"{out}: cannot write the picture ({e.strerror})") from None
-        with store.transaction():
-            store.audit("export.graph", entity="person", entity_id=layout.centre,
-                        detail={"radius": layout.radius, "persons": len(layout.nodes), "file": out.name})
+                return renderPDF.drawToString(drawing, msg="OFFICIAL-SENSITIVE")
+            return renderSVG.drawToString(drawing).encode("utf-8")
+
+        def record() -> None:  # before the file appears: never a picture without its entry
+            with store.audit_transaction(durable=True):
+                store.audit("export.graph", entity="person", entity_id=layout.centre,
+                            detail={"radius": layout.radius, "persons": len(layout.nodes), "file": out.name})
+
+        write_atomically(out, picture, before_rename=record)
     finally:
         store.close()
     emit(f"Wrote the relationship picture of {layout.centre} ({len(layout.nodes)} persons, "

@@ -11,7 +11,8 @@ an audit entry with the recipient and the reason (Data Protection Act 2018,
 s.62). The ``*_pdf`` functions return bytes for the UI to save or print;
 the ``export_*`` functions write a file safely (temporary file, then
 rename), auditing just before the rename, so a failed or cancelled export
-leaves neither a file nor an entry.
+leaves neither a file nor an entry, and a killed one never leaves a file
+without its entry (:func:`matac_desk.files.write_atomically` says what it can leave).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from typing import Callable
 from ..audit import audit_disclosure
 from ..domain import UserError, never_cancelled, no_progress
 from ..store import Store
-from .document import MARKING, write_atomically
+from ..files import write_atomically
+from .document import MARKING
 
 __all__ = ["MARKING", "Export", "pack_pdf", "profile_pdf", "export_pack", "export_profile", "new_reference"]
 

@@ -10,16 +10,13 @@ printed and "Page X of Y". The total is known only at the end, so
 then writes the page numbers; bookmarks (the outline) are kept with their
 page and replayed when the page is really written, so each points at the
 right page. A subclass gives ``story()``; :meth:`Document.render` returns the
-PDF as bytes and :func:`write_atomically` puts bytes on disk so that a
-failed or cancelled export leaves nothing behind.
+PDF as bytes and :func:`~matac_desk.files.write_atomically` puts bytes on
+disk so that a failed or cancelled export leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import io
-import os
-import tempfile
-from pathlib import Path
 from typing import Callable
 
 from reportlab.lib.pagesizes import A4, landscape
@@ -27,10 +24,12 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, NextPageTemplate, PageTemplate
 
-from ..domain import Cancelled, UserError, never_cancelled, no_progress
+from ..domain import Cancelled, never_cancelled, no_progress
+from ..files import remove_stale_partials, write_atomically
 from .styles import COLOURS, FONT, FONT_BOLD, shaped_label, stylesheet
 
-__all__ = ["MARKING", "Document", "NumberedCanvas", "outline", "write_atomically", "data_table", "key_values"]
+__all__ = ["MARKING", "Document", "NumberedCanvas", "outline", "write_atomically", "remove_stale_partials", "data_table",
+           "key_values"]
 
 MARKING = "OFFICIAL-SENSITIVE"
 
@@ -226,48 +225,6 @@ class Document:
     @staticmethod
     def next_template(name: str) -> NextPageTemplate:
         return NextPageTemplate(name)
-
-
-def write_atomically(path: str | os.PathLike, data: Callable[[], bytes] | bytes,
-                     before_rename: Callable[[], None] | None = None) -> Path:
-    """Write to a temporary file in the target's folder, then rename it into place.
-
-    ``data`` may be a callable that makes the bytes (it runs with the
-    temporary file already open, so a folder that cannot be written fails
-    before the work). ``before_rename`` runs last, before the rename (the
-    audit entry). Any failure, including :class:`Cancelled`, removes the
-    temporary file and leaves an existing target untouched.
-    """
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise UserError(f"{target}: the folder {folder} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=folder)
-    except OSError as e:
-        raise UserError(f"{target}: cannot write in {folder} ({e.strerror})") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data() if callable(data) else data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if before_rename:
-            before_rename()
-        os.replace(tmp, target)
-    except OSError as e:
-        _remove(tmp)
-        raise UserError(f"{target}: cannot write ({e.strerror})") from None
-    except BaseException:
-        _remove(tmp)
-        raise
-    return target
-
-
-def _remove(path: str) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
 
 
 def data_table(header: list[str], rows: list[list], widths: list[float], styles, *,
