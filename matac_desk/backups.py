@@ -44,6 +44,9 @@ from .store import Store, StoreError, StoreLock, StoreLocked, backups_folder
 __all__ = [
     "BackupPolicy",
     "BackupInfo",
+    "SoundBackup",
+    "latest_sound_backup",
+    "looks_damaged_or_locked",
     "CheckReport",
     "POLICY_KEY",
     "get_policy",
@@ -224,30 +227,55 @@ def _backup_state(path: str | os.PathLike, passphrase: str) -> str:
         conn.close()
 
 
+@dataclass(frozen=True)
+class SoundBackup:
+    """The newest backup that opens with a passphrase and passes the quick check, and how many newer ones failed it."""
+    backup: BackupInfo
+    passed_over: int
+
+
+def latest_sound_backup(store_path: str | os.PathLike, passphrase: str) -> SoundBackup | None:
+    """The newest backup that opens with ``passphrase`` and passes the quick check, or None.
+
+    Newer backups that open but fail the check (copies of a store already
+    damaged) are passed over and counted. None as soon as the newest backup
+    does not open with this passphrase: most likely it is the wrong one.
+    """
+    passed = 0
+    for b in list_backups(store_path):
+        state = _backup_state(b.path, passphrase)
+        if state == "ok":
+            return SoundBackup(b, passed)
+        if state == "locked" and not passed:
+            return None
+        passed += 1
+    return None
+
+
+def looks_damaged_or_locked(message: str) -> bool:
+    """The store did not open because of its passphrase or its file (not a lock, a missing file or the like)."""
+    return any(w in message for w in ("damaged", "wrong passphrase", "truncated", "cannot be read"))
+
+
 def restore_hint(store_path: str | os.PathLike, passphrase: str, message: str) -> str:
     """What to add to the message of a store that will not open: which backup to restore, if any.
 
-    The newest backup that opens with the same passphrase and passes the
-    quick check; newer ones that open but fail it (copies of a store
-    already damaged) are passed over and counted. Whether the latest
-    backup opens with the passphrase tells a damaged store from a wrong
-    passphrase. Empty for other failures (locked, read-only...).
+    Whether a backup opens with the same passphrase tells a damaged store
+    from a wrong passphrase (:func:`latest_sound_backup`). Empty for other
+    failures (locked, read-only...).
     """
-    if not any(w in message for w in ("damaged", "wrong passphrase", "truncated", "cannot be read")):
+    if not looks_damaged_or_locked(message):
         return ""
     found = list_backups(store_path)
     if not found:
         return "; no backup of it was found"
-    passed = 0
-    for b in found:
-        state = _backup_state(b.path, passphrase)
-        if state == "ok":
-            skipped = (f" (the {passed} newer one(s) are damaged too: copies of the damaged file)" if passed else "")
-            return (f". Its latest sound backup ({b.taken_at:%Y-%m-%d %H:%M}) opens with this passphrase, so the store "
-                    f"file itself is damaged{skipped}: restore it with: matac-desk restore {store_path} {b.path}")
-        if state == "locked" and not passed:
-            break  # the newest does not open with this passphrase either: most likely it is the wrong one
-        passed += 1
+    sound = latest_sound_backup(store_path, passphrase)
+    if sound is not None:
+        b = sound.backup
+        skipped = (f" (the {sound.passed_over} newer one(s) are damaged too: copies of the damaged file)"
+                   if sound.passed_over else "")
+        return (f". Its latest sound backup ({b.taken_at:%Y-%m-%d %H:%M}) opens with this passphrase, so the store "
+                f"file itself is damaged{skipped}: restore it with: matac-desk restore {store_path} {b.path}")
     return f"; its latest backup is {found[0].path} (it does not open with this passphrase either)"
 
 

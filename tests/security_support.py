@@ -209,3 +209,18 @@ def checked_open(path: Path) -> Store:
         s.close()
         raise
     return s
+
+
+def damage_store(path, how: str) -> None:
+    """Damage a store file: ``truncated`` to half, its ``header`` page overwritten, or a page in the ``middle``."""
+    size = path.stat().st_size
+    if how == "truncated":
+        os.truncate(path, size // 2)
+    elif how == "header":
+        with open(path, "r+b") as fh:
+            fh.seek(100)
+            fh.write(b"\xff" * 64)
+    elif how == "middle":
+        with open(path, "r+b") as fh:
+            fh.seek((size // 2) // 4096 * 4096)
+            fh.write(os.urandom(4096))

@@ -19,7 +19,7 @@ from matac_desk.demo import DemoSpec, write_csv
 from matac_desk.importer import import_extract
 from matac_desk.store import Store, StoreError
 from conftest import PASSPHRASE, TODAY
-from security_support import cli
+from security_support import cli, damage_store
 
 
 def _digest(path: Path) -> str:
@@ -163,24 +163,10 @@ def test_read_only_mount(small_disk, extracts):
     assert r.returncode == 1 and "read-only" in r.stderr and r.stderr.count("\n") == 1
 
 
-def _damage(path: Path, how: str) -> None:
-    size = path.stat().st_size
-    if how == "truncated":
-        os.truncate(path, size // 2)
-    elif how == "header":
-        with open(path, "r+b") as fh:
-            fh.seek(100)
-            fh.write(b"\xff" * 64)
-    elif how == "middle":
-        with open(path, "r+b") as fh:
-            fh.seek((size // 2) // 4096 * 4096)
-            fh.write(os.urandom(4096))
-
-
 @pytest.mark.parametrize("how", ["truncated", "header", "middle"])
 def test_damaged_store_names_the_backup_to_restore(tmp_path, extracts, how):
     path, saved = _backed_up_store(tmp_path, extracts[0])
-    _damage(path, how)
+    damage_store(path, how)
     # Opening and checking: a plain message, and the backup that opens with this passphrase.
     r = cli("check", str(path))
     assert r.returncode == 1 and "Traceback" not in r.stderr + r.stdout
@@ -205,7 +191,7 @@ def test_a_damaged_page_met_while_writing(tmp_path, extracts):
     """Once a read has met a page that fails its check, SQLCipher refuses every write with SQLite's "readonly
     database": said as damage, not as a read-only file."""
     path = _store_on(tmp_path, extracts[0])
-    _damage(path, "middle")
+    damage_store(path, "middle")
     s = Store.open(path, PASSPHRASE)
     try:
         with pytest.raises(sqlcipher3.DatabaseError):
@@ -219,10 +205,10 @@ def test_a_damaged_page_met_while_writing(tmp_path, extracts):
 def test_a_damaged_backup_is_passed_over(tmp_path, extracts):
     """Backups taken of a file already damaged (before the page check): the hint names the newest sound one."""
     path, good = _backed_up_store(tmp_path, extracts[0])
-    _damage(path, "middle")
+    damage_store(path, "middle")
     bad = good.with_name("daily-29991231-235959.mdesk")  # a newer copy of the damaged file
     shutil.copyfile(path, bad)
-    _damage(path, "header")
+    damage_store(path, "header")
     r = cli("info", str(path))
     assert r.returncode == 1 and r.stderr.count("\n") == 1
     assert f"matac-desk restore {path} {good}" in r.stderr and "1 newer one(s) are damaged too" in r.stderr

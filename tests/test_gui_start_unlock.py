@@ -85,3 +85,55 @@ def test_start_dialog_offers_recent_stores(qtbot, tmp_path, isolated_qsettings):
     qtbot.addWidget(dlg2)
     dlg2.buttons["demo"].click()
     assert dlg2.choice == ("demo", None)
+
+
+def _store_with_a_backup(path):
+    """A small demo store and a backup of it; returns (backup path, number of persons)."""
+    from matac_desk.backups import backup
+    from gui_support import make_demo_store
+    store = make_demo_store(path, incidents=40, meetings=False)
+    saved = backup(store, label="manual")
+    persons = store.scalar("SELECT count(*) FROM persons")
+    store.close()
+    return saved, persons
+
+
+@pytest.mark.parametrize("how", ["header", "truncated"])
+def test_a_damaged_store_offers_its_latest_sound_backup(qtbot, tmp_path, monkeypatch, how):
+    from matac_desk.backups import list_backups
+    from security_support import damage_store
+    path = tmp_path / "force.mdesk"
+    saved, persons = _store_with_a_backup(path)
+    damage_store(path, how)
+    offered = []
+    monkeypatch.setattr(UnlockDialog, "ask_restore", lambda self, sound: offered.append(sound) or True)
+    dlg = UnlockDialog(path, runner=ImmediateRunner())
+    qtbot.addWidget(dlg)
+    dlg.passphrase.setText(PASSPHRASE)
+    dlg.try_unlock()
+    assert [s.backup.path for s in offered] == [saved]
+    assert dlg.result() == QDialog.DialogCode.Accepted
+    assert dlg.store.scalar("SELECT count(*) FROM persons") == persons > 0
+    assert any(b.label == "replaced" for b in list_backups(path))    # the damaged file is kept
+    dlg.store.close()
+
+
+def test_declining_the_restore_or_a_wrong_passphrase_changes_nothing(qtbot, tmp_path, monkeypatch):
+    from security_support import damage_store
+    path = tmp_path / "force.mdesk"
+    _store_with_a_backup(path)
+    damage_store(path, "header")
+    before = path.read_bytes()
+    offered = []
+    monkeypatch.setattr(UnlockDialog, "ask_restore", lambda self, sound: offered.append(sound) or False)
+    dlg = UnlockDialog(path, runner=ImmediateRunner())
+    qtbot.addWidget(dlg)
+    dlg.passphrase.setText(PASSPHRASE)
+    dlg.try_unlock()
+    assert len(offered) == 1 and dlg.store is None and dlg.ok.isEnabled()
+    assert "damaged" in dlg.error.text()
+    dlg.passphrase.setText("not the passphrase at all")
+    dlg.try_unlock()
+    assert len(offered) == 1          # the backup does not open with it either: a wrong passphrase, nothing offered
+    assert dlg.error.text() == "wrong passphrase, or the file is damaged or not a MATAC Desk store"
+    assert path.read_bytes() == before

@@ -5,7 +5,10 @@ a large one), so it runs through the task runner; the dialog stays
 responsive and says "Unlocking…". A wrong passphrase is a message in the
 dialog. The passphrase field is emptied as soon as the store is open.
 A store another copy of the program holds open (:class:`StoreLocked`)
-can be opened read-only instead, if the user agrees.
+can be opened read-only instead, if the user agrees. A store that does not
+open while a backup of it does, with the same passphrase, is a damaged
+file: the dialog offers to restore the latest sound backup (the damaged
+file is kept beside the backups) and then opens it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QMessageBox, QWidget
 
+from .. import backups
 from ..domain import UserError
 from ..store import Store, StoreError, StoreLocked
 from .tasks import TaskRunner
@@ -109,10 +113,51 @@ class UnlockDialog(QDialog):
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No) == QMessageBox.StandardButton.Yes
 
+    def ask_restore(self, sound: backups.SoundBackup) -> bool:
+        """The store is damaged and a sound backup opens with this passphrase: restore it? (Tests answer.)"""
+        b = sound.backup
+        newer = (f" The {sound.passed_over} newer backup(s) are copies of the damaged file and are passed over."
+                 if sound.passed_over else "")
+        return QMessageBox.question(
+            self, "Store damaged",
+            f"The store file is damaged, but its backup of {b.taken_at:%d %B %Y, %H:%M} opens with this passphrase."
+            f"{newer} Restore that backup and open it? Changes made after it was taken are lost; the damaged "
+            "file is kept beside the backups.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No) == QMessageBox.StandardButton.Yes
+
+    def _offer_restore(self, e: BaseException) -> None:
+        """Look for a sound backup off the GUI thread; offer it, or show the error."""
+        path, text = self.path, self.passphrase.text()
+        self.error.setText("The store did not open; looking at its backups…")
+
+        def look(_progress, _cancelled):
+            return backups.latest_sound_backup(path, text)
+
+        def found(sound) -> None:
+            if sound is None or self._given_up or not self.ask_restore(sound):
+                self._show_error(e)
+                return
+            self.error.setText("Restoring the backup…")
+
+            def restore(_progress, _cancelled):
+                return backups.restore(path, sound.backup.path, text)
+
+            self.runner.run(restore).then(lambda _replaced: self.try_unlock(), self._show_error)
+
+        self.runner.run(look).then(found, lambda _e: self._show_error(e))
+
     def _failed(self, e: BaseException) -> None:
         if isinstance(e, StoreLocked) and not self.create and not self._given_up and self.ask_read_only():
             self.try_unlock(read_only=True)
             return
+        if (isinstance(e, StoreError) and not isinstance(e, StoreLocked) and not self.create and not self._given_up
+                and self.passphrase.text() and backups.looks_damaged_or_locked(str(e))):
+            self._offer_restore(e)
+            return
+        self._show_error(e)
+
+    def _show_error(self, e: BaseException) -> None:
         self.ok.setEnabled(True)
         self.error.setText(short_error(e) if isinstance(e, UserError) else
                            f"The store could not be opened ({type(e).__name__}).")
