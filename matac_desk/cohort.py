@@ -296,7 +296,7 @@ def orders(store: Store, person_id: str, *, in_force_on: _dt.date | str | None =
 
 
 _ORDER_EDITABLE = ("type", "start", "end", "protected_person_id", "conditions")
-_ORDER_COLUMNS = {"type": "type", "start": "start_date", "end": "end_date",
+_ORDER_COLUMNS = {"type": "type", "start": "start_date", "end": "end_date",   # field: column
                   "protected_person_id": "protected_person_id", "conditions": "conditions"}
 
 
@@ -315,25 +315,37 @@ def update_order(store: Store, order_id: int, *, reason: str | None = None, **fi
     new["type"], new["start"], new["end"], new["protected_person_id"] = _order_fields(
         store, new["type"], new["start"], new["end"], new["protected_person_id"])
     new["conditions"] = (new["conditions"] or "").strip() or None
-    changed = {k: (old[k], new[k]) for k in _ORDER_EDITABLE if old[k] != new[k]}
-    if not changed:
-        return {}
-    with store.transaction():
-        store.conn.execute(f"UPDATE orders SET {', '.join(f'{_ORDER_COLUMNS[k]} = ?' for k in changed)} WHERE id = ?",
-                           [new[k] for k in changed] + [order_id])
-        store.audit("order.changed", entity="person", entity_id=old["person_id"],
-                    detail={"order_id": order_id, "fields": sorted(changed)}, reason=reason)
-    return changed
+    return _write_changes(store, "orders", order_id, old, new, _ORDER_COLUMNS, "order.changed", old["person_id"],
+                          {"order_id": order_id}, reason)
 
 
 def remove_order(store: Store, order_id: int, *, reason: str) -> dict:
     """Delete an order recorded in error (an undone addition); returns it as it was. Audited with the reason."""
     old = order(store, order_id)
-    with store.transaction():
-        store.conn.execute("DELETE FROM orders WHERE id = ?", [order_id])
-        store.audit("order.removed", entity="person", entity_id=old["person_id"],
-                    detail={"order_id": order_id, "type": old["type"]}, reason=reason)
+    _delete_row(store, "orders", order_id, "order.removed", old["person_id"],
+                {"order_id": order_id, "type": old["type"]}, reason)
     return old
+
+
+def _write_changes(store: Store, table: str, row_id: int, old: dict, new: dict, columns: dict[str, str],
+                   action: str, person_id: str, detail: dict, reason: str | None) -> dict:
+    """Write the fields whose value differs in one transaction with its audit entry; ``{field: (old, new)}``."""
+    changed = {k: (old[k], new[k]) for k in columns if old[k] != new[k]}
+    if not changed:
+        return {}
+    with store.transaction():
+        store.conn.execute(f"UPDATE {table} SET {', '.join(f'{columns[k]} = ?' for k in changed)} WHERE id = ?",
+                           [new[k] for k in changed] + [row_id])
+        store.audit(action, entity="person", entity_id=person_id, detail=detail | {"fields": sorted(changed)},
+                    reason=reason)
+    return changed
+
+
+def _delete_row(store: Store, table: str, row_id: int, action: str, person_id: str, detail: dict,
+                reason: str | None) -> None:
+    with store.transaction():
+        store.conn.execute(f"DELETE FROM {table} WHERE id = ?", [row_id])
+        store.audit(action, entity="person", entity_id=person_id, detail=detail, reason=reason)
 
 
 def record_disclosure(store: Store, subject_id: str, kind: str, date: _dt.date | str, *,
@@ -404,24 +416,15 @@ def update_disclosure(store: Store, disclosure_id: int, *, reason: str | None = 
         raise UserError("decision must be pending, disclosed or not disclosed")
     new["date"] = iso_day(new["date"])
     new["notes"] = (new["notes"] or "").strip() or None
-    changed = {k: (old[k], new[k]) for k in _DISCLOSURE_EDITABLE if old[k] != new[k]}
-    if not changed:
-        return {}
-    with store.transaction():
-        store.conn.execute(f"UPDATE disclosures SET {', '.join(f'{k} = ?' for k in changed)} WHERE id = ?",
-                           [new[k] for k in changed] + [disclosure_id])
-        store.audit("clares_law.changed", entity="person", entity_id=old["subject_id"],
-                    detail={"disclosure_id": disclosure_id, "fields": sorted(changed)}, reason=reason)
-    return changed
+    return _write_changes(store, "disclosures", disclosure_id, old, new, {k: k for k in _DISCLOSURE_EDITABLE},
+                          "clares_law.changed", old["subject_id"], {"disclosure_id": disclosure_id}, reason)
 
 
 def remove_disclosure(store: Store, disclosure_id: int, *, reason: str) -> dict:
     """Delete a Clare's Law record made in error (an undone addition); returns it as it was."""
     old = disclosure(store, disclosure_id)
-    with store.transaction():
-        store.conn.execute("DELETE FROM disclosures WHERE id = ?", [disclosure_id])
-        store.audit("clares_law.removed", entity="person", entity_id=old["subject_id"],
-                    detail={"disclosure_id": disclosure_id, "kind": old["kind"]}, reason=reason)
+    _delete_row(store, "disclosures", disclosure_id, "clares_law.removed", old["subject_id"],
+                {"disclosure_id": disclosure_id, "kind": old["kind"]}, reason)
     return old
 
 
