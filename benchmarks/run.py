@@ -287,6 +287,10 @@ def main(store_path):
     while not painted:
         app.processEvents()
     t_paint = painted[0]
+    # the person to open, chosen before the heartbeat starts: this GROUP BY over every involvement runs
+    # here on the GUI thread (0.1-0.4 s on a million rows) and is not the client's work
+    pid = store.scalar("SELECT perpetrator_id FROM involvements GROUP BY perpetrator_id"
+                       " ORDER BY count(*) DESC LIMIT 1")
     heart.start(); last[0] = time.perf_counter()
 
     def wait(cond, timeout=60):
@@ -313,11 +317,9 @@ def main(store_path):
                 page.model.data(page.model.index(0, 1))  # the first page of rows fetched and shown
             app.processEvents()
             latencies.setdefault(q, []).append(time.perf_counter() - t)
-    search_gaps = sorted(gaps); gaps.clear()
+    search_gaps = sorted(gaps); gaps.clear(); last[0] = time.perf_counter()
 
-    pid = store.scalar("SELECT perpetrator_id FROM involvements GROUP BY perpetrator_id"
-                       " ORDER BY count(*) DESC LIMIT 1")
-    opens = []
+    opens, first_open_gaps = [], []
     for rep in range(3):
         t = time.perf_counter()
         window.open_person(pid)
@@ -325,6 +327,9 @@ def main(store_path):
         app.processEvents()
         opens.append(time.perf_counter() - t)
         page.show_results()
+        app.processEvents()
+        if rep == 0:
+            first_open_gaps = sorted(gaps)
     open_gaps = sorted(gaps)
     heart.stop()
     window.close()
@@ -340,6 +345,7 @@ def main(store_path):
             "per_query": {q: max(v) for q, v in latencies.items()},
             "open_median_s": statistics.median(opens), "open_worst_s": max(opens),
             "stall_search_s": search_gaps[-1] - 0.005, "stall_open_s": open_gaps[-1] - 0.005,
+            "stall_first_open_s": first_open_gaps[-1] - 0.005,
             "stall_search_p99_s": search_gaps[int(len(search_gaps) * 0.99)] - 0.005,
             "stall_open_p99_s": open_gaps[int(len(open_gaps) * 0.99)] - 0.005, "cpus": os.cpu_count(),
             "load": os.getloadavg()[0]}
@@ -378,6 +384,8 @@ def bench_gui(folder: Path, rows: int) -> bool:
          "OK" if r["stall_search_s"] <= budget else "OVER 100 ms")
     _row("longest GUI-thread stall while opening", ms(r["stall_open_s"]), "budget 100 ms",
          "OK" if r["stall_open_s"] <= budget else "OVER 100 ms")
+    _row("    of which the first open of the session", ms(r["stall_first_open_s"]), "budget 100 ms",
+         "OK" if r["stall_first_open_s"] <= budget else "OVER 100 ms")
     _row("GUI-thread stall, 99th percentile", f"{ms(r['stall_search_p99_s'])} / {ms(r['stall_open_p99_s'])}",
          "searching / opening (5 ms heartbeat)")
     return r["stall_search_s"] <= budget and r["stall_open_s"] <= budget and r["typed_median_s"] <= budget

@@ -14,10 +14,10 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 
-from . import actions, audit, cohort, meetings, nominations, people, scoring
+from . import actions, audit, cohort, force, meetings, nominations, people, scoring, workload
 from .store import Store
 
-__all__ = ["CaseFile", "case_file", "view", "AUDIT_SHOWN"]
+__all__ = ["CaseFile", "Choices", "case_file", "view", "choices", "AUDIT_SHOWN"]
 
 AUDIT_SHOWN = 500  # the newest audit entries about the person
 
@@ -62,6 +62,21 @@ def case_file(store: Store, person_id: str, as_of: _dt.date | str | None = None)
         referrals=nominations.referrals(store, status=None, person_id=root),
         audit=audit.entries(store.conn, person_id=person_id, limit=AUDIT_SHOWN),
     )
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What a subject's details may be set to: the offender managers, and the division names known."""
+    offender_managers: list[dict]
+    divisions: list[str]
+
+
+def choices(store: Store) -> Choices:
+    """The force's divisions (Settings) and every offender manager's, in that order; cheap (no incident scan)."""
+    oms = workload.offender_managers(store)
+    names = list(force.load(store).divisions) + sorted({om["division"] for om in oms if om["division"]},
+                                                       key=str.casefold)
+    return Choices(oms, list(dict.fromkeys(names)))
 
 
 def view(store: Store, person_id: str, as_of: _dt.date | str | None = None,

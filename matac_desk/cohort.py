@@ -22,6 +22,8 @@ from .store import Store
 __all__ = [
     "EXIT_REASONS",
     "ORDER_TYPES",
+    "DISCLOSURE_KINDS",
+    "DISCLOSURE_DECISIONS",
     "TOOLKIT_CATEGORIES",
     "CohortMember",
     "Membership",
@@ -34,9 +36,15 @@ __all__ = [
     "subject_details",
     "set_subject_details",
     "add_order",
+    "order",
     "orders",
+    "update_order",
+    "remove_order",
     "record_disclosure",
+    "disclosure",
     "disclosures",
+    "update_disclosure",
+    "remove_disclosure",
     "toolkit",
     "add_tactic_to_toolkit",
     "set_tactic_active",
@@ -58,6 +66,8 @@ ORDER_TYPES = ("DVPN", "DVPO", "DAPN", "DAPO", "restraining order", "non-molesta
                "bail conditions")
 TOOLKIT_CATEGORIES = ("support and diversion", "disruption", "enforcement", "safeguarding")
 _EVENTS = ("nominated", "adopted", "not adopted", "exited")
+DISCLOSURE_KINDS = ("right to ask", "right to know")
+DISCLOSURE_DECISIONS = ("pending", "disclosed", "not disclosed")
 
 
 def _now() -> str:
@@ -192,8 +202,11 @@ def subject_details(store: Store, person_id: str) -> dict:
     return d
 
 
-def set_subject_details(store: Store, person_id: str, **fields) -> dict:
-    """Set any of the subject's details; returns what changed as ``{field: (old, new)}``."""
+def set_subject_details(store: Store, person_id: str, *, reason: str | None = None, **fields) -> dict:
+    """Set any of the subject's details; returns what changed as ``{field: (old, new)}``.
+
+    ``reason`` goes into the audit entry (an undo says so).
+    """
     pid = require_person(store, person_id)
     unknown = set(fields) - set(_DETAIL_FIELDS)
     if unknown:
@@ -220,7 +233,8 @@ def set_subject_details(store: Store, person_id: str, **fields) -> dict:
             f" ON CONFLICT (person_id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in cols)
             + ", updated_at = excluded.updated_at",
             [pid, *values, _now()])
-        store.audit("subject.changed", entity="person", entity_id=pid, detail={"fields": sorted(changed)})
+        store.audit("subject.changed", entity="person", entity_id=pid, detail={"fields": sorted(changed)},
+                    reason=reason)
     return changed
 
 
@@ -228,9 +242,8 @@ def set_subject_details(store: Store, person_id: str, **fields) -> dict:
 # Orders and disclosures
 # --------------------------------------------------------------------------
 
-def add_order(store: Store, person_id: str, order_type: str, start: _dt.date | str, end: _dt.date | str | None = None,
-              protected_person_id: str | None = None, conditions: str | None = None) -> int:
-    pid = require_person(store, person_id)
+def _order_fields(store: Store, order_type: str, start, end, protected_person_id: str | None) -> tuple:
+    """The checked (type, start, end, protected id) of an order; a UserError names what is wrong."""
     if order_type not in ORDER_TYPES:
         raise UserError(f"unknown order type {order_type!r}; one of: {', '.join(ORDER_TYPES)}")
     s, e = iso_day(start), (iso_day(end) if end else None)
@@ -238,40 +251,117 @@ def add_order(store: Store, person_id: str, order_type: str, start: _dt.date | s
         raise UserError("an order cannot end before it starts")
     if protected_person_id:
         protected_person_id = require_person(store, protected_person_id)
+    return order_type, s, e, protected_person_id or None
+
+
+def add_order(store: Store, person_id: str, order_type: str, start: _dt.date | str, end: _dt.date | str | None = None,
+              protected_person_id: str | None = None, conditions: str | None = None, *,
+              reason: str | None = None) -> int:
+    pid = require_person(store, person_id)
+    order_type, s, e, protected_person_id = _order_fields(store, order_type, start, end, protected_person_id)
     with store.transaction():
         oid = store.conn.execute(
             "INSERT INTO orders (person_id, type, start_date, end_date, protected_person_id, conditions, recorded_at)"
             " VALUES (?,?,?,?,?,?,?)", [pid, order_type, s, e, protected_person_id, conditions, _now()]).lastrowid
-        store.audit("order.added", entity="person", entity_id=pid, detail={"order_id": oid, "type": order_type})
+        store.audit("order.added", entity="person", entity_id=pid, detail={"order_id": oid, "type": order_type},
+                    reason=reason)
     return oid
+
+
+_ORDER_SQL = ("SELECT o.id, o.type, o.start_date, o.end_date, o.protected_person_id, p.forename, p.surname,"
+              " o.conditions, o.person_id FROM orders o LEFT JOIN persons p ON p.id = o.protected_person_id")
+
+
+def _order_row(r) -> dict:
+    return {"id": r[0], "type": r[1], "start": r[2], "end": r[3], "protected_person_id": r[4],
+            "protected_name": display_name(r[5], r[6]) if r[4] else None, "conditions": r[7], "person_id": r[8]}
+
+
+def order(store: Store, order_id: int) -> dict:
+    """One order (as :func:`orders` gives them, with ``person_id``); a UserError when there is none."""
+    row = store.conn.execute(_ORDER_SQL + " WHERE o.id = ?", [order_id]).fetchone()
+    if row is None:
+        raise UserError(f"no order number {order_id}")
+    return _order_row(row)
 
 
 def orders(store: Store, person_id: str, *, in_force_on: _dt.date | str | None = None) -> list[dict]:
     """A subject's orders, optionally only those in force on a day."""
-    sql = ("SELECT o.id, o.type, o.start_date, o.end_date, o.protected_person_id, p.forename, p.surname, o.conditions"
-           " FROM orders o LEFT JOIN persons p ON p.id = o.protected_person_id WHERE o.person_id = ?")
+    sql = _ORDER_SQL + " WHERE o.person_id = ?"
     params: list = [person_id]
     if in_force_on is not None:
         day = iso_day(in_force_on)
         sql += " AND o.start_date <= ? AND (o.end_date IS NULL OR o.end_date >= ?)"
         params += [day, day]
     rows = store.conn.execute(sql + " ORDER BY o.start_date DESC, o.id", params).fetchall()
-    return [{"id": r[0], "type": r[1], "start": r[2], "end": r[3], "protected_person_id": r[4],
-             "protected_name": display_name(r[5], r[6]) if r[4] else None, "conditions": r[7]} for r in rows]
+    return [_order_row(r) for r in rows]
+
+
+_ORDER_EDITABLE = ("type", "start", "end", "protected_person_id", "conditions")
+_ORDER_COLUMNS = {"type": "type", "start": "start_date", "end": "end_date",   # field: column
+                  "protected_person_id": "protected_person_id", "conditions": "conditions"}
+
+
+def update_order(store: Store, order_id: int, *, reason: str | None = None, **fields) -> dict:
+    """Correct or end an order (``end="2027-01-31"``); returns what changed as ``{field: (old, new)}``.
+
+    The fields are those of :func:`orders`: ``type``, ``start``, ``end``,
+    ``protected_person_id``, ``conditions``. The whole order is checked
+    again as :func:`add_order` checks a new one.
+    """
+    unknown = set(fields) - set(_ORDER_EDITABLE)
+    if unknown:
+        raise UserError(f"unknown order field(s): {', '.join(sorted(unknown))}")
+    old = order(store, order_id)
+    new = {k: old[k] for k in _ORDER_EDITABLE} | fields
+    new["type"], new["start"], new["end"], new["protected_person_id"] = _order_fields(
+        store, new["type"], new["start"], new["end"], new["protected_person_id"])
+    new["conditions"] = (new["conditions"] or "").strip() or None
+    return _write_changes(store, "orders", order_id, old, new, _ORDER_COLUMNS, "order.changed", old["person_id"],
+                          {"order_id": order_id}, reason)
+
+
+def remove_order(store: Store, order_id: int, *, reason: str) -> dict:
+    """Delete an order recorded in error (an undone addition); returns it as it was. Audited with the reason."""
+    old = order(store, order_id)
+    _delete_row(store, "orders", order_id, "order.removed", old["person_id"],
+                {"order_id": order_id, "type": old["type"]}, reason)
+    return old
+
+
+def _write_changes(store: Store, table: str, row_id: int, old: dict, new: dict, columns: dict[str, str],
+                   action: str, person_id: str, detail: dict, reason: str | None) -> dict:
+    """Write the fields whose value differs in one transaction with its audit entry; ``{field: (old, new)}``."""
+    changed = {k: (old[k], new[k]) for k in columns if old[k] != new[k]}
+    if not changed:
+        return {}
+    with store.transaction():
+        store.conn.execute(f"UPDATE {table} SET {', '.join(f'{columns[k]} = ?' for k in changed)} WHERE id = ?",
+                           [new[k] for k in changed] + [row_id])
+        store.audit(action, entity="person", entity_id=person_id, detail=detail | {"fields": sorted(changed)},
+                    reason=reason)
+    return changed
+
+
+def _delete_row(store: Store, table: str, row_id: int, action: str, person_id: str, detail: dict,
+                reason: str | None) -> None:
+    with store.transaction():
+        store.conn.execute(f"DELETE FROM {table} WHERE id = ?", [row_id])
+        store.audit(action, entity="person", entity_id=person_id, detail=detail, reason=reason)
 
 
 def record_disclosure(store: Store, subject_id: str, kind: str, date: _dt.date | str, *,
                       disclosed_to_id: str | None = None, recipient_name: str | None = None,
-                      decision: str = "pending", notes: str | None = None) -> int:
+                      decision: str = "pending", notes: str | None = None, reason: str | None = None) -> int:
     """A Clare's Law (DVDS) application or disclosure: right to ask or right to know."""
     pid = require_person(store, subject_id)
-    if kind not in ("right to ask", "right to know"):
+    if kind not in DISCLOSURE_KINDS:
         raise UserError("a Clare's Law disclosure is 'right to ask' or 'right to know'")
-    if decision not in ("pending", "disclosed", "not disclosed"):
+    if decision not in DISCLOSURE_DECISIONS:
         raise UserError("decision must be pending, disclosed or not disclosed")
     if disclosed_to_id:
         disclosed_to_id = require_person(store, disclosed_to_id)
-    elif not recipient_name:
+    elif not (recipient_name or "").strip():
         raise UserError("say to whom: a person id in the store, or the recipient's name")
     with store.transaction():
         did = store.conn.execute(
@@ -279,17 +369,65 @@ def record_disclosure(store: Store, subject_id: str, kind: str, date: _dt.date |
             " recorded_at) VALUES (?,?,?,?,?,?,?,?)",
             [pid, disclosed_to_id, recipient_name, kind, iso_day(date), decision, notes, _now()]).lastrowid
         store.audit("disclosure.recorded", entity="person", entity_id=pid,
-                    detail={"disclosure_id": did, "kind": kind, "decision": decision})
+                    detail={"disclosure_id": did, "kind": kind, "decision": decision}, reason=reason)
     return did
 
 
+_DISCLOSURE_SQL = ("SELECT d.id, d.kind, d.date, d.decision, d.disclosed_to_id, p.forename, p.surname,"
+                   " d.recipient_name, d.notes, d.subject_id FROM disclosures d"
+                   " LEFT JOIN persons p ON p.id = d.disclosed_to_id")
+
+
+def _disclosure_row(r) -> dict:
+    return {"id": r[0], "kind": r[1], "date": r[2], "decision": r[3], "to_id": r[4],
+            "to_name": display_name(r[5], r[6]) if r[4] else r[7], "notes": r[8], "subject_id": r[9]}
+
+
+def disclosure(store: Store, disclosure_id: int) -> dict:
+    """One Clare's Law record (as :func:`disclosures` gives them); a UserError when there is none."""
+    row = store.conn.execute(_DISCLOSURE_SQL + " WHERE d.id = ?", [disclosure_id]).fetchone()
+    if row is None:
+        raise UserError(f"no Clare's Law record number {disclosure_id}")
+    return _disclosure_row(row)
+
+
 def disclosures(store: Store, subject_id: str) -> list[dict]:
-    rows = store.conn.execute(
-        "SELECT d.id, d.kind, d.date, d.decision, d.disclosed_to_id, p.forename, p.surname, d.recipient_name"
-        " FROM disclosures d LEFT JOIN persons p ON p.id = d.disclosed_to_id WHERE d.subject_id = ?"
-        " ORDER BY d.date DESC, d.id", [subject_id]).fetchall()
-    return [{"id": r[0], "kind": r[1], "date": r[2], "decision": r[3], "to_id": r[4],
-             "to_name": display_name(r[5], r[6]) if r[4] else r[7]} for r in rows]
+    rows = store.conn.execute(_DISCLOSURE_SQL + " WHERE d.subject_id = ? ORDER BY d.date DESC, d.id",
+                              [subject_id]).fetchall()
+    return [_disclosure_row(r) for r in rows]
+
+
+_DISCLOSURE_EDITABLE = ("kind", "date", "decision", "notes")
+
+
+def update_disclosure(store: Store, disclosure_id: int, *, reason: str | None = None, **fields) -> dict:
+    """Correct a Clare's Law record or record the panel's decision; returns ``{field: (old, new)}``.
+
+    Fields: ``kind``, ``date``, ``decision``, ``notes``. Audited as
+    ``clares_law.changed`` (the ``disclosure.*`` family is for what leaves
+    the program).
+    """
+    unknown = set(fields) - set(_DISCLOSURE_EDITABLE)
+    if unknown:
+        raise UserError(f"unknown Clare's Law field(s): {', '.join(sorted(unknown))}")
+    old = disclosure(store, disclosure_id)
+    new = {k: old[k] for k in _DISCLOSURE_EDITABLE} | fields
+    if new["kind"] not in DISCLOSURE_KINDS:
+        raise UserError("a Clare's Law disclosure is 'right to ask' or 'right to know'")
+    if new["decision"] not in DISCLOSURE_DECISIONS:
+        raise UserError("decision must be pending, disclosed or not disclosed")
+    new["date"] = iso_day(new["date"])
+    new["notes"] = (new["notes"] or "").strip() or None
+    return _write_changes(store, "disclosures", disclosure_id, old, new, {k: k for k in _DISCLOSURE_EDITABLE},
+                          "clares_law.changed", old["subject_id"], {"disclosure_id": disclosure_id}, reason)
+
+
+def remove_disclosure(store: Store, disclosure_id: int, *, reason: str) -> dict:
+    """Delete a Clare's Law record made in error (an undone addition); returns it as it was."""
+    old = disclosure(store, disclosure_id)
+    _delete_row(store, "disclosures", disclosure_id, "clares_law.removed", old["subject_id"],
+                {"disclosure_id": disclosure_id, "kind": old["kind"]}, reason)
+    return old
 
 
 # --------------------------------------------------------------------------

@@ -182,7 +182,8 @@ def _no_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector while building millions of small containers.
 
     Edges make no reference cycles; without the pause every generation-2
-    collection walks the whole growing graph again.
+    collection walks the whole growing graph again, holding the GIL (the
+    window's thread waits for it).
     """
     was = gc.isenabled()
     gc.disable()
@@ -190,6 +191,11 @@ def _no_gc() -> Iterator[None]:
         yield
     finally:
         if was:
+            # what was made meanwhile is young: the first collection after would walk all of it at once
+            # (0.2 s for a large neighbourhood, holding the GIL); freeze and unfreeze move it to the old
+            # generation, walked at the next full collection, by when most of it is gone
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
@@ -285,6 +291,18 @@ def build_graph(
     missing = sorted(centre - known)
     if missing:
         raise UserError(f"no person {missing[0]!r} in the store")
+    # the cohort scope's ring is every serial perpetrator's on a large store: hundreds of thousands of edges,
+    # each collector pass over them held the GIL for 0.1-0.7 s (the window stalled meanwhile)
+    with _no_gc():
+        G = _neighbourhood(conn, edges, members, centre, radius, as_of, progress, cancelled)
+    G.add_nodes_from(sorted(centre))
+    progress(radius + 1, radius + 1, "Done")
+    return G
+
+
+def _neighbourhood(conn, edges: _Edges, members: dict[str, list[str]], centre: set[str], radius: int,
+                   as_of: str | None, progress, cancelled) -> nx.Graph:
+    """The rings of :func:`build_graph`, read one step at a time from the frontier."""
     seen = set(centre)
     frontier = set(centre)
     expanded: set[str] = set()
@@ -305,10 +323,7 @@ def build_graph(
         # edges among the outermost ring, so the neighbourhood is complete
         edges.add(_edge_rows(conn, _expand(frontier, members), as_of),
                   keep=lambda a, b: a in seen and b in seen and a not in expanded and b not in expanded)
-    G = edges.graph()
-    G.add_nodes_from(sorted(centre))
-    progress(radius + 1, radius + 1, "Done")
-    return G
+    return edges.graph()
 
 
 # --------------------------------------------------------------------------

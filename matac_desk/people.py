@@ -30,6 +30,7 @@ __all__ = [
     "IncidentLine",
     "LinkLine",
     "Warning",
+    "Alias",
     "PersonProfile",
     "search_ids",
     "rows_for",
@@ -37,6 +38,9 @@ __all__ = [
     "load_profile",
     "view_person",
     "resolve_warning",
+    "reopen_warning",
+    "add_alias",
+    "remove_alias",
     "rebuild_search_index",
 ]
 
@@ -131,12 +135,16 @@ def _search_sql(query: str) -> tuple[str | None, list] | None:
 
 
 def _run_cancellable(store: Store, sql: str, params: list, cancelled: Callable[[], bool]) -> list:
+    """The first column of the rows ``sql`` gives; Cancelled when ``cancelled()`` turns true meanwhile."""
     if cancelled():
         raise Cancelled()
     conn = store.conn
     conn.set_progress_handler(lambda: 1 if cancelled() else 0, _CHECK_EVERY)
     try:
-        return conn.execute(sql, params).fetchall()
+        # the first column of each row, each row tuple freed at once: a fetchall() of 900,000 rows keeps
+        # 900,000 tuples alive, and the garbage collector's full passes over them (0.2-0.7 s each,
+        # holding the GIL) stalled the GUI thread while searching
+        return [row[0] for row in conn.execute(sql, params)]
     except sqlcipher3.OperationalError as e:
         if "interrupt" in str(e).lower():
             raise Cancelled() from None
@@ -186,7 +194,7 @@ def search_ids(store: Store, query: str = "", *, sort: str = "name", descending:
                f" ORDER BY {order}")
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    return [r[0] for r in _run_cancellable(store, sql, params, cancelled)]
+    return _run_cancellable(store, sql, params, cancelled)
 
 
 def count_persons(store: Store) -> int:
@@ -253,6 +261,19 @@ class Warning:
     resolved_at: str | None
 
 
+@dataclass(frozen=True)
+class Alias:
+    """Another name a person is known by."""
+    id: int
+    forename: str | None
+    surname: str | None
+    source: str | None
+
+    @property
+    def name(self) -> str:
+        return display_name(self.forename, self.surname)
+
+
 @dataclass
 class PersonProfile:
     id: str
@@ -268,6 +289,7 @@ class PersonProfile:
     as_victim: list[IncidentLine] = field(default_factory=list)
     links: list[LinkLine] = field(default_factory=list)
     warnings: list[Warning] = field(default_factory=list)
+    alias_records: list[Alias] = field(default_factory=list)   # the aliases with their ids, for editing
 
     @property
     def name(self) -> str:
@@ -306,9 +328,10 @@ def load_profile(store: Store, person_id: str) -> PersonProfile:
     if row is None:
         raise UserError(f"no person with id {person_id!r} in this store")
     prof = PersonProfile(*row)
-    prof.aliases = [(display_name(f, s), src or "") for f, s, src in conn.execute(
-        "SELECT forename, surname, source FROM aliases WHERE person_id = ? ORDER BY surname, forename",
+    prof.alias_records = [Alias(*r) for r in conn.execute(
+        "SELECT id, forename, surname, source FROM aliases WHERE person_id = ? ORDER BY surname, forename, id",
         [person_id])]
+    prof.aliases = [(a.name, a.source or "") for a in prof.alias_records]
     prof.merged_from = [r[0] for r in conn.execute(
         "SELECT id FROM persons WHERE merged_into = ? ORDER BY id", [person_id])]
 
@@ -352,6 +375,65 @@ def resolve_warning(store: Store, warning_id: int, *, reason: str | None = None)
         store.conn.execute("UPDATE data_quality SET resolved_at = ? WHERE id = ?", [now, warning_id])
         store.audit("data_quality.resolved", entity="person", entity_id=row[0],
                     detail={"warning": warning_id}, reason=reason)
+
+
+def reopen_warning(store: Store, warning_id: int, *, reason: str | None = None) -> None:
+    """Mark a resolved data-quality warning open again (an undone resolution)."""
+    row = store.conn.execute("SELECT person_id, resolved_at FROM data_quality WHERE id = ?", [warning_id]).fetchone()
+    if row is None:
+        raise UserError(f"no data-quality warning number {warning_id}")
+    if row[1] is None:
+        raise UserError(f"data-quality warning {warning_id} is open already")
+    with store.transaction():
+        store.conn.execute("UPDATE data_quality SET resolved_at = NULL WHERE id = ?", [warning_id])
+        store.audit("data_quality.reopened", entity="person", entity_id=row[0],
+                    detail={"warning": warning_id}, reason=reason)
+
+
+MAX_NAME = 100
+
+
+def add_alias(store: Store, person_id: str, forename: str | None, surname: str | None, *,
+              source: str | None = None, reason: str | None = None) -> int:
+    """Record another name the person is known by; it is searchable at once. Returns the alias's id.
+
+    Refused: an empty or overlong name, the person's own name, a name he
+    already has as an alias (names compared folded: "Siobhán" is "siobhan").
+    """
+    forename = " ".join((forename or "").split()) or None
+    surname = " ".join((surname or "").split()) or None
+    source = " ".join((source or "").split()) or None
+    key = name_key(forename, surname)
+    if not key:
+        raise UserError("an alias needs a forename or a surname")
+    if max(len(forename or ""), len(surname or ""), len(source or "")) > MAX_NAME:
+        raise UserError(f"an alias's names and source are at most {MAX_NAME} characters each")
+    row = store.conn.execute("SELECT name_key FROM persons WHERE id = ?", [person_id]).fetchone()
+    if row is None:
+        raise UserError(f"no person with id {person_id!r} in this store")
+    if row[0] == key:
+        raise UserError("that is the person's own name, not an alias")
+    if store.scalar("SELECT 1 FROM aliases WHERE person_id = ? AND name_key = ?", [person_id, key]):
+        raise UserError(f"{display_name(forename, surname)} is already an alias of this person")
+    with store.transaction():
+        aid = store.conn.execute(
+            "INSERT INTO aliases (person_id, forename, surname, name_key, source) VALUES (?,?,?,?,?)",
+            [person_id, forename, surname, key, source]).lastrowid
+        store.audit("alias.added", entity="person", entity_id=person_id, detail={"alias_id": aid}, reason=reason)
+    return aid
+
+
+def remove_alias(store: Store, alias_id: int, *, reason: str | None = None) -> Alias:
+    """Remove an alias (recorded in error, or an undone addition); returns it as it was."""
+    row = store.conn.execute("SELECT id, forename, surname, source, person_id FROM aliases WHERE id = ?",
+                             [alias_id]).fetchone()
+    if row is None:
+        raise UserError(f"no alias number {alias_id}")
+    with store.transaction():
+        store.conn.execute("DELETE FROM aliases WHERE id = ?", [alias_id])
+        store.audit("alias.removed", entity="person", entity_id=row[4], detail={"alias_id": alias_id},
+                    reason=reason)
+    return Alias(*row[:4])
 
 
 def rebuild_search_index(store: Store) -> int:

@@ -197,8 +197,12 @@ def suggest_om(store: Store, division: str, as_of: _dt.date | str | None = None)
 
 
 def allocate(store: Store, person_id: str, om_id: int, *, allow_overloaded: bool = False,
-             as_of: _dt.date | str | None = None) -> None:
-    """Give a subject to an OM; an overloaded OM is refused unless ``allow_overloaded``."""
+             as_of: _dt.date | str | None = None, reason: str | None = None) -> dict:
+    """Give a subject to an OM; an overloaded OM is refused unless ``allow_overloaded``.
+
+    A subject without a division takes the OM's. Returns what changed, as
+    :func:`~matac_desk.cohort.set_subject_details` does.
+    """
     from .cohort import set_subject_details
     pid = require_person(store, person_id)
     load = next((c for c in caseloads(store, as_of) if c.om_id == om_id), None)
@@ -211,7 +215,7 @@ def allocate(store: Store, person_id: str, om_id: int, *, allow_overloaded: bool
     fields = {"om_id": om_id}
     if not store.scalar("SELECT division FROM subjects WHERE person_id = ?", [pid]):
         fields["division"] = load.division
-    set_subject_details(store, pid, **fields)
+    return set_subject_details(store, pid, reason=reason, **fields)
 
 
 def training_flags(store: Store, as_of: _dt.date | str | None = None) -> list[dict]:

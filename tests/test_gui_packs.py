@@ -62,13 +62,18 @@ def test_a_cancelled_export_leaves_nothing(page, tmp_path):
     assert not out.exists() and not audit.entries(store.conn, action="disclosure.pack")
 
 
-def test_ctrl_p_on_a_person_prepares_the_profile(page, tmp_path):
+def test_ctrl_p_on_the_packs_page_prints_what_is_chosen(page, tmp_path, monkeypatch):
+    from matac_desk.ui import pdfexport
     p, store, seeded, w = page
-    w.open_person(seeded.cohort[0])
-    w.print_action.trigger()
-    assert w.current_page() is p and p.kind_profile.isChecked() and p.person.text() == seeded.cohort[0]
+    p.set_person(seeded.cohort[0])
     p.recipient.setText("Probation")
     out = tmp_path / "profile.pdf"
-    assert p.export(path=str(out)).error is None
-    assert out.read_bytes().startswith(b"%PDF")
+    monkeypatch.setattr(pdfexport, "choose_printer", lambda _parent: "")      # no printer name: opened to print
+    monkeypatch.setattr(pdfexport, "save_path", lambda *_a: str(out))
+    opened = []
+    monkeypatch.setattr(pdfexport.QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    w.print_action.trigger()
+    assert w.current_page() is p
+    assert out.read_bytes().startswith(b"%PDF") and opened == [str(out)]
     assert audit.entries(store.conn, action="disclosure.profile")[-1]["recipient"] == "Probation"
+    assert "print from there" in p.message.text()

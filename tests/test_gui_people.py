@@ -55,7 +55,7 @@ def test_open_a_person_shows_the_page_and_audits_the_view(qtbot, window, demo_st
     assert prof.id == pid
     n_incidents = demo_store.scalar("SELECT count(*) FROM involvements WHERE perpetrator_id = ?", [pid])
     assert page.person.perp_model.rowCount() == n_incidents
-    assert page.person.tabs.tabText(0) == f"As &perpetrator ({n_incidents})"
+    assert page.person.tabs.tabText(page.person.tabs.indexOf(page.person.perp_view)) == f"As &perpetrator ({n_incidents})"
     assert prof.name in page.person.title.text()
     last = demo_store.conn.execute("SELECT action, entity, entity_id FROM audit_log ORDER BY id DESC LIMIT 1")
     assert last.fetchone() == ("person.viewed", "person", pseudonym(demo_store.conn, pid))

@@ -121,13 +121,10 @@ def _export(path, render: Callable[[], tuple], record: Callable[..., int]) -> Ex
 
 def _render_profile(store: Store, person_id: str, *, recipient: str, redact: bool, agency: str | None,
                     as_of: _dt.date | None, today: _dt.date | None, reference: str | None, progress, cancelled):
-    from .. import meetings
+    from ..relations import period
     from .profile import ProfileDocument, collect_profile
     day = as_of or today or _dt.date.today()
-    prev = meetings.previous_meeting(store, day)
-    since = _dt.date.fromisoformat(prev.date) if prev else day - _dt.timedelta(days=28)
-    if since >= day:
-        since = day - _dt.timedelta(days=28)
+    since, _ = period(store, day)
     progress(0, 3, "Gathering the profile")
     prof = collect_profile(store, person_id, as_of=day, since=since, agency=agency)
     if cancelled():

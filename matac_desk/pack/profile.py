@@ -23,8 +23,8 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak,
 from .. import actions as actions_mod
 from .. import cohort as cohort_mod
 from .. import forums, meetings, nominations, picture, scoring
-from ..domain import display_name
 from ..people import PersonProfile, load_profile
+from ..relations import ChildLine, PartnerLine, relations
 from ..store import Store
 from . import charts
 from .document import Document, data_table, key_values, outline
@@ -33,33 +33,8 @@ from .styles import COLOURS, FONT, esc, para, shaped_label
 __all__ = ["PartnerLine", "ChildLine", "IncidentRow", "Profile", "collect_profile", "profile_story",
            "ProfileDocument"]
 
-_INTIMATE = ("partner", "ex-partner")
 _STATUS = {"serial window only": "serial rule only", "outside the window": "outside window",
            "after the as-of date": "later"}
-
-
-@dataclass(frozen=True)
-class PartnerLine:
-    """A victim or partner of the subject, over all his records."""
-    person_id: str
-    name: str
-    dob: str | None
-    relationship: str | None
-    kind: str                 # partner / ex-partner / family / other
-    first: str
-    last: str
-    incidents: int
-    sources: str              # "incidents", "intelligence" or both
-    new: bool                 # a new partner in the period
-
-
-@dataclass(frozen=True)
-class ChildLine:
-    person_id: str
-    name: str
-    dob: str | None
-    age: int | None
-    linked_to: str            # whose child: names of the linked adults
 
 
 @dataclass(frozen=True)
@@ -117,16 +92,6 @@ class Profile:
         return adopted[-1].score if adopted else None
 
 
-def _age(dob: str | None, on: _dt.date) -> int | None:
-    if not dob:
-        return None
-    try:
-        d = _dt.date.fromisoformat(dob)
-    except ValueError:
-        return None
-    return on.year - d.year - ((on.month, on.day) < (d.month, d.day))
-
-
 def collect_profile(store: Store, person_id: str, *, as_of: _dt.date, since: _dt.date,
                     agency: str | None = None, rank: int | None = None) -> Profile:
     """Everything the profile prints about ``person_id`` as of a day (new partners: since ``since``)."""
@@ -134,67 +99,12 @@ def collect_profile(store: Store, person_id: str, *, as_of: _dt.date, since: _dt
     day = as_of.isoformat()
     person = load_profile(store, pid)
     expl = scoring.explain(store, pid, as_of)
-    members = list(expl.records)
-    q_members = json.dumps(members)
     conn = store.conn
     details = cohort_mod.subject_details(store, pid)
     om = None
     if details.get("om_id") is not None:
         om = conn.execute("SELECT name, division FROM offender_managers WHERE id = ?", [details["om_id"]]).fetchone()
-    roots = scoring.root_map(store)
-
-    layout = picture.neighbourhood_layout(store, pid, radius=2, as_of=as_of, since=since)
-    new_ids = {n.id for n in layout.nodes if n.kind == "new partner"}
-
-    # victims (incidents) and intimate partners (intelligence links), over all his records
-    rows = conn.execute(
-        "SELECT v.victim_id, i.date, v.relationship, v.relationship_kind, i.ref FROM involvements v"
-        " JOIN incidents i ON i.ref = v.incident_ref WHERE v.perpetrator_id IN (SELECT value FROM json_each(?))"
-        " AND i.date <= ? ORDER BY i.date", [q_members, day]).fetchall()
-    lines: dict[str, dict] = {}
-    for victim, date, rel, kind, ref in rows:
-        v = roots.get(victim, victim)
-        if v == pid:
-            continue
-        e = lines.setdefault(v, {"first": date, "last": date, "refs": set(), "rel": rel, "kind": kind,
-                                 "src": set()})
-        e["last"] = max(e["last"], date)
-        e["refs"].add(ref)
-        e["rel"], e["kind"] = rel or e["rel"], kind or e["kind"]
-        e["src"].add("incidents")
-    for a, b, rel, kind, first in conn.execute(
-            "SELECT person_a_id, person_b_id, relationship, relationship_kind, first_seen FROM links"
-            " WHERE (person_a_id IN (SELECT value FROM json_each(?1)) OR person_b_id IN (SELECT value FROM"
-            " json_each(?1))) AND relationship_kind IN ('partner', 'ex-partner') AND first_seen <= ?2",
-            [q_members, day]):
-        other = roots.get(b, b) if roots.get(a, a) == pid else roots.get(a, a)
-        if other == pid:
-            continue
-        e = lines.setdefault(other, {"first": first, "last": first, "refs": set(), "rel": rel, "kind": kind,
-                                     "src": set()})
-        e["first"] = min(e["first"], first)
-        e["last"] = max(e["last"], first)
-        if not e["refs"]:
-            e["rel"], e["kind"] = rel, kind
-        e["src"].add("intelligence")
-    people = {p: (display_name(f, s), dob) for p, f, s, dob in conn.execute(
-        "SELECT id, forename, surname, dob FROM persons WHERE id IN (SELECT value FROM json_each(?))",
-        [json.dumps(sorted(set(lines) | {n.id for n in layout.nodes}))])}
-    partners = [PartnerLine(o, people.get(o, (o, None))[0], people.get(o, (o, None))[1], e["rel"], e["kind"] or "other",
-                            e["first"], e["last"], len(e["refs"]), " and ".join(sorted(e["src"])), o in new_ids)
-                for o, e in lines.items()]
-    partners.sort(key=lambda p: (not p.new, p.kind not in _INTIMATE, p.first, p.person_id))
-
-    # children: under-18s in his picture, with the adults they are linked to
-    node = {n.id: n for n in layout.nodes}
-    children = []
-    for n in layout.nodes:
-        if n.kind != "child":
-            continue
-        adults = sorted({node[e.b if e.a == n.id else e.a].label for e in layout.edges
-                         if n.id in (e.a, e.b) and node[e.b if e.a == n.id else e.a].kind != "child"})
-        dob = people.get(n.id, (n.label, None))[1]
-        children.append(ChildLine(n.id, n.label, dob, _age(dob, as_of), ", ".join(adults)))
+    rel = relations(store, pid, as_of=as_of, since=since)
 
     # the offending table: the explanation's incidents with where and how
     refs = [ln.ref for ln in expl.incidents if ln.date <= day]
@@ -226,10 +136,10 @@ def collect_profile(store: Store, person_id: str, *, as_of: _dt.date, since: _dt
         person=person, as_of=day, since=since.isoformat(), details=details, om_name=om[0] if om else None,
         division=details.get("division") or (om[1] if om else None) or (expl.score.division if expl.score else None),
         membership=cohort_mod.membership_history(store, pid), explanation=expl, rank=rank, history=history,
-        change=change, incidents=incidents, partners=partners, children=children,
+        change=change, incidents=incidents, partners=rel.partners, children=rel.children,
         orders=cohort_mod.orders(store, pid), disclosures=cohort_mod.disclosures(store, pid),
         forum_referrals=forums.forum_referrals(store, pid), tactics=cohort_mod.tactics(store, pid),
-        actions=acts, minutes=mins, layout=layout, names={k: v[0] for k, v in people.items()})
+        actions=acts, minutes=mins, layout=rel.layout, names=dict(rel.names))
 
 
 # --------------------------------------------------------------------------

@@ -8,10 +8,12 @@ page listens to ``ctx.changed`` and reloads what concerns it (Anki's
 ``data_quality``, ``settings``, ``meetings`` (schedule, attendees, held),
 ``cohort`` (decisions, referrals, tactics, subject details), ``actions``,
 ``links``, ``scores`` (configuration, gravity table), ``toolkit`` (tactics
-added, retired or restored). ``settings`` covers the force's names and
-agencies and the thresholds.
+added, retired or restored), ``audit`` (a disclosure recorded: the person
+page shows its audit). ``settings`` covers the force's names and agencies
+and the thresholds.
 
-``ctx.today()`` is the day the pages work to (tests pin it).
+``ctx.today()`` is the day the pages work to (tests pin it). ``ctx.history``
+holds the edits made in place, for Edit > Undo and Redo (:mod:`.undo`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from ..domain import Cancelled, UserError
 from ..store import Store
 from .tasks import BackgroundStore, Task, TaskRunner
+from .undo import EditHistory
 
 __all__ = ["Context", "show_error", "CHANGED_ALL"]
 
@@ -43,6 +46,7 @@ class Context(QObject):
         self.runner = runner or TaskRunner()
         self.background = BackgroundStore(store)
         self.today: Callable[[], _dt.date] = _dt.date.today
+        self.history = EditHistory(self, self)
 
     def notify(self, *kinds: str) -> None:
         self.changed.emit(frozenset(kinds))
@@ -90,6 +94,8 @@ class Context(QObject):
         return self.read(fn, *args, **kw).then(ok, bad)
 
     def close(self) -> None:
+        """The store is locked or closed: forget the edits, and close the background connection."""
+        self.history.clear()
         self.background.close()
 
 

@@ -1,10 +1,10 @@
-"""Small forms asked for in a dialog: a referral, an exit reason, an action's new status, a meeting.
+"""Small forms asked for in a dialog: a referral, an exit reason, an action's new status, a meeting, an order.
 
 :func:`ask` shows a :class:`FormDialog` of :class:`Field` specs and returns
-the values entered (``None`` when cancelled). Pages call it through this
-module, so tests can answer for the user (``monkeypatch.setattr(dialogs,
-"ask", ...)``) and still drive the page's real flow; the dialog itself is
-tested on its own.
+the values entered (``None`` when cancelled); :func:`confirm` asks a yes or
+no question. Pages call them through this module, so tests can answer for
+the user (``monkeypatch.setattr(dialogs, "ask", ...)``) and still drive the
+page's real flow; the dialog itself is tested on its own.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -23,18 +23,22 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QWidget,
 )
 
 from .widgets import accent_label
 
-__all__ = ["Field", "FormDialog", "ask"]
+__all__ = ["Field", "FormDialog", "ask", "confirm"]
+
+_NO_DATE = QDate(1900, 1, 1)
 
 
 @dataclass(frozen=True)
 class Field:
-    """``kind``: text, long (several lines), choice (``choices``; ``editable`` lets the user type), date, check."""
+    """``kind``: text, long (several lines), choice (``choices``; ``editable`` lets the user type), date,
+    optional date (None when left at "none"), check."""
     key: str
     label: str
     kind: str = "text"
@@ -55,6 +59,7 @@ class FormDialog(QDialog):
         form = QFormLayout(self)
         if intro:
             label = QLabel(intro)
+            label.setTextFormat(Qt.TextFormat.PlainText)   # it names people: never read as markup
             label.setWordWrap(True)
             form.addRow(label)
         for f in self.fields:
@@ -70,15 +75,22 @@ class FormDialog(QDialog):
                 w = QComboBox()
                 w.setEditable(f.editable)
                 w.addItems(list(f.choices))
+                if f.editable and f.placeholder:
+                    w.lineEdit().setPlaceholderText(f.placeholder)
                 if f.default is not None:
                     w.setCurrentText(str(f.default))
                 elif f.editable:
                     w.setCurrentText("")
-            elif f.kind == "date":
+            elif f.kind in ("date", "optional date"):
                 w = QDateEdit()
                 w.setCalendarPopup(True)
                 w.setDisplayFormat("yyyy-MM-dd")
-                d = f.default or _dt.date.today()
+                if f.kind == "optional date":     # the earliest date stands for "no date"
+                    w.setMinimumDate(_NO_DATE)
+                    w.setSpecialValueText("none")
+                d = f.default or (_dt.date.today() if f.kind == "date" else _NO_DATE.toPython())
+                if isinstance(d, str):
+                    d = _dt.date.fromisoformat(d)
                 w.setDate(QDate(d.year, d.month, d.day))
             elif f.kind == "check":
                 w = QCheckBox()
@@ -110,7 +122,7 @@ class FormDialog(QDialog):
             elif isinstance(w, QComboBox):
                 out[f.key] = w.currentText().strip()
             elif isinstance(w, QDateEdit):
-                out[f.key] = w.date().toPython()
+                out[f.key] = None if f.kind == "optional date" and w.date() == _NO_DATE else w.date().toPython()
             elif isinstance(w, QCheckBox):
                 out[f.key] = w.isChecked()
             else:
@@ -136,3 +148,15 @@ def ask(parent: QWidget | None, title: str, fields: Sequence[Field], *, intro: s
         return dlg.values()
     finally:
         dlg.deleteLater()
+
+
+def confirm(parent: QWidget | None, title: str, text: str, *, yes: str = "Yes") -> bool:
+    """A yes-or-no question; True when the user answers yes (No is the default)."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.No, parent)
+    ok = box.addButton(yes, QMessageBox.ButtonRole.YesRole)
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    try:
+        box.exec()
+        return box.clickedButton() is ok
+    finally:
+        box.deleteLater()

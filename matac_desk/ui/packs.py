@@ -8,20 +8,17 @@ with the reason. Rendering runs on the background connection with a
 progress bar and Cancel (a cancelled export leaves neither a file nor an
 audit entry). The PDF is opened with the system viewer
 (``QDesktopServices``) or sent to a printer chosen in the system print
-dialog (through CUPS ``lp``, where the viewer is not needed).
+dialog (through CUPS ``lp``, where the viewer is not needed): the same
+:class:`~.pdfexport.PdfExporter` the person page prints its profile with.
+Ctrl+P on this page prints what is chosen here.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -33,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from .. import force, meetings, pack
 from ..domain import Cancelled, UserError
+from . import pdfexport
 from .context import show_error
 from .tasks import Task
 from .widgets import accent_label, button, heading, text_label
@@ -48,8 +46,13 @@ class PacksPage(Page):
 
     def __init__(self, ctx, window):
         super().__init__(ctx, window)
-        self.task: Task | None = None
         self.last_path: Path | None = None
+        self.exporter = pdfexport.PdfExporter(ctx, self)
+        self.exporter.started.connect(self._started)
+        self.exporter.progressed.connect(lambda *a: pdfexport.show_progress(self.progress, self.message, *a))
+        self.exporter.finished.connect(self._done)
+        self.exporter.failed.connect(self._failed)
+        self.exporter.printed.connect(lambda text: self.message.setText(f"{text} {self.message.text()}"))
         lay = QVBoxLayout(self)
         lay.addWidget(heading("Meeting packs and profiles"))
         intro = text_label("About packs")
@@ -121,7 +124,7 @@ class PacksPage(Page):
 
     # ------------------------------------------------------------ state
     def _enable(self) -> None:
-        busy = self.task is not None and not self.task.is_done
+        busy = self.exporter.busy
         is_pack = self.kind_pack.isChecked()
         self.meeting.setEnabled(is_pack and not busy)
         self.person.setEnabled(not is_pack and not busy)
@@ -191,53 +194,46 @@ class PacksPage(Page):
             return f"matac-pack-{self.meeting.currentText().split(',')[-1].split('(')[0].strip()}{suffix}.pdf"
         return f"profile{suffix}.pdf"   # no person id in a file name that may be seen over a shoulder
 
-    def export(self, *, path: str | None = None, then=None) -> Task | None:
-        """Ask where to save (unless ``path``), render in the background, and report."""
+    def _checked_job(self) -> tuple[str, object, dict] | None:
+        """``(kind, target, kw)`` to render, or None with the mistake shown."""
         try:
             kind, kw = self._job()
         except UserError as e:
             self.error.setText(str(e))
             return None
         self.error.setText("")
+        target = kw.pop("meeting_id", None) if kind == "pack" else kw.pop("person_id")
+        return kind, target, kw
+
+    def export(self, *, path: str | None = None, then=None) -> Task | None:
+        """Ask where to save (unless ``path``), render in the background, and report."""
+        job = self._checked_job()
+        if job is None:
+            return None
+        kind, target, kw = job
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Export the PDF", self.default_name(kind, kw),
-                                                  "PDF (*.pdf)")
+            path = pdfexport.save_path(self, "Export the PDF", self.default_name(kind, dict(kw)))
             if not path:
                 return None
-        today = self.ctx.today()
-        fn = pack.export_pack if kind == "pack" else pack.export_profile
-        target = kw.pop("meeting_id", None) if kind == "pack" else kw.pop("person_id")
+        return self.exporter.export(kind, target, kw, path, then=then)
 
-        bg = self.ctx.background
+    def print_pdf(self) -> Task | None:
+        """Choose a printer in the system dialog, export the PDF, and hand it to the printer (Ctrl+P here)."""
+        job = self._checked_job()
+        return None if job is None else self.exporter.print_(*job)
 
-        def work(progress, cancelled):
-            return bg.call(fn, path, target, today=today, progress=progress, cancelled=cancelled, **kw)
-
+    def _started(self) -> None:
         self.progress.setRange(0, 0)
         self.progress.show()
         self.message.setText("Rendering…")
-        task = self.ctx.run(work)
-        self.task = task
         self._enable()
-        task.then(lambda ex: self._done(ex, then), self._failed, self._progressed)
-        return task
 
-    def _progressed(self, done: int, total: int, message: str) -> None:
-        if total:
-            self.progress.setRange(0, total)
-            self.progress.setValue(done)
-        if message:
-            self.message.setText(message)
-
-    def _done(self, ex: pack.Export, then) -> None:
+    def _done(self, ex: pack.Export) -> None:
         self.progress.hide()
         self.last_path = ex.path
         self.message.setText(f"Saved {ex.path.name}: {ex.pages} page(s), reference {ex.reference}. "
                              "The disclosure is recorded in the audit log.")
         self._enable()
-        self.ctx.notify("audit")
-        if then is not None:
-            then(ex.path)
 
     def _failed(self, e: BaseException) -> None:
         self.progress.hide()
@@ -252,42 +248,15 @@ class PacksPage(Page):
             show_error(self, e, "Export")
 
     def cancel(self) -> None:
-        if self.task is not None and not self.task.is_done:
-            self.task.cancel()
+        if self.exporter.busy:
+            self.exporter.cancel()
             self.message.setText("Cancelling…")
 
     def open_last(self) -> bool:
-        if self.last_path is None:
-            return False
-        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.last_path)))
-
-    def print_pdf(self) -> None:
-        """Choose a printer in the system dialog, export the PDF, and hand it to the printer."""
-        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-        printer = QPrinter()
-        dlg = QPrintDialog(printer, self)
-        dlg.setWindowTitle("Print the PDF")
-        if dlg.exec() != QPrintDialog.DialogCode.Accepted:
-            return
-        name = printer.printerName()
-        path, _ = QFileDialog.getSaveFileName(self, "Save a copy to print", "matac-print.pdf", "PDF (*.pdf)")
-        if path:
-            self.export(path=path, then=lambda p: self._send_to_printer(p, name))
-
-    def _send_to_printer(self, path: Path, printer: str) -> None:
-        lp = shutil.which("lp")
-        if lp and printer:
-            done = subprocess.run([lp, "-d", printer, str(path)], capture_output=True, timeout=60)
-            if done.returncode == 0:
-                self.message.setText(f"Sent to {printer}. " + self.message.text())
-                return
-        self.message.setText("This system cannot print the PDF directly: it is opened in the PDF viewer; "
-                             "print from there. " + self.message.text())
-        self.open_last()
+        return self.exporter.open_last()
 
     def clear(self) -> None:
-        if self.task is not None and not self.task.is_done:
-            self.task.cancel()
+        self.exporter.forget()
         self.meeting.clear()
         self.person.clear()
         self.recipient.clear()

@@ -27,13 +27,14 @@ DEBOUNCE_MS = 150
 class PeoplePage(Page):
     key = "people"
     title = "People"
-    listens = frozenset({"persons", "data_quality", "cohort", "actions", "minutes", "meetings", "links"})
+    listens = frozenset({"persons", "data_quality", "cohort", "actions", "minutes", "meetings", "links", "audit"})
 
     def __init__(self, ctx, window):
         super().__init__(ctx, window)
         self._generation = 0
         self._task: Task | None = None
         self._sort = ("name", False)
+        self._results_stale = False
         self.last_query: str | None = None
 
         self.inner = QStackedWidget()
@@ -102,6 +103,7 @@ class PeoplePage(Page):
     def run_search(self) -> Task:
         """Ask the store for the matching ids; the newest search wins."""
         self._debounce.stop()
+        self._results_stale = False
         self._generation += 1
         gen = self._generation
         if self._task is not None and not self._task.is_done:
@@ -155,6 +157,8 @@ class PeoplePage(Page):
         self.person.clear()
         self.inner.setCurrentWidget(self.results)
         self.view.setFocus()
+        if self._results_stale:
+            self.run_search()
 
     def focus_search(self) -> None:
         if self.inner.currentWidget() is not self.results:
@@ -165,7 +169,12 @@ class PeoplePage(Page):
     # ------------------------------------------------------------ Page
     def reload(self) -> None:
         if self.inner.currentWidget() is self.person and self.person.profile is not None:
+            # only the person is shown: read him again; the results wait until they are shown (searching
+            # every person again after each correction made on his page would hold the background
+            # connection for seconds on a large store)
             self.person.reload()
+            self._results_stale = True
+            return
         self.run_search()
 
     def clear(self) -> None:

@@ -1,12 +1,33 @@
-"""The person page: identity, incidents either way, links, aliases, warnings, and the MATAC case file.
+"""The person page: identity, the subject's details edited in place, incidents either way, and the MATAC case file.
 
-Opening a person reads the profile and the case file off the GUI thread
-and writes one ``person.viewed`` audit entry (:func:`matac_desk.casefile.view`,
-which works on a read-only store too). The case file tabs: the score with
-its explanation and history, MATAC (membership, decisions, subject
-details, referrals, orders and Clare's Law disclosures), tactics, actions,
-minutes, and the audit of who viewed or changed the record. Double-clicking
-the other party of an incident or a link opens that person; Back returns.
+Opening a person reads the profile, the case file and what his details
+may be set to off the GUI thread and writes one ``person.viewed`` audit
+entry (:func:`matac_desk.casefile.view`, which works on a read-only store
+too). The tabs:
+
+- **Overview**: the offending timeline (each incident as perpetrator, its
+  height the gravity), the subject's details (offender manager, division,
+  MAPPA, MARAC, IOM, risk level and factors), edited in place
+  (:mod:`.subjectform`), and his MATAC history (membership, decisions,
+  referrals);
+- **As perpetrator**, **As victim**: every offence either way;
+- **Score**: the score's trend over the snapshots (a chart), its
+  explanation and history;
+- **Victims and partners** and **Children**: read when first shown
+  (:func:`matac_desk.relations.relations`, the same rows the printed
+  profile lists), new partners in the period marked;
+- **Orders and disclosures**: orders and bail conditions, Clare's Law
+  records, added and corrected in place (:mod:`.orderstab`);
+- tactics, actions, minutes, intelligence links, aliases (added and
+  removed in place), data-quality warnings (marked resolved) and the audit
+  of who viewed or changed the record.
+
+Every correction is an :mod:`matac_desk.edits` edit through the window's
+edit history (Edit > Undo, Ctrl+Z). **Profile PDF…** and **Print…**
+(Ctrl+P on this page) ask for the recipient, render the profile in the
+background (a disclosure, audited) and save, print or open it through
+the same :class:`~.pdfexport.PdfExporter` as the Packs page.
+Double-clicking a person in a table opens that person; Back returns.
 """
 
 from __future__ import annotations
@@ -17,25 +38,31 @@ from html import escape
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QGroupBox,
     QHBoxLayout,
     QLabel,
+    QProgressBar,
     QPushButton,
     QStyle,
     QTableView,
-    QTabWidget,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from .. import casefile, people
-from ..casefile import CaseFile
-from ..domain import UserError
+from .. import casefile, edits, people, relations
+from ..casefile import CaseFile, Choices
+from ..domain import Cancelled, UserError
 from ..people import PersonProfile, Warning
-from .explain import explanation_html, history_html
+from . import dialogs, pdfexport
+from .charts import Point, Stem, TimelineChart, TrendChart
 from .context import Context, show_error
-from .models import Column, IdRole, RowsModel, RowRole
-from .widgets import accent_label, save_header, sortable_table
+from .explain import explanation_html, history_html
+from .models import Column, IdRole, RowRole, RowsModel
+from .orderstab import OrdersTab
+from .subjectform import SubjectForm
+from .tasks import Task
+from .widgets import ACCENT, accent_label, button, save_header, side_tabs, sortable_table, text_label
 
 __all__ = ["PersonPage"]
 
@@ -64,7 +91,7 @@ _LINK_COLUMNS = [
     Column("Source", lambda r: r.source),
 ]
 
-_ALIAS_COLUMNS = [Column("Name", lambda r: r[0]), Column("Source", lambda r: r[1])]
+_ALIAS_COLUMNS = [Column("Name", lambda a: a.name), Column("Source", lambda a: a.source)]
 
 _WARNING_COLUMNS = [
     Column("Warning", lambda w: w.detail),
@@ -74,6 +101,26 @@ _WARNING_COLUMNS = [
     Column("Resolved", lambda w: (w.resolved_at or "")[:10] or "open"),
 ]
 
+_PARTNER_COLUMNS = [
+    Column("Name", lambda p: ("NEW  " if p.new else "") + p.name,
+           tooltip=lambda p: ("A new partner in the period. " if p.new else "") + "Double-click to open"),
+    Column("Id", lambda p: p.person_id),
+    Column("Born", lambda p: p.dob),
+    Column("Relationship", lambda p: p.relationship or p.kind if not p.relationship or p.relationship == p.kind
+           else f"{p.relationship} ({p.kind})"),
+    Column("First", lambda p: p.first),
+    Column("Latest", lambda p: p.last),
+    Column("Incidents", lambda p: p.incidents, numeric=True),
+    Column("Known from", lambda p: p.sources),
+]
+
+_CHILD_COLUMNS = [
+    Column("Name", lambda c: c.name, tooltip=lambda c: "Double-click to open"),
+    Column("Id", lambda c: c.person_id),
+    Column("Born", lambda c: c.dob),
+    Column("Age", lambda c: c.age, numeric=True),
+    Column("Linked to", lambda c: c.linked_to),
+]
 
 _TACTIC_COLUMNS = [
     Column("Agreed", lambda t: t["agreed_on"]),
@@ -108,10 +155,30 @@ _AUDIT_COLUMNS = [
 ]
 
 
-def _matac_html(cf: CaseFile) -> str:
-    """Membership, decisions, subject details, referrals, orders and disclosures (facts, not opinion)."""
-    d = cf.details
+def _matac_html(cf: CaseFile, today: str) -> str:
+    """At a glance: cohort status, orders in force, Clare's Law, tactics and actions; then the history (facts only)."""
     out = [f"<p><b>{'In the cohort' if cf.in_cohort else 'Not in the cohort'}</b></p>"]
+    in_force = [o for o in cf.orders if o["start"] <= today and (o["end"] is None or o["end"] >= today)]
+    if in_force:
+        out.append("<p><b>Orders in force</b><br>" + "<br>".join(
+            f"{escape(o['type'])} " + (f"to {escape(o['end'])}" if o["end"] else "(open-ended)")
+            + (f", protecting {escape(o['protected_name'])}" if o["protected_name"] else "") for o in in_force)
+            + "</p>")
+    if cf.disclosures:
+        d = cf.disclosures[0]
+        out.append(f"<p><b>Clare's Law</b><br>{escape(d['date'])}: {escape(d['kind'])} to "
+                   f"{escape(d['to_name'] or 'someone not named')}, {escape(d['decision'])}"
+                   + (f" (and {len(cf.disclosures) - 1} earlier)" if len(cf.disclosures) > 1 else "") + "</p>")
+    live = [t for t in cf.tactics if t["status"] in ("agreed", "in progress")]
+    if live:
+        out.append("<p><b>Tactics</b><br>" + "<br>".join(
+            f"{escape(t['name'])} ({escape(t['status'])})" for t in live) + "</p>")
+    open_actions = [a for a in cf.actions if a.status not in ("done", "cancelled")]
+    if open_actions:
+        overdue = sum(a.overdue for a in open_actions)
+        out.append(f"<p><b>Actions</b><br>{len(open_actions)} open"
+                   + (f", <span style='color:{ACCENT['error']}'><b>{overdue} overdue</b></span>" if overdue else "")
+                   + "</p>")
     if cf.membership:
         out.append("<p><b>Membership</b><br>" + "<br>".join(
             f"{escape(m.date)}: {escape(m.event)}" + (f", score {m.score:g}" if m.score is not None else "")
@@ -120,33 +187,29 @@ def _matac_html(cf: CaseFile) -> str:
         out.append("<p><b>Meeting decisions</b><br>" + "<br>".join(
             f"{escape(x['date'])}: {escape(x['decision'])}" + (f" ({escape(x['reason'])})" if x["reason"] else "")
             for x in cf.decisions) + "</p>")
-    flags = [label for key, label in (("marac", "MARAC"), ("iom", "IOM"), ("risk_weapons", "weapons"),
-                                       ("risk_substance_misuse", "substance misuse"),
-                                       ("risk_mental_health", "mental health")) if d.get(key)]
-    facts = []
-    if d.get("mappa_category") or d.get("mappa_level"):
-        facts.append(f"MAPPA category {d.get('mappa_category') or '—'}, level {d.get('mappa_level') or '—'}")
-    if d.get("risk_level"):
-        facts.append(f"risk {escape(d['risk_level'])}")
-    if flags:
-        facts.append("flags: " + ", ".join(flags))
-    if d.get("division"):
-        facts.append(f"division {escape(d['division'])}")
-    if facts:
-        out.append("<p><b>Subject details</b><br>" + "; ".join(facts) + "</p>")
     if cf.referrals:
         out.append("<p><b>Referrals</b><br>" + "<br>".join(
             f"{escape(r.date)}: {escape(r.agency)} ({escape(r.status)}): {escape(r.reason)}" for r in cf.referrals)
             + "</p>")
-    out.append("<p><b>Orders</b><br>" + ("<br>".join(
-        f"{escape(o['type'])} from {escape(o['start'])}" + (f" to {escape(o['end'])}" if o["end"] else "")
-        + (f", protecting {escape(o['protected_name'])}" if o["protected_name"] else "")
-        + (f": {escape(o['conditions'])}" if o["conditions"] else "") for o in cf.orders) or "none recorded")
-        + "</p>")
-    out.append("<p><b>Clare's Law disclosures</b><br>" + ("<br>".join(
-        f"{escape(x['date'])}: {escape(x['kind'])} to {escape(x['to_name'] or '')}, {escape(x['decision'])}"
-        for x in cf.disclosures) or "none recorded") + "</p>")
+    if not (cf.membership or cf.decisions or cf.referrals):
+        out.append("<p>No nomination, decision or referral is recorded.</p>")
     return "".join(out)
+
+
+def _timeline(case: CaseFile) -> tuple[list[Stem], str, str, list[tuple[str, str]]]:
+    """The timeline's stems from the score explanation's incidents: from his first (or a year back) to the day."""
+    e = case.explanation
+    stems = [Stem(ln.date, ln.gravity, f"{ln.date} · {ln.ref}: {'; '.join(ln.offences)} (gravity {ln.gravity}; "
+                                       f"{ln.status})", ln.status == "scored")
+             for ln in e.incidents if ln.date <= e.as_of]
+    year_back = (_dt.date.fromisoformat(e.as_of) - _dt.timedelta(days=365)).isoformat()
+    start = min([s.date for s in stems] + [year_back])
+    marks = [(m.date, m.event) for m in case.membership if m.event in ("adopted", "exited")]
+    return stems, start, e.as_of, marks
+
+
+def _relations_title(n: int | None, title: str) -> str:
+    return title if n is None else f"{title} ({n})"
 
 
 class PersonPage(QWidget):
@@ -162,6 +225,9 @@ class PersonPage(QWidget):
         self.ctx = ctx
         self.profile: PersonProfile | None = None
         self.case: CaseFile | None = None
+        self.choices: Choices | None = None
+        self.relations: relations.Relations | None = None
+        self._relations_loading: str | None = None
         self.history: list[str] = []
         self._pending: str | None = None
         self.today = _dt.date.today
@@ -184,11 +250,18 @@ class PersonPage(QWidget):
         self.score_badge.setTextFormat(Qt.TextFormat.RichText)
         self.score_badge.setAccessibleName("Score")
         top.addWidget(self.score_badge)
+        self.pdf_button = button("Profile PD&F…", lambda: self.export_profile(), accessible="Export the profile PDF",
+                                 tip="Save his perpetrator profile as a PDF (asks for the recipient; recorded "
+                                     "as a disclosure)")
+        self.print_button = button("Pr&int…", lambda: self.print_profile(), accessible="Print the profile",
+                                   tip="Print his perpetrator profile (Ctrl+P; asks for the recipient; recorded "
+                                       "as a disclosure)")
         self.graph_button = QPushButton("&Graph")
         self.graph_button.setAccessibleName("Relationship graph")
         self.graph_button.setToolTip("Open the relationship graph on this person")
         self.graph_button.clicked.connect(lambda: self.profile and self.graph_requested.emit(self.profile.id))
-        top.addWidget(self.graph_button)
+        for b in (self.pdf_button, self.print_button, self.graph_button):
+            top.addWidget(b)
         lay.addLayout(top)
 
         self.identity = QLabel()
@@ -205,51 +278,126 @@ class PersonPage(QWidget):
         self.warning_line = accent_label("", "warning")
         self.warning_line.hide()
         lay.addWidget(self.warning_line)
+        lay.addLayout(self._export_strip())
 
-        self.tabs = QTabWidget()
-        self.tabs.setAccessibleName("Person details")
+        self.tabs = side_tabs("Person details")
         self.perp_model = RowsModel(_incident_columns("Victim"), person_id=lambda r: r.other_id)
         self.victim_model = RowsModel(_incident_columns("Perpetrator"), person_id=lambda r: r.other_id)
         self.alias_model = RowsModel(_ALIAS_COLUMNS)
         self.link_model = RowsModel(_LINK_COLUMNS, person_id=lambda r: r.other_id)
         self.warning_model = RowsModel(_WARNING_COLUMNS)
-        self.perp_view = self._table("person_perpetrator", "Incidents as perpetrator", self.perp_model)
-        self.victim_view = self._table("person_victim", "Incidents as victim", self.victim_model)
-        self.link_view = self._table("person_links", "Intelligence links", self.link_model)
-        self.alias_view = self._table("person_aliases", "Aliases", self.alias_model)
-        self.warning_view = self._table("person_warnings", "Data-quality warnings", self.warning_model)
-        warn_box = QWidget()
-        wl = QVBoxLayout(warn_box)
-        wl.setContentsMargins(0, 0, 0, 0)
-        wl.addWidget(self.warning_view)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        self.resolve_button = QPushButton("Mark &resolved")
-        self.resolve_button.setAccessibleName("Mark the selected warning resolved")
-        self.resolve_button.setToolTip("The warning was checked and dealt with")
-        self.resolve_button.clicked.connect(self.resolve_selected)
-        row.addWidget(self.resolve_button)
-        wl.addLayout(row)
-        self.score_text = QTextBrowser()
-        self.score_text.setAccessibleName("Score explanation and history")
-        self.matac_text = QTextBrowser()
-        self.matac_text.setAccessibleName("MATAC: membership, decisions, orders and disclosures")
+        self.partner_model = RowsModel(_PARTNER_COLUMNS, person_id=lambda p: p.person_id,
+                                       accent=lambda p: "warning" if p.new else None)
+        self.child_model = RowsModel(_CHILD_COLUMNS, person_id=lambda c: c.person_id)
         self.tactic_model = RowsModel(_TACTIC_COLUMNS)
         self.action_model = RowsModel(_ACTION_COLUMNS, accent=lambda a: "error" if a.overdue else None)
         self.minutes_model = RowsModel(_MINUTES_COLUMNS)
         self.audit_model = RowsModel(_AUDIT_COLUMNS)
+
+        self.overview = self._overview()
+        self.perp_view = self._table("person_perpetrator", "Incidents as perpetrator", self.perp_model)
+        self.victim_view = self._table("person_victim", "Incidents as victim", self.victim_model)
+        self.score_tab = self._score_tab()
+        self.partner_view = self._table("person_partners", "Victims and partners", self.partner_model)
+        self.partner_note = text_label("About victims and partners")
+        self.partner_tab = self._with_note(self.partner_note, self.partner_view)
+        self.child_view = self._table("person_children", "Children", self.child_model)
+        self.child_note = text_label("About children")
+        self.child_note.setText("Children (under 18) linked to him or to his partners, two steps out in the "
+                                "relationship picture.")
+        self.child_tab = self._with_note(self.child_note, self.child_view)
+        self.orders_tab = OrdersTab(ctx)
         self.tactic_view = self._table("person_tactics", "Tactics", self.tactic_model)
         self.action_view = self._table("person_actions", "Actions", self.action_model)
         self.action_view.doubleClicked.connect(lambda _i: self.profile and self.actions_requested.emit(self.profile.id))
         self.minutes_view = self._table("person_minutes", "Minutes", self.minutes_model)
+        self.link_view = self._table("person_links", "Intelligence links", self.link_model)
+        self.alias_view = self._table("person_aliases", "Aliases", self.alias_model)
+        self.add_alias_button = button("&Add alias…", self.add_alias, tip="Another name he is known by (searchable)")
+        self.remove_alias_button = button("&Remove", self.remove_alias, accessible="Remove the selected alias",
+                                          tip="The selected alias was recorded in error")
+        alias_box = self._with_buttons(self.alias_view, (self.add_alias_button, self.remove_alias_button))
+        self.warning_view = self._table("person_warnings", "Data-quality warnings", self.warning_model)
+        self.resolve_button = QPushButton("Mark &resolved")
+        self.resolve_button.setAccessibleName("Mark the selected warning resolved")
+        self.resolve_button.setToolTip("The warning was checked and dealt with")
+        self.resolve_button.clicked.connect(self.resolve_selected)
+        warn_box = self._with_buttons(self.warning_view, (self.resolve_button,), right=True)
         self.audit_view = self._table("person_audit", "Audit of views and changes", self.audit_model)
-        self.tab_widgets = [self.perp_view, self.victim_view, self.score_text, self.matac_text, self.tactic_view,
-                            self.action_view, self.minutes_view, self.link_view, self.alias_view, warn_box,
-                            self.audit_view]
+        # (widget, title; "{}" takes the count)
+        self.tab_specs = [
+            (self.overview, "&Overview"), (self.perp_view, "As &perpetrator ({})"),
+            (self.victim_view, "As &victim ({})"), (self.score_tab, "&Score"),
+            (self.partner_tab, "Victims and pa&rtners"), (self.child_tab, "C&hildren"),
+            (self.orders_tab, "Or&ders and disclosures ({})"), (self.tactic_view, "&Tactics ({})"),
+            (self.action_view, "A&ctions ({})"), (self.minutes_view, "Mi&nutes ({})"),
+            (self.link_view, "Intelligence &links ({})"), (alias_box, "&Aliases ({})"),
+            (warn_box, "Data &quality ({} open)"), (self.audit_view, "A&udit ({})"),
+        ]
+        self.tab_widgets = [w for w, _ in self.tab_specs]
         for w in self.tab_widgets:
             self.tabs.addTab(w, "")
+        self.tabs.currentChanged.connect(self._tab_shown)
         lay.addWidget(self.tabs, 1)
         self._set_tab_titles()
+        self._enable()
+
+    # ------------------------------------------------------------ building
+    def _overview(self) -> QWidget:
+        page = QWidget()
+        v = QVBoxLayout(page)
+        v.setContentsMargins(6, 6, 6, 6)
+        self.timeline = TimelineChart()
+        v.addWidget(self.timeline)
+        row = QHBoxLayout()
+        box = QGroupBox("Subject details")
+        box.setAccessibleName("Subject details")
+        bl = QVBoxLayout(box)
+        self.subject_form = SubjectForm(self.ctx)
+        bl.addWidget(self.subject_form)
+        bl.addStretch(1)
+        row.addWidget(box, 3)
+        hist = QGroupBox("At a glance")
+        hl = QVBoxLayout(hist)
+        self.matac_text = QTextBrowser()
+        self.matac_text.setAccessibleName("At a glance: orders, Clare's Law, tactics, actions, cohort history")
+        hl.addWidget(self.matac_text)
+        row.addWidget(hist, 2)
+        v.addLayout(row, 1)
+        return page
+
+    def _score_tab(self) -> QWidget:
+        page = QWidget()
+        v = QVBoxLayout(page)
+        v.setContentsMargins(6, 6, 6, 6)
+        self.trend = TrendChart()
+        v.addWidget(self.trend)
+        self.score_text = QTextBrowser()
+        self.score_text.setAccessibleName("Score explanation and history")
+        v.addWidget(self.score_text, 1)
+        return page
+
+    def _export_strip(self) -> QHBoxLayout:
+        self.exporter = pdfexport.PdfExporter(self.ctx, self)
+        self.exporter.started.connect(self._export_started)
+        self.exporter.progressed.connect(
+            lambda *a: pdfexport.show_progress(self.export_progress, self.export_message, *a))
+        self.exporter.finished.connect(self._exported)
+        self.exporter.failed.connect(self._export_failed)
+        self.exporter.printed.connect(lambda text: self.export_message.setText(f"{text} {self.export_message.text()}"))
+        row = QHBoxLayout()
+        self.export_progress = QProgressBar()
+        self.export_progress.setAccessibleName("Profile export progress")
+        self.export_progress.setMaximumWidth(260)
+        self.export_message = text_label("Profile export message")
+        self.export_error = accent_label("", "error")
+        self.export_error.setAccessibleName("Profile export problem")
+        self.export_cancel = button("Cancel", self.exporter.cancel, accessible="Cancel the profile export")
+        self.export_open = button("Open the PDF", self.exporter.open_last, accessible="Open the exported profile")
+        for w in (self.export_progress, self.export_message, self.export_error, self.export_cancel, self.export_open):
+            row.addWidget(w, 1 if w in (self.export_message, self.export_error) else 0)
+            w.hide()
+        return row
 
     def _table(self, name: str, accessible: str, model: RowsModel) -> QTableView:
         view = sortable_table(name, accessible, model)
@@ -257,16 +405,61 @@ class PersonPage(QWidget):
         view.doubleClicked.connect(lambda index, v=view: self._open_other(v, index))
         return view
 
+    @staticmethod
+    def _with_note(note: QLabel, view: QTableView) -> QWidget:
+        box = QWidget()
+        v = QVBoxLayout(box)
+        v.setContentsMargins(6, 6, 6, 6)
+        v.addWidget(note)
+        v.addWidget(view, 1)
+        return box
+
+    @staticmethod
+    def _with_buttons(view: QTableView, buttons, *, right: bool = False) -> QWidget:
+        box = QWidget()
+        v = QVBoxLayout(box)
+        v.setContentsMargins(0, 0, 0, 0)
+        v.addWidget(view, 1)
+        row = QHBoxLayout()
+        if right:
+            row.addStretch(1)
+        for b in buttons:
+            row.addWidget(b)
+        if not right:
+            row.addStretch(1)
+        v.addLayout(row)
+        return box
+
     def _set_tab_titles(self) -> None:
-        p, c = self.profile, self.case
-        counts = (len(p.as_perpetrator), len(p.as_victim), None, None, len(c.tactics) if c else 0,
-                  len(c.actions) if c else 0, len(c.minutes) if c else 0, len(p.links), len(p.aliases),
-                  len(p.open_warnings), len(c.audit) if c else 0) if p else (0, 0, None, None, 0, 0, 0, 0, 0, 0, 0)
-        titles = ("As &perpetrator ({})", "As &victim ({})", "&Score", "&MATAC", "&Tactics ({})", "A&ctions ({})",
-                  "Mi&nutes ({})", "Intelligence &links ({})", "&Aliases ({})", "Data &quality ({} open)",
-                  "A&udit ({})")
-        for i, (t, n) in enumerate(zip(titles, counts)):
-            self.tabs.setTabText(i, t.format(n) if n is not None else t)
+        p, c, r = self.profile, self.case, self.relations
+        counts = {
+            self.perp_view: len(p.as_perpetrator) if p else 0, self.victim_view: len(p.as_victim) if p else 0,
+            self.orders_tab: (len(c.orders) + len(c.disclosures)) if c else 0,
+            self.tactic_view: len(c.tactics) if c else 0, self.action_view: len(c.actions) if c else 0,
+            self.minutes_view: len(c.minutes) if c else 0, self.link_view: len(p.links) if p else 0,
+            self.tab_widgets[11]: len(p.aliases) if p else 0, self.tab_widgets[12]: len(p.open_warnings) if p else 0,
+            self.audit_view: len(c.audit) if c else 0,
+        }
+        for i, (w, title) in enumerate(self.tab_specs):
+            if w is self.partner_tab:
+                text = _relations_title(len(r.partners) if r else None, title)
+            elif w is self.child_tab:
+                text = _relations_title(len(r.children) if r else None, title)
+            else:
+                text = title.format(counts.get(w, 0)) if "{}" in title else title
+            self.tabs.setTabText(i, text)
+
+    def _editable(self) -> bool:
+        return self.profile is not None and self.profile.merged_into is None and not self.ctx.store.read_only
+
+    def _enable(self) -> None:
+        on = self.profile is not None
+        edit = self._editable()
+        for b in (self.pdf_button, self.print_button, self.graph_button):
+            b.setEnabled(on and not (b is not self.graph_button and self.exporter.busy))
+        self.add_alias_button.setEnabled(edit)
+        self.remove_alias_button.setEnabled(edit and bool(self.profile.alias_records))
+        self.resolve_button.setEnabled(edit and bool(self.profile.open_warnings))
 
     # ------------------------------------------------------------ showing
     def show_person(self, person_id: str, *, push: bool = True) -> None:
@@ -275,9 +468,13 @@ class PersonPage(QWidget):
             self.history.append(self.profile.id)
         self._pending = person_id
         self.title.setText("<h2 style='margin:0'>Opening…</h2>")
-        self.ctx.read(casefile.view, person_id, self.ctx.today()).then(
-            lambda r, pid=person_id: self._show(pid, *r),
-            lambda e, pid=person_id: self._failed(pid, e))
+        today = self.ctx.today()
+
+        def load(store):
+            return (*casefile.view(store, person_id, today), casefile.choices(store))
+
+        self.ctx.read(load).then(lambda r, pid=person_id: self._show(pid, *r),
+                                 lambda e, pid=person_id: self._failed(pid, e))
 
     def reload(self) -> None:
         """The store changed under an open person: read it again (the same view, not audited again)."""
@@ -288,7 +485,7 @@ class PersonPage(QWidget):
         today = self.ctx.today()
 
         def load(store):
-            return people.load_profile(store, pid), casefile.case_file(store, pid, today)
+            return people.load_profile(store, pid), casefile.case_file(store, pid, today), casefile.choices(store)
 
         self.ctx.read(load).then(lambda r, p=pid: self._show(p, *r), lambda e, p=pid: self._failed(p, e))
 
@@ -300,15 +497,18 @@ class PersonPage(QWidget):
         show_error(self, e, "Open person")
         if self.profile is None:
             self.back_requested.emit()
-        else:
-            self._show(self.profile.id, self.profile, self.case)
+        else:                                   # what was shown before stays
+            self._pending = self.profile.id
+            self._show(self.profile.id, self.profile, self.case, self.choices)
 
-    def _show(self, person_id: str, prof: PersonProfile, case: CaseFile | None) -> None:
+    def _show(self, person_id: str, prof: PersonProfile, case: CaseFile | None, choices: Choices | None = None) -> None:
         if self._pending != person_id:
             return
         self._pending = None
+        same = self.profile is not None and self.profile.id == prof.id
         self.profile = prof
         self.case = case
+        self.choices = choices
         self.title.setText(f"<h2 style='margin:0'>{escape(prof.name)}</h2>")
         age = prof.age(self.today())
         born = f"born {prof.dob}" + (f" (age {age})" if age is not None else "") if prof.dob else \
@@ -338,13 +538,19 @@ class PersonPage(QWidget):
         self.perp_model.set_rows(prof.as_perpetrator)
         self.victim_model.set_rows(prof.as_victim)
         self.link_model.set_rows(prof.links)
-        self.alias_model.set_rows(prof.aliases)
+        self.alias_model.set_rows(prof.alias_records)
         self.warning_model.set_rows(prof.warnings)
         self._show_case(case)
-        self.resolve_button.setEnabled(bool(open_w))
+        self.relations = None                  # read again when its tab is shown
+        self._relations_loading = None
+        self.partner_model.clear()
+        self.child_model.clear()
+        self._enable()
         self._set_tab_titles()
-        if self.tabs.currentIndex() == 0 and not prof.as_perpetrator and prof.as_victim:
-            self.tabs.setCurrentIndex(1)
+        if not same and self.tabs.currentWidget() is self.overview and not prof.as_perpetrator and prof.as_victim \
+                and not (case and (case.in_cohort or case.details.get("updated_at"))):
+            self.tabs.setCurrentWidget(self.victim_view)
+        self._tab_shown(self.tabs.currentIndex())
 
     def _show_case(self, case: CaseFile | None) -> None:
         if case is None:
@@ -353,6 +559,10 @@ class PersonPage(QWidget):
                 w.clear()
             for m in (self.tactic_model, self.action_model, self.minutes_model, self.audit_model):
                 m.clear()
+            self.timeline.clear()
+            self.trend.clear()
+            self.subject_form.clear()
+            self.orders_tab.clear()
             return
         s = case.explanation.score
         arrow = {"up": "▲", "down": "▼", "same": "unchanged", "new": "new", "none": ""}[case.trend.direction]
@@ -363,12 +573,73 @@ class PersonPage(QWidget):
             + (" · serial" if case.explanation.serial else "") + cohort)
         self.score_text.setHtml(explanation_html(case.explanation) + "<h4>Score history</h4>"
                                 + history_html(case.history, case.trend))
-        self.matac_text.setHtml(_matac_html(case))
+        self.trend.set_points([Point(h.snapshot.as_of, h.score.score if h.score else None, h.snapshot.label or "")
+                               for h in case.history])
+        self.timeline.set_incidents(*_timeline(case))
+        self.matac_text.setHtml(_matac_html(case, self.ctx.today().isoformat()))
         self.tactic_model.set_rows(case.tactics)
         self.action_model.set_rows(case.actions)
         self.minutes_model.set_rows(case.minutes)
         self.audit_model.set_rows(list(reversed(case.audit)))
+        prof = self.profile
+        editable = self._editable()
+        is_subject = bool(prof.as_perpetrator or case.in_cohort or case.membership or case.details.get("updated_at"))
+        note = ""
+        if prof.merged_into:
+            note = f"This record was merged into {prof.merged_into}: change his details on that record."
+        elif self.ctx.store.read_only:
+            note = "The store is open read-only (another copy has it open): nothing can be changed here."
+        elif not is_subject:
+            note = "Recorded only as a victim or a linked person: subject details are kept for perpetrators."
+        c = self.choices or Choices([], [])
+        self.subject_form.show_subject(case.person_id, case.details, c.offender_managers, c.divisions,
+                                       editable=editable and is_subject, note=note)
+        linked = {line.other_id: line.other_name for line in prof.as_perpetrator}
+        linked.update({lk.other_id: lk.other_name for lk in prof.links if lk.other_id not in linked})
+        self.orders_tab.show_records(case.person_id, case.orders, case.disclosures,
+                                     sorted(linked.items(), key=lambda kv: (kv[1].casefold(), kv[0])),
+                                     editable=editable)
 
+    # ------------------------------------------------------------ the lazy tabs
+    def _tab_shown(self, index: int) -> None:
+        if self.tabs.widget(index) in (self.partner_tab, self.child_tab):
+            self.load_relations()
+
+    def load_relations(self) -> Task | None:
+        """Read his victims, partners and children (for their tabs) once per person shown."""
+        if self.case is None:
+            return None
+        pid = self.case.person_id
+        if (self.relations is not None and self.relations.person_id == pid) or self._relations_loading == pid:
+            return None
+        self._relations_loading = pid
+        self.partner_note.setText("Reading his victims and partners…")
+        task = self.ctx.read(relations.relations, pid, as_of=self.ctx.today())
+        task.then(lambda r, p=pid: self._show_relations(p, r), lambda e, p=pid: self._relations_failed(p, e))
+        return task
+
+    def _show_relations(self, pid: str, rel: relations.Relations) -> None:
+        if self._relations_loading != pid or self.case is None or self.case.person_id != pid:
+            return
+        self._relations_loading = None
+        self.relations = rel
+        self.partner_model.set_rows(rel.partners)
+        self.child_model.set_rows(rel.children)
+        new = sum(p.new for p in rel.partners)
+        self.partner_note.setText(
+            "Every victim (from incidents) and intimate partner (from incidents and intelligence links), over all "
+            f"his records. New partners since {rel.since} are marked NEW and listed first"
+            + (f": {new} in this period." if new else "; there are none in this period."))
+        self._set_tab_titles()
+
+    def _relations_failed(self, pid: str, e: BaseException) -> None:
+        if self._relations_loading != pid:
+            return
+        self._relations_loading = None
+        self.partner_note.setText("")
+        show_error(self, e, "Victims and partners")
+
+    # ------------------------------------------------------------ navigating
     def _open_other(self, view: QTableView, index) -> None:
         pid = view.model().data(index, IdRole)
         if pid:
@@ -379,6 +650,10 @@ class PersonPage(QWidget):
             self.show_person(self.history.pop(), push=False)
         else:
             self.back_requested.emit()
+
+    # ------------------------------------------------------------ editing in place
+    def _submit(self, edit: edits.Edit) -> None:
+        self.ctx.history.submit(edit, parent=self)
 
     def resolve_selected(self) -> None:
         rows = self.warning_view.selectionModel().selectedRows()
@@ -391,12 +666,96 @@ class PersonPage(QWidget):
         if warning is None or warning.resolved_at:
             show_error(self, UserError("select an open warning first"), "Mark resolved")
             return
-        self.ctx.read(people.resolve_warning, warning.id).then(
-            lambda _r: self.ctx.notify("data_quality"), lambda e: show_error(self, e, "Mark resolved"))
+        self._submit(edits.ResolveWarning(self.profile.id, warning.id))
 
+    def add_alias(self) -> None:
+        if not self._editable():
+            return
+        got = dialogs.ask(self, "Add an alias", [
+            dialogs.Field("forename", "&Forename"), dialogs.Field("surname", "&Surname"),
+            dialogs.Field("source", "S&ource", placeholder="where it was seen, e.g. custody record"),
+        ], intro="Another name he is known by. It is searchable at once.", ok="Add")
+        if got is not None:
+            self._submit(edits.AddAlias(self.profile.id, got["forename"], got["surname"], got["source"] or None))
+
+    def remove_alias(self) -> None:
+        rows = self.alias_view.selectionModel().selectedRows()
+        aliases = self.profile.alias_records if self.profile else []
+        alias = self.alias_model.data(rows[0], RowRole) if rows else (aliases[0] if len(aliases) == 1 else None)
+        if alias is None:
+            show_error(self, UserError("select the alias to remove first"), "Remove alias")
+            return
+        self._submit(edits.RemoveAlias(self.profile.id, alias.id))
+
+    # ------------------------------------------------------------ the profile PDF
+    def _disclosure(self, title: str) -> dict | None:
+        """Who receives the profile, why, which version; None (and nothing written) when cancelled or blank."""
+        if self.profile is None or self.exporter.busy:
+            return None
+        kw = pdfexport.ask_disclosure(
+            self, title, default_reason="a MATAC perpetrator profile",
+            intro=f"The profile of {self.profile.name} is a disclosure: it is recorded in the audit log "
+                  "with its recipient and reason. Every page is marked OFFICIAL-SENSITIVE.")
+        if kw is None:
+            return None
+        if not kw["recipient"]:
+            self._export_note(error="Say who receives the profile: every profile is recorded with its recipient.")
+            return None
+        return kw
+
+    def export_profile(self, *, path: str | None = None) -> Task | None:
+        """Ask for the recipient and where to save, then render his profile in the background."""
+        kw = self._disclosure("Export the profile")
+        if kw is None:
+            return None
+        if path is None:
+            path = pdfexport.save_path(self, "Export the profile",
+                                       "profile-redacted.pdf" if kw["redact"] else "profile.pdf")
+            if not path:
+                return None
+        return self.exporter.export("profile", self.profile.id, kw, path)
+
+    def print_profile(self) -> Task | None:
+        """Ctrl+P here: ask for the recipient, choose a printer, render, and send it to the printer."""
+        kw = self._disclosure("Print the profile")
+        if kw is None:
+            return None
+        return self.exporter.print_("profile", self.profile.id, kw, default_name="profile-print.pdf")
+
+    def _export_note(self, message: str = "", *, error: str = "", busy: bool = False) -> None:
+        self.export_message.setText(message)
+        self.export_message.setVisible(bool(message))
+        self.export_error.setText(error)
+        self.export_error.setVisible(bool(error))
+        self.export_progress.setVisible(busy)
+        self.export_cancel.setVisible(busy)
+        self.export_open.setVisible(not busy and self.exporter.last_path is not None and not error)
+        self._enable()
+
+    def _export_started(self) -> None:
+        self.export_progress.setRange(0, 0)
+        self._export_note("Rendering the profile…", busy=True)
+
+    def _exported(self, ex) -> None:
+        self._export_note(f"Saved {ex.path.name}: {ex.pages} page(s), reference {ex.reference}. "
+                          "The disclosure is recorded in the audit log.")
+
+    def _export_failed(self, e: BaseException) -> None:
+        if isinstance(e, Cancelled):
+            self._export_note("Cancelled: no file was written and nothing was recorded.")
+        elif isinstance(e, UserError):
+            self._export_note(error=str(e))
+        else:
+            self._export_note()
+            show_error(self, e, "Export the profile")
+
+    # ------------------------------------------------------------ page
     def clear(self) -> None:
         self.profile = None
         self.case = None
+        self.choices = None
+        self.relations = None
+        self._relations_loading = None
         self._pending = None
         self.history.clear()
         self._show_case(None)
@@ -404,12 +763,17 @@ class PersonPage(QWidget):
         self.identity.setText("")
         self.merged.hide()
         self.warning_line.hide()
-        for m in (self.perp_model, self.victim_model, self.link_model, self.alias_model, self.warning_model):
+        for m in (self.perp_model, self.victim_model, self.link_model, self.alias_model, self.warning_model,
+                  self.partner_model, self.child_model):
             m.clear()
+        self.partner_note.setText("")
+        self.exporter.forget()
+        self._export_note()
         self._set_tab_titles()
+        self._enable()
 
     def save_state(self) -> None:
         for v in (self.perp_view, self.victim_view, self.link_view, self.alias_view, self.warning_view,
+                  self.partner_view, self.child_view, self.orders_tab.order_view, self.orders_tab.disclosure_view,
                   self.tactic_view, self.action_view, self.minutes_view, self.audit_view):
             save_header(v)
-

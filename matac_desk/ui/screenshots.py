@@ -23,7 +23,8 @@ from pathlib import Path
 
 __all__ = ["main", "SCREENS"]
 
-SCREENS = ("start", "unlock", "dashboard", "people", "person", "person-score", "nominations", "meetings",
+SCREENS = ("start", "unlock", "dashboard", "people", "person", "person-score", "person-partners", "nominations",
+           "meetings",
            "actions", "graph", "workload", "outcomes", "packs", "import-mapping", "import-preview", "import-summary",
            "imports", "protection", "protection-backups", "protection-retention", "settings", "settings-scoring",
            "settings-gravity", "settings-toolkit", "settings-thresholds", "records", "records-links",
@@ -179,15 +180,20 @@ def main(argv: list[str] | None = None) -> int:
         shot(window, "people")
 
         dash = window.pages["dashboard"]
+        from ..cohort import cohort_ids
+        members = cohort_ids(store)
         alerts = dash.partner_model.rows()
-        pid = alerts[0].perpetrator_id if alerts else store.scalar(
+        managed = [a for a in alerts if a.perpetrator_id in members]   # a subject with a new partner: a full page
+        pid = (managed or alerts)[0].perpetrator_id if alerts else store.scalar(
             "SELECT perpetrator_id FROM involvements GROUP BY perpetrator_id"
             " ORDER BY count(DISTINCT victim_id) DESC, count(*) DESC LIMIT 1")
         window.open_person(pid)
         shot(window, "person")
         person = people.person
-        person.tabs.setCurrentWidget(person.score_text)
+        person.tabs.setCurrentWidget(person.score_tab)
         shot(window, "person-score")
+        person.tabs.setCurrentWidget(person.partner_tab)
+        shot(window, "person-partners")
         person.tabs.setCurrentIndex(0)
         people.show_results()
 

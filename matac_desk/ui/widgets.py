@@ -6,11 +6,23 @@ colours are the status accents below, chosen to read on both.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QPushButton, QTableView, QWidget
+from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QStyle,
+    QStyleOptionTab,
+    QStylePainter,
+    QTabBar,
+    QTableView,
+    QTabWidget,
+    QWidget,
+)
 
-__all__ = ["ACCENT", "heading", "button", "text_label", "accent_label", "MessageLabel", "table_view", "remember_header", "fit_columns", "attach_model",
-           "save_header", "settings", "sortable_table"]
+__all__ = ["ACCENT", "heading", "button", "text_label", "accent_label", "MessageLabel", "table_view", "remember_header",
+           "fit_columns", "attach_model", "save_header", "settings", "sortable_table", "SideTabBar", "side_tabs"]
 
 ORG, APP = "MATAC Desk", "MATAC Desk"
 
@@ -159,3 +171,38 @@ def sortable_table(name: str, accessible: str, model) -> QTableView:
 
 def save_header(view: QTableView) -> None:
     settings().setValue(f"columns/{view.objectName()}", view.horizontalHeader().saveState())
+
+
+class SideTabBar(QTabBar):
+    """A tab bar for the left side of a ``QTabWidget`` whose labels read across, not up.
+
+    For a record with many sections (the person page has fourteen): stacked
+    down the side they all stay in view with their full names and counts,
+    where a row of tabs across the top would scroll.
+    """
+
+    def tabSizeHint(self, index: int) -> QSize:
+        fm = self.fontMetrics()
+        text = self.tabText(index).replace("&&", "\0").replace("&", "").replace("\0", "&")
+        return QSize(fm.horizontalAdvance(text) + 28, fm.height() + 14)
+
+    def minimumTabSizeHint(self, index: int) -> QSize:
+        return self.tabSizeHint(index)
+
+    def paintEvent(self, _event) -> None:
+        painter = QStylePainter(self)
+        opt = QStyleOptionTab()
+        for i in range(self.count()):
+            self.initStyleOption(opt, i)
+            painter.drawControl(QStyle.ControlElement.CE_TabBarTabShape, opt)
+            opt.shape = QTabBar.Shape.RoundedNorth      # the label drawn as on a tab across the top
+            painter.drawControl(QStyle.ControlElement.CE_TabBarTabLabel, opt)
+
+
+def side_tabs(accessible: str) -> QTabWidget:
+    """A ``QTabWidget`` with its tabs down the left, labels reading across (:class:`SideTabBar`)."""
+    tabs = QTabWidget()
+    tabs.setTabBar(SideTabBar())
+    tabs.setTabPosition(QTabWidget.TabPosition.West)
+    tabs.setAccessibleName(accessible)
+    return tabs

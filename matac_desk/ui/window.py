@@ -220,16 +220,20 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         self.import_action = self._action(file_menu, "&Import extract…", self.start_import, "Ctrl+I",
                                           tip="Import a police record extract (CSV)")
-        self.print_action = self._action(file_menu, "&Print a pack…", self.print_pack, QKeySequence.StandardKey.Print,
-                                         tip="Print the meeting pack or a profile (Packs page)")
+        self.print_action = self._action(file_menu, "&Print…", self.print_pack, QKeySequence.StandardKey.Print,
+                                         tip="Print the profile of the person shown, or a pack (Packs page)")
         file_menu.addSeparator()
         self.lock_action = self._action(file_menu, "&Lock", self.lock, "Ctrl+L",
                                         tip="Hide the data until the passphrase is entered again")
         self.quit_action = self._action(file_menu, "&Quit", self.close, "Ctrl+Q")
 
         edit = bar.addMenu("&Edit")
-        self.undo_action = self._action(edit, "&Undo", None, QKeySequence.StandardKey.Undo, enabled=False,
-                                        tip="Undo comes with editing in place")
+        history = self.ctx.history
+        history.widget = self
+        self.undo_action = self._action(edit, "&Undo", history.undo, QKeySequence.StandardKey.Undo, enabled=False)
+        self.redo_action = self._action(edit, "&Redo", history.redo, enabled=False)
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        history.changed.connect(self._show_history)
         edit.addSeparator()
         self.find_action = self._action(edit, "&Find a person…", self.find_person, QKeySequence.StandardKey.Find)
 
@@ -244,6 +248,19 @@ class MainWindow(QMainWindow):
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About MATAC Desk", self._about)
         self.data_actions = [self.import_action, self.print_action, self.find_action, *self.go_actions]
+        self._show_history()
+
+    def _show_history(self) -> None:
+        """Edit > Undo and Redo name the edit they would take back or make again."""
+        h = self.ctx.history
+        for act, verb, can, text in ((self.undo_action, "Undo", h.can_undo(), h.undo_text()),
+                                     (self.redo_action, "Redo", h.can_redo(), h.redo_text())):
+            act.setText(f"&{verb} {text}" if can and text else f"&{verb}")
+            act.setEnabled(can and not self.locked)
+            tip = f"{verb} {text} (the change and its undoing are both audited)" if can else \
+                f"Nothing to {verb.lower()}: corrections made on a person page can be undone"
+            act.setStatusTip(tip)
+            act.setToolTip(tip)
 
     def _about(self) -> None:
         QMessageBox.about(self, "About MATAC Desk",
@@ -285,15 +302,21 @@ class MainWindow(QMainWindow):
             self.show_page("people").open_person(person_id)
 
     def print_pack(self) -> None:
-        """Ctrl+P: the Packs page, on the person being looked at when there is one."""
-        if "packs" not in self.pages or self.locked:
+        """Ctrl+P prints what is shown: the person's profile on the person page, the pack or profile chosen on
+        the Packs page; from anywhere else it opens the Packs page to choose. Every print asks for the recipient."""
+        if self.locked:
             return
         person = getattr(self.pages.get("people"), "person", None)
-        current = person.profile.id if person is not None and person.profile is not None and person.isVisible() \
-            else None
-        page = self.show_page("packs")
-        if current:
-            page.set_person(current)
+        if person is not None and person.profile is not None and person.isVisible():
+            person.print_profile()
+            return
+        if "packs" not in self.pages:
+            return
+        page = self.pages["packs"]
+        if self.current_page() is page:
+            page.print_pdf()
+            return
+        self.show_page("packs")
         page.recipient.setFocus()
 
     def open_graph(self, person_id: str) -> None:
@@ -345,7 +368,8 @@ class MainWindow(QMainWindow):
         for act in self.data_actions:
             act.setEnabled(False)
         self.lock_action.setEnabled(False)
-        self.ctx.close()
+        self.ctx.close()          # forgets the edits too: Undo starts afresh after unlocking
+        self._show_history()
         self.statusBar().clearMessage()  # the path names the store
         self.store_note.hide()
         self._set_title()
@@ -364,6 +388,7 @@ class MainWindow(QMainWindow):
         for act in self.data_actions:
             act.setEnabled(True)
         self.lock_action.setEnabled(True)
+        self._show_history()
         self._show_store_status()
         self._set_title()
         for w in self._hidden_windows:

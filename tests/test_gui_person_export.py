@@ -1,0 +1,134 @@
+"""The profile PDF from the person page: the recipient asked for and logged; no recipient, no file; Ctrl+P prints."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from matac_desk import audit
+from matac_desk.ui import dialogs, pdfexport
+
+from gui_support import _meeting_template, isolated_qsettings, make_window, meeting_store  # noqa: F401
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def shown(qtbot, meeting_store, isolated_qsettings):  # noqa: F811
+    store, seeded = meeting_store
+    w = make_window(qtbot, store)
+    pid = seeded.cohort[0]
+    w.open_person(pid)
+    return w, w.pages["people"].person, store, pid
+
+
+def _recipient(monkeypatch, recipient="DC Omar Farouk, HHPU", version="Full (for the MATAC table)", reason=""):
+    asked = []
+
+    def ask(_parent, title, fields, **_kw):
+        asked.append((title, [f.key for f in fields], next(f for f in fields if f.key == "recipient").required))
+        return {"recipient": recipient, "reason": reason, "version": version}
+
+    monkeypatch.setattr(dialogs, "ask", ask)
+    return asked
+
+
+def _profiles(store, pid):
+    return audit.entries(store.conn, person_id=pid, action="disclosure.profile")
+
+
+def test_export_the_profile_with_a_recipient_records_the_disclosure(shown, tmp_path, monkeypatch):
+    w, person, store, pid = shown
+    asked = _recipient(monkeypatch, reason="Tasking for the next MATAC")
+    out = tmp_path / "chosen.pdf"
+    monkeypatch.setattr(pdfexport, "save_path", lambda *_a: str(out))
+    task = person.export_profile()
+    assert task.error is None, task.error
+    assert asked == [("Export the profile", ["recipient", "reason", "version"], True)]
+    assert out.read_bytes().startswith(b"%PDF")
+    (entry,) = _profiles(store, pid)
+    assert entry["recipient"] == "DC Omar Farouk, HHPU" and entry["reason"] == "Tasking for the next MATAC"
+    assert '"redacted": false' in entry["detail"]
+    assert "page(s)" in person.export_message.text() and "audit log" in person.export_message.text()
+    assert not person.export_progress.isVisible() and person.export_open.isVisible()
+    # the Audit tab shows it once the page reloads
+    assert any(e["action"] == "disclosure.profile" for e in person.audit_model.rows())
+
+
+def test_the_redacted_version(shown, tmp_path, monkeypatch):
+    _w, person, store, pid = shown
+    _recipient(monkeypatch, recipient="Northshire Housing", version=pdfexport.VERSIONS[1][0])
+    assert person.export_profile(path=str(tmp_path / "r.pdf")).error is None
+    assert '"redacted": true' in _profiles(store, pid)[-1]["detail"]
+
+
+@pytest.mark.parametrize("answer", [None, {"recipient": "   ", "reason": "", "version": ""}])
+def test_no_recipient_writes_nothing(shown, tmp_path, monkeypatch, answer):
+    _w, person, store, pid = shown
+    monkeypatch.setattr(dialogs, "ask", lambda *_a, **_k: answer)
+    chosen = []
+    monkeypatch.setattr(pdfexport, "save_path", lambda *_a: chosen.append(1) or str(tmp_path / "p.pdf"))
+    assert person.export_profile() is None
+    assert not chosen and not list(tmp_path.glob("*.pdf")) and not _profiles(store, pid)
+    if answer is not None:
+        assert "recipient" in person.export_error.text()
+
+
+def test_cancelling_the_file_dialog_writes_nothing(shown, tmp_path, monkeypatch):
+    _w, person, store, pid = shown
+    _recipient(monkeypatch)
+    monkeypatch.setattr(pdfexport, "save_path", lambda *_a: None)
+    assert person.export_profile() is None
+    assert not _profiles(store, pid)
+
+
+def test_a_cancelled_render_leaves_nothing(shown, tmp_path, monkeypatch):
+    _w, person, store, pid = shown
+    _recipient(monkeypatch)
+    real = person.ctx.background.call
+
+    def cancelled_at_once(fn, *a, **kw):
+        kw["cancelled"] = lambda: True
+        return real(fn, *a, **kw)
+
+    monkeypatch.setattr(person.ctx.background, "call", cancelled_at_once)
+    out = tmp_path / "p.pdf"
+    person.export_profile(path=str(out))
+    assert "Cancelled" in person.export_message.text()
+    assert not out.exists() and not _profiles(store, pid)
+
+
+def test_ctrl_p_on_the_person_page_asks_and_prints(qtbot, shown, tmp_path, monkeypatch):
+    w, person, store, pid = shown
+    asked = _recipient(monkeypatch, recipient="Probation")
+    monkeypatch.setattr(pdfexport, "choose_printer", lambda _p: "office-printer")
+    out = tmp_path / "print.pdf"
+    monkeypatch.setattr(pdfexport, "save_path", lambda *_a: str(out))
+    sent = []
+    monkeypatch.setattr(pdfexport.shutil, "which", lambda _name: "/usr/bin/lp")
+    monkeypatch.setattr(pdfexport.subprocess, "run",
+                        lambda args, **_k: sent.append(args) or type("Done", (), {"returncode": 0})())
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow, timeout=2000)
+    qtbot.keyClick(w, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    assert w.current_page() is w.pages["people"] and person.isVisible()      # stays on the person page
+    assert asked and asked[0][0] == "Print the profile"
+    assert sent == [["/usr/bin/lp", "-d", "office-printer", str(out)]]
+    assert _profiles(store, pid)[-1]["recipient"] == "Probation"
+    assert person.export_message.text().startswith("Sent to office-printer.")
+
+
+def test_print_without_a_printer_writes_nothing(shown, monkeypatch, tmp_path):
+    w, person, store, pid = shown
+    _recipient(monkeypatch)
+    monkeypatch.setattr(pdfexport, "choose_printer", lambda _p: None)
+    monkeypatch.setattr(pdfexport, "save_path", lambda *_a: str(tmp_path / "x.pdf"))
+    w.print_action.trigger()
+    assert not list(tmp_path.glob("*.pdf")) and not _profiles(store, pid)
+
+
+def test_ctrl_p_elsewhere_opens_the_packs_page(shown):
+    w, _person, _store, _pid = shown
+    w.show_page("dashboard")
+    w.print_action.trigger()
+    assert w.current_page() is w.pages["packs"]
