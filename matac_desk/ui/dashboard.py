@@ -48,7 +48,12 @@ _PARTNER_COLUMNS = [
     Column("First linked", lambda p: p.first_linked),
     Column("Through", lambda p: p.source),
     Column("Children", lambda p: len(p.children), numeric=True),
+    Column("Victim of others", lambda p: len(p.other_perpetrators), numeric=True,
+           tooltip=lambda p: "; ".join(p.other_perpetrators) or "no other perpetrator recorded"),
     Column("Clare's Law", lambda p: p.disclosure or "none recorded"),
+    Column("May also be", lambda p: ", ".join(p.possible_duplicates),
+           tooltip=lambda p: "possible duplicate records of her: compare them on the Duplicates & links page"
+           if p.possible_duplicates else ""),
 ]
 
 
@@ -119,7 +124,7 @@ class DashboardPage(Page):
                                      tip="Give the unmapped offences their points in Settings")
         lay.addWidget(self.gravity_button, 0, left)
         lay.addStretch(1)
-        self.add_panel(box, 0, 1, 2, 1)
+        self.add_panel(box, 0, 1)
 
         # New partner alerts
         box, lay = _panel("New partner alerts", "panel_partners")
@@ -135,7 +140,7 @@ class DashboardPage(Page):
         self.partner_view.doubleClicked.connect(self._open_partner)
         self.partner_view.setMinimumHeight(130)
         lay.addWidget(self.partner_view, 1)
-        self.add_panel(box, 1, 0)
+        self.add_panel(box, 1, 0, 1, 2)   # the most valuable list on the page: the full width
 
         # In the store
         box, lay = _panel("In the store", "panel_counts")
