@@ -18,7 +18,10 @@ about is refused with a :class:`~matac_desk.domain.UserError`.
 
 Helpers for the layers above: :func:`audit_view` (a person's record was
 consulted) and :func:`audit_disclosure` (a pack, profile or export left the
-program, with its recipient and reason). Reading the log: :func:`entries`
+program, with its recipient and reason); :func:`itemised` (the persons an
+entry about a long listing names, at most :data:`LISTED_PERSONS_CAP`; the
+command line's listings are ``view.listing`` consultations and
+``disclosure.listing`` disclosures). Reading the log: :func:`entries`
 (oldest first, as the CLI prints it), :func:`entries_page` and
 :func:`count_entries` (newest first, a page at a time, for the desktop
 client), :func:`check_chain` (``verify`` in words) and :func:`export_csv`

@@ -127,7 +127,7 @@ def due_for_review(store: Store, as_of: _dt.date | None = None, *,
     Listing persons is a consultation: one audit entry records it with the
     persons' pseudonyms (the first :data:`~matac_desk.audit.LISTED_PERSONS_CAP`
     of them). ``record=False`` leaves that to the caller (the command line
-    records how the list is shown, :func:`~matac_desk.cli.common.record_listing`).
+    records a consultation or a disclosure, by how the list is shown).
     """
     as_of = as_of or _dt.date.today()
     rows = [dict(person_id=pid, **info) for pid, info in review_dates(store, policy).items()

@@ -185,8 +185,8 @@ _PERSON_FILTERS = ("person_id", "person")   # the argument names that hold a per
 
 def listing_options(p, *, reason: bool = True) -> None:
     """``--recipient`` and ``--reason`` for a command that lists persons (``reason=False``: it has its own)."""
-    p.add_argument("--recipient", help="who receives the output (an agency or role): CSV and JSON output, and any "
-                                       "listing given --recipient, is recorded in the audit log as a disclosure "
+    p.add_argument("--recipient", help="who receives the output (an agency or role); CSV or JSON output, or a "
+                                       "listing given a recipient, is recorded in the audit log as a disclosure "
                                        "to them")
     if reason:
         p.add_argument("--reason", help="why the persons are listed (recorded in the audit log; no names)")
