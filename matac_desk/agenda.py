@@ -75,6 +75,18 @@ class Agenda:
     proposed_exits: list[ProposedExit] = field(default_factory=list)
     prompts: list[forums.Prompt] = field(default_factory=list)
 
+    def person_ids(self) -> list[str]:
+        """Every person the agenda names, in the order it names them (for the audit log)."""
+        ids: list[str] = []
+        for np in self.new_partners:
+            ids += [np.perpetrator_id, np.partner_id, *np.other_perpetrators, *(c.id for c in np.children),
+                    *np.possible_duplicates]
+        ids += [n.person_id for n in self.nominations] + [r.person_id for r in self.review]
+        ids += [x.person_id for x in self.actions] + [x.person_id for x in self.proposed_exits]
+        for pr in self.prompts:
+            ids += [pr.person_id] + ([pr.related_person_id] if pr.related_person_id else [])
+        return list(dict.fromkeys(ids))
+
 
 def _rules(store: Store) -> dict:
     return EXIT_RULES | (store.get_setting("agenda.exit_rules") or {})

@@ -18,7 +18,10 @@ about is refused with a :class:`~matac_desk.domain.UserError`.
 
 Helpers for the layers above: :func:`audit_view` (a person's record was
 consulted) and :func:`audit_disclosure` (a pack, profile or export left the
-program, with its recipient and reason). Reading the log: :func:`entries`
+program, with its recipient and reason); :func:`itemised` (the persons an
+entry about a long listing names, at most :data:`LISTED_PERSONS_CAP`; the
+command line's listings are ``view.listing`` consultations and
+``disclosure.listing`` disclosures). Reading the log: :func:`entries`
 (oldest first, as the CLI prints it), :func:`entries_page` and
 :func:`count_entries` (newest first, a page at a time, for the desktop
 client), :func:`check_chain` (``verify`` in words) and :func:`export_csv`
@@ -46,12 +49,17 @@ from .domain import UserError, safe_cell
 
 __all__ = ["current_actor", "append", "verify", "AuditProblem", "GENESIS", "SECRET_KEY", "pseudonym", "entries",
            "audit_view", "audit_disclosure", "check_free_text", "ENTRY_COLUMNS", "entries_page", "count_entries",
-           "action_names", "ChainReport", "check_chain", "short_detail", "export_csv"]
+           "action_names", "ChainReport", "check_chain", "short_detail", "export_csv", "LISTED_PERSONS_CAP",
+           "itemised"]
 
 SECRET_KEY = "audit_secret"
 ENTRY_COLUMNS = ("id", "at", "actor", "action", "entity", "entity_id", "batch_id", "detail", "reason", "recipient")
 
 GENESIS = "0" * 64
+
+# The most persons one entry itemises: a listing of 300,000 would make a
+# multi-megabyte row and seconds of free-text checks.
+LISTED_PERSONS_CAP = 5_000
 
 _FIELDS = ("at", "actor", "action", "entity", "entity_id", "batch_id", "detail", "reason", "recipient")
 
@@ -89,15 +97,16 @@ def pseudonym(conn, person_id: str, *, secret: bytes | None = None) -> str:
     return "p-" + hmac.new(key, str(person_id).encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
-def _identifiers(conn, person_ids: Iterable[str]) -> list[re.Pattern]:
-    """Patterns for what must not appear in free text: each id, full name (either order) and date of birth."""
-    terms: set[str] = set()
-    for pid in person_ids:
-        terms.add(str(pid))
-        rows = conn.execute(
-            "SELECT forename, surname, dob FROM persons WHERE id = ?"
-            " UNION ALL SELECT forename, surname, NULL FROM aliases WHERE person_id = ?", [pid, pid]).fetchall()
-        for fn, sn, dob in rows:
+def _identifying_terms(conn, person_ids: Iterable[str]) -> set[str]:
+    """What must not appear in free text: each id, full name (either order) and date of birth."""
+    ids = list(dict.fromkeys(str(p) for p in person_ids))
+    terms: set[str] = set(ids)
+    for i in range(0, len(ids), 400):   # two lists of parameters each: under SQLite's old limit of 999
+        chunk = ids[i:i + 400]
+        marks = ", ".join("?" * len(chunk))
+        for fn, sn, dob in conn.execute(
+                f"SELECT forename, surname, dob FROM persons WHERE id IN ({marks})"
+                f" UNION ALL SELECT forename, surname, NULL FROM aliases WHERE person_id IN ({marks})", chunk + chunk):
             if fn and sn:
                 terms.add(f"{fn} {sn}")
                 terms.add(f"{sn}, {fn}")
@@ -105,18 +114,49 @@ def _identifiers(conn, person_ids: Iterable[str]) -> list[re.Pattern]:
             if dob:
                 terms.add(dob)
                 terms.add(f"{dob[8:10]}/{dob[5:7]}/{dob[0:4]}")
-    return [re.compile(r"(?<![\w])" + r"\s+".join(re.escape(w) for w in t.split()) + r"(?![\w])", re.IGNORECASE)
-            for t in terms if t.strip()]
+    return {t for t in terms if t.strip()}
+
+
+def _term_pattern(term: str) -> re.Pattern:
+    """A term as a whole phrase: any case, any run of white space between its words."""
+    return re.compile(r"(?<![\w])" + r"\s+".join(re.escape(w) for w in term.split()) + r"(?![\w])", re.IGNORECASE)
+
+
+# re.IGNORECASE lets exactly four non-ASCII letters stand for ASCII ones (İ ı for i, ſ for s, K for k).
+_ASCII_STAND_INS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+_ASCII_RUN = re.compile(r"[a-z0-9]+")
 
 
 def check_free_text(conn, text: str | None, person_ids: Iterable[str], *, field: str = "the reason") -> None:
-    """Refuse free text that names, dates or identifies one of ``person_ids`` (a UserError)."""
-    if not text:
+    """Refuse free text that names, dates or identifies one of ``person_ids`` (a UserError).
+
+    Notes
+    -----
+    A term's pattern is compiled only when every run of ASCII letters and
+    digits in it is in the text (case folded): a cheap test that any match
+    passes, so checking a reason against thousands of persons costs one
+    query per 400 of them, not thousands of regular expressions.
+    """
+    _check_texts(conn, [(text, field)], person_ids)
+
+
+def _check_texts(conn, texts: list[tuple[str | None, str]], person_ids: Iterable[str]) -> None:
+    """:func:`check_free_text` for several ``(text, field)`` at once, looking the persons up once."""
+    texts = [(t, f) for t, f in texts if t]
+    if not texts:
         return
-    for pattern in _identifiers(conn, person_ids):
-        if pattern.search(text):
+    terms = _identifying_terms(conn, person_ids)
+    for text, field in texts:
+        if _names_any(text, terms):
             raise UserError(f"{field} must not hold a person's name, date of birth or id "
                             "(the audit log already records who it is about); reword it")
+
+
+def _names_any(text: str, terms: Iterable[str]) -> bool:
+    """Whether one of ``terms`` is in ``text`` as :func:`_term_pattern` finds it (the cheap test first)."""
+    folded = text.translate(_ASCII_STAND_INS).lower()
+    return any(all(run in folded for run in _ASCII_RUN.findall(term.lower())) and _term_pattern(term).search(text)
+               for term in terms)
 
 
 def _pseudonymise(value: Any, ids: dict[str, str]) -> Any:
@@ -157,12 +197,11 @@ def append(
     if about:
         key = _secret(conn)
         ids = {pid: pseudonym(conn, pid, secret=key) for pid in about}
-        check_free_text(conn, reason, about)
-        check_free_text(conn, recipient, about, field="the recipient")
+        _check_texts(conn, [(reason, "the reason"), (recipient, "the recipient"),
+                            (detail if isinstance(detail, str) else None, "the audit detail")], about)
         if entity == "person" and entity_id is not None:
             entity_id = ids[str(entity_id)]
         if isinstance(detail, str):
-            check_free_text(conn, detail, about, field="the audit detail")
             if persons:
                 detail = {"text": detail}
         if isinstance(detail, dict) or persons:
@@ -367,6 +406,22 @@ def export_csv(store, path: str | os.PathLike, *, recipient: str, reason: str, p
     finally:
         tmp.unlink(missing_ok=True)
     return len(rows)
+
+
+def itemised(person_ids: Iterable[str], detail: dict | None = None) -> tuple[list[str], dict]:
+    """The persons one entry about a listing itemises, and its ``detail`` with the count.
+
+    Distinct ids in the order given, at most :data:`LISTED_PERSONS_CAP`;
+    ``detail["persons_shown"]`` is how many there were, and
+    ``detail["persons_capped"]`` the cap when it cut the list (the first ones
+    are kept). Free text is checked against the itemised persons only.
+    """
+    ids = list(dict.fromkeys(str(p) for p in person_ids if p))
+    detail = dict(detail or {}, persons_shown=len(ids))
+    if len(ids) > LISTED_PERSONS_CAP:
+        detail["persons_capped"] = LISTED_PERSONS_CAP
+        ids = ids[:LISTED_PERSONS_CAP]
+    return ids, detail
 
 
 def audit_view(store, person_id: str, reason: str | None = None, *, what: str = "profile") -> int:

@@ -39,6 +39,7 @@ __all__ = [
     "preview",
     "batches",
     "rejected_rows",
+    "reject_person_ids",
     "export_rejects",
     "mark_reviewed",
     "unreviewed_count",
@@ -179,6 +180,26 @@ def rejected_rows(store: Store, batch_id: int) -> list[KeptReject]:
     return [KeptReject(i, n, c, v, r, bool(rv), json.loads(raw)) for i, n, c, v, r, rv, raw in store.conn.execute(
         "SELECT id, row_number, column_name, value, reason, reviewed, raw FROM rejected_rows"
         " WHERE batch_id = ? ORDER BY row_number, id", [batch_id])]
+
+
+# The columns of an extract or a links file that hold a person id.
+_PERSON_ID_COLUMNS = frozenset({"perpetrator_id", "victim_id", "person_a_id", "person_b_id"})
+
+
+def reject_person_ids(store: Store, batch_id: int, kept: list[KeptReject]) -> list[str]:
+    """The person ids that rejected rows hold, in row order: their columns named as the batch's import profile
+    maps them (while it is saved), or by the canonical names."""
+    profile = store.scalar("SELECT profile FROM import_batches WHERE id = ?", [batch_id])
+    row = store.conn.execute("SELECT mapping FROM import_profiles WHERE name = ?", [profile]).fetchone() \
+        if profile else None
+    keyed = {header_key(h): c for h, c in json.loads(row[0]).items()} if row else {}
+    ids: list[str] = []
+    for k in kept:
+        for header, value in k.raw.items():
+            key = header_key(header)
+            if keyed.get(key, key) in _PERSON_ID_COLUMNS and (value or "").strip():
+                ids.append(value.strip())
+    return list(dict.fromkeys(ids))
 
 
 def unreviewed_count(store: Store) -> int:

@@ -121,19 +121,22 @@ def review_dates(store: Store, policy: RetentionPolicy | None = None) -> dict[st
 
 
 def due_for_review(store: Store, as_of: _dt.date | None = None, *,
-                   policy: RetentionPolicy | None = None) -> list[dict]:
+                   policy: RetentionPolicy | None = None, record: bool = True) -> list[dict]:
     """Persons whose review date is on or before ``as_of``, earliest first (ids and dates, no names).
 
     Listing persons is a consultation: one audit entry records it with the
-    persons' pseudonyms.
+    persons' pseudonyms (the first :data:`~matac_desk.audit.LISTED_PERSONS_CAP`
+    of them). ``record=False`` leaves that to the caller (the command line
+    records a consultation or a disclosure, by how the list is shown).
     """
     as_of = as_of or _dt.date.today()
     rows = [dict(person_id=pid, **info) for pid, info in review_dates(store, policy).items()
             if info["review_date"] <= as_of.isoformat()]
     rows.sort(key=lambda r: (r["review_date"], r["person_id"]))
-    with store.audit_transaction():
-        store.audit("retention.reviewed", entity="store", detail={"as_of": as_of.isoformat(), "due": len(rows)},
-                    persons=[r["person_id"] for r in rows])
+    if record:
+        ids, detail = audit.itemised((r["person_id"] for r in rows), {"as_of": as_of.isoformat(), "due": len(rows)})
+        with store.audit_transaction():
+            store.audit("retention.reviewed", entity="store", detail=detail, persons=ids)
     return rows
 
 

@@ -1,4 +1,13 @@
-"""What every CLI command shares: the passphrase, opening a store, progress, output."""
+"""What every CLI command shares: the passphrase, opening a store, progress, output, and the audit of listings.
+
+A command that shows persons records each run in the audit log before it
+prints (:func:`record_listing`): a table or text on the terminal is a
+consultation (``view.listing``); CSV or JSON, which is redirected to files,
+and any listing given ``--recipient`` is a disclosure (``disclosure.listing``,
+through :func:`~matac_desk.audit.audit_disclosure`) with its recipient and
+reason. Either names the listing, its row count and filters, and the persons
+shown as pseudonyms, so ``matac-desk audit STORE --person ID`` finds it.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from .. import audit
 from ..backups import latest_backup, restore_hint
 from ..domain import UserError, safe_cell
 from ..store import Store, StoreError, StoreLocked
@@ -27,6 +37,10 @@ __all__ = [
     "TerminalProgress",
     "print_rows",
     "emit",
+    "listing_options",
+    "record_listing",
+    "NOT_STATED_RECIPIENT",
+    "NOT_STATED_REASON",
 ]
 
 PASSPHRASE_ENV = "MATAC_DESK_PASSPHRASE"
@@ -162,6 +176,66 @@ def print_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str 
     out.write("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip() + "\n")
     for row in cells:
         out.write("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")
+
+
+NOT_STATED_RECIPIENT = "not stated (command-line output)"
+NOT_STATED_REASON = "not stated"
+_PERSON_FILTERS = ("person_id", "person")   # the argument names that hold a person id
+
+
+def listing_options(p, *, reason: bool = True) -> None:
+    """``--recipient`` and ``--reason`` for a command that lists persons (``reason=False``: it has its own)."""
+    p.add_argument("--recipient", help="who receives the output (an agency or role); CSV or JSON output, or a "
+                                       "listing given a recipient, is recorded in the audit log as a disclosure "
+                                       "to them")
+    if reason:
+        p.add_argument("--reason", help="why the persons are listed (recorded in the audit log; no names)")
+
+
+def record_listing(store, what: str, rows: Sequence[dict[str, Any]] | int, fmt: str, args, *,
+                   person_keys: Sequence[str] = (), persons: Iterable[Any] = (),
+                   filters: Sequence[str] = (), extra: dict[str, Any] | None = None) -> int:
+    """Record, before it is printed, that the listing ``what`` shows persons; returns the entry's id.
+
+    ``rows`` are the rows shown (or their number); the persons are the
+    values of ``person_keys`` in them, and ``persons`` (ids shown elsewhere
+    in the output). ``filters`` name the ``args`` attributes that chose the
+    rows; a person id among them (``person_id``, ``person``) is an id the
+    entry is about too, so it is kept only as a pseudonym. ``extra`` adds
+    to the detail (``as_of``: the day a listing is as of when none was asked).
+
+    Table or text output is a consultation, ``view.listing`` (with
+    ``--reason`` if given). CSV or JSON output, or a listing given
+    ``--recipient``, is a disclosure, ``disclosure.listing``; a recipient
+    or reason left out is recorded as not stated, and one line on stderr
+    says so. At most :data:`~matac_desk.audit.LISTED_PERSONS_CAP` persons
+    are itemised, in the order shown (:func:`~matac_desk.audit.itemised`):
+    ``persons_shown`` is the total, ``persons_capped`` the cap when it cut
+    the list. A reason or recipient that names one of
+    the itemised persons is refused (:func:`~matac_desk.audit.check_free_text`)
+    and nothing is recorded or printed. Works on a store opened read-only.
+    """
+    chosen = {name: value if isinstance(value, (bool, int)) else str(value)
+              for name in filters if (value := getattr(args, name, None)) not in (None, False, "", [], ())}
+    ids = [chosen[n] for n in _PERSON_FILTERS if n in chosen] + list(persons)
+    if not isinstance(rows, int) and person_keys:
+        ids += [r.get(k) for r in rows for k in person_keys]
+    ids, detail = audit.itemised(ids, {"listing": what, "rows": rows if isinstance(rows, int) else len(rows),
+                                       "format": fmt, "filters": chosen} | (extra or {}))
+    recipient = " ".join((getattr(args, "recipient", None) or "").split())
+    reason = (getattr(args, "reason", None) or "").strip()
+    if fmt in ("csv", "json") or recipient:
+        entry = audit.audit_disclosure(store, "listing", recipient or NOT_STATED_RECIPIENT,
+                                       reason or NOT_STATED_REASON, ids, detail=detail)
+        if not (recipient and reason):
+            sys.stderr.write(f"matac-desk: the {what} output ({detail['rows']:,} rows) is recorded in the audit log "
+                             f"as a disclosure to {recipient or NOT_STATED_RECIPIENT!r}, reason "
+                             f"{reason or NOT_STATED_REASON!r}; --recipient and --reason name who receives it "
+                             "and why\n")
+        return entry
+    with store.audit_transaction():
+        return store.audit("view.listing", entity="listing", entity_id=what, detail=detail, reason=reason or None,
+                           persons=ids)
 
 
 def _csv_value(v: Any) -> Any:

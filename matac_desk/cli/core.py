@@ -12,7 +12,7 @@ from ..domain import UserError
 from .. import imports
 from ..importer import delete_profile, import_extract, list_profiles, save_profile
 from ..store import Store
-from .common import TerminalProgress, create_store, emit, open_store, print_rows
+from .common import TerminalProgress, create_store, emit, open_store, print_rows, record_listing
 
 __all__ = ["register"]
 
@@ -202,6 +202,9 @@ def cmd_rejects(args) -> int:
             n = imports.export_rejects(store, batch, args.output)
             emit(f"Wrote {n:,} rejected row(s) of batch {batch} to {args.output}")
         else:
+            record_listing(store, "rejects", len(kept), "table", args,
+                           persons=imports.reject_person_ids(store, batch, kept), filters=("batch",),
+                           extra={"batch": batch})
             print_rows([{"row": k.row_number, "column": k.column or "", "reason": k.reason} for k in kept],
                        ["row", "column", "reason"])
         return 0

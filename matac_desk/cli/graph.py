@@ -12,7 +12,7 @@ from ..files import write_atomically
 from ..graph import SCOPES, NewPartner, default_period, networks, new_partners, partner_count_over_time, \
     shared_victims
 from ..links import import_links
-from .common import TerminalProgress, emit, open_store, print_rows
+from .common import TerminalProgress, emit, listing_options, open_store, print_rows, record_listing
 
 __all__ = ["register"]
 
@@ -43,6 +43,7 @@ def register(sub) -> None:
                    help="cohort: cohort, open referrals and serial perpetrators (default); serial: every serial "
                         "perpetrator; all: every recorded perpetrator")
     p.add_argument("--format", choices=FORMATS, default="table")
+    listing_options(p)
     p.set_defaults(func=cmd_partners)
 
     p = sub.add_parser("partner-history", help="a perpetrator's number of intimate partners per year")
@@ -50,6 +51,7 @@ def register(sub) -> None:
     p.add_argument("person_id")
     p.add_argument("--as-of", type=_date)
     p.add_argument("--format", choices=FORMATS, default="table")
+    listing_options(p)
     p.set_defaults(func=cmd_partner_history)
 
     p = sub.add_parser("duplicates", help="probable duplicate person records (never merged automatically)")
@@ -57,8 +59,10 @@ def register(sub) -> None:
     p.add_argument("--person", metavar="ID", help="only the duplicates of this person")
     p.add_argument("--not-same", nargs=2, metavar=("ID_A", "ID_B"),
                    help="record that two records are different people (needs --reason)")
-    p.add_argument("--reason", help="with --not-same: why")
+    p.add_argument("--reason", help="with --not-same: why they differ; otherwise why the duplicates are listed "
+                                    "(recorded in the audit log; no names)")
     p.add_argument("--format", choices=FORMATS, default="table")
+    listing_options(p, reason=False)
     p.set_defaults(func=cmd_duplicates)
 
     p = sub.add_parser("merge", help="merge two person records into one (can be undone)")
@@ -78,18 +82,21 @@ def register(sub) -> None:
     p.add_argument("store")
     p.add_argument("--all", action="store_true", help="include merges already undone")
     p.add_argument("--format", choices=FORMATS, default="table")
+    listing_options(p)
     p.set_defaults(func=cmd_merges)
 
     p = sub.add_parser("shared-victims", help="victims of more than one perpetrator")
     p.add_argument("store")
     p.add_argument("--as-of", type=_date)
     p.add_argument("--format", choices=FORMATS, default="table")
+    listing_options(p)
     p.set_defaults(func=cmd_shared_victims)
 
     p = sub.add_parser("networks", help="groups of perpetrators connected through shared victims or family")
     p.add_argument("store")
     p.add_argument("--as-of", type=_date)
     p.add_argument("--format", choices=FORMATS, default="table")
+    listing_options(p)
     p.set_defaults(func=cmd_networks)
 
     p = sub.add_parser("graph", help="draw a person's relationship picture to SVG or PDF")
@@ -134,13 +141,13 @@ def cmd_partners(args) -> int:
             found = new_partners(store, since, as_of, args.scope, progress=bar)
         finally:
             bar.finish()
-        with store.transaction():
-            store.audit("view.new_partners", entity="store",
-                        detail={"scope": args.scope, "since": since.isoformat(), "as_of": as_of.isoformat(),
-                                "rows": len(found), "format": args.format})
+        rows = [n.as_row() for n in found]
+        record_listing(store, "partners", rows, args.format, args,
+                       persons=[p for n in found for p in (n.perpetrator_id, n.partner_id, *n.other_perpetrators,
+                                                           *(c.id for c in n.children), *n.possible_duplicates)],
+                       filters=("scope",), extra={"since": since.isoformat(), "as_of": as_of.isoformat()})
     finally:
         store.close()
-    rows = [n.as_row() for n in found]
     if args.format == "table":
         emit(f"New partners {since} (not included) to {as_of}, scope {args.scope}: {len(rows)}")
         if not rows:
@@ -154,8 +161,9 @@ def cmd_partners(args) -> int:
 
 
 def cmd_partner_history(args) -> int:
-    return _listing(args, lambda st: partner_count_over_time(st, args.person_id, args.as_of),
-                    ["year", "partners", "new", "total"], f"No intimate partners recorded for {args.person_id}.")
+    return _listing(args, "partner-history", lambda st: partner_count_over_time(st, args.person_id, args.as_of),
+                    ["year", "partners", "new", "total"], f"No intimate partners recorded for {args.person_id}.",
+                    persons=lambda found: [], filters=("person_id", "as_of"))
 
 
 def cmd_duplicates(args) -> int:
@@ -172,13 +180,16 @@ def cmd_duplicates(args) -> int:
             pairs = find_duplicates(store, [args.person] if args.person else None, progress=bar)
         finally:
             bar.finish()
+        rows = [p.as_row() for p in pairs]
+        record_listing(store, "duplicates", rows, args.format, args, person_keys=("person_a_id", "person_b_id"),
+                       filters=("person",))
     finally:
         store.close()
     if args.format == "table" and not pairs:
         emit("No probable duplicates.")
         return 0
-    print_rows([p.as_row() for p in pairs], ["person_a_id", "person_b_id", "score", "reason", "person_a_name",
-                                             "person_b_name", "dob"], args.format)
+    print_rows(rows, ["person_a_id", "person_b_id", "score", "reason", "person_a_name", "person_b_name", "dob"],
+               args.format)
     return 0
 
 
@@ -203,11 +214,14 @@ def cmd_unmerge(args) -> int:
     return 0
 
 
-def _listing(args, fetch, columns: list[str], empty: str) -> int:
-    """Open the store, fetch rows, print them (or ``empty`` for an empty table)."""
+def _listing(args, what: str, fetch, columns: list[str], empty: str, *, persons, filters=("as_of",)) -> int:
+    """Open the store, fetch rows, record the listing (``persons(found)``: the ids it shows), print the rows
+    (or ``empty`` for an empty table)."""
     store = open_store(args.store)
     try:
-        rows = [r.as_row() for r in fetch(store)]
+        found = fetch(store)
+        rows = [r.as_row() for r in found]
+        record_listing(store, what, rows, args.format, args, persons=persons(found), filters=filters)
     finally:
         store.close()
     if args.format == "table" and not rows:
@@ -218,21 +232,24 @@ def _listing(args, fetch, columns: list[str], empty: str) -> int:
 
 
 def cmd_merges(args) -> int:
-    return _listing(args, lambda st: merges(st, include_undone=args.all),
+    return _listing(args, "merges", lambda st: merges(st, include_undone=args.all),
                     ["merge", "keep_id", "merged_id", "records", "merged_at", "merged_by", "reason", "undone_at"],
-                    "No merges.")
+                    "No merges.", persons=lambda found: [p for m in found for p in (m.keep_id, m.merged_id)],
+                    filters=("all",))
 
 
 def cmd_shared_victims(args) -> int:
-    return _listing(args, lambda st: shared_victims(st, args.as_of),
+    return _listing(args, "shared-victims", lambda st: shared_victims(st, args.as_of),
                     ["victim_id", "victim_name", "perpetrators", "perpetrator_ids", "incidents", "first", "last"],
-                    "No victim is linked to more than one perpetrator.")
+                    "No victim is linked to more than one perpetrator.",
+                    persons=lambda found: [p for v in found for p in (v.victim_id, *v.perpetrator_ids)])
 
 
 def cmd_networks(args) -> int:
-    return _listing(args, lambda st: networks(st, args.as_of),
+    return _listing(args, "networks", lambda st: networks(st, args.as_of),
                     ["size", "perpetrator_ids", "shared_victims", "shared_victim_ids", "family_links"],
-                    "No networks of perpetrators.")
+                    "No networks of perpetrators.",
+                    persons=lambda found: [p for n in found for p in (*n.perpetrator_ids, *n.shared_victim_ids)])
 
 
 def cmd_graph(args) -> int:

@@ -10,7 +10,7 @@ from .. import cohort as cohort_mod
 from .. import meetings as meetings_mod
 from .. import workload as workload_mod
 from ..domain import UserError
-from .common import emit, open_store, print_rows
+from .common import emit, listing_options, open_store, print_rows, record_listing
 
 __all__ = ["register"]
 
@@ -55,6 +55,7 @@ def register(sub) -> None:
     q = msub.add_parser("agenda", help="the agenda, built from the store")
     _which_meeting(q)
     q.add_argument("--format", choices=("table", "json"), default="table")
+    listing_options(q)
     q = msub.add_parser("attend", help="add an attendee or an apology")
     _which_meeting(q)
     q.add_argument("name")
@@ -80,6 +81,7 @@ def register(sub) -> None:
     p.add_argument("store")
     p.add_argument("--as-of", type=_date)
     p.add_argument("--format", choices=FORMATS, default="table")
+    listing_options(p)
     p.set_defaults(func=cmd_cohort)
 
     p = sub.add_parser("subject", help="show or set a subject's OM, MAPPA, MARAC, IOM and risk factors")
@@ -95,6 +97,7 @@ def register(sub) -> None:
     p.add_argument("--weapons", type=_yes_no, dest="risk_weapons")
     p.add_argument("--substance-misuse", type=_yes_no, dest="risk_substance_misuse")
     p.add_argument("--mental-health", type=_yes_no, dest="risk_mental_health")
+    listing_options(p)
     p.set_defaults(func=cmd_subject)
 
     p = sub.add_parser("order", help="record an order or bail conditions, or list a subject's")
@@ -105,6 +108,7 @@ def register(sub) -> None:
     p.add_argument("--end", type=_date)
     p.add_argument("--protects", dest="protected_person_id")
     p.add_argument("--conditions")
+    listing_options(p)
     p.set_defaults(func=cmd_order)
 
     p = sub.add_parser("disclosure", help="record a Clare's Law (DVDS) application or disclosure")
@@ -129,6 +133,7 @@ def register(sub) -> None:
     p.add_argument("person_id")
     p.add_argument("tactic", nargs="?", help="toolkit name or id")
     p.add_argument("--meeting", type=_date, help="date of the meeting that agreed it")
+    listing_options(p)
     p.set_defaults(func=cmd_tactic)
 
     # actions ----------------------------------------------------------------
@@ -141,8 +146,9 @@ def register(sub) -> None:
     p.add_argument("--person", dest="person_id")
     p.add_argument("--as-of", type=_date)
     p.add_argument("--format", choices=FORMATS, default="table")
-    p.add_argument("-o", "--output", help="write the list as CSV to this file (an audited disclosure)")
-    p.add_argument("--recipient", help="with -o: who receives it")
+    p.add_argument("-o", "--output", help="write the list as CSV to this file (an audited disclosure to --recipient, "
+                                          "default: the --agency)")
+    listing_options(p)
     p.set_defaults(func=cmd_actions)
 
     p = sub.add_parser("action", help="add an action, or update one")
@@ -188,6 +194,7 @@ def register(sub) -> None:
     p.add_argument("--as-of", type=_date)
     p.add_argument("--person", dest="person_id")
     p.add_argument("--format", choices=FORMATS, default="table")
+    listing_options(p)
     p.set_defaults(func=cmd_outcomes)
 
     p = sub.add_parser("prompts", help="MAPPA category 3 and MARAC referrals to consider; record an outcome")
@@ -197,14 +204,17 @@ def register(sub) -> None:
     p.add_argument("--record", nargs=3, metavar=("FORUM", "PERSON_ID", "OUTCOME"),
                    help="record what was done: MAPPA|MARAC, the person, referred|not referred|pending")
     p.add_argument("--perpetrator", help="with --record MARAC: the perpetrator")
-    p.add_argument("--reason", help="with --record: why")
+    p.add_argument("--reason", help="with --record: why; otherwise why the prompts are listed (recorded in the "
+                                    "audit log; no names)")
     p.add_argument("--format", choices=FORMATS, default="table")
+    listing_options(p, reason=False)
     p.set_defaults(func=cmd_prompts)
 
     p = sub.add_parser("workload", help="caseload per offender manager and division, against the standard")
     p.add_argument("store")
     p.add_argument("--as-of", type=_date)
     p.add_argument("--format", choices=FORMATS, default="table")
+    listing_options(p)
     p.set_defaults(func=cmd_workload)
 
 
@@ -244,6 +254,10 @@ def cmd_meeting(args) -> int:
         elif c == "agenda":
             from .. import agenda
             a = agenda.build_agenda(store, _resolve_meeting(store, args).id)
+            record_listing(store, "agenda", len(a.new_partners) + len(a.nominations) + len(a.review)
+                           + len(a.actions) + len(a.proposed_exits) + len(a.prompts), args.format, args,
+                           persons=a.person_ids(), filters=("meeting", "next", "area"),
+                           extra={"meeting_id": a.meeting.id})
             emit(agenda.agenda_json(a) if args.format == "json" else agenda.agenda_text(a))
         elif c == "attend":
             m = _resolve_meeting(store, args)
@@ -270,6 +284,7 @@ def cmd_cohort(args) -> int:
         rows = [{"person_id": m.person_id, "name": m.name, "adopted_on": m.adopted_on, "entry_score": m.entry_score,
                  "division": m.division or "", "om": m.om_name or "", "mappa_level": m.mappa_level}
                 for m in cohort_mod.cohort(store, args.as_of)]
+        record_listing(store, "cohort", rows, args.format, args, person_keys=("person_id",), filters=("as_of",))
         if not rows and args.format == "table":
             emit("The cohort is empty.")
         else:
@@ -287,7 +302,9 @@ def cmd_subject(args) -> int:
         if fields:
             changed = cohort_mod.set_subject_details(store, pid, **fields)
             emit(f"Changed: {', '.join(changed) or 'nothing'}")
-        for k, v in cohort_mod.subject_details(store, pid).items():
+        details = cohort_mod.subject_details(store, pid)
+        record_listing(store, "subject", 1, "table", args, persons=[pid], filters=("person_id",))
+        for k, v in details.items():
             emit(f"  {k.replace('_', ' '):<22} {'' if v is None else v}")
         return 0
 
@@ -300,7 +317,10 @@ def cmd_order(args) -> int:
             oid = cohort_mod.add_order(store, args.person_id, args.type, args.start, args.end,
                                        args.protected_person_id, args.conditions)
             emit(f"Order {oid} recorded")
-        rows = cohort_mod.orders(store, cohort_mod.require_person(store, args.person_id))
+        pid = cohort_mod.require_person(store, args.person_id)
+        rows = cohort_mod.orders(store, pid)
+        record_listing(store, "order", rows, "table", args, persons=[pid], person_keys=("protected_person_id",),
+                       filters=("person_id",))
         print_rows(rows, ["id", "type", "start", "end", "protected_name", "conditions"])
         return 0
 
@@ -330,7 +350,9 @@ def cmd_tactic(args) -> int:
         if args.tactic:
             mid = meetings_mod.find_meeting(store, args.meeting).id if args.meeting else None
             cohort_mod.agree_tactic(store, pid, args.tactic, meeting_id=mid, on=args.meeting)
-        print_rows(cohort_mod.tactics(store, pid), ["id", "category", "name", "agreed_on", "status"])
+        rows = cohort_mod.tactics(store, pid)
+        record_listing(store, "tactic", rows, "table", args, persons=[pid], filters=("person_id",))
+        print_rows(rows, ["id", "category", "name", "agreed_on", "status"])
         return 0
 
 
@@ -344,10 +366,12 @@ def cmd_actions(args) -> int:
                        overdue_only=args.overdue)
         if args.output:
             n = actions_mod.export_actions_csv(store, args.output, agency=args.agency, recipient=args.recipient,
-                                               **filters)
+                                               reason=args.reason, **filters)
             emit(f"Wrote {n} action(s) to {args.output}")
             return 0
         rows = [a.__dict__ for a in actions_mod.list_actions(store, agency=args.agency, **filters)]
+        record_listing(store, "actions", rows, args.format, args, person_keys=("person_id",),
+                       filters=("as_of", "agency", "owner", "person_id", "open_only", "overdue"))
         if not rows and args.format == "table":
             emit("No actions match.")
         else:
@@ -401,6 +425,8 @@ def cmd_outcomes(args) -> int:
     from .. import outcomes
     with open_store(args.store) as store:
         periods = outcomes.subject_outcomes(store, args.as_of, args.person_id)
+        record_listing(store, "outcomes", len(periods), args.format, args, persons=[p.person_id for p in periods],
+                       filters=("as_of", "person_id"))
         cols = ["person_id", "name", "adopted_on", "exited_on", "follow_up_days", "incidents_before",
                 "incidents_after", "harm_before", "harm_after", "victims_before", "victims_after", "new_victims",
                 "entry_score", "exit_or_latest_score", "enough_follow_up"]
@@ -440,6 +466,8 @@ def cmd_prompts(args) -> int:
             emit(f"Recorded: {forum.upper()} {outcome} for {pid}")
             return 0
         rows = [p.__dict__ for p in forums.referral_prompts(store, args.as_of, since=args.since)]
+        record_listing(store, "prompts", rows, args.format, args, person_keys=("person_id", "related_person_id"),
+                       filters=("as_of", "since"))
         if not rows and args.format == "table":
             emit("No referrals to consider.")
         else:
@@ -458,15 +486,16 @@ def cmd_workload(args) -> int:
                          "high_risk_share": f"{c.high_risk_share:.0%}" if args.format == "table" else round(c.high_risk_share, 4),
                          "mosovo": "trained" if c.mosovo_trained else "waiting" if c.mosovo_waiting else "no",
                          "flags": ", ".join(flags)})
+        training = workload_mod.training_flags(store, args.as_of) if args.format == "table" else []
+        record_listing(store, "workload", rows, args.format, args, persons=[t["person_id"] for t in training],
+                       filters=("as_of",))
         if args.format == "table":
             emit(f"Standard: fewer than {lim['max_cases']} cases per OM, high-risk under "
                  f"{lim['max_high_risk_share']:.0%}. Overloaded OMs are not suggested for new subjects.")
         print_rows(rows, ["om_id", "name", "division", "cases", "matac_cases", "high_risk", "high_risk_share",
                           "mosovo", "flags"], args.format)
-        if args.format == "table":
-            flags = workload_mod.training_flags(store, args.as_of)
-            if flags:
-                emit("")
-                emit("MAPPA level 2/3 subjects without a MOSOVO-trained OM:")
-                print_rows(flags, ["person_id", "name", "mappa_level", "om_name", "problem"])
+        if training:
+            emit("")
+            emit("MAPPA level 2/3 subjects without a MOSOVO-trained OM:")
+            print_rows(training, ["person_id", "name", "mappa_level", "om_name", "problem"])
         return 0

@@ -10,7 +10,7 @@ import json
 from .. import nominations as nom
 from .. import scoring
 from ..domain import UserError
-from .common import TerminalProgress, emit, open_store, print_rows
+from .common import TerminalProgress, emit, listing_options, open_store, print_rows, record_listing
 from .core import _date
 from .core import _positive as _count
 
@@ -39,6 +39,7 @@ def register(sub) -> None:
     p.add_argument("--division", help="only perpetrators whose latest incident was in this division")
     p.add_argument("--snapshot", type=_count, metavar="ID", help="print a saved snapshot instead of scoring now")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    listing_options(p)
     p.set_defaults(func=cmd_score)
 
     p = sub.add_parser("explain", help="why a person scores what he scores: the incidents behind R, F, G and V")
@@ -46,12 +47,14 @@ def register(sub) -> None:
     p.add_argument("person_id", metavar="PERSON_ID")
     p.add_argument("--as-of", type=_date, help="default: today")
     p.add_argument("--format", choices=("text", "json"), default="text")
+    listing_options(p)
     p.set_defaults(func=cmd_explain)
 
     p = sub.add_parser("history", help="a person's score in every saved snapshot, and the trend")
     p.add_argument("store")
     p.add_argument("person_id", metavar="PERSON_ID")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    listing_options(p)
     p.set_defaults(func=cmd_history)
 
     p = sub.add_parser("snapshot", help="save the current ranking (per meeting or on demand), or list snapshots")
@@ -77,6 +80,7 @@ def register(sub) -> None:
     p.add_argument("--top", type=_count, default=20, help="how many top-scoring perpetrators (default 20)")
     p.add_argument("--division")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    listing_options(p)
     p.set_defaults(func=cmd_nominations)
 
     p = sub.add_parser("gravity", help="the gravity table: list, unmapped offences, map one, import, profiles",
@@ -101,11 +105,6 @@ def register(sub) -> None:
     p.add_argument("args", nargs="*", metavar="ARG")
     p.add_argument("--reason", help="why (kept with the version and in the audit log)")
     p.set_defaults(func=cmd_config)
-
-
-def _audit(store, action: str, **kw) -> None:
-    with store.transaction():
-        store.audit(action, **kw)
 
 
 def _score_rows(store, scores) -> list[dict]:
@@ -143,9 +142,8 @@ def cmd_score(args) -> int:
         if args.top:
             scores = scores[:args.top]
         rows = _score_rows(store, scores)
-        _audit(store, "score.listed", entity="score_snapshot" if args.snapshot else None,
-               entity_id=str(args.snapshot) if args.snapshot else None,
-               detail={"as_of": as_of, "persons": len(rows), "format": args.format})
+        record_listing(store, "score", rows, args.format, args, person_keys=("perpetrator_id",),
+                       filters=("snapshot", "as_of", "serial_only", "division", "top"), extra={"as_of": as_of})
     finally:
         store.close()
     print_rows(rows, SCORE_COLUMNS, args.format)
@@ -164,8 +162,11 @@ def cmd_explain(args) -> int:
         stored = scoring.ensure_active_config(store)
         e = scoring.explain(store, args.person_id, args.as_of, stored.config, version=stored.version,
                             with_rank=True)
-        _audit(store, "score.explained", entity="person", entity_id=e.person_id,
-               detail={"as_of": e.as_of, "config_version": e.config_version})
+        record_listing(store, "explain", len(e.incidents), args.format, args,
+                       persons=[e.person_id, *e.records, *e.victim_ids, *e.serial_victim_ids,
+                                *(v for ln in e.incidents for v in ln.victim_ids)],
+                       filters=("person_id", "as_of"),
+                       extra={"as_of": e.as_of, "config_version": e.config_version})
     finally:
         store.close()
     if args.format == "json":
@@ -182,17 +183,10 @@ def cmd_history(args) -> int:
         points = nom.score_history(store, args.person_id)
         tr = nom.trend(store, args.person_id)
         root = scoring.resolve_person(store, args.person_id)
-        _audit(store, "score.history_viewed", entity="person", entity_id=root, detail={"snapshots": len(points)})
+        rows = _history_rows(points)
+        record_listing(store, "history", rows, args.format, args, persons=[root], filters=("person_id",))
     finally:
         store.close()
-    rows = []
-    for p in points:
-        s = p.score
-        rows.append({"snapshot": p.snapshot.id, "as_of": p.snapshot.as_of, "label": p.snapshot.label,
-                     "meeting": p.snapshot.meeting_id, "config_version": p.snapshot.config_version,
-                     "score": s.score if s else None, "rank": s.rank if s else None,
-                     "r": s.r if s else None, "f": s.f if s else None, "g": s.g if s else None,
-                     "v": s.v if s else None, "serial": s.serial if s else None})
     if not rows and args.format == "table":
         emit(f"{root}: in no saved snapshot yet (matac-desk snapshot STORE saves one)")
         return 0
@@ -202,6 +196,18 @@ def cmd_history(args) -> int:
         change = "" if tr.change is None else f" ({tr.change:+g})"
         emit(f"trend since the previous snapshot: {tr.direction}{change}")
     return 0
+
+
+def _history_rows(points) -> list[dict]:
+    rows = []
+    for p in points:
+        s = p.score
+        rows.append({"snapshot": p.snapshot.id, "as_of": p.snapshot.as_of, "label": p.snapshot.label,
+                     "meeting": p.snapshot.meeting_id, "config_version": p.snapshot.config_version,
+                     "score": s.score if s else None, "rank": s.rank if s else None,
+                     "r": s.r if s else None, "f": s.f if s else None, "g": s.g if s else None,
+                     "v": s.v if s else None, "serial": s.serial if s else None})
+    return rows
 
 
 def cmd_snapshot(args) -> int:
@@ -255,10 +261,20 @@ def cmd_nominations(args) -> int:
             noms = nom.nominations(store, args.as_of, args.top, args.division, progress=bar)
         finally:
             bar.finish()
-        _audit(store, "nominations.listed", detail={"persons": len(noms), "format": args.format,
-                                                    "division": args.division})
+        rows = _nomination_rows(noms)
+        record_listing(store, "nominations", rows, args.format, args, person_keys=("perpetrator_id",),
+                       filters=("as_of", "top", "division"))
     finally:
         store.close()
+    if not rows and args.format == "table":
+        emit("No nominations: no serial perpetrator outside the cohort and no open referral.")
+        return 0
+    print_rows(rows, ["rank", "perpetrator_id", "name", "score", "r", "f", "g", "v", "incidents", "victims",
+                      "latest_incident", "serial", "division", "reasons", "in_cohort", "referred_by"], args.format)
+    return 0
+
+
+def _nomination_rows(noms) -> list[dict]:
     rows = []
     for n in noms:
         s = n.score
@@ -270,12 +286,7 @@ def cmd_nominations(args) -> int:
                      "serial": s.serial if s else False, "division": n.division,
                      "reasons": "+".join(n.reasons), "in_cohort": n.in_cohort,
                      "referred_by": "; ".join(f"{r.agency} {r.date}" for r in n.referrals)})
-    if not rows and args.format == "table":
-        emit("No nominations: no serial perpetrator outside the cohort and no open referral.")
-        return 0
-    print_rows(rows, ["rank", "perpetrator_id", "name", "score", "r", "f", "g", "v", "incidents", "victims",
-                      "latest_incident", "serial", "division", "reasons", "in_cohort", "referred_by"], args.format)
-    return 0
+    return rows
 
 
 def _need(args, n: int, usage: str) -> list[str]:

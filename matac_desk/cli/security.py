@@ -14,7 +14,8 @@ from ..backups import backup, change_passphrase, check, latest_backup, list_back
 from ..domain import UserError
 from ..retention import due_for_review, erase_person, get_policy
 from ..store import StoreError, check_new_passphrase
-from .common import TerminalProgress, confirm, emit, open_store, passphrase, print_rows, warn
+from .common import TerminalProgress, confirm, emit, listing_options, open_store, passphrase, print_rows, \
+    record_listing, warn
 
 __all__ = ["register", "NEW_PASSPHRASE_ENV"]
 
@@ -65,6 +66,7 @@ def register(sub) -> None:
     p.add_argument("store")
     p.add_argument("--as-of", type=_date, default=None, help="review date to list up to (default: today)")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    listing_options(p)
     p.set_defaults(func=cmd_retention)
 
     p = sub.add_parser("erase", help="erase a person's personal data from the store (cannot be undone)")
@@ -189,10 +191,12 @@ def cmd_retention(args) -> int:
     store = open_store(args.store)
     try:
         policy = get_policy(store)
-        rows = due_for_review(store, args.as_of, policy=policy)
+        as_of = args.as_of or _dt.date.today()
+        rows = due_for_review(store, as_of, policy=policy, record=False)
+        record_listing(store, "retention", rows, args.format, args, person_keys=("person_id",),
+                       extra={"as_of": as_of.isoformat()})
     finally:
         store.close()
-    as_of = args.as_of or _dt.date.today()
     if args.format != "table":
         print_rows(rows, ["person_id", "roles", "cohort", "latest_record", "review_date"], args.format)
         return 0
