@@ -16,6 +16,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from . import audit
 from .domain import UserError, iso_day, display_name, safe_cell
 from .files import write_atomically
 from .store import Store
@@ -169,10 +170,12 @@ def export_actions_csv(store: Store, path: str | os.PathLike, *, agency: str | N
                         for c in EXPORT_COLUMNS])
         return buf.getvalue().encode("utf-8-sig")
 
-    def record() -> None:
-        with store.audit_transaction(durable=True):
-            store.audit("export.actions", entity="actions", entity_id=agency, recipient=recipient or agency,
-                        reason=reason, detail={"rows": len(rows), "file": target.name})
+    ids, detail = audit.itemised((a.person_id for a in rows),
+                                 {"rows": len(rows), "file": target.name, "agency": agency or "every agency"})
+
+    def record() -> None:  # a disclosure, with the subjects it names (synced before the file appears)
+        audit.audit_disclosure(store, "actions", recipient or agency or audit.NOT_STATED_RECIPIENT,
+                               reason or audit.NOT_STATED_REASON, ids, detail=detail)
 
     write_atomically(target, text, before_rename=record)
     return len(rows)

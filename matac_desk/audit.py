@@ -48,7 +48,7 @@ from typing import Any, Iterable
 from .domain import UserError, safe_cell
 
 __all__ = ["current_actor", "append", "verify", "AuditProblem", "GENESIS", "SECRET_KEY", "pseudonym", "entries",
-           "audit_view", "audit_disclosure", "check_free_text", "ENTRY_COLUMNS", "entries_page", "count_entries",
+           "audit_view", "audit_disclosure", "NOT_STATED_RECIPIENT", "NOT_STATED_REASON", "check_free_text", "ENTRY_COLUMNS", "entries_page", "count_entries",
            "action_names", "ChainReport", "check_chain", "short_detail", "export_csv", "LISTED_PERSONS_CAP",
            "itemised"]
 
@@ -406,6 +406,11 @@ def export_csv(store, path: str | os.PathLike, *, recipient: str, reason: str, p
     finally:
         tmp.unlink(missing_ok=True)
     return len(rows)
+
+
+# What a disclosure records when nobody said who receives it or why (a script's output, a file saved for later).
+NOT_STATED_RECIPIENT = "not stated (command-line output)"
+NOT_STATED_REASON = "not stated"
 
 
 def itemised(person_ids: Iterable[str], detail: dict | None = None) -> tuple[list[str], dict]:

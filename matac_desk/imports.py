@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from . import audit
 from .domain import Cancelled, UserError, never_cancelled, no_progress
 from .importer import (
     REQUIRED_COLUMNS,
     Reject,
+    guess_mapping,
     header_key,
     iter_checked_rows,
     read_headers,
@@ -188,11 +190,15 @@ _PERSON_ID_COLUMNS = frozenset({"perpetrator_id", "victim_id", "person_a_id", "p
 
 def reject_person_ids(store: Store, batch_id: int, kept: list[KeptReject]) -> list[str]:
     """The person ids that rejected rows hold, in row order: their columns named as the batch's import profile
-    maps them (while it is saved), or by the canonical names."""
+    maps them (while it is saved), or else as the import wizard would guess them from the headers."""
     profile = store.scalar("SELECT profile FROM import_batches WHERE id = ?", [batch_id])
     row = store.conn.execute("SELECT mapping FROM import_profiles WHERE name = ?", [profile]).fetchone() \
         if profile else None
-    keyed = {header_key(h): c for h, c in json.loads(row[0]).items()} if row else {}
+    if row:
+        keyed = {header_key(h): c for h, c in json.loads(row[0]).items()}
+    else:   # mapped by hand for that import, or a profile since deleted: the headers as the wizard guesses them
+        headers = list(dict.fromkeys(h for k in kept for h in k.raw))
+        keyed = {header_key(h): c for h, c in guess_mapping(headers).items()}
     ids: list[str] = []
     for k in kept:
         for header, value in k.raw.items():
@@ -211,17 +217,25 @@ def _batch_exists(store: Store, batch_id: int) -> None:
         raise UserError(f"there is no import batch {batch_id}")
 
 
-def export_rejects(store: Store, batch_id: int, path: str | os.PathLike) -> int:
-    """Write a batch's rejected rows as CSV (original columns, then row, column, value, reason); audited."""
+def export_rejects(store: Store, batch_id: int, path: str | os.PathLike, *, recipient: str | None = None,
+                   reason: str | None = None) -> int:
+    """Write a batch's rejected rows as CSV (original columns, then row, column, value, reason); returns how many.
+
+    The rows hold the extract's own values (names, dates of birth, addresses): the file is a disclosure,
+    recorded with the persons it names, its recipient and its reason (not stated unless given), before the
+    file appears.
+    """
     _batch_exists(store, batch_id)
     kept = rejected_rows(store, batch_id)
     headers: list[str] = []
     for k in kept:
         headers += [h for h in k.raw if h not in headers]
+    ids, detail = audit.itemised(reject_person_ids(store, batch_id, kept),
+                                 {"batch": batch_id, "rows": len(kept), "file": Path(path).name})
+
     def record() -> None:  # before the file appears: never a rejects file without its entry
-        with store.audit_transaction(durable=True):
-            store.audit("export.rejects", entity="import_batch", entity_id=str(batch_id),
-                        detail={"rows": len(kept), "file": Path(path).name})
+        audit.audit_disclosure(store, "rejects", recipient or audit.NOT_STATED_RECIPIENT,
+                               reason or audit.NOT_STATED_REASON, ids, detail=detail)
 
     write_rejects(path, headers, [Reject(k.row_number, k.column, k.value, k.reason,
                                          tuple(k.raw.get(h, "") for h in headers)) for k in kept],

@@ -1,6 +1,7 @@
 """Partnership actions: overdue first, filters, dated updates, per-agency export."""
 
 import csv
+import json
 
 import pytest
 
@@ -74,5 +75,8 @@ def test_agency_export_is_formula_safe_and_audited(store, subject, tmp_path):
     rows = list(csv.reader(open(tmp_path / "housing.csv", encoding="utf-8-sig")))
     assert rows[0][:3] == ["id", "agency", "owner"] and len(rows) == 2
     assert rows[1][5].startswith("'=") and rows[1][8] == "true"
-    rec, action = store.conn.execute("SELECT recipient, action FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-    assert (rec, action) == ("Housing officer, Northshire Homes", "export.actions")
+    rec, action, reason, detail = store.conn.execute(
+        "SELECT recipient, action, reason, detail FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    assert (rec, action, reason) == ("Housing officer, Northshire Homes", "disclosure.actions", "not stated")
+    from matac_desk.audit import pseudonym
+    assert json.loads(detail)["persons"] == [pseudonym(store.conn, "P1")]     # found by: audit --person P1

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from matac_desk import audit
 from matac_desk.audit import pseudonym
 from matac_desk.cli import main
 
@@ -90,8 +91,8 @@ def test_graph_picture(filled, capsys, tmp_path, suffix):
     assert code == 0 and target.stat().st_size > 1000
     head = target.read_bytes()[:5]
     assert head == (b"%PDF-" if suffix == ".pdf" else b"<?xml")
-    assert filled.scalar("SELECT count(*) FROM audit_log WHERE action = 'export.graph' AND entity_id = ?",
-                         [pseudonym(filled.conn, "P")]) == 1
+    [entry] = [e for e in audit.entries(filled.conn, action="disclosure.picture")]
+    assert pseudonym(filled.conn, "P") in entry["detail"] and entry["recipient"] == "not stated (command-line output)"
 
 
 @pytest.mark.parametrize("argv, message", [

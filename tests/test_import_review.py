@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 
 import pytest
 
@@ -103,8 +104,11 @@ def test_export_rejects_writes_csv_and_audits(store, extract, tmp_path):
     assert rows[0] == HEADER + ["row_number", "rejected_column", "rejected_value", "reason"]
     assert [r[0] for r in rows[1:]] == ["R3", "R4", "R5", "R6"]
     assert rows[2][-1] == "offence is empty"
-    last = store.conn.execute("SELECT action, entity_id FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-    assert last == ("export.rejects", str(s.batch_id))
+    action, recipient, detail = store.conn.execute(
+        "SELECT action, recipient, detail FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    assert (action, recipient) == ("disclosure.rejects", "not stated (command-line output)")
+    detail = json.loads(detail)
+    assert (detail["batch"], detail["rows"]) == (s.batch_id, 4) and detail["persons"]   # the ids the rows hold
 
 
 def test_mark_reviewed_once(store, extract):

@@ -137,7 +137,7 @@ def test_action_list_export_is_audited_before_it_appears(small, tmp_path, monkey
     from matac_desk.store import Store
     from conftest import PASSPHRASE
     store, _, _ = small
-    exported = lambda s: len(audit.entries(s.conn, action="export.actions"))  # noqa: E731
+    exported = lambda s: len(audit.entries(s.conn, action="disclosure.actions"))  # noqa: E731
     ro = Store.open(store.path, PASSPHRASE, read_only=True)
     try:
         before = exported(ro)

@@ -178,8 +178,8 @@ def print_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str 
         out.write("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")
 
 
-NOT_STATED_RECIPIENT = "not stated (command-line output)"
-NOT_STATED_REASON = "not stated"
+NOT_STATED_RECIPIENT = audit.NOT_STATED_RECIPIENT
+NOT_STATED_REASON = audit.NOT_STATED_REASON
 _PERSON_FILTERS = ("person_id", "person")   # the argument names that hold a person id
 
 

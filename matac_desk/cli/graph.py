@@ -6,6 +6,7 @@ import argparse
 import datetime as _dt
 from pathlib import Path
 
+from .. import audit
 from ..domain import UserError
 from ..duplicates import find_duplicates, mark_not_duplicate, merge, merges, unmerge
 from ..files import write_atomically
@@ -106,6 +107,8 @@ def register(sub) -> None:
     p.add_argument("--since", type=_date)
     p.add_argument("--as-of", type=_date)
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="FILE.svg or FILE.pdf")
+    p.add_argument("--recipient", help="who receives the picture (recorded in the audit log as a disclosure)")
+    p.add_argument("--reason", help="why it is disclosed (recorded in the audit log; no names)")
     p.set_defaults(func=cmd_graph)
 
 
@@ -275,10 +278,12 @@ def cmd_graph(args) -> int:
                 return renderPDF.drawToString(drawing, msg="OFFICIAL-SENSITIVE")
             return renderSVG.drawToString(drawing).encode("utf-8")
 
-        def record() -> None:  # before the file appears: never a picture without its entry
-            with store.audit_transaction(durable=True):
-                store.audit("export.graph", entity="person", entity_id=layout.centre,
-                            detail={"radius": layout.radius, "persons": len(layout.nodes), "file": out.name})
+        ids, detail = audit.itemised([layout.centre] + [n.id for n in layout.nodes],
+                                     {"picture_of": layout.centre, "radius": layout.radius, "file": out.name})
+
+        def record() -> None:  # a disclosure of everyone drawn, before the file appears
+            audit.audit_disclosure(store, "picture", args.recipient or audit.NOT_STATED_RECIPIENT,
+                                   args.reason or audit.NOT_STATED_REASON, ids, detail=detail)
 
         write_atomically(out, picture, before_rename=record)
     finally:
