@@ -295,3 +295,30 @@ def test_person_indexes_are_the_same_after_a_large_or_small_import(store, tmp_pa
     assert store.conn.execute(indexes).fetchall() == before
     assert store.scalar("PRAGMA integrity_check") == "ok"
     assert store.scalar("SELECT id FROM persons INDEXED BY persons_name_key WHERE name_key = 'amy'") == "V1"
+
+
+def test_the_short_gil_switch_is_put_back_after_an_import_or_a_failed_one(store, tmp_path, monkeypatch):
+    """The importer shortens the process-wide switch interval while its writer thread runs, and only then."""
+    import sys
+    from matac_desk import importer
+    monkeypatch.setattr(importer, "THREADED", True)
+    before = sys.getswitchinterval()
+    seen = []
+    real = importer._Writer.write
+
+    def write(self, *a):
+        seen.append(sys.getswitchinterval())
+        return real(self, *a)
+
+    monkeypatch.setattr(importer._Writer, "write", write)
+    path = write_csv(tmp_path / "x.csv", ["incident_ref", "incident_date", "offence", "perpetrator_id", "victim_id"],
+                     [["R1", "2026-01-02", "Common assault", "P1", "V1"]])
+    import_extract(store, path, today=TODAY)
+    assert seen and all(s <= importer.SWITCH_INTERVAL for s in seen)
+    assert sys.getswitchinterval() == before
+    monkeypatch.setattr(importer._Writer, "write", lambda self, *a: (_ for _ in ()).throw(OSError("disk")))
+    with pytest.raises(OSError):
+        import_extract(store, write_csv(tmp_path / "y.csv", ["incident_ref", "incident_date", "offence",
+                                                             "perpetrator_id", "victim_id"],
+                                        [["R2", "2026-01-02", "Common assault", "P1", "V1"]]), today=TODAY)
+    assert sys.getswitchinterval() == before

@@ -160,3 +160,28 @@ def test_any_typed_text_is_a_valid_query(shared, text):
     """Quotes, FTS operators, brackets: whatever is typed, the search answers (possibly nothing)."""
     found = people.search_ids(shared, text)
     assert set(found) <= {p[0] for p in PERSONS}
+
+
+def test_the_search_index_migration_keeps_every_person_findable(tmp_path, monkeypatch):
+    """0007 makes the index again without column sizes; a store made before it finds the same people after."""
+    from matac_desk import schema
+    from matac_desk.importer import import_extract
+    from matac_desk.store import Store
+    from conftest import PASSPHRASE, TODAY, write_csv
+    path = tmp_path / "old.mdesk"
+    monkeypatch.setattr(schema.migrations, "_migrations",
+                        [m for m in schema.migrations._migrations if m.name != "0007_people_search_columnsize"])
+    with Store.create(path, PASSPHRASE) as s:
+        import_extract(s, write_csv(tmp_path / "a.csv", ["incident_ref", "incident_date", "offence", "perpetrator_id",
+                                                         "perpetrator_forename", "perpetrator_surname", "victim_id",
+                                                         "victim_forename", "victim_surname"],
+                                    [["R1", "2026-01-01", "Harassment", "P1", "Siobhán", "O'Brien", "V1", "Zoë", "Lee"]]),
+                       today=TODAY)
+        before = {q: people.search_ids(s, q) for q in ("siobhan", "brie", "zoe", "P1")}
+        assert "people_search_docsize" in s.db.table_names()
+    monkeypatch.undo()
+    with Store.open(path, PASSPHRASE) as s:
+        assert s.schema_version() == "0007_people_search_columnsize"
+        assert "people_search_docsize" not in s.db.table_names()
+        assert {q: people.search_ids(s, q) for q in before} == before and before["siobhan"] == ["P1"]
+        assert s.scalar("SELECT count(*) FROM people_search") == s.scalar("SELECT count(*) FROM persons") == 2
