@@ -193,7 +193,9 @@ def _compare_group(records: list[tuple], aliases: dict[str, list[str]], roots: d
             keys[root].add(key)
         if pid == root:
             own[root] = key
-        keys[root].update(aliases.get(pid, ()))
+        more = aliases.get(pid)
+        if more:
+            keys[root].update(more)
     ids = sorted(keys)
     if wanted is None:
         pairs = ((a, b) for i, a in enumerate(ids) for b in ids[i + 1:])
@@ -206,7 +208,8 @@ def _compare_group(records: list[tuple], aliases: dict[str, list[str]], roots: d
         tokens = key.split()
         shape[root] = (len(key), len(key.replace(" ", "")), tokens[0] if tokens else None, tuple(sorted(tokens)))
     # whether a root has names besides its own key (aliases, merged records): only then the alias test
-    extra = {root: bool(ks - {own.get(root)}) for root, ks in keys.items()}
+    # (a name other than the own key: two distinct names always include one; a single one, unless it is the key)
+    extra = {root: len(ks) > 1 or (len(ks) == 1 and own.get(root) not in ks) for root, ks in keys.items()}
     for a, b in pairs:
         if (a, b) in dismissed:
             continue
