@@ -217,11 +217,18 @@ def _members(roots: dict[str, str]) -> dict[str, list[str]]:
     return out
 
 
-def _expand(ids: Iterable[str], members: dict[str, list[str]]) -> list[str]:
+def _expand(ids: Iterable[str], members: dict[str, list[str]], *, ordered: bool = True) -> list[str]:
+    """The ids and the records merged into them; sorted unless ``ordered=False``.
+
+    A neighbourhood's frontier can hold hundreds of thousands of ids: sorting
+    them is one long call that holds the GIL (80 ms seen, the window's thread
+    waiting), so callers whose SQL groups or collects into sets pass
+    ``ordered=False`` (SQLite builds its own index of an ``IN`` list).
+    """
     out = set(ids)
     for pid in list(out):
         out.update(members.get(pid, ()))
-    return sorted(out)
+    return sorted(out) if ordered else list(out)
 
 
 def build_graph(
@@ -314,14 +321,14 @@ def _neighbourhood(conn, edges: _Edges, members: dict[str, list[str]], centre: s
         progress(step, radius + 1, "Reading neighbours")
         # a row touching a person already expanded was read with that person
         done = frozenset(expanded)
-        ends = edges.add(_edge_rows(conn, _expand(frontier, members), as_of),
+        ends = edges.add(_edge_rows(conn, _expand(frontier, members, ordered=False), as_of),
                          keep=lambda a, b: a not in done and b not in done)
         expanded |= frontier
         frontier = ends - seen
         seen |= frontier
     if frontier:
         # edges among the outermost ring, so the neighbourhood is complete
-        edges.add(_edge_rows(conn, _expand(frontier, members), as_of),
+        edges.add(_edge_rows(conn, _expand(frontier, members, ordered=False), as_of),
                   keep=lambda a, b: a in seen and b in seen and a not in expanded and b not in expanded)
     return edges.graph()
 
@@ -363,7 +370,7 @@ def serial_perpetrators(store: Store, as_of: _dt.date | None = None, *,
     if among is not None:
         among = set(among)
         sql += " AND i.perpetrator_id IN (SELECT value FROM json_each(?3))"
-        params.append(json.dumps(_expand(among, _members(roots))))
+        params.append(json.dumps(_expand(among, _members(roots), ordered=False)))
     if not roots:
         found = {r[0] for r in store.conn.execute(
             f"SELECT perpetrator_id FROM ({sql}) GROUP BY perpetrator_id"
@@ -403,7 +410,7 @@ def perpetrators_in_scope(store: Store, scope: str = "cohort", as_of: _dt.date |
             return _to_roots((r[0] for r in conn.execute(
                 "SELECT j.value FROM json_each(?1) j WHERE EXISTS (SELECT 1 FROM involvements i"
                 " JOIN incidents n ON n.ref = i.incident_ref WHERE i.perpetrator_id = j.value AND n.date <= ?2)",
-                [json.dumps(_expand(among, _members(roots))), day])), roots) & among
+                [json.dumps(_expand(among, _members(roots), ordered=False)), day])), roots) & among
     if scope == "all":
         # every perpetrator (from the index alone), less those whose incidents all come after as_of
         everyone = {r[0] for r in conn.execute("SELECT DISTINCT perpetrator_id FROM involvements")}
