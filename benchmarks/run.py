@@ -117,18 +117,31 @@ def bench_import(folder: Path, rows: int) -> bool:
     """Import of an N-row extract, all validation on, vs a raw executemany of the parsed rows."""
     print(f"import: {rows:,}-row extract into an empty encrypted store")
     csv_path = _extract(folder, rows)
-    ours = _child(_IMPORT_CHILD, str(csv_path), str(folder / "import.mdesk"))
-    raw = _child(_RAW_CHILD, str(csv_path), str(folder / "raw.mdesk"))
+    # Ours and the raw baseline alternate, three times each, each run in a fresh process into a new store,
+    # and the best of each counts (as in the scoring and graph benchmarks): a busy machine disturbs both alike.
+    runs: dict[str, list[dict]] = {"ours": [], "raw": []}
+    for _ in range(3):
+        for name, code in (("ours", _IMPORT_CHILD), ("raw", _RAW_CHILD)):
+            target = folder / f"{name}.mdesk"
+            for f in folder.glob(f"{name}.mdesk*"):
+                if f.is_file():
+                    f.unlink()
+            runs[name].append(_child(code, str(csv_path), str(target)))
+    ours = min(runs["ours"], key=lambda r: r["seconds"])
+    raw = min(runs["raw"], key=lambda r: r["seconds"])
     rate = ours["rows"] / ours["seconds"]
     raw_rate = raw["rows"] / raw["seconds"]
     share = rate / raw_rate
     ok_rate = share >= 0.35
-    ok_mem = ours["peak_mib"] < 1024
+    ok_mem = max(r["peak_mib"] for r in runs["ours"]) < 1024
     _row("import rows/s (validate, upsert, persons)", f"{rate:,.0f}",
-         f"raw executemany {raw_rate:,.0f}/s", f"{share:.0%} of raw (target >= 35%) "
+         f"raw executemany {raw_rate:,.0f}/s", f"{share:.1%} of raw (target >= 35%) "
          + ("OK" if ok_rate else "BELOW TARGET"))
     _row("import seconds", f"{ours['seconds']:.1f}", f"raw {raw['seconds']:.1f}")
-    _row("import peak memory MiB", f"{ours['peak_mib']:,.0f}", "target < 1024", "OK" if ok_mem else "OVER")
+    _row("import peak memory MiB", f"{max(r['peak_mib'] for r in runs['ours']):,.0f}", "target < 1024",
+         "OK" if ok_mem else "OVER")
+    print("  all runs (s): import " + ", ".join(f"{r['seconds']:.1f}" for r in runs["ours"])
+          + "; raw " + ", ".join(f"{r['seconds']:.1f}" for r in runs["raw"]))
     return ok_rate and ok_mem
 
 
