@@ -9,16 +9,14 @@ or cancelled. Status changes are dated updates, so the history stays.
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
-import io
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from . import audit
 from .domain import UserError, iso_day, display_name, safe_cell
-from .files import write_atomically
+from .files import csv_bytes, write_atomically
 from .store import Store
 
 __all__ = ["STATUSES", "Action", "add_action", "update_action", "list_actions", "action_history",
@@ -161,21 +159,14 @@ def export_actions_csv(store: Store, path: str | os.PathLike, *, agency: str | N
     target = Path(path)
 
     def text() -> bytes:
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(EXPORT_COLUMNS)
-        for a in rows:
-            d = asdict(a)
-            w.writerow([safe_cell("true" if d[c] is True else "false" if d[c] is False else d[c])
-                        for c in EXPORT_COLUMNS])
-        return buf.getvalue().encode("utf-8-sig")
-
-    ids, detail = audit.itemised((a.person_id for a in rows),
-                                 {"rows": len(rows), "file": target.name, "agency": agency or "every agency"})
+        return csv_bytes([EXPORT_COLUMNS] + [
+            [safe_cell("true" if d[c] is True else "false" if d[c] is False else d[c]) for c in EXPORT_COLUMNS]
+            for d in map(asdict, rows)])
 
     def record() -> None:  # a disclosure, with the subjects it names (synced before the file appears)
-        audit.audit_disclosure(store, "actions", recipient or agency or audit.NOT_STATED_RECIPIENT,
-                               reason or audit.NOT_STATED_REASON, ids, detail=detail)
+        audit.audit_export(store, "actions", (a.person_id for a in rows), recipient=recipient or agency,
+                           reason=reason, detail={"rows": len(rows), "file": target.name,
+                                                  "agency": agency or "every agency"})
 
     write_atomically(target, text, before_rename=record)
     return len(rows)

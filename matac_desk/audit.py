@@ -32,7 +32,6 @@ it is not audited; writing it out is.
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
 import getpass
 import hashlib
@@ -46,9 +45,10 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .domain import UserError, safe_cell
+from .files import csv_bytes, write_atomically
 
 __all__ = ["current_actor", "append", "verify", "AuditProblem", "GENESIS", "SECRET_KEY", "pseudonym", "entries",
-           "audit_view", "audit_disclosure", "NOT_STATED_RECIPIENT", "NOT_STATED_REASON", "check_free_text", "ENTRY_COLUMNS", "entries_page", "count_entries",
+           "audit_view", "audit_disclosure", "audit_export", "NOT_STATED_RECIPIENT", "NOT_STATED_REASON", "check_free_text", "ENTRY_COLUMNS", "entries_page", "count_entries",
            "action_names", "ChainReport", "check_chain", "short_detail", "export_csv", "LISTED_PERSONS_CAP",
            "itemised"]
 
@@ -389,22 +389,14 @@ def export_csv(store, path: str | os.PathLike, *, recipient: str, reason: str, p
     """
     rows = entries(store.conn, person_id=person_id, action=action, since=since, until=until)
     target = Path(path)
-    tmp = target.with_name(f".{target.name}.partial")
     filters = {k: str(v) for k, v in (("action", action), ("since", since), ("until", until)) if v}
-    try:
-        with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(ENTRY_COLUMNS)
-            for r in rows:
-                w.writerow([safe_cell(r[c]) for c in ENTRY_COLUMNS])
-        with store.audit_transaction():
-            audit_disclosure(store, "audit-log", recipient, reason, [person_id] if person_id else [],
-                             detail={"entries": len(rows), "file": target.name, "filters": filters})
-            os.replace(tmp, target)
-    except OSError as e:
-        raise UserError(f"{target}: cannot write ({e.strerror}); nothing was exported") from None
-    finally:
-        tmp.unlink(missing_ok=True)
+
+    def record() -> None:  # synced before the file appears: never a file without its entry
+        audit_disclosure(store, "audit-log", recipient, reason, [person_id] if person_id else [],
+                         detail={"entries": len(rows), "file": target.name, "filters": filters})
+
+    write_atomically(target, lambda: csv_bytes([ENTRY_COLUMNS] + [[safe_cell(r[c]) for c in ENTRY_COLUMNS]
+                                                                 for r in rows]), before_rename=record)
     return len(rows)
 
 
@@ -438,6 +430,15 @@ def audit_view(store, person_id: str, reason: str | None = None, *, what: str = 
     with store.audit_transaction():
         return store.audit("person.viewed", entity="person", entity_id=person_id, detail={"view": what},
                            reason=reason)
+
+
+def audit_export(store, what: str, person_ids: Iterable[str], *, recipient: str | None = None,
+                 reason: str | None = None, detail: dict | None = None) -> int:
+    """Record a file or output written out of the program: a disclosure whose recipient and reason may be
+    unknown (recorded as not stated), naming the persons it holds (:func:`itemised`)."""
+    ids, detail = itemised(person_ids, detail)
+    return audit_disclosure(store, what, recipient or NOT_STATED_RECIPIENT, reason or NOT_STATED_REASON, ids,
+                            detail=detail)
 
 
 def audit_disclosure(store, what: str, recipient: str, reason: str, person_ids: Iterable[str], *,

@@ -10,18 +10,20 @@ what dead writers left (:func:`remove_stale_partials`).
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Sequence
 
 from .domain import UserError
 
 if os.name != "nt":
     import fcntl
 
-__all__ = ["write_atomically", "remove_stale_partials"]
+__all__ = ["write_atomically", "remove_stale_partials", "csv_bytes"]
 
 _PARTIAL_RE = re.compile(r"^\..+\.[a-z0-9_]{8}\.partial$")  # what tempfile.mkstemp makes for write_atomically
 
@@ -79,6 +81,17 @@ def write_atomically(path: str | os.PathLike, data: Callable[[], bytes] | bytes,
         _remove(tmp)
         raise
     return target
+
+
+def csv_bytes(rows: Iterable[Sequence]) -> bytes:
+    """Rows as a CSV file's bytes: UTF-8 with a BOM, which spreadsheets on Windows read as UTF-8.
+
+    The cells are written as given: neutralise formulas first where the data is not the program's own
+    (:func:`~matac_desk.domain.safe_cell`).
+    """
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    return buf.getvalue().encode("utf-8-sig")
 
 
 def remove_stale_partials(folder: str | os.PathLike) -> list[Path]:

@@ -62,7 +62,7 @@ from .domain import (
     safe_cell,
     unsafe_cell,
 )
-from .files import write_atomically
+from .files import csv_bytes, write_atomically
 from .store import Store
 
 __all__ = [
@@ -303,13 +303,18 @@ def _clock(text: str) -> str | bool:
 GoodRow = tuple
 
 
-def _dob(raw: str, cache: dict[str, str]) -> tuple[str, str | None]:
-    """A date of birth not seen yet: (ISO date or "" for blank, None) cached, or ("", the reason it is not a date)."""
-    try:
-        dob = cache[raw] = parse_date(raw)[0].isoformat() if raw.strip() else ""
-    except ValueError as e:
-        return "", str(e)
-    return dob, None
+def _dob(raw: str, label: str, day_iso: str, cache: dict[str, str]) -> tuple[str | None, str | None]:
+    """A date of birth as ``(ISO date or None when blank, None)``, or ``(None, reason)`` when it is not a
+    date or falls after the incident; parsed dates are kept in ``cache``."""
+    dob = cache.get(raw)
+    if dob is None:
+        try:
+            dob = cache[raw] = parse_date(raw)[0].isoformat() if raw.strip() else ""
+        except ValueError as e:
+            return None, f"{label}: {e}"
+    if dob and dob > day_iso:
+        return None, f"{label} is after the incident date"
+    return dob or None, None
 
 
 def iter_checked_rows(
@@ -421,34 +426,15 @@ def iter_checked_rows(
                     col, value, reason = i_date, raw_date.strip(), "incident_date is in the future"
                 elif pid == vid:
                     col, value, reason = i_vid, vid, "perpetrator and victim are the same person"
-        # The two dates of birth, perpetrator's first: written out twice rather than looped (a row's hottest lines).
         pdob = vdob = None
-        if reason is None:
-            raw_dob = rec[i_pdob]
-            if raw_dob:
-                dob = dob_cache.get(raw_dob)
-                if dob is None:
-                    dob, problem = _dob(raw_dob, dob_cache)
-                    if problem:
-                        col, value, reason = i_pdob, raw_dob.strip(), f"perpetrator_dob: {problem}"
-                if dob:
-                    if dob > day_iso:
-                        col, value, reason = i_pdob, raw_dob.strip(), "perpetrator_dob is after the incident date"
-                    else:
-                        pdob = dob
-        if reason is None:
-            raw_dob = rec[i_vdob]
-            if raw_dob:
-                dob = dob_cache.get(raw_dob)
-                if dob is None:
-                    dob, problem = _dob(raw_dob, dob_cache)
-                    if problem:
-                        col, value, reason = i_vdob, raw_dob.strip(), f"victim_dob: {problem}"
-                if dob:
-                    if dob > day_iso:
-                        col, value, reason = i_vdob, raw_dob.strip(), "victim_dob is after the incident date"
-                    else:
-                        vdob = dob
+        if reason is None and rec[i_pdob]:
+            pdob, reason = _dob(rec[i_pdob], "perpetrator_dob", day_iso, dob_cache)
+            if reason:
+                col, value = i_pdob, rec[i_pdob].strip()
+        if reason is None and rec[i_vdob]:
+            vdob, reason = _dob(rec[i_vdob], "victim_dob", day_iso, dob_cache)
+            if reason:
+                col, value = i_vdob, rec[i_vdob].strip()
         if reason is None:
             dash = kids = None
             raw_dash = rec[i_dash]
@@ -660,7 +646,12 @@ class _Chunk:
                 dumps(list(self.involvements.values()), ensure_ascii=False))
 
 
-class _ShortGilSwitch:
+_switch_lock = threading.Lock()
+_switch = {"users": 0, "saved": 0.0}
+
+
+@contextlib.contextmanager
+def _short_gil_switch() -> Iterator[None]:
     """A short GIL switch interval while a writer thread works beside the parsing thread.
 
     The writer takes the GIL back after each call into SQLite; with the default interval (5 ms) it waits
@@ -668,24 +659,18 @@ class _ShortGilSwitch:
     1,000,000-row import about 30% slower). The interval is process-wide: the first user saves it, the
     last puts it back, so overlapping imports cannot leave it short.
     """
-
-    _lock = threading.Lock()
-    _users = 0
-    _saved = 0.0
-
-    def __enter__(self):
-        with self._lock:
-            if _ShortGilSwitch._users == 0:
-                _ShortGilSwitch._saved = sys.getswitchinterval()
-                sys.setswitchinterval(min(_ShortGilSwitch._saved, SWITCH_INTERVAL))
-            _ShortGilSwitch._users += 1
-        return self
-
-    def __exit__(self, *exc) -> None:
-        with self._lock:
-            _ShortGilSwitch._users -= 1
-            if _ShortGilSwitch._users == 0:
-                sys.setswitchinterval(_ShortGilSwitch._saved)
+    with _switch_lock:
+        if _switch["users"] == 0:
+            _switch["saved"] = sys.getswitchinterval()
+            sys.setswitchinterval(min(_switch["saved"], SWITCH_INTERVAL))
+        _switch["users"] += 1
+    try:
+        yield
+    finally:
+        with _switch_lock:
+            _switch["users"] -= 1
+            if _switch["users"] == 0:
+                sys.setswitchinterval(_switch["saved"])
 
 
 class _Writer:
@@ -894,37 +879,34 @@ def _run_import(store, p, text, raw, headers, columns, today, now, actor, digest
     rebuilt = _defer_person_indexes(conn, total)
     writer = _Writer(conn, batch_id, now)
     rejects: list[Reject] = []
-    good = 0
     chunk = _Chunk(batch_id)
     progress(0, total, "Reading rows")
-    short_switch = _ShortGilSwitch() if THREADED else contextlib.nullcontext()
-    short_switch.__enter__()
-    try:
-        writer.start()
-        add, n = chunk.add, 0
-        for n, (_rownum, g, rej) in enumerate(iter_checked_rows(text, headers, columns, today=today), 1):
-            if rej is None:
-                add(g)
-            else:
-                rejects.append(rej)
-            if n % CHUNK == 0:
-                if cancelled():
-                    raise Cancelled()
-                writer.put(chunk)
-                chunk = _Chunk(batch_id)
-                add = chunk.add
-                progress(raw.tell(), total, f"Read {n:,} rows")
-        good = n - len(rejects)
-        writer.put(chunk)
-        writer.close()
-    except UnicodeDecodeError as e:
-        writer.abandon()
-        raise UserError(f"{p.name}: cannot be read as {encoding} ({e.reason} at byte {e.start})") from None
-    except BaseException:
-        writer.abandon()
-        raise
-    finally:
-        short_switch.__exit__(None, None, None)   # the rows are in (or abandoned): the usual interval
+    # the usual interval again as soon as the rows are in (or abandoned)
+    with _short_gil_switch() if THREADED else contextlib.nullcontext():
+        try:
+            writer.start()
+            add, n = chunk.add, 0
+            for n, (_rownum, g, rej) in enumerate(iter_checked_rows(text, headers, columns, today=today), 1):
+                if rej is None:
+                    add(g)
+                else:
+                    rejects.append(rej)
+                if n % CHUNK == 0:
+                    if cancelled():
+                        raise Cancelled()
+                    writer.put(chunk)
+                    chunk = _Chunk(batch_id)
+                    add = chunk.add
+                    progress(raw.tell(), total, f"Read {n:,} rows")
+            writer.put(chunk)
+            writer.close()
+        except UnicodeDecodeError as e:
+            writer.abandon()
+            raise UserError(f"{p.name}: cannot be read as {encoding} ({e.reason} at byte {e.start})") from None
+        except BaseException:
+            writer.abandon()
+            raise
+    good = n - len(rejects)
     if cancelled():
         raise Cancelled()
     progress(total, total, "Counting")
@@ -986,13 +968,9 @@ def write_rejects(path: str | os.PathLike, headers: list[str], rejects: list[Rej
     just before the file appears (:func:`~matac_desk.files.write_atomically`).
     """
     def text() -> bytes:
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(list(headers) + ["row_number", "rejected_column", "rejected_value", "reason"])
-        for r in rejects:
-            raw = list(r.raw) + [""] * (len(headers) - len(r.raw))
-            w.writerow([safe_cell(v) for v in raw[:len(headers)]]
-                       + [r.row_number, safe_cell(r.column), safe_cell(r.value), safe_cell(r.reason)])
-        return buf.getvalue().encode("utf-8-sig")
+        width = len(headers)
+        return csv_bytes([list(headers) + ["row_number", "rejected_column", "rejected_value", "reason"]] + [
+            [safe_cell(v) for v in (list(r.raw) + [""] * (width - len(r.raw)))[:width]]
+            + [r.row_number, safe_cell(r.column), safe_cell(r.value), safe_cell(r.reason)] for r in rejects])
 
     return write_atomically(path, text, before_rename=before_rename)

@@ -230,12 +230,11 @@ def export_rejects(store: Store, batch_id: int, path: str | os.PathLike, *, reci
     headers: list[str] = []
     for k in kept:
         headers += [h for h in k.raw if h not in headers]
-    ids, detail = audit.itemised(reject_person_ids(store, batch_id, kept),
-                                 {"batch": batch_id, "rows": len(kept), "file": Path(path).name})
+    ids = reject_person_ids(store, batch_id, kept)
 
     def record() -> None:  # before the file appears: never a rejects file without its entry
-        audit.audit_disclosure(store, "rejects", recipient or audit.NOT_STATED_RECIPIENT,
-                               reason or audit.NOT_STATED_REASON, ids, detail=detail)
+        audit.audit_export(store, "rejects", ids, recipient=recipient, reason=reason,
+                           detail={"batch": batch_id, "rows": len(kept), "file": Path(path).name})
 
     write_rejects(path, headers, [Reject(k.row_number, k.column, k.value, k.reason,
                                          tuple(k.raw.get(h, "") for h in headers)) for k in kept],

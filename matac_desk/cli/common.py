@@ -220,19 +220,19 @@ def record_listing(store, what: str, rows: Sequence[dict[str, Any]] | int, fmt: 
     ids = [chosen[n] for n in _PERSON_FILTERS if n in chosen] + list(persons)
     if not isinstance(rows, int) and person_keys:
         ids += [r.get(k) for r in rows for k in person_keys]
-    ids, detail = audit.itemised(ids, {"listing": what, "rows": rows if isinstance(rows, int) else len(rows),
-                                       "format": fmt, "filters": chosen} | (extra or {}))
+    shown = rows if isinstance(rows, int) else len(rows)
+    detail = {"listing": what, "rows": shown, "format": fmt, "filters": chosen} | (extra or {})
     recipient = " ".join((getattr(args, "recipient", None) or "").split())
     reason = (getattr(args, "reason", None) or "").strip()
     if fmt in ("csv", "json") or recipient:
-        entry = audit.audit_disclosure(store, "listing", recipient or NOT_STATED_RECIPIENT,
-                                       reason or NOT_STATED_REASON, ids, detail=detail)
+        entry = audit.audit_export(store, "listing", ids, recipient=recipient, reason=reason, detail=detail)
         if not (recipient and reason):
-            sys.stderr.write(f"matac-desk: the {what} output ({detail['rows']:,} rows) is recorded in the audit log "
+            sys.stderr.write(f"matac-desk: the {what} output ({shown:,} rows) is recorded in the audit log "
                              f"as a disclosure to {recipient or NOT_STATED_RECIPIENT!r}, reason "
                              f"{reason or NOT_STATED_REASON!r}; --recipient and --reason name who receives it "
                              "and why\n")
         return entry
+    ids, detail = audit.itemised(ids, detail)
     with store.audit_transaction():
         return store.audit("view.listing", entity="listing", entity_id=what, detail=detail, reason=reason or None,
                            persons=ids)

@@ -107,8 +107,7 @@ def register(sub) -> None:
     p.add_argument("--since", type=_date)
     p.add_argument("--as-of", type=_date)
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="FILE.svg or FILE.pdf")
-    p.add_argument("--recipient", help="who receives the picture (recorded in the audit log as a disclosure)")
-    p.add_argument("--reason", help="why it is disclosed (recorded in the audit log; no names)")
+    listing_options(p)
     p.set_defaults(func=cmd_graph)
 
 
@@ -278,12 +277,10 @@ def cmd_graph(args) -> int:
                 return renderPDF.drawToString(drawing, msg="OFFICIAL-SENSITIVE")
             return renderSVG.drawToString(drawing).encode("utf-8")
 
-        ids, detail = audit.itemised([layout.centre] + [n.id for n in layout.nodes],
-                                     {"picture_of": layout.centre, "radius": layout.radius, "file": out.name})
-
         def record() -> None:  # a disclosure of everyone drawn, before the file appears
-            audit.audit_disclosure(store, "picture", args.recipient or audit.NOT_STATED_RECIPIENT,
-                                   args.reason or audit.NOT_STATED_REASON, ids, detail=detail)
+            audit.audit_export(store, "picture", [layout.centre] + [n.id for n in layout.nodes],
+                               recipient=args.recipient, reason=args.reason,
+                               detail={"picture_of": layout.centre, "radius": layout.radius, "file": out.name})
 
         write_atomically(out, picture, before_rename=record)
     finally:
