@@ -68,6 +68,7 @@ POLICY_KEY = "backup_policy"
 _NAME_RE = re.compile(r"^(?P<label>[a-z0-9][a-z0-9_.-]*?)-(?P<stamp>\d{8}-\d{6})(?:-(?P<n>\d+))?\.mdesk$")
 _LABEL_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,40}$")
 _STALE_PARTIAL_SECONDS = 3600
+_REPLACED = "replaced"  # the label of the copy a restore keeps of what it replaced
 
 
 @dataclass(frozen=True)
@@ -240,14 +241,19 @@ def latest_sound_backup(store_path: str | os.PathLike, passphrase: str) -> Sound
     Newer backups that open but fail the check (copies of a store already
     damaged) are passed over and counted. None as soon as the newest backup
     does not open with this passphrase: most likely it is the wrong one.
+    A ``replaced`` copy (what a restore put aside, often a damaged file)
+    that does not open tells nothing about the passphrase: it is passed
+    over too, and the next backup decides; one that opens soundly is a
+    candidate like any other.
     """
-    passed = 0
+    passed, opened = 0, False
     for b in list_backups(store_path):
         state = _backup_state(b.path, passphrase)
         if state == "ok":
             return SoundBackup(b, passed)
-        if state == "locked" and not passed:
+        if state == "locked" and not opened and b.label != _REPLACED:
             return None
+        opened = opened or state == "damaged"
         passed += 1
     return None
 
@@ -309,11 +315,11 @@ def restore(store_path: str | os.PathLike, backup_path: str | os.PathLike, passp
         try:
             if store_path.exists():
                 _settle(store_path, passphrase)
-                replaced = folder / f"replaced-{stamp}.mdesk"
+                replaced = folder / f"{_REPLACED}-{stamp}.mdesk"
                 n = 1
                 while replaced.exists():
                     n += 1
-                    replaced = folder / f"replaced-{stamp}-{n}.mdesk"
+                    replaced = folder / f"{_REPLACED}-{stamp}-{n}.mdesk"
                 for suffix in ("-wal",):  # a damaged store's journal goes with it
                     extra = Path(str(store_path) + suffix)
                     if extra.exists() and extra.stat().st_size:
