@@ -33,7 +33,7 @@ import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import sqlcipher3
 
@@ -46,6 +46,7 @@ __all__ = [
     "BackupInfo",
     "SoundBackup",
     "latest_sound_backup",
+    "restore_advice",
     "looks_damaged_or_locked",
     "CheckReport",
     "POLICY_KEY",
@@ -206,13 +207,16 @@ def _unlink_db(path: Path) -> None:
 
 def backup_opens(path: str | os.PathLike, passphrase: str) -> bool:
     """The file opens with this passphrase and passes SQLite's quick check."""
-    return _backup_state(path, passphrase) == "ok"
+    return _backup_state(lambda: Store._connect(Path(path), passphrase)) == "ok"
 
 
-def _backup_state(path: str | os.PathLike, passphrase: str) -> str:
-    """``ok``; ``locked`` when it does not open with this passphrase; ``damaged`` when it opens but fails the check."""
+def _backup_state(connect: Callable[[], Any]) -> str:
+    """``ok``; ``locked`` when it does not open with this key; ``damaged`` when it opens but fails the check.
+
+    ``connect()`` opens the file, keyed.
+    """
     try:
-        conn = Store._connect(Path(path), passphrase)
+        conn = connect()
     except sqlcipher3.DatabaseError:
         return "locked"
     try:
@@ -246,9 +250,19 @@ def latest_sound_backup(store_path: str | os.PathLike, passphrase: str) -> Sound
     over too, and the next backup decides; one that opens soundly is a
     candidate like any other.
     """
-    passed, opened = 0, False
-    for b in list_backups(store_path):
-        state = _backup_state(b.path, passphrase)
+    return _latest_sound(list_backups(store_path), lambda p: Store._connect(p, passphrase))
+
+
+def _latest_sound(found: list[BackupInfo], connect: Callable[[Path], Any], *,
+                  key_is_right: bool = False) -> SoundBackup | None:
+    """:func:`latest_sound_backup` over ``found``, each opened with ``connect(path)``.
+
+    ``key_is_right``: the key opened the store itself, so a backup that
+    does not open with it is only passed over.
+    """
+    passed, opened = 0, key_is_right
+    for b in found:
+        state = _backup_state(lambda p=b.path: connect(p))
         if state == "ok":
             return SoundBackup(b, passed)
         if state == "locked" and not opened and b.label != _REPLACED:
@@ -256,6 +270,27 @@ def latest_sound_backup(store_path: str | os.PathLike, passphrase: str) -> Sound
         opened = opened or state == "damaged"
         passed += 1
     return None
+
+
+def restore_advice(store: Store) -> str:
+    """After a check that failed: which backup to restore, in words (the latest sound one, not merely the newest).
+
+    Every backup is opened with the store's own key and quick-checked, so
+    call it off the GUI thread. Newer backups that fail (copies of the
+    store once it was damaged) are passed over and said so.
+    """
+    found = list_backups(store.path)
+    if not found:
+        return "No backup of the store was found."
+    sound = _latest_sound(found, store.keyed_connection, key_is_right=True)
+    if sound is None:
+        return (f"None of its {len(found)} backup(s) opens with the store's passphrase and passes the check: "
+                "there is no sound one to restore.")
+    b = sound.backup
+    skipped = (f"; the {sound.passed_over} newer one(s) do not open or fail the check (copies of a damaged store, "
+               "most likely) and are passed over" if sound.passed_over else "")
+    return (f"Its latest sound backup is {b.path.name} ({b.taken_at:%Y-%m-%d %H:%M}){skipped}: that is the one "
+            "to restore.")
 
 
 def looks_damaged_or_locked(message: str) -> bool:

@@ -16,7 +16,9 @@ the same services:
   which locks the window, closes the store, restores
   (:func:`~matac_desk.backups.restore_open_store`: the service refuses while
   any other connection still has the store) and asks for the passphrase on
-  the lock screen to open the restored store; *Check store*.
+  the lock screen to open the restored store; *Check store*, which after a
+  failure names the latest sound backup, passing over newer copies of a
+  damaged store (:func:`~matac_desk.backups.restore_advice`).
 - **Passphrase**: the current one, the new one twice (the strength rule of
   a new store); the store and every backup are re-keyed while a progress
   dialog holds the window, on the store's own connection (the background
@@ -511,17 +513,17 @@ class _BackupsSection(_Section):
                                self.progress, self.message, "Backing up", done)
 
     def check(self) -> None:
-        def done(report: backups.CheckReport) -> None:
-            lines = [line.strip() for line in report.lines()]
-            if not report.ok and self.model.rowCount():
-                latest = self.model.row(0)
-                lines.append(f"The latest backup is {latest.path.name} ({latest.taken_at:%Y-%m-%d %H:%M}): check it "
-                             "and restore it here.")
+        def work(store, progress, cancelled) -> tuple[backups.CheckReport, str]:
+            report = backups.check(store, progress=progress)
+            return report, "" if report.ok else backups.restore_advice(store)   # not merely the newest backup
+
+        def done(result: tuple[backups.CheckReport, str]) -> None:
+            report, advice = result
+            lines = [line.strip() for line in report.lines()] + ([advice] if advice else [])
             _say(self.verdict, "\n".join(lines), "ok" if report.ok else "error")
             _say(self.message, "")
 
-        self.run_with_progress(lambda store, progress, cancelled: backups.check(store, progress=progress),
-                               self.progress, self.message, "Checking the store", done)
+        self.run_with_progress(work, self.progress, self.message, "Checking the store", done)
 
     def restore_selected(self) -> None:
         """Ask; lock the window; close the store, restore, reopen; the passphrase on the lock screen opens it."""
