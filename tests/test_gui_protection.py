@@ -463,6 +463,14 @@ def test_a_read_only_store_turns_the_changing_actions_off(qtbot, demo_store, iso
         ro.close()
 
 
+@pytest.mark.parametrize("kind", ["toolkit", "persons", "audit", "a kind added later"])
+def test_every_change_kind_makes_the_page_stale(window, page, kind):
+    window.show_page("people")
+    page.stale = False
+    window.ctx.notify(kind)           # every change writes an audit entry
+    assert page.stale
+
+
 def test_the_page_drops_its_data_when_the_window_locks(window, page):
     page.retention.as_of.setDate(FAR)
     page.retention.list_button.click()

@@ -63,7 +63,7 @@ from ..backups import BackupInfo
 from ..domain import Cancelled, UserError
 from ..store import check_new_passphrase
 from . import dialogs
-from .context import show_error
+from .context import CHANGED_ALL, show_error
 from .dialogs import Field
 from .models import Column, RowRole, RowsModel
 from .tasks import wait_for
@@ -72,9 +72,6 @@ from .window import Page
 
 __all__ = ["ProtectionPage", "AuditModel", "AUDIT_COLUMNS", "BACKUP_COLUMNS", "RETENTION_COLUMNS", "ERASE_KINDS"]
 
-# Every change writes an audit entry: the log tab is stale after any of them.
-_ALL_KINDS = frozenset({"audit", "persons", "imports", "data_quality", "settings", "meetings", "cohort", "actions",
-                        "links", "scores", "minutes"})
 # What an erasure touches: every page that shows a person reloads.
 ERASE_KINDS = ("persons", "imports", "data_quality", "meetings", "cohort", "actions", "links", "scores", "audit")
 _TOOLTIP_MAX = 2000
@@ -774,7 +771,7 @@ class _RetentionSection(_Section):
 class ProtectionPage(Page):
     key = "protection"
     title = "Data protection"
-    listens = _ALL_KINDS
+    listens = CHANGED_ALL          # every change writes an audit entry: the log tab is stale after any of them
 
     def __init__(self, ctx, window):
         super().__init__(ctx, window)
