@@ -213,7 +213,7 @@ def _pair_facts(store: Store, pair: DuplicatePair):
 
 
 def _names(store: Store, ids) -> dict[str, str]:
-    return {pid: r.name for pid, r in people.rows_for(store, sorted(set(ids))).items()}
+    return {pid: name for pid, (name, _dob) in graph.names_and_dobs(store.conn, ids).items()}
 
 
 def _shared_lines(store: Store, as_of) -> tuple[list[SharedLine], list[NetworkLine]]:
