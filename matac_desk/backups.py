@@ -341,7 +341,7 @@ def restore(store_path: str | os.PathLike, backup_path: str | os.PathLike, passp
     except OSError as e:
         raise StoreError(f"{folder}: cannot be created ({e.strerror}); nothing was changed") from None
     with StoreLock(store_path) as lock:
-        if _shared_in_this_process(lock):
+        if lock.shared():  # locks are counted per process: another connection of this one holds it too
             raise StoreLocked(f"{store_path}: still open in this program (a connection or a task is using it); "
                               "close it first; nothing was changed")
         replaced = None
@@ -382,13 +382,6 @@ def restore(store_path: str | os.PathLike, backup_path: str | os.PathLike, passp
     return replaced
 
 
-def _shared_in_this_process(lock: StoreLock) -> bool:
-    """Another connection of this process holds the store's lock too (locks are counted per process)."""
-    with StoreLock._guard:
-        entry = StoreLock._held.get(lock._key)
-        return entry is not None and entry[1] > 1
-
-
 def restore_open_store(store: Store, backup_path: str | os.PathLike) -> Path | None:
     """Restore a backup over the store this program has open; ``store`` is open again afterwards.
 
@@ -407,8 +400,7 @@ def restore_open_store(store: Store, backup_path: str | os.PathLike) -> Path | N
     try:
         return restore(path, backup_path, passphrase)
     finally:
-        fresh = Store.open(path, passphrase)
-        vars(store).update(vars(fresh))  # the same Store object: every holder of it sees the restored file
+        store.reconnect()  # the same Store object: every holder of it sees the restored file
 
 
 def _settle(store_path: Path, passphrase: str) -> None:
