@@ -390,17 +390,24 @@ def restore_open_store(store: Store, backup_path: str | os.PathLike) -> Path | N
     other connection of this program holds the store). ``store``'s own
     connection is closed, the backup restored with its passphrase, and the
     same object connected again: to the restored file, or to the file as it
-    was when the restore failed (the error is raised after that). Returns
-    what :func:`restore` returns.
+    was when the restore failed (the restore's error is raised after that,
+    even when the file does not open again: that failure is a note on it).
+    Returns what :func:`restore` returns.
     """
     if store.read_only:
         raise StoreError(f"{store.path}: opened read-only; a backup cannot be restored over it")
     path, passphrase = store.path, store._passphrase
     store.close()
     try:
-        return restore(path, backup_path, passphrase)
-    finally:
-        store.reconnect()  # the same Store object: every holder of it sees the restored file
+        replaced = restore(path, backup_path, passphrase)
+    except BaseException as e:
+        try:
+            store.reconnect()  # to the file as it was
+        except Exception as again:  # the restore's own error is the one told; this one goes with it
+            e.add_note(f"{path} did not open again afterwards: {again}")
+        raise
+    store.reconnect()  # the same Store object: every holder of it sees the restored file
+    return replaced
 
 
 def _settle(store_path: Path, passphrase: str) -> None:
