@@ -196,7 +196,7 @@ def erasure_preview(store: Store, person_id: str) -> ErasurePreview:
     """
     conn = store.conn
     if store.scalar("SELECT 1 FROM persons WHERE id = ?", [person_id]) is None:
-        raise UserError("no person with that id is held in the store")
+        raise UserError(f"no person with that id is held in the store: {person_id}")
     ids = _merged_family(conn, person_id)
     ph = _in(ids)
     counts: dict[str, int] = {}
@@ -295,7 +295,7 @@ def erase_person(store: Store, person_id: str, reason: str, *,
         raise UserError("give the reason for the erasure (it goes in the audit log)")
     conn = store.conn
     if store.scalar("SELECT 1 FROM persons WHERE id = ?", [person_id]) is None:
-        raise UserError("no person with that id is held in the store")
+        raise UserError(f"no person with that id is held in the store: {person_id}")
     audit.check_free_text(conn, reason, [person_id])
     removed: dict[str, int] = {}
     scrubbed: dict[str, int] = {}
