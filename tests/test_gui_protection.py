@@ -405,7 +405,7 @@ def test_erase_removes_the_person_everywhere(window, page, demo_store, monkeypat
     section.list_button.click()
     _select_person(section, pid)
 
-    asked = _answer(monkeypatch, reason=f"{fn} {sn} has moved away")
+    _answer(monkeypatch, reason=f"{fn} {sn} has moved away")
     section.erase_button.click()
     assert "must not hold a person's name" in section.message.text()
     assert demo_store.scalar("SELECT 1 FROM persons WHERE id = ?", [pid]) == 1

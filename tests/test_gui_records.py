@@ -304,7 +304,8 @@ def test_a_links_csv_that_cannot_be_imported_is_told_in_the_page(page, demo_stor
 def test_a_cancelled_links_import_changes_nothing(page, demo_store, tmp_path, monkeypatch):
     a, b = _two_persons(demo_store)
     f = write_csv(tmp_path / "links.csv", LINKS_HEADER,
-                  [[a, f"NM88{i:05d}", "partner", "2026-09-01", "x", "A", "B", ""] for i in range(12000)])
+                  [[a, f"NM88{i:05d}", "partner", "2026-09-01", "x", "A", "B", ""]
+                   for i in range(records.links.CHUNK)])           # enough rows to reach the first check
     real = records.links.import_links
     monkeypatch.setattr(records.links, "import_links",
                         lambda *args, **kw: real(*args, **{**kw, "cancelled": lambda: True}))

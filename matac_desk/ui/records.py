@@ -75,7 +75,7 @@ from .widgets import attach_model, button, save_header, say, selected_row, sorta
 from .window import Page
 
 __all__ = ["RecordsPage", "PAIR_COLUMNS", "FACT_COLUMNS", "MERGE_COLUMNS", "LINK_COLUMNS", "SHARED_COLUMNS",
-           "NETWORK_COLUMNS", "MergeLine", "SharedLine", "NetworkLine", "key_facts"]
+           "NETWORK_COLUMNS", "FACTS", "MergeLine", "SharedLine", "NetworkLine", "key_facts"]
 
 DUPLICATES, MERGES, LINKS, SHARED = range(4)
 MERGE_KINDS = ("persons", "links", "scores")
@@ -99,7 +99,8 @@ PAIR_COLUMNS = [
     Column("Why", lambda p: p.reason, tooltip=lambda p: f"{p.reason}; both born {p.dob}"),
 ]
 
-# the rows of the side-by-side comparison: (fact, first record, second record)
+# the rows of the side-by-side comparison (key_facts): (fact, first record, second record)
+FACTS = ("Id", "Name", "Date of birth", "Perpetrator in", "Victim in", "Last incident", "Records merged into it")
 FACT_COLUMNS = [
     Column("", lambda f: f[0]),
     Column("First record", lambda f: f[1]),
@@ -194,13 +195,14 @@ def key_facts(pair: DuplicatePair, rows: dict[str, people.PersonRow], groups: di
         return tuple("" if r is None else _text(get(r)) for r in (a, b))  # type: ignore[return-value]
 
     merged = tuple(", ".join(groups.get(pid, [pid])[1:]) or "none" for pid in (pair.a_id, pair.b_id))
-    return [("Id", pair.a_id, pair.b_id),
-            ("Name", *both(lambda r: r.name)),
-            ("Date of birth", *both(lambda r: r.dob)),
-            ("Perpetrator in", *both(lambda r: f"{r.as_perpetrator:,} incident(s)")),
-            ("Victim in", *both(lambda r: f"{r.as_victim:,} incident(s)")),
-            ("Last incident", *both(lambda r: r.last_incident or "none")),
-            ("Records merged into it", *merged)]
+    values = [(pair.a_id, pair.b_id),
+              both(lambda r: r.name),
+              both(lambda r: r.dob),
+              both(lambda r: f"{r.as_perpetrator:,} incident(s)"),
+              both(lambda r: f"{r.as_victim:,} incident(s)"),
+              both(lambda r: r.last_incident or "none"),
+              merged]
+    return [(fact, *v) for fact, v in zip(FACTS, values, strict=True)]
 
 
 def _text(value: object) -> str:
@@ -330,9 +332,8 @@ class RecordsPage(Page):
         attach_model(self.fact_view, self.fact_model)
         self.fact_view.setToolTip("What differs is in the warning colour")
         self.fact_view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        rows = len(key_facts(DuplicatePair("", "", 0, "", "", "", ""), {}, {}))
         self.fact_view.setFixedHeight(self.fact_view.horizontalHeader().sizeHint().height()
-                                      + rows * self.fact_view.verticalHeader().defaultSectionSize() + 4)
+                                      + len(FACTS) * self.fact_view.verticalHeader().defaultSectionSize() + 4)
         sl.addWidget(self.fact_view)
         self.open_a_button = button("&Open first", lambda: self._open_pair(0), accessible="Open the first record")
         self.open_b_button = button("Open &second", lambda: self._open_pair(1), accessible="Open the second record")
