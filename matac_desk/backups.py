@@ -33,7 +33,7 @@ import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import sqlcipher3
 
@@ -46,6 +46,7 @@ __all__ = [
     "BackupInfo",
     "SoundBackup",
     "latest_sound_backup",
+    "restore_advice",
     "looks_damaged_or_locked",
     "CheckReport",
     "POLICY_KEY",
@@ -68,6 +69,7 @@ POLICY_KEY = "backup_policy"
 _NAME_RE = re.compile(r"^(?P<label>[a-z0-9][a-z0-9_.-]*?)-(?P<stamp>\d{8}-\d{6})(?:-(?P<n>\d+))?\.mdesk$")
 _LABEL_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,40}$")
 _STALE_PARTIAL_SECONDS = 3600
+_REPLACED = "replaced"  # the label of the copy a restore keeps of what it replaced
 
 
 @dataclass(frozen=True)
@@ -205,13 +207,16 @@ def _unlink_db(path: Path) -> None:
 
 def backup_opens(path: str | os.PathLike, passphrase: str) -> bool:
     """The file opens with this passphrase and passes SQLite's quick check."""
-    return _backup_state(path, passphrase) == "ok"
+    return _backup_state(lambda: Store._connect(Path(path), passphrase)) == "ok"
 
 
-def _backup_state(path: str | os.PathLike, passphrase: str) -> str:
-    """``ok``; ``locked`` when it does not open with this passphrase; ``damaged`` when it opens but fails the check."""
+def _backup_state(connect: Callable[[], Any]) -> str:
+    """``ok``; ``locked`` when it does not open with this key; ``damaged`` when it opens but fails the check.
+
+    ``connect()`` opens the file, keyed.
+    """
     try:
-        conn = Store._connect(Path(path), passphrase)
+        conn = connect()
     except sqlcipher3.DatabaseError:
         return "locked"
     try:
@@ -240,16 +245,52 @@ def latest_sound_backup(store_path: str | os.PathLike, passphrase: str) -> Sound
     Newer backups that open but fail the check (copies of a store already
     damaged) are passed over and counted. None as soon as the newest backup
     does not open with this passphrase: most likely it is the wrong one.
+    A ``replaced`` copy (what a restore put aside, often a damaged file)
+    that does not open tells nothing about the passphrase: it is passed
+    over too, and the next backup decides; one that opens soundly is a
+    candidate like any other.
     """
-    passed = 0
-    for b in list_backups(store_path):
-        state = _backup_state(b.path, passphrase)
+    return _latest_sound(list_backups(store_path), lambda p: Store._connect(p, passphrase))
+
+
+def _latest_sound(found: list[BackupInfo], connect: Callable[[Path], Any], *,
+                  key_is_right: bool = False) -> SoundBackup | None:
+    """:func:`latest_sound_backup` over ``found``, each opened with ``connect(path)``.
+
+    ``key_is_right``: the key opened the store itself, so a backup that
+    does not open with it is only passed over.
+    """
+    passed, opened = 0, key_is_right
+    for b in found:
+        state = _backup_state(lambda p=b.path: connect(p))
         if state == "ok":
             return SoundBackup(b, passed)
-        if state == "locked" and not passed:
+        if state == "locked" and not opened and b.label != _REPLACED:
             return None
+        opened = opened or state == "damaged"
         passed += 1
     return None
+
+
+def restore_advice(store: Store) -> str:
+    """After a check that failed: which backup to restore, in words (the latest sound one, not merely the newest).
+
+    Every backup is opened with the store's own key and quick-checked, so
+    call it off the GUI thread. Newer backups that fail (copies of the
+    store once it was damaged) are passed over and said so.
+    """
+    found = list_backups(store.path)
+    if not found:
+        return "No backup of the store was found."
+    sound = _latest_sound(found, store.keyed_connection, key_is_right=True)
+    if sound is None:
+        return (f"None of its {len(found)} backup(s) opens with the store's passphrase and passes the check: "
+                "there is no sound one to restore.")
+    b = sound.backup
+    skipped = (f"; the {sound.passed_over} newer one(s) do not open or fail the check (copies of a damaged store, "
+               "most likely) and are passed over" if sound.passed_over else "")
+    return (f"Its latest sound backup is {b.path.name} ({b.taken_at:%Y-%m-%d %H:%M}){skipped}: that is the one "
+            "to restore.")
 
 
 def looks_damaged_or_locked(message: str) -> bool:
@@ -300,7 +341,7 @@ def restore(store_path: str | os.PathLike, backup_path: str | os.PathLike, passp
     except OSError as e:
         raise StoreError(f"{folder}: cannot be created ({e.strerror}); nothing was changed") from None
     with StoreLock(store_path) as lock:
-        if _shared_in_this_process(lock):
+        if lock.shared():  # locks are counted per process: another connection of this one holds it too
             raise StoreLocked(f"{store_path}: still open in this program (a connection or a task is using it); "
                               "close it first; nothing was changed")
         replaced = None
@@ -309,11 +350,11 @@ def restore(store_path: str | os.PathLike, backup_path: str | os.PathLike, passp
         try:
             if store_path.exists():
                 _settle(store_path, passphrase)
-                replaced = folder / f"replaced-{stamp}.mdesk"
+                replaced = folder / f"{_REPLACED}-{stamp}.mdesk"
                 n = 1
                 while replaced.exists():
                     n += 1
-                    replaced = folder / f"replaced-{stamp}-{n}.mdesk"
+                    replaced = folder / f"{_REPLACED}-{stamp}-{n}.mdesk"
                 for suffix in ("-wal",):  # a damaged store's journal goes with it
                     extra = Path(str(store_path) + suffix)
                     if extra.exists() and extra.stat().st_size:
@@ -341,13 +382,6 @@ def restore(store_path: str | os.PathLike, backup_path: str | os.PathLike, passp
     return replaced
 
 
-def _shared_in_this_process(lock: StoreLock) -> bool:
-    """Another connection of this process holds the store's lock too (locks are counted per process)."""
-    with StoreLock._guard:
-        entry = StoreLock._held.get(lock._key)
-        return entry is not None and entry[1] > 1
-
-
 def restore_open_store(store: Store, backup_path: str | os.PathLike) -> Path | None:
     """Restore a backup over the store this program has open; ``store`` is open again afterwards.
 
@@ -356,18 +390,24 @@ def restore_open_store(store: Store, backup_path: str | os.PathLike) -> Path | N
     other connection of this program holds the store). ``store``'s own
     connection is closed, the backup restored with its passphrase, and the
     same object connected again: to the restored file, or to the file as it
-    was when the restore failed (the error is raised after that). Returns
-    what :func:`restore` returns.
+    was when the restore failed (the restore's error is raised after that,
+    even when the file does not open again: that failure is a note on it).
+    Returns what :func:`restore` returns.
     """
     if store.read_only:
         raise StoreError(f"{store.path}: opened read-only; a backup cannot be restored over it")
     path, passphrase = store.path, store._passphrase
     store.close()
     try:
-        return restore(path, backup_path, passphrase)
-    finally:
-        fresh = Store.open(path, passphrase)
-        vars(store).update(vars(fresh))  # the same Store object: every holder of it sees the restored file
+        replaced = restore(path, backup_path, passphrase)
+    except BaseException as e:
+        try:
+            store.reconnect()  # to the file as it was
+        except Exception as again:  # the restore's own error is the one told; this one goes with it
+            e.add_note(f"{path} did not open again afterwards: {again}")
+        raise
+    store.reconnect()  # the same Store object: every holder of it sees the restored file
+    return replaced
 
 
 def _settle(store_path: Path, passphrase: str) -> None:

@@ -64,6 +64,7 @@ __all__ = [
     "networks",
     "partner_count_over_time",
     "is_child",
+    "names_and_dobs",
 ]
 
 KINDS = ("other", "family", "ex-partner", "partner")  # weakest to closest; an edge keeps the closest
@@ -587,9 +588,37 @@ def _age(dob: str | None, on: _dt.date) -> int | None:
     return on.year - d.year - ((on.month, on.day) < (d.month, d.day))
 
 
-def _persons(conn, ids: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+def names_and_dobs(conn, ids: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+    """The display name and date of birth of each of these persons held in the store, by id.
+
+    Parameters
+    ----------
+    conn : sqlite connection
+        The store's connection (``store.conn``).
+    ids : iterable of str
+        Person ids, in any order, repeats allowed; ids not in the store are left out.
+
+    Returns
+    -------
+    dict
+        ``{id: (name, dob)}``; the name as :func:`~matac_desk.domain.display_name` gives it.
+
+    Examples
+    --------
+    >>> import sqlite3
+    >>> conn = sqlite3.connect(":memory:")
+    >>> _ = conn.execute("CREATE TABLE persons (id PRIMARY KEY, forename, surname, dob)")
+    >>> _ = conn.execute("INSERT INTO persons VALUES ('NM0000007', 'Dean', 'Hall', '1988-03-14')")
+    >>> names_and_dobs(conn, ["NM0000007", "NM9999999", "NM0000007"])
+    {'NM0000007': ('Dean Hall', '1988-03-14')}
+
+    Notes
+    -----
+    One query over the persons' primary key: O(len(ids)); the ids are not
+    sorted (the lookup does not need an order).
+    """
     return {pid: (display_name(fn, sn), dob) for pid, fn, sn, dob in conn.execute(
-        f"SELECT id, forename, surname, dob FROM persons WHERE id IN {_IN}", [json.dumps(sorted(set(ids)))])}
+        f"SELECT id, forename, surname, dob FROM persons WHERE id IN {_IN}", [json.dumps(list(set(ids)))])}
 
 
 def new_partners(
@@ -734,7 +763,7 @@ def _facts(store: Store, found: list[tuple[str, str, str]], as_of: _dt.date) -> 
         dups[pair.a_id].append(pair.b_id)
         dups[pair.b_id].append(pair.a_id)
 
-    people = _persons(conn, perps | partners | {k for ks in kin.values() for k, _ in ks})
+    people = names_and_dobs(conn, perps | partners | {k for ks in kin.values() for k, _ in ks})
     out = []
     for p, q, s in found:
         key = (p, q) if p < q else (q, p)
@@ -811,7 +840,7 @@ def shared_victims(store: Store, as_of: _dt.date | None = None) -> list[SharedVi
     """
     pairs = _victim_pairs(store, _iso(as_of))
     shared = {v: ps for v, ps in pairs.items() if len(ps) > 1}
-    people = _persons(store.conn, shared)
+    people = names_and_dobs(store.conn, shared)
     out = [SharedVictim(v, people.get(v, (v,))[0], tuple(sorted(ps)), sum(x[0] for x in ps.values()),
                         min(x[1] for x in ps.values()), max(x[2] for x in ps.values())) for v, ps in shared.items()]
     out.sort(key=lambda s: (-len(s.perpetrator_ids), s.victim_id))

@@ -341,7 +341,8 @@ def add_link(store: Store, a: str, b: str, relationship: str, first_seen: str | 
     try:
         row = _check_link(values, known, today_iso)
     except _Bad as e:
-        raise LinkError(f"the link cannot be added: {e.reason}", e.column) from None
+        typed = f": {e.value}" if e.value else ""   # as an import's reject names its value
+        raise LinkError(f"the link cannot be added: {e.reason}{typed}", e.column) from None
     actor = audit.current_actor()
     with store.transaction():
         if row.new_person:

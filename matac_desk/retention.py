@@ -196,18 +196,14 @@ def erasure_preview(store: Store, person_id: str) -> ErasurePreview:
     """
     conn = store.conn
     if store.scalar("SELECT 1 FROM persons WHERE id = ?", [person_id]) is None:
-        raise UserError("no person with that id is held in the store")
+        raise UserError(f"no person with that id is held in the store: {person_id}")
     ids = _merged_family(conn, person_id)
     ph = _in(ids)
     counts: dict[str, int] = {}
     order = list(_TABLE_WORDS)
-    for table in sorted(_user_tables(conn), key=lambda t: (order.index(t) if t in order else len(order), t)):
-        cols = [fk[0] for fk in conn.execute(f'SELECT "from", "table" FROM pragma_foreign_key_list("{table}")')
-                if fk[1] == "persons"]
-        if table == "persons" or not cols:
-            continue
-        if table == "disclosures":
-            cols = ["subject_id"]  # those made *to* them are kept, without their name
+    refers = _person_fk_columns(conn)
+    for table in sorted(refers, key=lambda t: (order.index(t) if t in order else len(order), t)):
+        cols = refers[table]
         cond = " OR ".join(f'"{c}" IN {ph}' for c in cols)
         n = conn.execute(f'SELECT count(*) FROM "{table}" WHERE {cond}', ids * len(cols)).fetchone()[0]
         if n:
@@ -262,6 +258,24 @@ def _user_tables(conn) -> list[str]:
                   and not n.startswith("sqlite_"))
 
 
+def _person_fk_columns(conn) -> dict[str, list[str]]:
+    """By table (tables added later too), the columns whose foreign key refers to a person: what an erasure removes.
+
+    Disclosures go by their subject only: those made *to* the person belong
+    to another subject's history and are kept, without their name
+    (:func:`erase_person` clears that first; :func:`erasure_preview` does
+    not count them).
+    """
+    found: dict[str, list[str]] = {}
+    for table in _user_tables(conn):
+        cols = [fk[0] for fk in conn.execute(f'SELECT "from", "table" FROM pragma_foreign_key_list("{table}")')
+                if fk[1] == "persons"]
+        if table == "persons" or not cols:
+            continue
+        found[table] = ["subject_id"] if table == "disclosures" else cols
+    return found
+
+
 def _text_columns(conn, table: str) -> list[str]:
     cols = conn.execute(f'SELECT name, type FROM pragma_table_info("{table}")').fetchall()
     return [n for n, t in cols if not t or any(k in t.upper() for k in ("TEXT", "CHAR", "CLOB"))]
@@ -281,7 +295,7 @@ def erase_person(store: Store, person_id: str, reason: str, *,
         raise UserError("give the reason for the erasure (it goes in the audit log)")
     conn = store.conn
     if store.scalar("SELECT 1 FROM persons WHERE id = ?", [person_id]) is None:
-        raise UserError("no person with that id is held in the store")
+        raise UserError(f"no person with that id is held in the store: {person_id}")
     audit.check_free_text(conn, reason, [person_id])
     removed: dict[str, int] = {}
     scrubbed: dict[str, int] = {}
@@ -320,10 +334,9 @@ def erase_person(store: Store, person_id: str, reason: str, *,
                 scrubbed["disclosures"] = n
             delete("action_updates", f"action_id IN (SELECT id FROM actions WHERE person_id IN {ph})", ids)
             # Every other row that refers to the person through a foreign key (tables added later too).
-            for table in _user_tables(conn):
-                for fk in conn.execute(f'SELECT "from", "table" FROM pragma_foreign_key_list("{table}")').fetchall():
-                    if fk[1] == "persons" and table != "persons":
-                        delete(table, f'"{fk[0]}" IN {ph}', ids)
+            for table, cols in _person_fk_columns(conn).items():
+                for col in cols:
+                    delete(table, f'"{col}" IN {ph}', ids)
             delete("persons", f"merged_into IN {ph} OR id IN {ph}", ids + ids)
             if cancelled():
                 raise Cancelled()

@@ -208,6 +208,12 @@ class StoreLock:
                     _unlock(entry[0])
                 entry[0].close()
 
+    def shared(self) -> bool:
+        """This process holds the lock more than once: another connection of it (:meth:`Store.reopen`) shares it."""
+        with StoreLock._guard:
+            entry = StoreLock._held.get(self._key)
+            return entry is not None and entry[1] > 1
+
     def __enter__(self) -> "StoreLock":
         return self.acquire()
 
@@ -449,6 +455,19 @@ class Store:
     def reopen(self) -> "Store":
         """A new connection to the same store, for another thread (sharing this one's writer lock)."""
         return Store.open(self.path, self._passphrase, migrate=False, read_only=self.read_only)
+
+    def reconnect(self) -> None:
+        """Connect this same object again, after :meth:`close`, to the file now at its path (a restored backup).
+
+        Opened as :meth:`open` opens it, with the same passphrase and mode,
+        so every holder of the object sees the file as it now is. When it
+        does not open the error is raised and the object stays closed.
+        """
+        fresh = Store.open(self.path, self._passphrase, read_only=self.read_only)
+        self.conn, self.db, self._lock = fresh.conn, fresh.db, fresh._lock
+        self.network_fs, self.warnings = fresh.network_fs, fresh.warnings
+        if self.read_only:  # the authorizer of this object, whose audit_transaction opens it
+            self.conn.set_authorizer(self._read_only_authorizer)
 
     def close(self) -> None:
         if not self.read_only:

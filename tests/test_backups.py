@@ -15,7 +15,7 @@ from matac_desk.domain import UserError
 from matac_desk.importer import import_extract
 from matac_desk.store import Store, StoreError, StoreLock, backups_folder
 from conftest import PASSPHRASE, TODAY
-from security_support import extract
+from security_support import damage_store, extract
 
 ROW = ["INC1", "2026-01-05", "Common assault", "P1", "Dean", "Hall", "", "V1", "Amy", "Ross", "", "wife", "", ""]
 
@@ -184,3 +184,35 @@ def test_cli_backup_backups_restore(tmp_path, monkeypatch, capsys):
     assert cli_main(["restore", str(path), listed[0]["backup"], "--yes"]) == 0
     out = capsys.readouterr().out
     assert "Restored" in out and "replaced-" in out
+
+
+def _older(path: Path, when: dt.datetime) -> Path:
+    """Give a backup an older time stamp (its name), so that what is made next is surely newer."""
+    older = path.with_name(f"{backups._NAME_RE.match(path.name)['label']}-{when:%Y%m%d-%H%M%S}.mdesk")
+    path.rename(older)
+    return older
+
+
+def test_a_damaged_replaced_copy_does_not_read_as_a_wrong_passphrase(store):
+    saved = _older(backup(store, "manual"), dt.datetime(2026, 1, 1, 9, 0, 0))
+    path = store.path
+    store.close()
+    damage_store(path, "header")
+    restore(path, saved, PASSPHRASE)      # keeps the damaged file as the newest backup, a replaced copy
+    damage_store(path, "header")          # and the store is damaged again
+    found = list_backups(path)
+    assert [b.label for b in found] == ["replaced", "manual"] and not backup_opens(found[0].path, PASSPHRASE)
+    sound = backups.latest_sound_backup(path, PASSPHRASE)
+    assert sound is not None and (sound.backup.path, sound.passed_over) == (saved, 1)
+    hint = backups.restore_hint(path, PASSPHRASE, "wrong passphrase, or the file is damaged")
+    assert f"matac-desk restore {path} {saved}" in hint
+    assert backups.latest_sound_backup(path, "not the passphrase at all") is None   # still told apart
+
+
+def test_a_sound_replaced_copy_is_a_candidate(store):
+    saved = _older(backup(store, "manual"), dt.datetime(2026, 1, 1, 9, 0, 0))
+    path = store.path
+    store.close()
+    replaced = restore(path, saved, PASSPHRASE)    # over a healthy store: the copy kept is sound
+    assert backups.latest_sound_backup(path, PASSPHRASE) == backups.SoundBackup(list_backups(path)[0], 0)
+    assert list_backups(path)[0].path == replaced

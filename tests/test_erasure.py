@@ -13,7 +13,7 @@ from matac_desk.cli import main as cli_main
 from matac_desk.domain import Cancelled, UserError
 from matac_desk.importer import import_extract
 from matac_desk.people import search_ids
-from matac_desk.retention import erase_person
+from matac_desk.retention import erase_person, erasure_preview
 from matac_desk.store import Store
 from conftest import PASSPHRASE, TODAY
 from security_support import extract, store_blobs, store_text
@@ -195,6 +195,13 @@ def test_erasure_refusals_change_nothing(full, pid, reason, message):
     with pytest.raises(UserError, match=message):
         erase_person(full, pid, reason)
     assert store_text(full) == before
+
+
+def test_an_unknown_id_is_named_in_the_refusal(full):
+    with pytest.raises(UserError, match="^no person with that id is held in the store: NM4040404$"):
+        erase_person(full, "NM4040404", "review")
+    with pytest.raises(UserError, match="^no person with that id is held in the store: NM4040404$"):
+        erasure_preview(full, "NM4040404")
 
 
 def test_cancelled_erasure_changes_nothing(full):

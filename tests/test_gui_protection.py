@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import shutil
 
 import pytest
 
@@ -13,7 +14,7 @@ from matac_desk.ui import dialogs
 from matac_desk.ui.protection import AUDIT_COLUMNS, AuditModel
 
 from gui_support import PASSPHRASE, _demo_template, demo_store, isolated_qsettings, make_window  # noqa: F401
-from security_support import mentions
+from security_support import damage_store, mentions
 
 pytestmark = pytest.mark.gui
 
@@ -218,6 +219,22 @@ def test_check_store_says_it_is_sound_in_words(page, demo_store):  # noqa: F811
     assert "audit log: entry 3: its content was changed" in page.backups.verdict.text()
 
 
+def test_a_failed_check_names_the_latest_sound_backup_not_the_newest(page, demo_store):  # noqa: F811
+    page.backups.backup_button.click()
+    sound = backups.list_backups(demo_store.path)[0]
+    damaged = sound.path.with_name("daily-29991231-235959.mdesk")   # a newer backup: a copy of a damaged store
+    shutil.copyfile(sound.path, damaged)
+    damage_store(damaged, "middle")
+    page.backups.reload()
+    assert page.backups.model.row(0).path == damaged
+    _attack(demo_store, "UPDATE audit_log SET actor = 'someone-else' WHERE id = 3")
+    page.backups.check_button.click()
+    text = page.backups.verdict.text()
+    assert text.startswith("Something is wrong with the store:")
+    assert f"Its latest sound backup is {sound.path.name} ({sound.taken_at:%Y-%m-%d %H:%M})" in text
+    assert "the 1 newer one(s) do not open or fail the check" in text and damaged.name not in text
+
+
 def test_restore_closes_restores_and_reopens_through_the_lock_screen(qtbot, window, page, demo_store,  # noqa: F811
                                                                     monkeypatch):
     section = page.backups
@@ -388,7 +405,7 @@ def test_erase_removes_the_person_everywhere(window, page, demo_store, monkeypat
     section.list_button.click()
     _select_person(section, pid)
 
-    asked = _answer(monkeypatch, reason=f"{fn} {sn} has moved away")
+    _answer(monkeypatch, reason=f"{fn} {sn} has moved away")
     section.erase_button.click()
     assert "must not hold a person's name" in section.message.text()
     assert demo_store.scalar("SELECT 1 FROM persons WHERE id = ?", [pid]) == 1
@@ -444,6 +461,14 @@ def test_a_read_only_store_turns_the_changing_actions_off(qtbot, demo_store, iso
         assert errors == []
     finally:
         ro.close()
+
+
+@pytest.mark.parametrize("kind", ["toolkit", "persons", "audit", "a kind added later"])
+def test_every_change_kind_makes_the_page_stale(window, page, kind):
+    window.show_page("people")
+    page.stale = False
+    window.ctx.notify(kind)           # every change writes an audit entry
+    assert page.stale
 
 
 def test_the_page_drops_its_data_when_the_window_locks(window, page):

@@ -256,7 +256,8 @@ def test_a_link_the_import_would_reject_is_told_and_nothing_is_written(page, dem
     _fill(page, **{"person_a_id": a, "person_b_id": b, "relationship": "partner", "first_seen": "2026-10-01",
                    "source": "custody record", **change})
     page.add_button.click()
-    assert page.link_message.text() == f"The link cannot be added: {reason}"   # the import's words
+    typed = change[column]          # the import's words, and what was typed
+    assert page.link_message.text() == f"The link cannot be added: {reason}" + (f": {typed}" if typed else "")
     assert ACCENT["error"] in page.link_message.styleSheet()
     assert (_count(demo_store, "links"), _count(demo_store, "persons"), _count(demo_store, "audit_log")) == counts
     assert page.window().focusWidget() is page.link_edits[column].focusProxy() or \
@@ -303,7 +304,8 @@ def test_a_links_csv_that_cannot_be_imported_is_told_in_the_page(page, demo_stor
 def test_a_cancelled_links_import_changes_nothing(page, demo_store, tmp_path, monkeypatch):
     a, b = _two_persons(demo_store)
     f = write_csv(tmp_path / "links.csv", LINKS_HEADER,
-                  [[a, f"NM88{i:05d}", "partner", "2026-09-01", "x", "A", "B", ""] for i in range(12000)])
+                  [[a, f"NM88{i:05d}", "partner", "2026-09-01", "x", "A", "B", ""]
+                   for i in range(records.links.CHUNK)])           # enough rows to reach the first check
     real = records.links.import_links
     monkeypatch.setattr(records.links, "import_links",
                         lambda *args, **kw: real(*args, **{**kw, "cancelled": lambda: True}))

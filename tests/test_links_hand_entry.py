@@ -9,7 +9,7 @@ import pytest
 from matac_desk.links import LinkError, add_link, recent_links
 
 from conftest import TODAY
-from test_links_import import BAD, _count, known  # noqa: F401  (known: a fixture)
+from test_links_import import BAD, HEADER, _count, known  # noqa: F401  (known: a fixture)
 
 
 def _entered(row):
@@ -27,7 +27,8 @@ def test_the_import_rules_and_messages_apply(known, row, column, reason):
     args, kw = _entered(row)
     with pytest.raises(LinkError) as e:
         add_link(known, *args, today=TODAY, **kw)
-    assert str(e.value) == f"the link cannot be added: {reason}"
+    typed = (row + [""] * (8 - len(row)))[HEADER.index(column)].strip()
+    assert str(e.value) == f"the link cannot be added: {reason}" + (f": {typed}" if typed else "")  # what was typed
     assert e.value.column == column
     assert (_count(known, "links"), _count(known, "persons")) == (0, 3)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import shutil
 
 import pytest
 
@@ -141,6 +142,35 @@ def test_a_failed_restore_leaves_the_store_open_as_it_was(store, tmp_path):
     with pytest.raises(StoreError, match="does not open with the passphrase"):
         backups.restore_open_store(store, foreign)
     assert store.get_setting("probe") == 2
+
+
+def test_a_failed_restore_is_told_even_when_the_store_does_not_open_again(store, tmp_path, monkeypatch):
+    other = Store.create(tmp_path / "other.mdesk", "another passphrase 456")
+    foreign = backups.backup(other, "manual")
+    other.close()
+
+    def reconnect(_self):
+        raise StoreError("the store did not open again")
+
+    monkeypatch.setattr(Store, "reconnect", reconnect)
+    with pytest.raises(StoreError, match="does not open with the passphrase") as e:
+        backups.restore_open_store(store, foreign)   # the restore's own error, not the reopen's
+    assert any("the store did not open again" in note for note in e.value.__notes__)
+
+
+def test_restore_advice_names_the_latest_sound_backup(store, tmp_path):
+    assert backups.restore_advice(store) == "No backup of the store was found."
+    sound = backups.backup(store, "manual")
+    other = Store.create(tmp_path / "other.mdesk", "another passphrase 456")
+    foreign = backups.backup(other, "manual")
+    other.close()
+    newer = sound.with_name("daily-29991231-235959.mdesk")
+    shutil.copyfile(foreign, newer)       # newer, and it does not open with the store's key: passed over
+    advice = backups.restore_advice(store)
+    assert advice.startswith(f"Its latest sound backup is {sound.name} (")
+    assert "the 1 newer one(s) do not open" in advice
+    sound.unlink()
+    assert backups.restore_advice(store).startswith("None of its 1 backup(s) opens")
 
 
 @pytest.mark.parametrize("current, new, message", [

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from matac_desk.store import Store, StoreError, StoreLocked, network_filesystem
+from matac_desk.store import Store, StoreError, StoreLock, StoreLocked, network_filesystem
 from conftest import PASSPHRASE
 from security_support import cli
 
@@ -74,6 +74,39 @@ def test_reopen_in_the_same_process_shares_the_lock(store):
         store.audit("test.after_reopen")
     store.close()
     Store.open(store.path, PASSPHRASE).close()
+
+
+def test_shared_tells_when_another_connection_of_this_process_holds_the_lock(store):
+    lock = StoreLock(store.path)
+    with lock:
+        assert lock.shared()              # the store's own connection holds it too
+    assert not lock.shared()              # released: held once, by the store
+    store.close()
+    with lock:
+        assert not lock.shared()          # held by this lock alone
+
+
+def test_reconnect_opens_the_same_object_again_as_it_was(store):
+    path = store.path
+    store.close()
+    store.reconnect()
+    with store.transaction():             # writable, with the writer's lock again
+        store.audit("test.after_reconnect")
+    with StoreLock(path) as lock:
+        assert lock.shared()
+    store.close()
+    ro = Store.open(path, PASSPHRASE, read_only=True)
+    try:
+        ro.close()
+        ro.reconnect()
+        assert ro.read_only
+        with pytest.raises(StoreError, match="read-only"):
+            ro.set_setting("x", 1)
+        with ro.audit_transaction():      # and it still records what is consulted
+            ro.audit("test.consulted")
+        assert ro.scalar("SELECT action FROM audit_log ORDER BY id DESC LIMIT 1") == "test.consulted"
+    finally:
+        ro.close()
 
 
 MOUNTS = """\

@@ -53,7 +53,8 @@ class Context(QObject):
 
     @staticmethod
     def concerns(kinds: frozenset, *mine: str) -> bool:
-        return "*" in kinds or bool(kinds & set(mine))
+        """A change of ``kinds`` concerns a listener of ``mine``; ``CHANGED_ALL`` on either side matches every kind."""
+        return "*" in kinds or "*" in mine or bool(kinds & set(mine))
 
     def run(self, fn: Callable[..., Any]) -> Task:
         """Run ``fn(progress, cancelled)`` in the background; chain ``.then(done, failed, progress)``."""

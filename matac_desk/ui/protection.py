@@ -16,7 +16,9 @@ the same services:
   which locks the window, closes the store, restores
   (:func:`~matac_desk.backups.restore_open_store`: the service refuses while
   any other connection still has the store) and asks for the passphrase on
-  the lock screen to open the restored store; *Check store*.
+  the lock screen to open the restored store; *Check store*, which after a
+  failure names the latest sound backup, passing over newer copies of a
+  damaged store (:func:`~matac_desk.backups.restore_advice`).
 - **Passphrase**: the current one, the new one twice (the strength rule of
   a new store); the store and every backup are re-keyed while a progress
   dialog holds the window, on the store's own connection (the background
@@ -49,7 +51,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QProgressBar,
     QTabWidget,
     QVBoxLayout,
@@ -61,18 +62,16 @@ from ..backups import BackupInfo
 from ..domain import Cancelled, UserError
 from ..store import check_new_passphrase
 from . import dialogs
-from .context import show_error
+from .context import CHANGED_ALL, show_error
 from .dialogs import Field
-from .models import Column, RowRole, RowsModel
+from .models import Column, RowsModel
 from .tasks import wait_for
-from .widgets import ACCENT, accent_label, attach_model, button, heading, save_header, table_view, text_label
+from .widgets import (accent_label, attach_model, button, heading, save_header, say, selected_row, table_view,
+                      text_label)
 from .window import Page
 
 __all__ = ["ProtectionPage", "AuditModel", "AUDIT_COLUMNS", "BACKUP_COLUMNS", "RETENTION_COLUMNS", "ERASE_KINDS"]
 
-# Every change writes an audit entry: the log tab is stale after any of them.
-_ALL_KINDS = frozenset({"audit", "persons", "imports", "data_quality", "settings", "meetings", "cohort", "actions",
-                        "links", "scores", "minutes"})
 # What an erasure touches: every page that shows a person reloads.
 ERASE_KINDS = ("persons", "imports", "data_quality", "meetings", "cohort", "actions", "links", "scores", "audit")
 _TOOLTIP_MAX = 2000
@@ -163,12 +162,6 @@ class AuditModel(RowsModel):
         """The log's own order only."""
 
 
-def _say(label: QLabel, text: str, kind: str | None = None) -> None:
-    """A message line; ``kind`` is a status accent (ok, error, warning, info) or plain."""
-    label.setStyleSheet(f"color: {ACCENT[kind]}; font-weight: 600" if kind else "")
-    label.setText(text)
-
-
 def _date_edit(accessible: str, day: _dt.date) -> QDateEdit:
     edit = QDateEdit()
     edit.setCalendarPopup(True)
@@ -232,11 +225,11 @@ class _Section(QWidget):
             if after is not None:
                 after()
             if isinstance(e, Cancelled):
-                _say(label, "Cancelled: nothing was changed.")
+                say(label, "Cancelled: nothing was changed.")
             elif isinstance(e, UserError):
-                _say(label, str(e), "error")
+                say(label, str(e), "error")
             else:
-                _say(label, "")
+                say(label, "")
                 show_error(self, e, what)
         return handle
 
@@ -248,14 +241,14 @@ class _Section(QWidget):
         self.page.enable()
         bar.setRange(0, 0)
         bar.show()
-        _say(label, f"{what}…")
+        say(label, f"{what}…")
 
         def progressed(n: int, total: int, message: str) -> None:
             if total:
                 bar.setRange(0, total)
                 bar.setValue(n)
             if message and message != what:
-                _say(label, f"{what}: {message}")
+                say(label, f"{what}: {message}")
 
         def finish() -> None:
             bar.hide()
@@ -410,13 +403,13 @@ class _AuditSection(_Section):
 
     def verify(self) -> None:
         self.verify_button.setEnabled(False)
-        _say(self.verdict, "Verifying the chain…")
+        say(self.verdict, "Verifying the chain…")
 
         def done(report: audit.ChainReport) -> None:
             self.verify_button.setEnabled(True)
             if self.page.window_.locked:
                 return
-            _say(self.verdict, "\n".join(line.strip() for line in report.lines()), "ok" if report.ok else "error")
+            say(self.verdict, "\n".join(line.strip() for line in report.lines()), "ok" if report.ok else "error")
 
         self.ctx.read(lambda store: audit.check_chain(store.conn)).then(
             done, self.failed(self.verdict, "Verify the audit log", lambda: self.verify_button.setEnabled(True)))
@@ -438,7 +431,7 @@ class _AuditSection(_Section):
         target = Path(path)
 
         def done(n: int) -> None:
-            _say(self.message, f"Saved {n:,} entr{'y' if n == 1 else 'ies'} to {target.name}. The disclosure is "
+            say(self.message, f"Saved {n:,} entr{'y' if n == 1 else 'ies'} to {target.name}. The disclosure is "
                                "recorded in the audit log.", "ok")
             self.ctx.notify("audit")
 
@@ -455,7 +448,7 @@ class _AuditSection(_Section):
         self.action.addItem("")
         self.action.blockSignals(False)
         for label in (self.summary, self.verdict, self.message):
-            _say(label, "")
+            say(label, "")
 
 
 # ---------------------------------------------------------------- backups
@@ -498,12 +491,11 @@ class _BackupsSection(_Section):
         self.ctx.run(lambda _p, _c: backups.list_backups(path)).then(listed, self.failed(self.message, "Backups"))
 
     def selected(self) -> BackupInfo | None:
-        rows = self.view.selectionModel().selectedRows()
-        return self.model.data(rows[0], RowRole) if rows else None
+        return selected_row(self.view)
 
     def back_up(self) -> None:
         def done(path: Path) -> None:
-            _say(self.message, f"Backed up to {path.name} ({path.stat().st_size / 2**20:.1f} MiB, encrypted with "
+            say(self.message, f"Backed up to {path.name} ({path.stat().st_size / 2**20:.1f} MiB, encrypted with "
                                "the store's passphrase).", "ok")
             self.ctx.notify("audit")
 
@@ -511,17 +503,17 @@ class _BackupsSection(_Section):
                                self.progress, self.message, "Backing up", done)
 
     def check(self) -> None:
-        def done(report: backups.CheckReport) -> None:
-            lines = [line.strip() for line in report.lines()]
-            if not report.ok and self.model.rowCount():
-                latest = self.model.row(0)
-                lines.append(f"The latest backup is {latest.path.name} ({latest.taken_at:%Y-%m-%d %H:%M}): check it "
-                             "and restore it here.")
-            _say(self.verdict, "\n".join(lines), "ok" if report.ok else "error")
-            _say(self.message, "")
+        def work(store, progress, cancelled) -> tuple[backups.CheckReport, str]:
+            report = backups.check(store, progress=progress)
+            return report, "" if report.ok else backups.restore_advice(store)   # not merely the newest backup
 
-        self.run_with_progress(lambda store, progress, cancelled: backups.check(store, progress=progress),
-                               self.progress, self.message, "Checking the store", done)
+        def done(result: tuple[backups.CheckReport, str]) -> None:
+            report, advice = result
+            lines = [line.strip() for line in report.lines()] + ([advice] if advice else [])
+            say(self.verdict, "\n".join(lines), "ok" if report.ok else "error")
+            say(self.message, "")
+
+        self.run_with_progress(work, self.progress, self.message, "Checking the store", done)
 
     def restore_selected(self) -> None:
         """Ask; lock the window; close the store, restore, reopen; the passphrase on the lock screen opens it."""
@@ -553,14 +545,14 @@ class _BackupsSection(_Section):
 
         def done(replaced: Path | None) -> None:
             kept = f" What it replaced is kept as {replaced.name}." if replaced else ""
-            _say(note, f"Restored from {b.path.name}.{kept} Enter the passphrase to open the restored store.", "ok")
-            _say(self.message, f"Restored from {b.path.name}.{kept}", "ok")
+            say(note, f"Restored from {b.path.name}.{kept} Enter the passphrase to open the restored store.", "ok")
+            say(self.message, f"Restored from {b.path.name}.{kept}", "ok")
             screen.setEnabled(True)
             screen.passphrase.setFocus()
 
         def failed(e: BaseException) -> None:
             why = str(e) if isinstance(e, UserError) else f"the restore failed ({type(e).__name__})"
-            _say(note, f"Nothing was restored: {why}. Enter the passphrase to carry on.", "error")
+            say(note, f"Nothing was restored: {why}. Enter the passphrase to carry on.", "error")
             screen.setEnabled(True)
             screen.passphrase.setFocus()
 
@@ -570,7 +562,7 @@ class _BackupsSection(_Section):
         self.gen += 1
         self.model.clear()
         for label in (self.where, self.message, self.verdict):
-            _say(label, "")
+            say(label, "")
         self.progress.hide()
 
 
@@ -614,12 +606,12 @@ class _PassphraseSection(_Section):
                 raise UserError("the two new passphrases differ; nothing was changed")
             check_new_passphrase(new)
         except UserError as e:
-            _say(self.message, str(e), "error")
+            say(self.message, str(e), "error")
             return
         if self.read_only or self.busy:
             return
         window, ctx, store = self.page.window_, self.ctx, self.ctx.store
-        _say(self.message, "Re-keying the store and its backups…")
+        say(self.message, "Re-keying the store and its backups…")
         window.idle.stop()            # no idle lock (a passphrase check) half-way through
         ctx.close()                   # the background connection holds the old key
         ctx.runner.wait_idle(15000)
@@ -640,7 +632,7 @@ class _PassphraseSection(_Section):
         if failed:
             text += (f" {len(failed)} backup(s) opened with neither passphrase and were left as they were: "
                      + ", ".join(p.name for p in failed))
-        _say(self.message, text, "warning" if failed else "ok")
+        say(self.message, text, "warning" if failed else "ok")
         ctx.notify("audit")
 
     def reload(self) -> None:
@@ -649,7 +641,7 @@ class _PassphraseSection(_Section):
     def clear(self) -> None:
         for edit in (self.current, self.new, self.repeat):
             edit.clear()
-        _say(self.message, "")
+        say(self.message, "")
 
 
 # ---------------------------------------------------------------- retention
@@ -706,13 +698,12 @@ class _RetentionSection(_Section):
                             f"({policy.cohort_review_years} for MATAC cohort subjects).")
         self.model.set_rows(rows)
         n = len(rows)
-        _say(self.message, f"{n:,} person(s) due for review on {as_of}. Open one to decide; erase one whose record "
+        say(self.message, f"{n:,} person(s) due for review on {as_of}. Open one to decide; erase one whose record "
                            "no longer has a policing purpose." if n else f"Nobody is due for review on {as_of}.")
         self.page.enable()
 
     def selected(self) -> dict | None:
-        rows = self.view.selectionModel().selectedRows()
-        return self.model.data(rows[0], RowRole) if rows else None
+        return selected_row(self.view)
 
     def open_selected(self) -> None:
         r = self.selected()
@@ -747,7 +738,7 @@ class _RetentionSection(_Section):
             if summary.older_backups:
                 text += (f" {summary.older_backups} backup(s) taken before now still hold this person until rotation "
                          "removes them.")
-            _say(self.message, text, "warning" if summary.older_backups else "ok")
+            say(self.message, text, "warning" if summary.older_backups else "ok")
             self.model.set_rows([row for row in self.model.rows() if row["person_id"] != pid])
             self.page.forget_person(pid)
             self.ctx.notify(*ERASE_KINDS)
@@ -763,7 +754,7 @@ class _RetentionSection(_Section):
         self.gen += 1
         self.model.clear()
         self.policy.setText("")
-        _say(self.message, "")
+        say(self.message, "")
         self.progress.hide()
 
 
@@ -772,7 +763,7 @@ class _RetentionSection(_Section):
 class ProtectionPage(Page):
     key = "protection"
     title = "Data protection"
-    listens = _ALL_KINDS
+    listens = CHANGED_ALL          # every change writes an audit entry: the log tab is stale after any of them
 
     def __init__(self, ctx, window):
         super().__init__(ctx, window)
@@ -795,11 +786,7 @@ class ProtectionPage(Page):
 
     def confirm(self, title: str, text: str, ok: str) -> bool:
         """Ask before a step that cannot be taken back (a method, so tests can answer)."""
-        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Cancel, self)
-        go = box.addButton(ok, QMessageBox.ButtonRole.AcceptRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.exec()
-        return box.clickedButton() is go
+        return dialogs.confirm(self, title, text, yes=ok)
 
     def enable(self) -> None:
         """Changing actions need a writable store, a selection where they act on one, and no task running."""

@@ -69,13 +69,13 @@ from .context import show_error
 from .dialogs import Field
 from .imports import _REJECT_COLUMNS as REJECT_COLUMNS
 from .imports import save_batch_rejects
-from .models import Column, RowRole, RowsModel
+from .models import Column, RowsModel
 from .tasks import Task
-from .widgets import ACCENT, button, save_header, sortable_table, table_view, attach_model, text_label
+from .widgets import attach_model, button, save_header, say, selected_row, sortable_table, table_view, text_label
 from .window import Page
 
 __all__ = ["RecordsPage", "PAIR_COLUMNS", "FACT_COLUMNS", "MERGE_COLUMNS", "LINK_COLUMNS", "SHARED_COLUMNS",
-           "NETWORK_COLUMNS", "MergeLine", "SharedLine", "NetworkLine", "key_facts"]
+           "NETWORK_COLUMNS", "FACTS", "MergeLine", "SharedLine", "NetworkLine", "key_facts"]
 
 DUPLICATES, MERGES, LINKS, SHARED = range(4)
 MERGE_KINDS = ("persons", "links", "scores")
@@ -99,7 +99,8 @@ PAIR_COLUMNS = [
     Column("Why", lambda p: p.reason, tooltip=lambda p: f"{p.reason}; both born {p.dob}"),
 ]
 
-# the rows of the side-by-side comparison: (fact, first record, second record)
+# the rows of the side-by-side comparison (key_facts): (fact, first record, second record)
+FACTS = ("Id", "Name", "Date of birth", "Perpetrator in", "Victim in", "Last incident", "Records merged into it")
 FACT_COLUMNS = [
     Column("", lambda f: f[0]),
     Column("First record", lambda f: f[1]),
@@ -194,13 +195,14 @@ def key_facts(pair: DuplicatePair, rows: dict[str, people.PersonRow], groups: di
         return tuple("" if r is None else _text(get(r)) for r in (a, b))  # type: ignore[return-value]
 
     merged = tuple(", ".join(groups.get(pid, [pid])[1:]) or "none" for pid in (pair.a_id, pair.b_id))
-    return [("Id", pair.a_id, pair.b_id),
-            ("Name", *both(lambda r: r.name)),
-            ("Date of birth", *both(lambda r: r.dob)),
-            ("Perpetrator in", *both(lambda r: f"{r.as_perpetrator:,} incident(s)")),
-            ("Victim in", *both(lambda r: f"{r.as_victim:,} incident(s)")),
-            ("Last incident", *both(lambda r: r.last_incident or "none")),
-            ("Records merged into it", *merged)]
+    values = [(pair.a_id, pair.b_id),
+              both(lambda r: r.name),
+              both(lambda r: r.dob),
+              both(lambda r: f"{r.as_perpetrator:,} incident(s)"),
+              both(lambda r: f"{r.as_victim:,} incident(s)"),
+              both(lambda r: r.last_incident or "none"),
+              merged]
+    return [(fact, *v) for fact, v in zip(FACTS, values, strict=True)]
 
 
 def _text(value: object) -> str:
@@ -213,7 +215,7 @@ def _pair_facts(store: Store, pair: DuplicatePair):
 
 
 def _names(store: Store, ids) -> dict[str, str]:
-    return {pid: r.name for pid, r in people.rows_for(store, sorted(set(ids))).items()}
+    return {pid: name for pid, (name, _dob) in graph.names_and_dobs(store.conn, ids).items()}
 
 
 def _shared_lines(store: Store, as_of) -> tuple[list[SharedLine], list[NetworkLine]]:
@@ -237,21 +239,10 @@ def _on_own_connection(store: Store, fn: Callable[..., object], *args, **kw):
         own.close()   # and its share of the writer's lock (a restore checks that nothing else holds it)
 
 
-def _say(label: QLabel, text: str, kind: str | None = None) -> None:
-    """A message in the page: plain, or in a status accent ("error", "ok", "warning")."""
-    label.setStyleSheet(f"color: {ACCENT[kind]}; font-weight: 600" if kind else "")
-    label.setText(text)
-
-
 def _sentence(e: UserError) -> str:
     """A service's one-line message as the page tells it (the CLI's words, a capital first)."""
     text = str(e)
     return text[:1].upper() + text[1:]
-
-
-def _selected(view: QTableView):
-    rows = view.selectionModel().selectedRows()
-    return view.model().data(rows[0], RowRole) if rows else None
 
 
 def _buttons(*widgets, stretch_first: bool = True) -> QHBoxLayout:
@@ -341,9 +332,8 @@ class RecordsPage(Page):
         attach_model(self.fact_view, self.fact_model)
         self.fact_view.setToolTip("What differs is in the warning colour")
         self.fact_view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        rows = len(key_facts(DuplicatePair("", "", 0, "", "", "", ""), {}, {}))
         self.fact_view.setFixedHeight(self.fact_view.horizontalHeader().sizeHint().height()
-                                      + rows * self.fact_view.verticalHeader().defaultSectionSize() + 4)
+                                      + len(FACTS) * self.fact_view.verticalHeader().defaultSectionSize() + 4)
         sl.addWidget(self.fact_view)
         self.open_a_button = button("&Open first", lambda: self._open_pair(0), accessible="Open the first record")
         self.open_b_button = button("Open &second", lambda: self._open_pair(1), accessible="Open the second record")
@@ -660,13 +650,13 @@ class RecordsPage(Page):
                                       "Look again to compare them all.")
             self.pair_model.clear()
         elif isinstance(e, UserError):
-            _say(self.pair_summary, _sentence(e), "error")
+            say(self.pair_summary, _sentence(e), "error")
         else:
             self.pair_summary.setText("")
             show_error(self, e, "Probable duplicates")
 
     def selected_pair(self) -> DuplicatePair | None:
-        return _selected(self.pair_view)
+        return selected_row(self.pair_view)
 
     def _pair_selected(self) -> None:
         p = self.selected_pair()
@@ -720,10 +710,10 @@ class RecordsPage(Page):
         keep = p.a_id if answer["keep"] == labels[p.a_id] else p.b_id
         other = p.b_id if keep == p.a_id else p.a_id
         self.merge_button.setEnabled(False)
-        _say(self.dup_message, f"Merging {other} into {keep} (backing the store up first)…")
+        say(self.dup_message, f"Merging {other} into {keep} (backing the store up first)…")
         self.ctx.change(duplicates.merge, keep, other, answer["reason"], kinds=MERGE_KINDS, what="Merge",
                         parent=self, failed=self._failed_in(self.dup_message, "Merge"),
-                        done=lambda n, k=keep, o=other: _say(
+                        done=lambda n, k=keep, o=other: say(
                             self.dup_message, f"Merged {o} into {k} (merge {n}). Undo it on the Merges tab.", "ok"))
 
     def not_same(self) -> None:
@@ -740,16 +730,16 @@ class RecordsPage(Page):
         self.ctx.change(duplicates.mark_not_duplicate, p.a_id, p.b_id, answer["reason"], kinds=("persons",),
                         what="Not the same person", parent=self, failed=self._failed_in(self.dup_message,
                                                                                         "Not the same person"),
-                        done=lambda _r: _say(self.dup_message, f"Recorded that {p.a_id} and {p.b_id} are different "
+                        done=lambda _r: say(self.dup_message, f"Recorded that {p.a_id} and {p.b_id} are different "
                                                                f"people.", "ok"))
 
     def _failed_in(self, label: QLabel, what: str) -> Callable[[BaseException], None]:
         """A failed write: a UserError told in the page, anything else by its type only."""
         def failed(e: BaseException) -> None:
             if isinstance(e, UserError):
-                _say(label, _sentence(e), "error")
+                say(label, _sentence(e), "error")
             else:
-                _say(label, "")
+                say(label, "")
                 show_error(self, e, what)
             self._pair_selected()
             self._merge_selected()
@@ -772,7 +762,7 @@ class RecordsPage(Page):
         self._merge_selected()
 
     def selected_merge(self) -> MergeLine | None:
-        return _selected(self.merge_view)
+        return selected_row(self.merge_view)
 
     def _merge_selected(self) -> None:
         m = self.selected_merge()
@@ -797,10 +787,10 @@ class RecordsPage(Page):
         if answer is None:
             return
         self.undo_button.setEnabled(False)
-        _say(self.merge_message, f"Undoing merge {m.merge.id}…")
+        say(self.merge_message, f"Undoing merge {m.merge.id}…")
         self.ctx.change(duplicates.unmerge, m.merge.merged_id, answer["reason"], kinds=MERGE_KINDS,
                         what="Undo merge", parent=self, failed=self._failed_in(self.merge_message, "Undo merge"),
-                        done=lambda n, mm=m: _say(self.merge_message, f"Undid merge {n}: {mm.merge.merged_id} stands "
+                        done=lambda n, mm=m: say(self.merge_message, f"Undid merge {n}: {mm.merge.merged_id} stands "
                                                                       f"on its own again.", "ok"))
 
     # ------------------------------------------------------------ intelligence links
@@ -822,13 +812,13 @@ class RecordsPage(Page):
             pid = ids[key]
             r = rows.get(pid)
             if not pid:
-                _say(label, "")
+                say(label, "")
             elif r is None:
-                _say(label, "Not in the store" + (": give a forename or surname below to add them" if key == "b"
+                say(label, "Not in the store" + (": give a forename or surname below to add them" if key == "b"
                                                   else ""), "warning")
             else:
                 merged = f" (merged into {r.merged_into})" if r.merged_into else ""
-                _say(label, f"{r.name}, born {r.dob or 'date not recorded'}{merged}")
+                say(label, f"{r.name}, born {r.dob or 'date not recorded'}{merged}")
 
     def link_values(self) -> dict[str, str]:
         """The form's fields by links CSV column."""
@@ -840,7 +830,7 @@ class RecordsPage(Page):
             return
         v = self.link_values()
         new_person = bool(v["person_b_forename"] or v["person_b_surname"] or v["person_b_dob"])
-        _say(self.link_message, "")
+        say(self.link_message, "")
         self.ctx.change(links.add_link, v["person_a_id"], v["person_b_id"], v["relationship"], v["first_seen"],
                         v["source"], today=self.ctx.today(), person_b_forename=v["person_b_forename"] or None,
                         person_b_surname=v["person_b_surname"] or None, person_b_dob=v["person_b_dob"] or None,
@@ -848,7 +838,7 @@ class RecordsPage(Page):
                         done=lambda link_id, vv=v: self._link_added(link_id, vv), failed=self._link_failed)
 
     def _link_added(self, link_id: int, v: dict[str, str]) -> None:
-        _say(self.link_message, f"Link {link_id} recorded: {v['person_b_id']} is {v['person_a_id']}'s "
+        say(self.link_message, f"Link {link_id} recorded: {v['person_b_id']} is {v['person_a_id']}'s "
                                 f"{v['relationship']} from {v['first_seen']}.", "ok")
         for column in ("person_b_id", "person_b_forename", "person_b_surname", "person_b_dob"):
             self.link_edits[column].clear()   # person A often has several links to enter
@@ -856,10 +846,10 @@ class RecordsPage(Page):
 
     def _link_failed(self, e: BaseException) -> None:
         if not isinstance(e, UserError):
-            _say(self.link_message, "")
+            say(self.link_message, "")
             show_error(self, e, "Add a link")
             return
-        _say(self.link_message, _sentence(e), "error")
+        say(self.link_message, _sentence(e), "error")
         w = self.link_edits.get(e.column) if isinstance(e, LinkError) else None
         if w is not None:
             w.setFocus()
@@ -916,11 +906,11 @@ class RecordsPage(Page):
     def _import_failed(self, e: BaseException) -> None:
         self._import_finished()
         if isinstance(e, Cancelled):
-            _say(self.import_message, "The import was cancelled; nothing was changed.")
+            say(self.import_message, "The import was cancelled; nothing was changed.")
         elif isinstance(e, UserError):
-            _say(self.import_message, f"Cannot import: {e}", "error")
+            say(self.import_message, f"Cannot import: {e}", "error")
         else:
-            _say(self.import_message, "")
+            say(self.import_message, "")
             show_error(self, e, "Import links")
 
     def _show_import(self, s: LinksSummary | None) -> None:
@@ -934,7 +924,7 @@ class RecordsPage(Page):
             self.ctx.read(imports.rejected_rows, s.batch_id).then(
                 lambda rows, b=s.batch_id: self._show_rejects(b, rows), lambda e: show_error(self, e, "Rejected rows"))
         reasons = "".join(f"<br>{n:,} × {reason}" for reason, n in s.rejected_by_reason.most_common(5))
-        _say(self.import_message,
+        say(self.import_message,
              f"<b>{s.file_name}</b> (import {s.batch_id}): {s.rows_read:,} rows read, <b>{s.new:,}</b> new, "
              f"{s.updated:,} updated, {s.unchanged:,} unchanged, <b>{s.rejected:,}</b> rejected; "
              f"{s.persons_new:,} new person(s).{reasons}"
@@ -960,7 +950,7 @@ class RecordsPage(Page):
         self._link_selected()
 
     def selected_link(self) -> LinkRow | None:
-        return _selected(self.link_view)
+        return selected_row(self.link_view)
 
     def _link_selected(self) -> None:
         r = self.selected_link()
@@ -985,7 +975,7 @@ class RecordsPage(Page):
             return
         self.ctx.change(links.remove_link, r.id, answer["reason"], kinds=("links",), what="Remove a link",
                         parent=self, failed=self._link_failed,
-                        done=lambda _r, i=r.id: _say(self.link_message, f"Link {i} removed.", "ok"))
+                        done=lambda _r, i=r.id: say(self.link_message, f"Link {i} removed.", "ok"))
 
     # ------------------------------------------------------------ shared victims and networks
     def _show_shared(self, gen: int, shared: list[SharedLine], nets: list[NetworkLine]) -> None:
@@ -1004,17 +994,17 @@ class RecordsPage(Page):
         self._network_selected()
 
     def _shared_selected(self) -> None:
-        v = _selected(self.shared_view)
+        v = selected_row(self.shared_view)
         self.open_victim_button.setEnabled(v is not None)
         self.victim_graph_button.setEnabled(v is not None)
 
     def _open_victim(self, graph: bool = False, row: SharedLine | None = None) -> None:
-        v = row or _selected(self.shared_view)
+        v = row or selected_row(self.shared_view)
         if v is not None:
             (self.window_.open_graph if graph else self.window_.open_person)(v.victim.victim_id)
 
     def _network_selected(self) -> None:
-        n = _selected(self.network_view)
+        n = selected_row(self.network_view)
         self.member.clear()
         for pid, name in (n.perpetrators if n is not None else ()):
             self.member.addItem(f"{pid} {name}".strip(), pid)
@@ -1047,7 +1037,7 @@ class RecordsPage(Page):
         for label in (self.pair_summary, self.pair_why, self.dup_message, self.merge_summary, self.merge_message,
                       self.a_name, self.b_name, self.link_message, self.import_message, self.recent_title,
                       self.shared_title, self.network_title):
-            _say(label, "")
+            say(label, "")
         self._stale_tabs = set(range(4))
 
     def save_state(self) -> None:

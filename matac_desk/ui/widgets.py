@@ -21,8 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-__all__ = ["ACCENT", "heading", "button", "text_label", "accent_label", "MessageLabel", "table_view", "remember_header",
-           "fit_columns", "attach_model", "save_header", "settings", "sortable_table", "SideTabBar", "side_tabs"]
+__all__ = ["ACCENT", "heading", "button", "text_label", "accent_label", "say", "selected_row", "MessageLabel",
+           "table_view", "remember_header", "fit_columns", "attach_model", "save_header", "settings", "sortable_table",
+           "SideTabBar", "side_tabs"]
 
 ORG, APP = "MATAC Desk", "MATAC Desk"
 
@@ -62,11 +63,28 @@ def text_label(accessible: str, parent: QWidget | None = None) -> QLabel:
     return label
 
 
+def _accent(kind: str | None) -> str:
+    """The style sheet of a status accent (``ok``, ``error``, ``warning``, ``info``); none for None."""
+    return f"color: {ACCENT[kind]}; font-weight: 600" if kind else ""
+
+
 def accent_label(text: str = "", kind: str = "error", parent: QWidget | None = None) -> QLabel:
     label = QLabel(text, parent)
-    label.setStyleSheet(f"color: {ACCENT[kind]}; font-weight: 600")
+    label.setStyleSheet(_accent(kind))
     label.setWordWrap(True)
     return label
+
+
+def say(label: QLabel, text: str, kind: str | None = None) -> None:
+    """Put a message in a label: plain, or in a status accent (``ok``, ``error``, ``warning``, ``info``)."""
+    label.setStyleSheet(_accent(kind))
+    label.setText(text)
+
+
+def selected_row(view: QTableView):
+    """The row object under a single-selection table's selected row, or None; the model is a ``RowsModel``."""
+    rows = view.selectionModel().selectedRows()
+    return view.model().row(rows[0].row()) if rows else None
 
 
 class MessageLabel(QLabel):
@@ -85,13 +103,11 @@ class MessageLabel(QLabel):
 
     def say(self, text: str) -> None:
         self.refused = False
-        self.setStyleSheet("")
-        self.setText(text)
+        say(self, text)
 
     def refuse(self, text: str) -> None:
         self.refused = True
-        self.setStyleSheet(f"color: {ACCENT['error']}; font-weight: 600")
-        self.setText(text)
+        say(self, text, "error")
 
     def clear(self) -> None:
         self.say("")
