@@ -272,8 +272,11 @@ def _latest_sound(found: list[BackupInfo], connect: Callable[[Path], Any], *,
     return None
 
 
-def restore_advice(store: Store) -> str:
+def restore_advice(store: Store, *, command: str | None = None) -> str:
     """After a check that failed: which backup to restore, in words (the latest sound one, not merely the newest).
+
+    ``command`` (the command line's ``matac-desk restore STORE``) is followed
+    by the backup's path, to copy.
 
     Every backup is opened with the store's own key and quick-checked, so
     call it off the GUI thread. Newer backups that fail (copies of the
@@ -290,7 +293,7 @@ def restore_advice(store: Store) -> str:
     skipped = (f"; the {sound.passed_over} newer one(s) do not open or fail the check (copies of a damaged store, "
                "most likely) and are passed over" if sound.passed_over else "")
     return (f"Its latest sound backup is {b.path.name} ({b.taken_at:%Y-%m-%d %H:%M}){skipped}: that is the one "
-            "to restore.")
+            "to restore." + (f" Restore it with: {command} {b.path}" if command else ""))
 
 
 def looks_damaged_or_locked(message: str) -> bool:

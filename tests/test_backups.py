@@ -216,3 +216,20 @@ def test_a_sound_replaced_copy_is_a_candidate(store):
     replaced = restore(path, saved, PASSPHRASE)    # over a healthy store: the copy kept is sound
     assert backups.latest_sound_backup(path, PASSPHRASE) == backups.SoundBackup(list_backups(path)[0], 0)
     assert list_backups(path)[0].path == replaced
+
+
+def test_check_names_the_latest_sound_backup_not_a_newer_damaged_copy(store, capsys, monkeypatch):
+    """`matac-desk check` on a damaged store: the backup to restore is the latest sound one."""
+    import_extract(store, extract(store.path.parent / "x.csv", [
+        ["R1", "2026-01-02", "Common assault", "P1", "Ann", "Lee", "", "V1", "Bo", "Ray", ""]]), today=TODAY)
+    saved = _older(backup(store, "manual"), dt.datetime(2026, 1, 1, 9, 0, 0))
+    path = store.path
+    store.close()
+    damage_store(path, "header")
+    restore(path, saved, PASSPHRASE)      # the damaged file is kept as the newest backup, a replaced copy
+    damage_store(path, "middle")          # the store opens, but a page fails its check
+    monkeypatch.setenv("MATAC_DESK_PASSPHRASE", PASSPHRASE)
+    assert cli_main(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"Restore it with: matac-desk restore {path} {saved}" in out
+    assert list_backups(path)[0].label == "replaced" and str(list_backups(path)[0].path) not in out

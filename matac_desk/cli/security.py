@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from .. import audit as audit_log
-from ..backups import backup, change_passphrase, check, latest_backup, list_backups, restore
+from ..backups import backup, change_passphrase, check, list_backups, restore, restore_advice
 from ..domain import UserError
 from ..retention import due_for_review, erase_person, get_policy
 from ..store import StoreError, check_new_passphrase
@@ -143,17 +143,15 @@ def cmd_check(args) -> int:
         bar = TerminalProgress("Check")
         report = check(store, progress=bar)
         bar.finish()
+        for line in report.lines():
+            emit(line)
+        if report.ok:
+            return 0
+        # the latest sound backup, not merely the newest (which may be a copy of the damaged store)
+        emit(restore_advice(store, command=f"matac-desk restore {args.store}"))
+        return 1
     finally:
         store.close()
-    for line in report.lines():
-        emit(line)
-    if report.ok:
-        return 0
-    latest = latest_backup(args.store)
-    if latest:
-        emit(f"The latest backup is {latest.path} ({latest.taken_at:%Y-%m-%d %H:%M}); check it and restore it "
-             f"with: matac-desk restore {args.store} {latest.path}")
-    return 1
 
 
 def _new_passphrase() -> str:
