@@ -26,7 +26,7 @@ again since by something else, rather than overwrite that change.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any
+from typing import Any, Callable
 
 from . import cohort, people, workload
 from .domain import UserError
@@ -155,41 +155,51 @@ class SubjectEdit(_FieldsEdit):
         return cohort.set_subject_details(store, self.person_id, reason=reason, **values)
 
 
-class ChangeOrder(_FieldsEdit):
+class _RowEdit(_FieldsEdit):
+    """Correct some fields of one numbered row (an order, a Clare's Law record) through its service.
+
+    ``read(store, row_id)`` gives the row as a dict; ``update(store, row_id,
+    reason=, **fields)`` writes and returns what changed.
+    """
+
+    read: Callable[[Store, int], dict]
+    update: Callable[..., dict]
+
+    def __init__(self, person_id: str, row_id: int, fields: dict[str, Any]):
+        super().__init__(person_id, fields)
+        self.row_id = row_id
+
+    def _current(self, store):
+        return type(self).read(store, self.row_id)
+
+    def _set(self, store, values, reason):
+        return type(self).update(store, self.row_id, reason=reason, **values)
+
+
+class ChangeOrder(_RowEdit):
     """Correct an order, or end it (``end=`` a day): :func:`matac_desk.cohort.update_order`."""
 
     labels = _ORDER_LABELS
     several = "order"
+    read = staticmethod(cohort.order)
+    update = staticmethod(cohort.update_order)
 
     def __init__(self, person_id: str, order_id: int, **fields: Any):
-        super().__init__(person_id, fields)
-        self.order_id = order_id
+        super().__init__(person_id, order_id, fields)
         if set(fields) == {"end"}:
             self.text = "end order" if fields["end"] else "reopen order"
 
-    def _current(self, store):
-        return cohort.order(store, self.order_id)
 
-    def _set(self, store, values, reason):
-        return cohort.update_order(store, self.order_id, reason=reason, **values)
-
-
-class ChangeDisclosure(_FieldsEdit):
+class ChangeDisclosure(_RowEdit):
     """Correct a Clare's Law record or record its decision: :func:`matac_desk.cohort.update_disclosure`."""
 
     labels = _DISCLOSURE_LABELS
-    several = "Clare's Law record"
+    read = staticmethod(cohort.disclosure)
+    update = staticmethod(cohort.update_disclosure)
 
     def __init__(self, person_id: str, disclosure_id: int, **fields: Any):
-        super().__init__(person_id, fields)
-        self.disclosure_id = disclosure_id
+        super().__init__(person_id, disclosure_id, fields)
         self.text = _text("change Clare's Law", fields, self.labels, "record")
-
-    def _current(self, store):
-        return cohort.disclosure(store, self.disclosure_id)
-
-    def _set(self, store, values, reason):
-        return cohort.update_disclosure(store, self.disclosure_id, reason=reason, **values)
 
 
 class AddOrder(Edit):
