@@ -10,22 +10,18 @@ from PySide6.QtCore import Qt
 from matac_desk import audit, cohort, people, workload
 from matac_desk.ui import dialogs
 
-from gui_support import TODAY, _meeting_template, isolated_qsettings, make_window, meeting_store  # noqa: F401
+from gui_support import TODAY, _meeting_template, isolated_qsettings, meeting_store, open_cohort_person  # noqa: F401
 
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def shown(qtbot, meeting_store, isolated_qsettings, monkeypatch):  # noqa: F811
-    """The window on the lead cohort subject's page; message boxes recorded instead of shown."""
-    store, seeded = meeting_store
-    w = make_window(qtbot, store)
+def shown(open_cohort_person, monkeypatch):  # noqa: F811
+    """The window on the second cohort subject's page; message boxes recorded instead of shown."""
     messages: list[str] = []
     monkeypatch.setattr("matac_desk.ui.context.QMessageBox.warning", lambda _p, _t, text: messages.append(text))
-    pid = seeded.cohort[1]          # allocated to an OM, few details set: room to change each one
-    w.open_person(pid)
-    person = w.pages["people"].person
-    assert person.profile.id == pid
+    # allocated to an OM, few details set: room to change each one
+    w, person, store, _seeded, pid = open_cohort_person(1)
     return w, person, store, pid, messages
 
 

@@ -8,18 +8,15 @@ from PySide6.QtCore import Qt
 from matac_desk import audit
 from matac_desk.ui import dialogs, pdfexport
 
-from gui_support import _meeting_template, isolated_qsettings, make_window, meeting_store  # noqa: F401
+from gui_support import _meeting_template, isolated_qsettings, meeting_store, open_cohort_person  # noqa: F401
 
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def shown(qtbot, meeting_store, isolated_qsettings):  # noqa: F811
-    store, seeded = meeting_store
-    w = make_window(qtbot, store)
-    pid = seeded.cohort[0]
-    w.open_person(pid)
-    return w, w.pages["people"].person, store, pid
+def shown(open_cohort_person):  # noqa: F811
+    w, person, store, _seeded, pid = open_cohort_person(0)
+    return w, person, store, pid
 
 
 def _recipient(monkeypatch, recipient="DC Omar Farouk, HHPU", version="Full (for the MATAC table)", reason=""):

@@ -7,19 +7,16 @@ import pytest
 from matac_desk import casefile, cohort, nominations, relations
 from matac_desk.ui.charts import TimelineChart, TrendChart
 
-from gui_support import TODAY, _meeting_template, isolated_qsettings, make_window, meeting_store  # noqa: F401
+from gui_support import (TODAY, _meeting_template, isolated_qsettings, make_window, meeting_store,  # noqa: F401
+                         open_cohort_person)
 
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def lead(qtbot, meeting_store, isolated_qsettings):  # noqa: F811
+def lead(open_cohort_person):  # noqa: F811
     """The lead cohort subject: MAPPA and MARAC set, a DVPO, a disclosure, and a new partner linked lately."""
-    store, seeded = meeting_store
-    w = make_window(qtbot, store)
-    pid = seeded.cohort[0]
-    w.open_person(pid)
-    return w, w.pages["people"].person, store, seeded, pid
+    return open_cohort_person(0)
 
 
 def test_every_section_is_a_tab_in_view(lead):
