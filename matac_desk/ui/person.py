@@ -50,7 +50,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import casefile, edits, people, relations
+from .. import actions, casefile, cohort, edits, people, relations
 from ..casefile import CaseFile, Choices
 from ..domain import Cancelled, UserError
 from ..people import PersonProfile, Warning
@@ -158,7 +158,7 @@ _AUDIT_COLUMNS = [
 def _matac_html(cf: CaseFile, today: str) -> str:
     """At a glance: cohort status, orders in force, Clare's Law, tactics and actions; then the history (facts only)."""
     out = [f"<p><b>{'In the cohort' if cf.in_cohort else 'Not in the cohort'}</b></p>"]
-    in_force = [o for o in cf.orders if o["start"] <= today and (o["end"] is None or o["end"] >= today)]
+    in_force = [o for o in cf.orders if cohort.in_force(o, today)]
     if in_force:
         out.append("<p><b>Orders in force</b><br>" + "<br>".join(
             f"{escape(o['type'])} " + (f"to {escape(o['end'])}" if o["end"] else "(open-ended)")
@@ -173,7 +173,7 @@ def _matac_html(cf: CaseFile, today: str) -> str:
     if live:
         out.append("<p><b>Tactics</b><br>" + "<br>".join(
             f"{escape(t['name'])} ({escape(t['status'])})" for t in live) + "</p>")
-    open_actions = [a for a in cf.actions if a.status not in ("done", "cancelled")]
+    open_actions = [a for a in cf.actions if a.status not in actions.CLOSED]
     if open_actions:
         overdue = sum(a.overdue for a in open_actions)
         out.append(f"<p><b>Actions</b><br>{len(open_actions)} open"
@@ -567,10 +567,10 @@ class PersonPage(QWidget):
         s = case.explanation.score
         arrow = {"up": "▲", "down": "▼", "same": "unchanged", "new": "new", "none": ""}[case.trend.direction]
         change = f" {case.trend.change:+g}" if case.trend.change else ""
-        cohort = " · <b>cohort</b>" if case.in_cohort else ""
+        member = " · <b>cohort</b>" if case.in_cohort else ""
         self.score_badge.setText(
             (f"Score <b>{s.score:g}</b> (R {s.r} F {s.f} G {s.g} V {s.v}) {arrow}{change}" if s else "not scored")
-            + (" · serial" if case.explanation.serial else "") + cohort)
+            + (" · serial" if case.explanation.serial else "") + member)
         self.score_text.setHtml(explanation_html(case.explanation) + "<h4>Score history</h4>"
                                 + history_html(case.history, case.trend))
         self.trend.set_points([Point(h.snapshot.as_of, h.score.score if h.score else None, h.snapshot.label or "")
