@@ -6,7 +6,7 @@ import pytest
 
 from matac_desk import audit, cohort, edits, people, workload
 from matac_desk.audit import pseudonym
-from matac_desk.domain import UserError, name_key
+from matac_desk.domain import Overloaded, UserError, name_key
 
 NOW = "2026-01-01T00:00:00+00:00"
 
@@ -73,8 +73,9 @@ def test_allocating_an_offender_manager_and_undoing_restores_division_too(store,
 def test_an_overloaded_offender_manager_is_refused_and_nothing_changes(store, person):
     om = workload.add_om(store, "DC Busy", "North", other_cases=60)
     before = _snapshot(store)
-    with pytest.raises(UserError, match="overloaded"):
+    with pytest.raises(UserError, match="overloaded") as refused:
         edits.SubjectEdit(person, om_id=om).apply(store)
+    assert isinstance(refused.value, Overloaded)          # what the form asks to confirm, by its type
     assert _snapshot(store) == before and _log(store) == []
     edits.SubjectEdit(person, om_id=om, allow_overloaded=True).apply(store)
     assert cohort.subject_details(store, person)["om_id"] == om

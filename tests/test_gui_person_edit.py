@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from matac_desk import audit, cohort, people, workload
+from matac_desk.domain import UserError
 from matac_desk.ui import dialogs
 
 from gui_support import TODAY, _meeting_template, isolated_qsettings, meeting_store, open_cohort_person  # noqa: F401
@@ -122,6 +123,23 @@ def test_an_overloaded_offender_manager_is_refused_and_nothing_changes(shown, mo
     assert cohort.subject_details(store, pid)["om_id"] == busy.om_id
     w.undo_action.trigger()
     assert cohort.subject_details(store, pid)["om_id"] == before["om_id"]
+
+
+def test_only_the_overloaded_refusal_asks_to_allocate_anyway(shown, monkeypatch):
+    w, person, store, pid, messages = shown
+    before = cohort.subject_details(store, pid)
+    free = next(c for c in workload.caseloads(store, TODAY) if not c.overloaded and c.om_id != before["om_id"])
+    asked = []
+    monkeypatch.setattr(dialogs, "confirm", lambda *_a, **_k: asked.append(1) or True)
+
+    def refused(*_a, **_k):     # another refusal whose text happens to say "overloaded"
+        raise UserError("the offender managers' list is overloaded with retired officers")
+
+    monkeypatch.setattr(workload, "allocate", refused)
+    _choose(person.subject_form.om, free.om_id)
+    assert not asked and messages and "retired officers" in messages[-1]
+    assert cohort.subject_details(store, pid) == before
+    assert person.subject_form.om.currentData() == before["om_id"]
 
 
 def test_an_undo_refused_changes_nothing_and_stays_on_the_menu(shown):
