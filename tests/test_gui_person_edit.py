@@ -312,6 +312,23 @@ def test_a_merged_record_is_shown_but_not_edited(shown):
     assert not person.orders_tab.add_order_button.isEnabled() and not person.add_alias_button.isEnabled()
 
 
+def test_a_person_whose_incidents_as_perpetrator_are_on_a_merged_record_has_subject_details(shown):
+    w, person, store, _pid, _ = shown
+    perp = store.scalar(
+        "SELECT DISTINCT v.perpetrator_id FROM involvements v JOIN persons p ON p.id = v.perpetrator_id"
+        " WHERE p.merged_into IS NULL AND v.perpetrator_id NOT IN (SELECT person_id FROM cohort_events)"
+        " AND v.perpetrator_id NOT IN (SELECT person_id FROM subjects) ORDER BY 1 LIMIT 1")
+    with store.transaction():           # his other record, without incidents, is the one kept
+        store.conn.execute("INSERT INTO persons (id, forename, surname, name_key, created_at, updated_at)"
+                           " VALUES ('KEPT1', 'Kept', 'Record', 'kept record', 'x', 'x')")
+        store.conn.execute("UPDATE persons SET merged_into = 'KEPT1' WHERE id = ?", [perp])
+    person.show_person("KEPT1")
+    assert person.profile.id == "KEPT1" and not person.profile.as_perpetrator
+    assert person.case.explanation.incidents                       # the timeline shows his incidents...
+    assert all(x.isEnabled() for x in person.subject_form.edit_widgets)      # ...and his details can be set
+    assert "only as a victim" not in person.subject_form.note.text()
+
+
 def test_edits_and_undos_through_the_thread_pool_run_in_the_order_asked(qtbot, meeting_store,  # noqa: F811
                                                                          isolated_qsettings):  # noqa: F811
     from matac_desk.ui.main import open_window

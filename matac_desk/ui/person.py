@@ -583,7 +583,9 @@ class PersonPage(QWidget):
         self.audit_model.set_rows(list(reversed(case.audit)))
         prof = self.profile
         editable = self._editable()
-        is_subject = bool(prof.as_perpetrator or case.in_cohort or case.membership or case.details.get("updated_at"))
+        # a perpetrator in any of his records (the score's incidents), not only in the one kept by a merge
+        is_subject = bool(case.explanation.incidents or case.in_cohort or case.membership
+                          or case.details.get("updated_at"))
         note = ""
         if prof.merged_into:
             note = f"This record was merged into {prof.merged_into}: change his details on that record."
