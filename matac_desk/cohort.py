@@ -25,6 +25,8 @@ __all__ = [
     "DISCLOSURE_KINDS",
     "DISCLOSURE_DECISIONS",
     "TOOLKIT_CATEGORIES",
+    "TACTIC_STATUSES",
+    "LIVE_TACTIC_STATUSES",
     "CohortMember",
     "Membership",
     "require_person",
@@ -67,6 +69,8 @@ EXIT_REASONS = (
 ORDER_TYPES = ("DVPN", "DVPO", "DAPN", "DAPO", "restraining order", "non-molestation order", "SPO",
                "bail conditions")
 TOOLKIT_CATEGORIES = ("support and diversion", "disruption", "enforcement", "safeguarding")
+TACTIC_STATUSES = ("agreed", "in progress", "completed", "stopped")
+LIVE_TACTIC_STATUSES = ("agreed", "in progress")     # a tactic still being carried out
 _EVENTS = ("nominated", "adopted", "not adopted", "exited")
 DISCLOSURE_KINDS = ("right to ask", "right to know")
 DISCLOSURE_DECISIONS = ("pending", "disclosed", "not disclosed")
@@ -521,7 +525,7 @@ def agree_tactic(store: Store, person_id: str, tactic: int | str, *, meeting_id:
 
 
 def set_tactic_status(store: Store, subject_tactic_id: int, status: str) -> None:
-    if status not in ("agreed", "in progress", "completed", "stopped"):
+    if status not in TACTIC_STATUSES:
         raise UserError("tactic status must be agreed, in progress, completed or stopped")
     row = store.conn.execute("SELECT person_id FROM subject_tactics WHERE id = ?", [subject_tactic_id]).fetchone()
     if not row:

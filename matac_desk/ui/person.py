@@ -50,7 +50,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import actions, casefile, cohort, edits, people, relations
+from .. import casefile, cohort, edits, people, relations
 from ..casefile import CaseFile, Choices
 from ..domain import Cancelled, UserError
 from ..people import PersonProfile, Warning
@@ -169,11 +169,11 @@ def _matac_html(cf: CaseFile, today: str) -> str:
         out.append(f"<p><b>Clare's Law</b><br>{escape(d['date'])}: {escape(d['kind'])} to "
                    f"{escape(d['to_name'] or 'someone not named')}, {escape(d['decision'])}"
                    + (f" (and {len(cf.disclosures) - 1} earlier)" if len(cf.disclosures) > 1 else "") + "</p>")
-    live = [t for t in cf.tactics if t["status"] in ("agreed", "in progress")]
+    live = cf.live_tactics
     if live:
         out.append("<p><b>Tactics</b><br>" + "<br>".join(
             f"{escape(t['name'])} ({escape(t['status'])})" for t in live) + "</p>")
-    open_actions = [a for a in cf.actions if a.status not in actions.CLOSED]
+    open_actions = cf.open_actions
     if open_actions:
         overdue = sum(a.overdue for a in open_actions)
         out.append(f"<p><b>Actions</b><br>{len(open_actions)} open"
@@ -583,19 +583,16 @@ class PersonPage(QWidget):
         self.audit_model.set_rows(list(reversed(case.audit)))
         prof = self.profile
         editable = self._editable()
-        # a perpetrator in any of his records (the score's incidents), not only in the one kept by a merge
-        is_subject = bool(case.explanation.incidents or case.in_cohort or case.membership
-                          or case.details.get("updated_at"))
         note = ""
         if prof.merged_into:
             note = f"This record was merged into {prof.merged_into}: change his details on that record."
         elif self.ctx.store.read_only:
             note = "The store is open read-only (another copy has it open): nothing can be changed here."
-        elif not is_subject:
+        elif not case.is_subject:
             note = "Recorded only as a victim or a linked person: subject details are kept for perpetrators."
         c = self.choices or Choices([], [])
         self.subject_form.show_subject(case.person_id, case.details, c.offender_managers, c.divisions,
-                                       editable=editable and is_subject, note=note)
+                                       editable=editable and case.is_subject, note=note)
         linked = {line.other_id: line.other_name for line in prof.as_perpetrator}
         linked.update({lk.other_id: lk.other_name for lk in prof.links if lk.other_id not in linked})
         self.orders_tab.show_records(case.person_id, case.orders, case.disclosures,
