@@ -152,6 +152,62 @@ def test_an_undo_refused_changes_nothing_and_stays_on_the_menu(shown):
     assert _undo_text(w) == "Undo change MAPPA level"               # the history did not move
 
 
+class _HeldRunner:
+    """Keeps each task until the test lets it run: work asked for piles up as behind a slow store."""
+
+    def __init__(self):
+        self.held = []
+
+    def run(self, fn):
+        from matac_desk.ui.tasks import Task
+        task = Task(fn)
+        self.held.append(task)
+        return task
+
+    def release_all(self) -> None:
+        while self.held:
+            self.held.pop(0).run_here()
+
+    def wait_idle(self, msecs: int = 30000) -> bool:     # the window closing
+        self.release_all()
+        return True
+
+
+def test_a_refused_undo_drops_the_undos_asked_for_after_it(shown):
+    w, person, store, pid, messages = shown
+    _choose(person.subject_form.mappa_level, 3)
+    _choose(person.subject_form.risk_level, "high")
+    cohort.set_subject_details(store, pid, risk_level="medium")    # the newest edit changed since, elsewhere
+    held = _HeldRunner()
+    w.ctx.runner = held
+    history = w.ctx.history
+    history.undo()
+    history.undo()                  # asked for while the first still runs: it assumed the first would succeed
+    assert history.busy and len(history._queue) == 1
+    held.release_all()
+    assert messages and "changed again since" in messages[-1]
+    d = cohort.subject_details(store, pid)
+    assert (d["risk_level"], d["mappa_level"]) == ("medium", 3)     # neither undone
+    assert not history.busy and not history._queue
+    assert _undo_text(w) == "Undo change risk level"
+
+
+def test_an_undo_moves_the_history_once_it_is_done(shown):
+    w, person, store, pid, _ = shown
+    before = cohort.subject_details(store, pid)["mappa_level"]
+    _choose(person.subject_form.mappa_level, 3)
+    held = _HeldRunner()
+    w.ctx.runner = held
+    w.ctx.history.undo()
+    held.release_all()
+    assert cohort.subject_details(store, pid)["mappa_level"] == before
+    assert _undo_text(w) == "Undo" and w.redo_action.text().replace("&", "") == "Redo change MAPPA level"
+    w.ctx.history.redo()
+    held.release_all()
+    assert cohort.subject_details(store, pid)["mappa_level"] == 3
+    assert _undo_text(w) == "Undo change MAPPA level"
+
+
 def test_ctrl_z_and_ctrl_shift_z(qtbot, shown):
     w, person, store, pid, _ = shown
     before = cohort.subject_details(store, pid)["mappa_level"]
