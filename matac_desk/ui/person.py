@@ -466,28 +466,30 @@ class PersonPage(QWidget):
         """Open a person (audited) off the GUI thread."""
         if push and self.profile is not None and self.profile.id != person_id:
             self.history.append(self.profile.id)
-        self._pending = person_id
         self.title.setText("<h2 style='margin:0'>Opening…</h2>")
-        today = self.ctx.today()
-
-        def load(store):
-            return (*casefile.view(store, person_id, today), casefile.choices(store))
-
-        self.ctx.read(load).then(lambda r, pid=person_id: self._show(pid, *r),
-                                 lambda e, pid=person_id: self._failed(pid, e))
+        self._read(person_id, audited=True)
 
     def reload(self) -> None:
         """The store changed under an open person: read it again (the same view, not audited again)."""
-        if self.profile is None:
-            return
-        pid = self.profile.id
-        self._pending = pid
+        if self.profile is not None:
+            self._read(self.profile.id, audited=False)
+
+    def _read(self, person_id: str, *, audited: bool) -> None:
+        """Read his profile, case file and the choices for his details off the GUI thread, then show them.
+
+        ``audited``: a view opened (one ``person.viewed`` entry); not when the same view is read again.
+        """
+        self._pending = person_id
         today = self.ctx.today()
 
         def load(store):
-            return people.load_profile(store, pid), casefile.case_file(store, pid, today), casefile.choices(store)
+            if audited:
+                prof, case = casefile.view(store, person_id, today)
+            else:
+                prof, case = people.load_profile(store, person_id), casefile.case_file(store, person_id, today)
+            return prof, case, casefile.choices(store)
 
-        self.ctx.read(load).then(lambda r, p=pid: self._show(p, *r), lambda e, p=pid: self._failed(p, e))
+        self.ctx.read(load).then(lambda r: self._show(person_id, *r), lambda e: self._failed(person_id, e))
 
     def _failed(self, person_id: str, e: BaseException) -> None:
         if self._pending != person_id:
