@@ -50,6 +50,21 @@ def test_victims_and_partners_are_read_when_the_tab_is_shown(lead):
     assert person.profile.id == partner
 
 
+def test_victims_and_partners_are_read_again_only_when_what_they_come_from_changed(lead, monkeypatch):
+    w, person, store, _seeded, pid = lead
+    reads = []
+    real = relations.relations
+    monkeypatch.setattr(relations, "relations", lambda *a, **kw: reads.append(a[1]) or real(*a, **kw))
+    person.tabs.setCurrentWidget(person.partner_tab)
+    assert reads == [pid]
+    rows = person.partner_model.rows()
+    w.ctx.notify("cohort")          # a correction on his page
+    w.ctx.notify("audit")           # a profile exported
+    assert person.profile.id == pid and reads == [pid] and person.partner_model.rows() == rows
+    w.ctx.notify("links")           # a link added or removed: his partners may have changed
+    assert reads == [pid, pid] and person.partner_model.rowCount() == len(rows)
+
+
 def test_children_tab_lists_the_children_linked_to_him_or_his_partners(lead):
     _w, person, store, _seeded, pid = lead
     person.tabs.setCurrentWidget(person.child_tab)

@@ -56,7 +56,7 @@ from ..domain import Cancelled, UserError
 from ..people import PersonProfile, Warning
 from . import dialogs, pdfexport
 from .charts import Point, Stem, TimelineChart, TrendChart
-from .context import Context, show_error
+from .context import CHANGED_ALL, Context, show_error
 from .explain import explanation_html, history_html
 from .models import Column, IdRole, RowRole, RowsModel
 from .orderstab import OrdersTab
@@ -64,9 +64,11 @@ from .subjectform import SubjectForm
 from .tasks import Task
 from .widgets import ACCENT, accent_label, button, save_header, side_tabs, sortable_table, text_label
 
-__all__ = ["PersonPage"]
+__all__ = ["PersonPage", "RELATIONS_KINDS"]
 
 _KIND = {"partner": "partner", "ex-partner": "ex-partner", "family": "family", "other": "other"}
+# What his victims, partners and children are read from: a change of another kind keeps them on a reload.
+RELATIONS_KINDS = ("persons", "links", "imports")
 
 
 def _incident_columns(other: str) -> list[Column]:
@@ -228,6 +230,7 @@ class PersonPage(QWidget):
         self.choices: Choices | None = None
         self.relations: relations.Relations | None = None
         self._relations_loading: str | None = None
+        self._relations_outdated = False      # read them again when he is next shown
         self.history: list[str] = []
         self._pending: str | None = None
         self.today = _dt.date.today
@@ -467,11 +470,15 @@ class PersonPage(QWidget):
         if push and self.profile is not None and self.profile.id != person_id:
             self.history.append(self.profile.id)
         self.title.setText("<h2 style='margin:0'>Opening…</h2>")
+        self._relations_outdated = True
         self._read(person_id, audited=True)
 
-    def reload(self) -> None:
-        """The store changed under an open person: read it again (the same view, not audited again)."""
+    def reload(self, changed: frozenset = CHANGED_ALL) -> None:
+        """The store changed under an open person (``changed``: the kinds): read it again (the same view, not
+        audited again). His victims, partners and children are kept unless what they come from changed."""
         if self.profile is not None:
+            if Context.concerns(changed, *RELATIONS_KINDS):
+                self._relations_outdated = True
             self._read(self.profile.id, audited=False)
 
     def _read(self, person_id: str, *, audited: bool) -> None:
@@ -543,10 +550,8 @@ class PersonPage(QWidget):
         self.alias_model.set_rows(prof.alias_records)
         self.warning_model.set_rows(prof.warnings)
         self._show_case(case)
-        self.relations = None                  # read again when its tab is shown
-        self._relations_loading = None
-        self.partner_model.clear()
-        self.child_model.clear()
+        if not same or self._relations_outdated:
+            self._forget_relations()           # read again when its tab is shown
         self._enable()
         self._set_tab_titles()
         if not same and self.tabs.currentWidget() is self.overview and not prof.as_perpetrator and prof.as_victim \
@@ -632,6 +637,13 @@ class PersonPage(QWidget):
             f"his records. New partners since {rel.since} are marked NEW and listed first"
             + (f": {new} in this period." if new else "; there are none in this period."))
         self._set_tab_titles()
+
+    def _forget_relations(self) -> None:
+        self.relations = None
+        self._relations_loading = None
+        self._relations_outdated = False
+        self.partner_model.clear()
+        self.child_model.clear()
 
     def _relations_failed(self, pid: str, e: BaseException) -> None:
         if self._relations_loading != pid:
@@ -755,8 +767,7 @@ class PersonPage(QWidget):
         self.profile = None
         self.case = None
         self.choices = None
-        self.relations = None
-        self._relations_loading = None
+        self._forget_relations()
         self._pending = None
         self.history.clear()
         self._show_case(None)
@@ -764,8 +775,7 @@ class PersonPage(QWidget):
         self.identity.setText("")
         self.merged.hide()
         self.warning_line.hide()
-        for m in (self.perp_model, self.victim_model, self.link_model, self.alias_model, self.warning_model,
-                  self.partner_model, self.child_model):
+        for m in (self.perp_model, self.victim_model, self.link_model, self.alias_model, self.warning_model):
             m.clear()
         self.partner_note.setText("")
         self.exporter.forget()
