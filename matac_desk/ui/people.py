@@ -151,6 +151,12 @@ class PeoplePage(Page):
             self.open_person(self.model.person_id(index.row() if index.isValid() else 0))
 
     def open_person(self, person_id: str) -> None:
+        if self.stale:
+            # what a reload would read again (the person left, or the results) is not what is shown next:
+            # he is read afresh, and the results are searched again when they are shown
+            self.stale = False
+            self._changes.clear()
+            self._results_stale = True
         self.inner.setCurrentWidget(self.person)
         self.person.show_person(person_id)
 
