@@ -129,3 +129,20 @@ def test_ctrl_p_elsewhere_opens_the_packs_page(shown):
     w.show_page("dashboard")
     w.print_action.trigger()
     assert w.current_page() is w.pages["packs"]
+
+
+def test_a_render_that_fails_says_so_in_a_box_titled_for_the_profile(shown, tmp_path, monkeypatch):
+    _w, person, store, pid = shown
+    _recipient(monkeypatch)
+    boxes = []
+    monkeypatch.setattr("matac_desk.ui.context.QMessageBox.critical", lambda _p, title, text: boxes.append(title))
+
+    def failing(*_a, **_k):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(person.ctx.background, "call", failing)
+    out = tmp_path / "p.pdf"
+    person.export_profile(path=str(out))
+    assert boxes == ["Export the profile"]
+    assert not person.export_message.isVisible() and not person.export_error.isVisible()
+    assert not out.exists() and not _profiles(store, pid)

@@ -52,7 +52,7 @@ from PySide6.QtWidgets import (
 
 from .. import casefile, cohort, edits, people, relations
 from ..casefile import CaseFile, Choices
-from ..domain import Cancelled, UserError
+from ..domain import UserError
 from ..people import PersonProfile, Warning
 from . import dialogs, pdfexport
 from .charts import Point, Stem, TimelineChart, TrendChart
@@ -381,13 +381,11 @@ class PersonPage(QWidget):
         return page
 
     def _export_strip(self) -> QHBoxLayout:
-        self.exporter = pdfexport.PdfExporter(self.ctx, self)
+        self.exporter = pdfexport.PdfExporter(self.ctx, self, title="Export the profile")
         self.exporter.started.connect(self._export_started)
         self.exporter.progressed.connect(
             lambda *a: pdfexport.show_progress(self.export_progress, self.export_message, *a))
-        self.exporter.finished.connect(self._exported)
-        self.exporter.failed.connect(self._export_failed)
-        self.exporter.printed.connect(lambda text: self.export_message.setText(f"{text} {self.export_message.text()}"))
+        self.exporter.reported.connect(lambda message, error: self._export_note(message, error=error))
         row = QHBoxLayout()
         self.export_progress = QProgressBar()
         self.export_progress.setAccessibleName("Profile export progress")
@@ -749,18 +747,6 @@ class PersonPage(QWidget):
         self.export_progress.setRange(0, 0)
         self._export_note("Rendering the profile…", busy=True)
 
-    def _exported(self, ex) -> None:
-        self._export_note(f"Saved {ex.path.name}: {ex.pages} page(s), reference {ex.reference}. "
-                          "The disclosure is recorded in the audit log.")
-
-    def _export_failed(self, e: BaseException) -> None:
-        if isinstance(e, Cancelled):
-            self._export_note("Cancelled: no file was written and nothing was recorded.")
-        elif isinstance(e, UserError):
-            self._export_note(error=str(e))
-        else:
-            self._export_note()
-            show_error(self, e, "Export the profile")
 
     # ------------------------------------------------------------ page
     def clear(self) -> None:
