@@ -365,29 +365,28 @@ def view_person(store: Store, person_id: str) -> PersonProfile:
 
 def resolve_warning(store: Store, warning_id: int, *, reason: str | None = None) -> None:
     """Mark a data-quality warning as dealt with."""
-    row = store.conn.execute("SELECT person_id, resolved_at FROM data_quality WHERE id = ?", [warning_id]).fetchone()
-    if row is None:
-        raise UserError(f"no data-quality warning number {warning_id}")
-    if row[1] is not None:
-        raise UserError(f"data-quality warning {warning_id} was already resolved on {row[1][:10]}")
-    now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-    with store.transaction():
-        store.conn.execute("UPDATE data_quality SET resolved_at = ? WHERE id = ?", [now, warning_id])
-        store.audit("data_quality.resolved", entity="person", entity_id=row[0],
-                    detail={"warning": warning_id}, reason=reason)
+    _set_warning_resolved(store, warning_id, True, reason)
 
 
 def reopen_warning(store: Store, warning_id: int, *, reason: str | None = None) -> None:
     """Mark a resolved data-quality warning open again (an undone resolution)."""
+    _set_warning_resolved(store, warning_id, False, reason)
+
+
+def _set_warning_resolved(store: Store, warning_id: int, resolved: bool, reason: str | None) -> None:
+    """Resolve (now) or reopen one warning, audited; refused when it is so already."""
     row = store.conn.execute("SELECT person_id, resolved_at FROM data_quality WHERE id = ?", [warning_id]).fetchone()
     if row is None:
         raise UserError(f"no data-quality warning number {warning_id}")
-    if row[1] is None:
+    if resolved and row[1] is not None:
+        raise UserError(f"data-quality warning {warning_id} was already resolved on {row[1][:10]}")
+    if not resolved and row[1] is None:
         raise UserError(f"data-quality warning {warning_id} is open already")
+    now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds") if resolved else None
     with store.transaction():
-        store.conn.execute("UPDATE data_quality SET resolved_at = NULL WHERE id = ?", [warning_id])
-        store.audit("data_quality.reopened", entity="person", entity_id=row[0],
-                    detail={"warning": warning_id}, reason=reason)
+        store.conn.execute("UPDATE data_quality SET resolved_at = ? WHERE id = ?", [now, warning_id])
+        store.audit("data_quality.resolved" if resolved else "data_quality.reopened", entity="person",
+                    entity_id=row[0], detail={"warning": warning_id}, reason=reason)
 
 
 MAX_NAME = 100

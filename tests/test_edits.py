@@ -229,6 +229,17 @@ def test_a_warning_marked_resolved_is_reopened_by_undo(store, person):
     assert _log(store) == [("data_quality.resolved", None), ("data_quality.reopened", "undo")]
 
 
+def test_a_warning_is_resolved_once_and_a_missing_one_is_named(store, person):
+    (w,) = people.load_profile(store, person).open_warnings
+    people.resolve_warning(store, w.id)
+    with pytest.raises(UserError, match=f"warning {w.id} was already resolved on 20"):
+        people.resolve_warning(store, w.id)
+    for fn in (people.resolve_warning, people.reopen_warning):
+        with pytest.raises(UserError, match="no data-quality warning number 999"):
+            fn(store, 999)
+    assert _log(store) == [("data_quality.resolved", None)]
+
+
 def test_audit_entries_of_edits_hold_no_names(store, person):
     edits.AddAlias(person, "Leroy", "Smithe").apply(store)
     edits.AddOrder(person, "DVPO", "2026-01-02", protected_person_id="V1").apply(store)

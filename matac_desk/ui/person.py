@@ -319,13 +319,13 @@ class PersonPage(QWidget):
         self.add_alias_button = button("&Add alias…", self.add_alias, tip="Another name he is known by (searchable)")
         self.remove_alias_button = button("&Remove", self.remove_alias, accessible="Remove the selected alias",
                                           tip="The selected alias was recorded in error")
-        alias_box = self._with_buttons(self.alias_view, (self.add_alias_button, self.remove_alias_button))
+        self.alias_box = self._with_buttons(self.alias_view, (self.add_alias_button, self.remove_alias_button))
         self.warning_view = self._table("person_warnings", "Data-quality warnings", self.warning_model)
         self.resolve_button = QPushButton("Mark &resolved")
         self.resolve_button.setAccessibleName("Mark the selected warning resolved")
         self.resolve_button.setToolTip("The warning was checked and dealt with")
         self.resolve_button.clicked.connect(self.resolve_selected)
-        warn_box = self._with_buttons(self.warning_view, (self.resolve_button,), right=True)
+        self.warn_box = self._with_buttons(self.warning_view, (self.resolve_button,), right=True)
         self.audit_view = self._table("person_audit", "Audit of views and changes", self.audit_model)
         # (widget, title; "{}" takes the count)
         self.tab_specs = [
@@ -334,8 +334,8 @@ class PersonPage(QWidget):
             (self.partner_tab, "Victims and pa&rtners"), (self.child_tab, "C&hildren"),
             (self.orders_tab, "Or&ders and disclosures ({})"), (self.tactic_view, "&Tactics ({})"),
             (self.action_view, "A&ctions ({})"), (self.minutes_view, "Mi&nutes ({})"),
-            (self.link_view, "Intelligence &links ({})"), (alias_box, "&Aliases ({})"),
-            (warn_box, "Data &quality ({} open)"), (self.audit_view, "A&udit ({})"),
+            (self.link_view, "Intelligence &links ({})"), (self.alias_box, "&Aliases ({})"),
+            (self.warn_box, "Data &quality ({} open)"), (self.audit_view, "A&udit ({})"),
         ]
         self.tab_widgets = [w for w, _ in self.tab_specs]
         for w in self.tab_widgets:
@@ -438,7 +438,7 @@ class PersonPage(QWidget):
             self.orders_tab: (len(c.orders) + len(c.disclosures)) if c else 0,
             self.tactic_view: len(c.tactics) if c else 0, self.action_view: len(c.actions) if c else 0,
             self.minutes_view: len(c.minutes) if c else 0, self.link_view: len(p.links) if p else 0,
-            self.tab_widgets[11]: len(p.aliases) if p else 0, self.tab_widgets[12]: len(p.open_warnings) if p else 0,
+            self.alias_box: len(p.aliases) if p else 0, self.warn_box: len(p.open_warnings) if p else 0,
             self.audit_view: len(c.audit) if c else 0,
         }
         for i, (w, title) in enumerate(self.tab_specs):
