@@ -87,11 +87,12 @@ def _text(verb: str, fields, labels: dict[str, str], several: str) -> str:
     return f"{verb} {labels[fields[0]]}" if len(fields) == 1 else f"{verb} {several}"
 
 
-def _still(current: dict, changed: dict[str, tuple], labels: dict[str, str]) -> None:
-    """Refuse an undo when a field no longer holds what the edit wrote (someone changed it since)."""
+def _still(current: dict, changed: dict[str, tuple], labels: dict[str, str], done: str) -> None:
+    """Refuse an undo (or a redo) when a field no longer holds what the edit (or its undo) wrote: someone
+    changed it since. ``done`` is what did not happen: "undone" or "redone"."""
     moved = [labels[k] for k, (_old, new) in changed.items() if current[k] != new]
     if moved:
-        raise UserError(f"the {', '.join(moved)} changed again since this edit; it was not undone")
+        raise UserError(f"the {', '.join(moved)} changed again since this edit; it was not {done}")
 
 
 class _FieldsEdit(Edit):
@@ -116,14 +117,15 @@ class _FieldsEdit(Edit):
 
     def _apply(self, store, reason):
         if self.applied:
-            _still(self._current(store), {k: (new, old) for k, (old, new) in self.changed.items()}, self.labels)
+            _still(self._current(store), {k: (new, old) for k, (old, new) in self.changed.items()}, self.labels,
+                   "redone")
             self._set(store, {k: new for k, (_old, new) in self.changed.items()}, reason)
             return True
         self.changed = self._set(store, self.fields, reason)
         return bool(self.changed)
 
     def _revert(self, store):
-        _still(self._current(store), self.changed, self.labels)
+        _still(self._current(store), self.changed, self.labels, "undone")
         self._set(store, {k: old for k, (old, _new) in self.changed.items()}, UNDO)
 
 

@@ -117,6 +117,17 @@ def test_undo_is_refused_when_the_value_changed_again_since(store, person):
     assert cohort.subject_details(store, person)["mappa_level"] == 3
 
 
+def test_a_redo_refused_says_it_was_not_redone(store, person):
+    edit = edits.SubjectEdit(person, mappa_level=2)
+    edit.apply(store)
+    edit.revert(store)
+    cohort.set_subject_details(store, person, mappa_level=3)       # elsewhere, after the undo
+    with pytest.raises(UserError, match="MAPPA level changed again since") as refused:
+        edit.apply(store)
+    assert "not redone" in str(refused.value) and "undone" not in str(refused.value)
+    assert cohort.subject_details(store, person)["mappa_level"] == 3
+
+
 def test_an_order_is_added_ended_and_both_undone(store, person):
     add = edits.AddOrder(person, "DVPO", "2026-01-02", protected_person_id="V1", conditions="no contact")
     assert add.text == "add DVPO"
