@@ -90,9 +90,21 @@ def _text(verb: str, fields, labels: dict[str, str], several: str) -> str:
 def _still(current: dict, changed: dict[str, tuple], labels: dict[str, str], done: str) -> None:
     """Refuse an undo (or a redo) when a field no longer holds what the edit (or its undo) wrote: someone
     changed it since. ``done`` is what did not happen: "undone" or "redone"."""
-    moved = [labels[k] for k, (_old, new) in changed.items() if current[k] != new]
+    moved = {labels[k]: _shown(current[k]) for k, (_old, new) in changed.items() if current[k] != new}
     if moved:
-        raise UserError(f"the {', '.join(moved)} changed again since this edit; it was not {done}")
+        now = (f"it is now {next(iter(moved.values()))}" if len(moved) == 1 else
+               "now " + ", ".join(f"{label} {value}" for label, value in moved.items()))
+        raise UserError(f"the {', '.join(moved)} changed again since this edit ({now}); it was not {done}")
+
+
+def _shown(value: Any) -> str:
+    """A field's value in a message: none, yes or no, or the value (a long text cut short)."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = str(value)
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 class _FieldsEdit(Edit):

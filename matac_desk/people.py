@@ -405,8 +405,12 @@ def add_alias(store: Store, person_id: str, forename: str | None, surname: str |
     key = name_key(forename, surname)
     if not key:
         raise UserError("an alias needs a forename or a surname")
-    if max(len(forename or ""), len(surname or ""), len(source or "")) > MAX_NAME:
-        raise UserError(f"an alias's names and source are at most {MAX_NAME} characters each")
+    long = {what: len(text) for what, text in (("forename", forename), ("surname", surname), ("source", source))
+            if len(text or "") > MAX_NAME}
+    if long:
+        raise UserError(f"an alias's {' and '.join(long)} " + ("is" if len(long) == 1 else "are")
+                        + f" at most {MAX_NAME} characters" + ("" if len(long) == 1 else " each")
+                        + f" ({' and '.join(map(str, long.values()))} given)")
     row = store.conn.execute("SELECT name_key FROM persons WHERE id = ?", [person_id]).fetchone()
     if row is None:
         raise UserError(f"no person with id {person_id!r} in this store")

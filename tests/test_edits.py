@@ -112,9 +112,26 @@ def test_undo_is_refused_when_the_value_changed_again_since(store, person):
     edit = edits.SubjectEdit(person, mappa_level=2)
     edit.apply(store)
     cohort.set_subject_details(store, person, mappa_level=3)       # elsewhere (the CLI, another page)
-    with pytest.raises(UserError, match="MAPPA level changed again since"):
+    with pytest.raises(UserError, match="MAPPA level changed again since") as refused:
         edit.revert(store)
+    assert "(it is now 3)" in str(refused.value)                    # what it holds now
     assert cohort.subject_details(store, person)["mappa_level"] == 3
+
+
+def test_an_undo_refused_names_what_each_field_holds_now(store, person):
+    edit = edits.SubjectEdit(person, mappa_level=2, marac=True, division="North")
+    edit.apply(store)
+    cohort.set_subject_details(store, person, mappa_level=None, marac=False)
+    with pytest.raises(UserError) as refused:
+        edit.revert(store)
+    assert str(refused.value) == ("the MAPPA level, MARAC changed again since this edit (now MAPPA level none, "
+                                  "MARAC no); it was not undone")
+    oid = cohort.add_order(store, person, "bail conditions", "2026-03-01", conditions="Curfew")
+    change = edits.ChangeOrder(person, oid, conditions="Curfew 8pm")
+    change.apply(store)
+    cohort.update_order(store, oid, conditions="x" * 80)
+    with pytest.raises(UserError, match=r"\(it is now x{59}…\); it was not undone"):
+        change.revert(store)
 
 
 def test_a_redo_refused_says_it_was_not_redone(store, person):
@@ -215,6 +232,9 @@ def test_an_alias_is_added_searchable_removed_and_restored(store, person):
     ("", " ", "needs a forename or a surname"),
     ("Lee", "Smith", "the person's own name"),
     ("x" * 101, "Smith", "at most 100 characters"),
+    ("x" * 101, "Smith", r"^an alias's forename is at most 100 characters \(101 given\)$"),
+    ("Lee", "y" * 120, r"^an alias's surname is at most 100 characters"),
+    ("x" * 101, "y" * 120, r"^an alias's forename and surname are at most 100 characters each \(101 and 120 given\)$"),
 ])
 def test_a_bad_alias_is_refused(store, person, forename, surname, message):
     with pytest.raises(UserError, match=message):
