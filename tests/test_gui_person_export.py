@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
 
 from matac_desk import audit
 from matac_desk.ui import dialogs, pdfexport
@@ -59,6 +60,8 @@ def test_the_redacted_version(shown, tmp_path, monkeypatch):
     assert '"redacted": true' in _profiles(store, pid)[-1]["detail"]
 
 
+# A blank recipient answered here reaches the page's own check, which only an answer that bypasses the form can
+# reach (the form refuses it first: test_the_recipient_form_itself_refuses_a_blank_recipient).
 @pytest.mark.parametrize("answer", [None, {"recipient": "   ", "reason": "", "version": ""}])
 def test_no_recipient_writes_nothing(shown, tmp_path, monkeypatch, answer):
     _w, person, store, pid = shown
@@ -69,6 +72,27 @@ def test_no_recipient_writes_nothing(shown, tmp_path, monkeypatch, answer):
     assert not chosen and not list(tmp_path.glob("*.pdf")) and not _profiles(store, pid)
     if answer is not None:
         assert "recipient" in person.export_error.text()
+
+
+def test_the_recipient_form_itself_refuses_a_blank_recipient(shown, tmp_path, monkeypatch):
+    """Through the real form (only its exec() answered): OK with a blank recipient keeps it open; then Cancel."""
+    _w, person, store, pid = shown
+    seen = []
+
+    def user(dlg):
+        dlg.widgets["recipient"].setText("   ")
+        dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+        seen.append((dlg.windowTitle(), dlg.result(), dlg.error.text()))
+        dlg.reject()
+        return dlg.result()
+
+    monkeypatch.setattr(dialogs.FormDialog, "exec", user)
+    chosen = []
+    monkeypatch.setattr(pdfexport, "save_path", lambda *_a: chosen.append(1) or str(tmp_path / "p.pdf"))
+    assert person.export_profile() is None
+    assert seen == [("Export the profile", 0, "Fill in: Recipient.")]          # refused, the form stayed open
+    assert not chosen and not list(tmp_path.glob("*.pdf")) and not _profiles(store, pid)
+    assert not person.export_error.isVisible()      # cancelled: the page has nothing to say
 
 
 def test_cancelling_the_file_dialog_writes_nothing(shown, tmp_path, monkeypatch):
