@@ -40,6 +40,22 @@ class CaseFile:
     referrals: list[nominations.Referral] = field(default_factory=list)
     audit: list[dict] = field(default_factory=list)
 
+    @property
+    def is_subject(self) -> bool:
+        """Whether he may have subject details: a perpetrator in any of his records, in the cohort or ever
+        through it, or with details recorded already (otherwise a victim or a linked person only)."""
+        return bool(self.explanation.incidents or self.in_cohort or self.membership or self.details.get("updated_at"))
+
+    @property
+    def live_tactics(self) -> list[dict]:
+        """The tactics agreed and not yet completed or stopped."""
+        return [t for t in self.tactics if t["status"] in cohort.LIVE_TACTIC_STATUSES]
+
+    @property
+    def open_actions(self) -> list[actions.Action]:
+        """The actions neither done nor cancelled."""
+        return [a for a in self.actions if a.status not in actions.CLOSED]
+
 
 def case_file(store: Store, person_id: str, as_of: _dt.date | str | None = None) -> CaseFile:
     """Everything above for one person (a merged record is read as its root), as of a day (default today)."""

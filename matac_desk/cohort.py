@@ -25,6 +25,8 @@ __all__ = [
     "DISCLOSURE_KINDS",
     "DISCLOSURE_DECISIONS",
     "TOOLKIT_CATEGORIES",
+    "TACTIC_STATUSES",
+    "LIVE_TACTIC_STATUSES",
     "CohortMember",
     "Membership",
     "require_person",
@@ -38,6 +40,8 @@ __all__ = [
     "add_order",
     "order",
     "orders",
+    "in_force",
+    "order_status",
     "update_order",
     "remove_order",
     "record_disclosure",
@@ -65,6 +69,8 @@ EXIT_REASONS = (
 ORDER_TYPES = ("DVPN", "DVPO", "DAPN", "DAPO", "restraining order", "non-molestation order", "SPO",
                "bail conditions")
 TOOLKIT_CATEGORIES = ("support and diversion", "disruption", "enforcement", "safeguarding")
+TACTIC_STATUSES = ("agreed", "in progress", "completed", "stopped")
+LIVE_TACTIC_STATUSES = ("agreed", "in progress")     # a tactic still being carried out
 _EVENTS = ("nominated", "adopted", "not adopted", "exited")
 DISCLOSURE_KINDS = ("right to ask", "right to know")
 DISCLOSURE_DECISIONS = ("pending", "disclosed", "not disclosed")
@@ -285,16 +291,26 @@ def order(store: Store, order_id: int) -> dict:
     return _order_row(row)
 
 
+def in_force(o: dict, day: _dt.date | str) -> bool:
+    """Whether an order (as :func:`orders` gives it) is in force on a day: started, and not ended before it."""
+    d = iso_day(day)
+    return o["start"] <= d and (o["end"] is None or o["end"] >= d)
+
+
+def order_status(o: dict, day: _dt.date | str) -> str:
+    """``"in force"``, ``"ended"``, or ``"from <start>"`` for one not started yet, on a day."""
+    d = iso_day(day)
+    if o["start"] > d:
+        return f"from {o['start']}"
+    return "in force" if in_force(o, d) else "ended"
+
+
 def orders(store: Store, person_id: str, *, in_force_on: _dt.date | str | None = None) -> list[dict]:
-    """A subject's orders, optionally only those in force on a day."""
-    sql = _ORDER_SQL + " WHERE o.person_id = ?"
-    params: list = [person_id]
-    if in_force_on is not None:
-        day = iso_day(in_force_on)
-        sql += " AND o.start_date <= ? AND (o.end_date IS NULL OR o.end_date >= ?)"
-        params += [day, day]
-    rows = store.conn.execute(sql + " ORDER BY o.start_date DESC, o.id", params).fetchall()
-    return [_order_row(r) for r in rows]
+    """A subject's orders, newest first; with ``in_force_on``, only those in force that day (:func:`in_force`)."""
+    rows = store.conn.execute(_ORDER_SQL + " WHERE o.person_id = ? ORDER BY o.start_date DESC, o.id",
+                              [person_id]).fetchall()
+    out = [_order_row(r) for r in rows]
+    return out if in_force_on is None else [o for o in out if in_force(o, in_force_on)]
 
 
 _ORDER_EDITABLE = ("type", "start", "end", "protected_person_id", "conditions")
@@ -509,7 +525,7 @@ def agree_tactic(store: Store, person_id: str, tactic: int | str, *, meeting_id:
 
 
 def set_tactic_status(store: Store, subject_tactic_id: int, status: str) -> None:
-    if status not in ("agreed", "in progress", "completed", "stopped"):
+    if status not in TACTIC_STATUSES:
         raise UserError("tactic status must be agreed, in progress, completed or stopped")
     row = store.conn.execute("SELECT person_id FROM subject_tactics WHERE id = ?", [subject_tactic_id]).fetchone()
     if not row:

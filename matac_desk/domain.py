@@ -13,6 +13,7 @@ import unicodedata
 
 __all__ = [
     "UserError",
+    "Overloaded",
     "Cancelled",
     "RELATIONSHIP_KINDS",
     "INTIMATE_KINDS",
@@ -35,6 +36,10 @@ __all__ = [
 
 class UserError(Exception):
     """A mistake the user can fix: shown as one line, never as a traceback."""
+
+
+class Overloaded(UserError):
+    """An allocation refused because the offender manager is overloaded; the coordinator may confirm it anyway."""
 
 
 class Cancelled(Exception):

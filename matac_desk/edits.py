@@ -26,7 +26,7 @@ again since by something else, rather than overwrite that change.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any
+from typing import Any, Callable
 
 from . import cohort, people, workload
 from .domain import UserError
@@ -87,11 +87,24 @@ def _text(verb: str, fields, labels: dict[str, str], several: str) -> str:
     return f"{verb} {labels[fields[0]]}" if len(fields) == 1 else f"{verb} {several}"
 
 
-def _still(current: dict, changed: dict[str, tuple], labels: dict[str, str]) -> None:
-    """Refuse an undo when a field no longer holds what the edit wrote (someone changed it since)."""
-    moved = [labels[k] for k, (_old, new) in changed.items() if current[k] != new]
+def _still(current: dict, changed: dict[str, tuple], labels: dict[str, str], done: str) -> None:
+    """Refuse an undo (or a redo) when a field no longer holds what the edit (or its undo) wrote: someone
+    changed it since. ``done`` is what did not happen: "undone" or "redone"."""
+    moved = {labels[k]: _shown(current[k]) for k, (_old, new) in changed.items() if current[k] != new}
     if moved:
-        raise UserError(f"the {', '.join(moved)} changed again since this edit; it was not undone")
+        now = (f"it is now {next(iter(moved.values()))}" if len(moved) == 1 else
+               "now " + ", ".join(f"{label} {value}" for label, value in moved.items()))
+        raise UserError(f"the {', '.join(moved)} changed again since this edit ({now}); it was not {done}")
+
+
+def _shown(value: Any) -> str:
+    """A field's value in a message: none, yes or no, or the value (a long text cut short)."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = str(value)
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 class _FieldsEdit(Edit):
@@ -116,14 +129,15 @@ class _FieldsEdit(Edit):
 
     def _apply(self, store, reason):
         if self.applied:
-            _still(self._current(store), {k: (new, old) for k, (old, new) in self.changed.items()}, self.labels)
+            _still(self._current(store), {k: (new, old) for k, (old, new) in self.changed.items()}, self.labels,
+                   "redone")
             self._set(store, {k: new for k, (_old, new) in self.changed.items()}, reason)
             return True
         self.changed = self._set(store, self.fields, reason)
         return bool(self.changed)
 
     def _revert(self, store):
-        _still(self._current(store), self.changed, self.labels)
+        _still(self._current(store), self.changed, self.labels, "undone")
         self._set(store, {k: old for k, (old, _new) in self.changed.items()}, UNDO)
 
 
@@ -155,41 +169,51 @@ class SubjectEdit(_FieldsEdit):
         return cohort.set_subject_details(store, self.person_id, reason=reason, **values)
 
 
-class ChangeOrder(_FieldsEdit):
+class _RowEdit(_FieldsEdit):
+    """Correct some fields of one numbered row (an order, a Clare's Law record) through its service.
+
+    ``read(store, row_id)`` gives the row as a dict; ``update(store, row_id,
+    reason=, **fields)`` writes and returns what changed.
+    """
+
+    read: Callable[[Store, int], dict]
+    update: Callable[..., dict]
+
+    def __init__(self, person_id: str, row_id: int, fields: dict[str, Any]):
+        super().__init__(person_id, fields)
+        self.row_id = row_id
+
+    def _current(self, store):
+        return type(self).read(store, self.row_id)
+
+    def _set(self, store, values, reason):
+        return type(self).update(store, self.row_id, reason=reason, **values)
+
+
+class ChangeOrder(_RowEdit):
     """Correct an order, or end it (``end=`` a day): :func:`matac_desk.cohort.update_order`."""
 
     labels = _ORDER_LABELS
     several = "order"
+    read = staticmethod(cohort.order)
+    update = staticmethod(cohort.update_order)
 
     def __init__(self, person_id: str, order_id: int, **fields: Any):
-        super().__init__(person_id, fields)
-        self.order_id = order_id
+        super().__init__(person_id, order_id, fields)
         if set(fields) == {"end"}:
             self.text = "end order" if fields["end"] else "reopen order"
 
-    def _current(self, store):
-        return cohort.order(store, self.order_id)
 
-    def _set(self, store, values, reason):
-        return cohort.update_order(store, self.order_id, reason=reason, **values)
-
-
-class ChangeDisclosure(_FieldsEdit):
+class ChangeDisclosure(_RowEdit):
     """Correct a Clare's Law record or record its decision: :func:`matac_desk.cohort.update_disclosure`."""
 
     labels = _DISCLOSURE_LABELS
-    several = "Clare's Law record"
+    read = staticmethod(cohort.disclosure)
+    update = staticmethod(cohort.update_disclosure)
 
     def __init__(self, person_id: str, disclosure_id: int, **fields: Any):
-        super().__init__(person_id, fields)
-        self.disclosure_id = disclosure_id
+        super().__init__(person_id, disclosure_id, fields)
         self.text = _text("change Clare's Law", fields, self.labels, "record")
-
-    def _current(self, store):
-        return cohort.disclosure(store, self.disclosure_id)
-
-    def _set(self, store, values, reason):
-        return cohort.update_disclosure(store, self.disclosure_id, reason=reason, **values)
 
 
 class AddOrder(Edit):

@@ -365,29 +365,28 @@ def view_person(store: Store, person_id: str) -> PersonProfile:
 
 def resolve_warning(store: Store, warning_id: int, *, reason: str | None = None) -> None:
     """Mark a data-quality warning as dealt with."""
-    row = store.conn.execute("SELECT person_id, resolved_at FROM data_quality WHERE id = ?", [warning_id]).fetchone()
-    if row is None:
-        raise UserError(f"no data-quality warning number {warning_id}")
-    if row[1] is not None:
-        raise UserError(f"data-quality warning {warning_id} was already resolved on {row[1][:10]}")
-    now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-    with store.transaction():
-        store.conn.execute("UPDATE data_quality SET resolved_at = ? WHERE id = ?", [now, warning_id])
-        store.audit("data_quality.resolved", entity="person", entity_id=row[0],
-                    detail={"warning": warning_id}, reason=reason)
+    _set_warning_resolved(store, warning_id, True, reason)
 
 
 def reopen_warning(store: Store, warning_id: int, *, reason: str | None = None) -> None:
     """Mark a resolved data-quality warning open again (an undone resolution)."""
+    _set_warning_resolved(store, warning_id, False, reason)
+
+
+def _set_warning_resolved(store: Store, warning_id: int, resolved: bool, reason: str | None) -> None:
+    """Resolve (now) or reopen one warning, audited; refused when it is so already."""
     row = store.conn.execute("SELECT person_id, resolved_at FROM data_quality WHERE id = ?", [warning_id]).fetchone()
     if row is None:
         raise UserError(f"no data-quality warning number {warning_id}")
-    if row[1] is None:
+    if resolved and row[1] is not None:
+        raise UserError(f"data-quality warning {warning_id} was already resolved on {row[1][:10]}")
+    if not resolved and row[1] is None:
         raise UserError(f"data-quality warning {warning_id} is open already")
+    now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds") if resolved else None
     with store.transaction():
-        store.conn.execute("UPDATE data_quality SET resolved_at = NULL WHERE id = ?", [warning_id])
-        store.audit("data_quality.reopened", entity="person", entity_id=row[0],
-                    detail={"warning": warning_id}, reason=reason)
+        store.conn.execute("UPDATE data_quality SET resolved_at = ? WHERE id = ?", [now, warning_id])
+        store.audit("data_quality.resolved" if resolved else "data_quality.reopened", entity="person",
+                    entity_id=row[0], detail={"warning": warning_id}, reason=reason)
 
 
 MAX_NAME = 100
@@ -406,8 +405,12 @@ def add_alias(store: Store, person_id: str, forename: str | None, surname: str |
     key = name_key(forename, surname)
     if not key:
         raise UserError("an alias needs a forename or a surname")
-    if max(len(forename or ""), len(surname or ""), len(source or "")) > MAX_NAME:
-        raise UserError(f"an alias's names and source are at most {MAX_NAME} characters each")
+    long = {what: len(text) for what, text in (("forename", forename), ("surname", surname), ("source", source))
+            if len(text or "") > MAX_NAME}
+    if long:
+        raise UserError(f"an alias's {' and '.join(long)} " + ("is" if len(long) == 1 else "are")
+                        + f" at most {MAX_NAME} characters" + ("" if len(long) == 1 else " each")
+                        + f" ({' and '.join(map(str, long.values()))} given)")
     row = store.conn.execute("SELECT name_key FROM persons WHERE id = ?", [person_id]).fetchone()
     if row is None:
         raise UserError(f"no person with id {person_id!r} in this store")

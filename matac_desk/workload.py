@@ -24,7 +24,7 @@ import datetime as _dt
 from dataclasses import dataclass
 
 from .cohort import cohort_ids, require_person
-from .domain import UserError, display_name
+from .domain import Overloaded, UserError, display_name
 from .store import Store
 
 __all__ = ["DEFAULT_LIMITS", "Caseload", "limits", "set_limits", "add_om", "update_om", "offender_managers",
@@ -210,7 +210,7 @@ def allocate(store: Store, person_id: str, om_id: int, *, allow_overloaded: bool
         raise UserError(f"no active offender manager {om_id}")
     if load.overloaded and not allow_overloaded:
         why = "cases" if load.over_cases else "high-risk share"
-        raise UserError(f"{load.name} is overloaded ({load.cases} cases, {load.high_risk_share:.0%} high risk; "
+        raise Overloaded(f"{load.name} is overloaded ({load.cases} cases, {load.high_risk_share:.0%} high risk; "
                         f"limit exceeded: {why}); choose another offender manager")
     fields = {"om_id": om_id}
     if not store.scalar("SELECT division FROM subjects WHERE person_id = ?", [pid]):

@@ -12,7 +12,7 @@ from matac_desk.store import Store
 from conftest import PASSPHRASE, TODAY
 
 __all__ = ["isolated_qsettings", "demo_store", "_demo_template", "make_window", "make_demo_store", "PASSPHRASE",
-           "meeting_store", "_meeting_template", "TODAY"]
+           "meeting_store", "_meeting_template", "open_cohort_person", "TODAY"]
 
 
 @pytest.fixture
@@ -85,3 +85,23 @@ def make_window(qtbot, store: Store):
     qtbot.waitExposed(window)
     return window
 
+
+
+@pytest.fixture
+def open_cohort_person(qtbot, meeting_store, isolated_qsettings):
+    """Open a seeded cohort subject's page in a window: ``open_cohort_person(n)`` for ``seeded.cohort[n]``.
+
+    Returns ``(window, person page, store, seeded, person id)``. A test module using it imports
+    ``meeting_store``, ``_meeting_template`` and ``isolated_qsettings`` from here too.
+    """
+    store, seeded = meeting_store
+
+    def open_(index: int):
+        w = make_window(qtbot, store)
+        pid = seeded.cohort[index]
+        w.open_person(pid)
+        person = w.pages["people"].person
+        assert person.profile is not None and person.profile.id == pid
+        return w, person, store, seeded, pid
+
+    return open_

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from matac_desk import actions, attention, audit, casefile, links, meetings, workload
+from matac_desk import actions, attention, audit, casefile, cohort, links, meetings, workload
 from matac_desk.store import Store
 
 from conftest import PASSPHRASE
@@ -74,3 +74,21 @@ def test_viewing_audits_once_even_on_a_read_only_store(small):
         assert len(audit.entries(small.conn, person_id="P1", action="person.viewed")) == before + 1
     finally:
         ro.close()
+
+
+def test_the_case_file_says_what_is_live_and_who_is_a_subject(small):
+    done = actions.add_action(small, "P1", "Police", "check bail")
+    still = actions.add_action(small, "P1", "Housing", "tenancy")
+    actions.update_action(small, done, status="done")
+    tid = cohort.add_tactic_to_toolkit(small, "disruption", "Curfew checks")
+    agreed = cohort.agree_tactic(small, "P1", tid)
+    stopped = cohort.agree_tactic(small, "P1", tid)
+    cohort.set_tactic_status(small, stopped, "stopped")
+    cf = casefile.case_file(small, "P1", A)
+    assert [a.id for a in cf.open_actions] == [still]
+    assert [t["id"] for t in cf.live_tactics] == [agreed]
+    assert cf.is_subject                                   # a perpetrator, though not in the cohort
+    victim = casefile.case_file(small, "V1", A)
+    assert not victim.is_subject
+    cohort.set_subject_details(small, "V1", risk_level="high")   # details recorded already: kept editable
+    assert casefile.case_file(small, "V1", A).is_subject

@@ -1,5 +1,7 @@
 """Cohort membership history, subject details, orders, disclosures and tactics."""
 
+import datetime as dt
+
 import pytest
 
 from matac_desk import cohort
@@ -68,6 +70,20 @@ def test_orders_in_force(store, person):
         cohort.add_order(store, person, "DVPO", "2026-02-01", "2026-01-01")
     with pytest.raises(UserError, match="unknown order type"):
         cohort.add_order(store, person, "ASBO", "2026-02-01")
+
+
+@pytest.mark.parametrize("start, end, day, status", [
+    ("2026-02-01", None, "2026-01-31", "from 2026-02-01"),
+    ("2026-02-01", None, "2026-02-01", "in force"),
+    ("2026-02-01", None, "2030-01-01", "in force"),
+    ("2026-02-01", "2026-02-28", "2026-02-28", "in force"),     # in force on its last day
+    ("2026-02-01", "2026-02-28", "2026-03-01", "ended"),
+])
+def test_an_orders_status_on_a_day(start, end, day, status):
+    o = {"start": start, "end": end}
+    assert cohort.order_status(o, day) == status
+    assert cohort.in_force(o, day) is (status == "in force")
+    assert cohort.order_status(o, dt.date.fromisoformat(day)) == status      # a date works too
 
 
 def test_disclosures(store, person):

@@ -6,7 +6,7 @@ import pytest
 
 from matac_desk import audit, cohort, edits, people, workload
 from matac_desk.audit import pseudonym
-from matac_desk.domain import UserError, name_key
+from matac_desk.domain import Overloaded, UserError, name_key
 
 NOW = "2026-01-01T00:00:00+00:00"
 
@@ -73,8 +73,9 @@ def test_allocating_an_offender_manager_and_undoing_restores_division_too(store,
 def test_an_overloaded_offender_manager_is_refused_and_nothing_changes(store, person):
     om = workload.add_om(store, "DC Busy", "North", other_cases=60)
     before = _snapshot(store)
-    with pytest.raises(UserError, match="overloaded"):
+    with pytest.raises(UserError, match="overloaded") as refused:
         edits.SubjectEdit(person, om_id=om).apply(store)
+    assert isinstance(refused.value, Overloaded)          # what the form asks to confirm, by its type
     assert _snapshot(store) == before and _log(store) == []
     edits.SubjectEdit(person, om_id=om, allow_overloaded=True).apply(store)
     assert cohort.subject_details(store, person)["om_id"] == om
@@ -111,8 +112,36 @@ def test_undo_is_refused_when_the_value_changed_again_since(store, person):
     edit = edits.SubjectEdit(person, mappa_level=2)
     edit.apply(store)
     cohort.set_subject_details(store, person, mappa_level=3)       # elsewhere (the CLI, another page)
-    with pytest.raises(UserError, match="MAPPA level changed again since"):
+    with pytest.raises(UserError, match="MAPPA level changed again since") as refused:
         edit.revert(store)
+    assert "(it is now 3)" in str(refused.value)                    # what it holds now
+    assert cohort.subject_details(store, person)["mappa_level"] == 3
+
+
+def test_an_undo_refused_names_what_each_field_holds_now(store, person):
+    edit = edits.SubjectEdit(person, mappa_level=2, marac=True, division="North")
+    edit.apply(store)
+    cohort.set_subject_details(store, person, mappa_level=None, marac=False)
+    with pytest.raises(UserError) as refused:
+        edit.revert(store)
+    assert str(refused.value) == ("the MAPPA level, MARAC changed again since this edit (now MAPPA level none, "
+                                  "MARAC no); it was not undone")
+    oid = cohort.add_order(store, person, "bail conditions", "2026-03-01", conditions="Curfew")
+    change = edits.ChangeOrder(person, oid, conditions="Curfew 8pm")
+    change.apply(store)
+    cohort.update_order(store, oid, conditions="x" * 80)
+    with pytest.raises(UserError, match=r"\(it is now x{59}…\); it was not undone"):
+        change.revert(store)
+
+
+def test_a_redo_refused_says_it_was_not_redone(store, person):
+    edit = edits.SubjectEdit(person, mappa_level=2)
+    edit.apply(store)
+    edit.revert(store)
+    cohort.set_subject_details(store, person, mappa_level=3)       # elsewhere, after the undo
+    with pytest.raises(UserError, match="MAPPA level changed again since") as refused:
+        edit.apply(store)
+    assert "not redone" in str(refused.value) and "undone" not in str(refused.value)
     assert cohort.subject_details(store, person)["mappa_level"] == 3
 
 
@@ -203,6 +232,9 @@ def test_an_alias_is_added_searchable_removed_and_restored(store, person):
     ("", " ", "needs a forename or a surname"),
     ("Lee", "Smith", "the person's own name"),
     ("x" * 101, "Smith", "at most 100 characters"),
+    ("x" * 101, "Smith", r"^an alias's forename is at most 100 characters \(101 given\)$"),
+    ("Lee", "y" * 120, r"^an alias's surname is at most 100 characters"),
+    ("x" * 101, "y" * 120, r"^an alias's forename and surname are at most 100 characters each \(101 and 120 given\)$"),
 ])
 def test_a_bad_alias_is_refused(store, person, forename, surname, message):
     with pytest.raises(UserError, match=message):
@@ -226,6 +258,17 @@ def test_a_warning_marked_resolved_is_reopened_by_undo(store, person):
     with pytest.raises(UserError, match="open already"):
         people.reopen_warning(store, w.id)
     assert _log(store) == [("data_quality.resolved", None), ("data_quality.reopened", "undo")]
+
+
+def test_a_warning_is_resolved_once_and_a_missing_one_is_named(store, person):
+    (w,) = people.load_profile(store, person).open_warnings
+    people.resolve_warning(store, w.id)
+    with pytest.raises(UserError, match=f"warning {w.id} was already resolved on 20"):
+        people.resolve_warning(store, w.id)
+    for fn in (people.resolve_warning, people.reopen_warning):
+        with pytest.raises(UserError, match="no data-quality warning number 999"):
+            fn(store, 999)
+    assert _log(store) == [("data_quality.resolved", None)]
 
 
 def test_audit_entries_of_edits_hold_no_names(store, person):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from matac_desk import audit
+from matac_desk.domain import UserError
 
 from gui_support import TODAY, _meeting_template, isolated_qsettings, make_window, meeting_store  # noqa: F401
 
@@ -77,3 +78,23 @@ def test_ctrl_p_on_the_packs_page_prints_what_is_chosen(page, tmp_path, monkeypa
     assert out.read_bytes().startswith(b"%PDF") and opened == [str(out)]
     assert audit.entries(store.conn, action="disclosure.profile")[-1]["recipient"] == "Probation"
     assert "print from there" in p.message.text()
+
+
+@pytest.mark.parametrize("error, message_box, shown", [
+    (RuntimeError("disk on fire"), True, ""),                   # unexpected: its type in a box, nothing written
+    (UserError("no such meeting"), False, "no such meeting"),
+])
+def test_a_failed_export_is_reported(page, tmp_path, monkeypatch, error, message_box, shown):
+    p, store, _seeded, _w = page
+    p.recipient.setText("MATAC table")
+    boxes = []
+    monkeypatch.setattr("matac_desk.ui.context.QMessageBox.critical", lambda _p, title, text: boxes.append(title))
+
+    def failing(*_a, **_k):
+        raise error
+
+    monkeypatch.setattr(p.ctx.background, "call", failing)
+    p.export(path=str(tmp_path / "pack.pdf"))
+    assert boxes == (["Export"] if message_box else [])
+    assert p.message.text() == "" and p.error.text() == shown
+    assert not p.progress.isVisible() and p.export_button.isEnabled()

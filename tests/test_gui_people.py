@@ -106,3 +106,23 @@ def test_search_through_the_thread_pool(qtbot, demo_store, isolated_qsettings): 
     qtbot.waitUntil(lambda: page.last_query == "zzzzqq", timeout=10000)
     assert page.model.rowCount() == 0 and page.status.text() == "No one matches"
     window.close()
+
+
+def test_opening_a_person_from_elsewhere_does_not_read_the_one_left(window, demo_store, monkeypatch):  # noqa: F811
+    first, second = [r[0] for r in demo_store.conn.execute("SELECT id FROM persons ORDER BY id LIMIT 2")]
+    window.open_person(first)
+    page = window.pages["people"]
+    window.show_page("dashboard")
+    window.ctx.notify("audit")          # a PDF exported elsewhere: the People page is stale
+    assert page.stale
+    read = []
+    real = people.load_profile
+    monkeypatch.setattr(people, "load_profile", lambda store, pid: read.append(pid) or real(store, pid))
+    window.open_person(second)
+    assert read == [second] and page.person.profile.id == second
+    assert not page.stale and page._results_stale   # the results are searched again when they are shown
+    ran = []
+    monkeypatch.setattr(page, "run_search", lambda: ran.append(1))
+    page.person.go_back()
+    page.person.go_back()
+    assert ran == [1]

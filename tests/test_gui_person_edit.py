@@ -8,24 +8,21 @@ import pytest
 from PySide6.QtCore import Qt
 
 from matac_desk import audit, cohort, people, workload
+from matac_desk.domain import UserError
 from matac_desk.ui import dialogs
 
-from gui_support import TODAY, _meeting_template, isolated_qsettings, make_window, meeting_store  # noqa: F401
+from gui_support import TODAY, _meeting_template, isolated_qsettings, meeting_store, open_cohort_person  # noqa: F401
 
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def shown(qtbot, meeting_store, isolated_qsettings, monkeypatch):  # noqa: F811
-    """The window on the lead cohort subject's page; message boxes recorded instead of shown."""
-    store, seeded = meeting_store
-    w = make_window(qtbot, store)
+def shown(open_cohort_person, monkeypatch):  # noqa: F811
+    """The window on the second cohort subject's page; message boxes recorded instead of shown."""
     messages: list[str] = []
     monkeypatch.setattr("matac_desk.ui.context.QMessageBox.warning", lambda _p, _t, text: messages.append(text))
-    pid = seeded.cohort[1]          # allocated to an OM, few details set: room to change each one
-    w.open_person(pid)
-    person = w.pages["people"].person
-    assert person.profile.id == pid
+    # allocated to an OM, few details set: room to change each one
+    w, person, store, _seeded, pid = open_cohort_person(1)
     return w, person, store, pid, messages
 
 
@@ -128,6 +125,23 @@ def test_an_overloaded_offender_manager_is_refused_and_nothing_changes(shown, mo
     assert cohort.subject_details(store, pid)["om_id"] == before["om_id"]
 
 
+def test_only_the_overloaded_refusal_asks_to_allocate_anyway(shown, monkeypatch):
+    w, person, store, pid, messages = shown
+    before = cohort.subject_details(store, pid)
+    free = next(c for c in workload.caseloads(store, TODAY) if not c.overloaded and c.om_id != before["om_id"])
+    asked = []
+    monkeypatch.setattr(dialogs, "confirm", lambda *_a, **_k: asked.append(1) or True)
+
+    def refused(*_a, **_k):     # another refusal whose text happens to say "overloaded"
+        raise UserError("the offender managers' list is overloaded with retired officers")
+
+    monkeypatch.setattr(workload, "allocate", refused)
+    _choose(person.subject_form.om, free.om_id)
+    assert not asked and messages and "retired officers" in messages[-1]
+    assert cohort.subject_details(store, pid) == before
+    assert person.subject_form.om.currentData() == before["om_id"]
+
+
 def test_an_undo_refused_changes_nothing_and_stays_on_the_menu(shown):
     w, person, store, pid, messages = shown
     _choose(person.subject_form.mappa_level, 3)
@@ -136,6 +150,62 @@ def test_an_undo_refused_changes_nothing_and_stays_on_the_menu(shown):
     assert messages and "changed again since" in messages[-1]
     assert cohort.subject_details(store, pid)["mappa_level"] == 1
     assert _undo_text(w) == "Undo change MAPPA level"               # the history did not move
+
+
+class _HeldRunner:
+    """Keeps each task until the test lets it run: work asked for piles up as behind a slow store."""
+
+    def __init__(self):
+        self.held = []
+
+    def run(self, fn):
+        from matac_desk.ui.tasks import Task
+        task = Task(fn)
+        self.held.append(task)
+        return task
+
+    def release_all(self) -> None:
+        while self.held:
+            self.held.pop(0).run_here()
+
+    def wait_idle(self, msecs: int = 30000) -> bool:     # the window closing
+        self.release_all()
+        return True
+
+
+def test_a_refused_undo_drops_the_undos_asked_for_after_it(shown):
+    w, person, store, pid, messages = shown
+    _choose(person.subject_form.mappa_level, 3)
+    _choose(person.subject_form.risk_level, "high")
+    cohort.set_subject_details(store, pid, risk_level="medium")    # the newest edit changed since, elsewhere
+    held = _HeldRunner()
+    w.ctx.runner = held
+    history = w.ctx.history
+    history.undo()
+    history.undo()                  # asked for while the first still runs: it assumed the first would succeed
+    assert history.busy and len(history._queue) == 1
+    held.release_all()
+    assert messages and "changed again since" in messages[-1]
+    d = cohort.subject_details(store, pid)
+    assert (d["risk_level"], d["mappa_level"]) == ("medium", 3)     # neither undone
+    assert not history.busy and not history._queue
+    assert _undo_text(w) == "Undo change risk level"
+
+
+def test_an_undo_moves_the_history_once_it_is_done(shown):
+    w, person, store, pid, _ = shown
+    before = cohort.subject_details(store, pid)["mappa_level"]
+    _choose(person.subject_form.mappa_level, 3)
+    held = _HeldRunner()
+    w.ctx.runner = held
+    w.ctx.history.undo()
+    held.release_all()
+    assert cohort.subject_details(store, pid)["mappa_level"] == before
+    assert _undo_text(w) == "Undo" and w.redo_action.text().replace("&", "") == "Redo change MAPPA level"
+    w.ctx.history.redo()
+    held.release_all()
+    assert cohort.subject_details(store, pid)["mappa_level"] == 3
+    assert _undo_text(w) == "Undo change MAPPA level"
 
 
 def test_ctrl_z_and_ctrl_shift_z(qtbot, shown):
@@ -296,6 +366,23 @@ def test_a_merged_record_is_shown_but_not_edited(shown):
     assert not any(x.isEnabled() for x in person.subject_form.edit_widgets)
     assert "merged into" in person.subject_form.note.text()
     assert not person.orders_tab.add_order_button.isEnabled() and not person.add_alias_button.isEnabled()
+
+
+def test_a_person_whose_incidents_as_perpetrator_are_on_a_merged_record_has_subject_details(shown):
+    w, person, store, _pid, _ = shown
+    perp = store.scalar(
+        "SELECT DISTINCT v.perpetrator_id FROM involvements v JOIN persons p ON p.id = v.perpetrator_id"
+        " WHERE p.merged_into IS NULL AND v.perpetrator_id NOT IN (SELECT person_id FROM cohort_events)"
+        " AND v.perpetrator_id NOT IN (SELECT person_id FROM subjects) ORDER BY 1 LIMIT 1")
+    with store.transaction():           # his other record, without incidents, is the one kept
+        store.conn.execute("INSERT INTO persons (id, forename, surname, name_key, created_at, updated_at)"
+                           " VALUES ('KEPT1', 'Kept', 'Record', 'kept record', 'x', 'x')")
+        store.conn.execute("UPDATE persons SET merged_into = 'KEPT1' WHERE id = ?", [perp])
+    person.show_person("KEPT1")
+    assert person.profile.id == "KEPT1" and not person.profile.as_perpetrator
+    assert person.case.explanation.incidents                       # the timeline shows his incidents...
+    assert all(x.isEnabled() for x in person.subject_form.edit_widgets)      # ...and his details can be set
+    assert "only as a victim" not in person.subject_form.note.text()
 
 
 def test_edits_and_undos_through_the_thread_pool_run_in_the_order_asked(qtbot, meeting_store,  # noqa: F811

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
 
 from matac_desk import audit
 from matac_desk.ui import dialogs, pdfexport
 
-from gui_support import _meeting_template, isolated_qsettings, make_window, meeting_store  # noqa: F401
+from gui_support import _meeting_template, isolated_qsettings, meeting_store, open_cohort_person  # noqa: F401
 
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def shown(qtbot, meeting_store, isolated_qsettings):  # noqa: F811
-    store, seeded = meeting_store
-    w = make_window(qtbot, store)
-    pid = seeded.cohort[0]
-    w.open_person(pid)
-    return w, w.pages["people"].person, store, pid
+def shown(open_cohort_person):  # noqa: F811
+    w, person, store, _seeded, pid = open_cohort_person(0)
+    return w, person, store, pid
 
 
 def _recipient(monkeypatch, recipient="DC Omar Farouk, HHPU", version="Full (for the MATAC table)", reason=""):
@@ -62,6 +60,8 @@ def test_the_redacted_version(shown, tmp_path, monkeypatch):
     assert '"redacted": true' in _profiles(store, pid)[-1]["detail"]
 
 
+# A blank recipient answered here reaches the page's own check, which only an answer that bypasses the form can
+# reach (the form refuses it first: test_the_recipient_form_itself_refuses_a_blank_recipient).
 @pytest.mark.parametrize("answer", [None, {"recipient": "   ", "reason": "", "version": ""}])
 def test_no_recipient_writes_nothing(shown, tmp_path, monkeypatch, answer):
     _w, person, store, pid = shown
@@ -72,6 +72,27 @@ def test_no_recipient_writes_nothing(shown, tmp_path, monkeypatch, answer):
     assert not chosen and not list(tmp_path.glob("*.pdf")) and not _profiles(store, pid)
     if answer is not None:
         assert "recipient" in person.export_error.text()
+
+
+def test_the_recipient_form_itself_refuses_a_blank_recipient(shown, tmp_path, monkeypatch):
+    """Through the real form (only its exec() answered): OK with a blank recipient keeps it open; then Cancel."""
+    _w, person, store, pid = shown
+    seen = []
+
+    def user(dlg):
+        dlg.widgets["recipient"].setText("   ")
+        dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+        seen.append((dlg.windowTitle(), dlg.result(), dlg.error.text()))
+        dlg.reject()
+        return dlg.result()
+
+    monkeypatch.setattr(dialogs.FormDialog, "exec", user)
+    chosen = []
+    monkeypatch.setattr(pdfexport, "save_path", lambda *_a: chosen.append(1) or str(tmp_path / "p.pdf"))
+    assert person.export_profile() is None
+    assert seen == [("Export the profile", 0, "Fill in: Recipient.")]          # refused, the form stayed open
+    assert not chosen and not list(tmp_path.glob("*.pdf")) and not _profiles(store, pid)
+    assert not person.export_error.isVisible()      # cancelled: the page has nothing to say
 
 
 def test_cancelling_the_file_dialog_writes_nothing(shown, tmp_path, monkeypatch):
@@ -132,3 +153,20 @@ def test_ctrl_p_elsewhere_opens_the_packs_page(shown):
     w.show_page("dashboard")
     w.print_action.trigger()
     assert w.current_page() is w.pages["packs"]
+
+
+def test_a_render_that_fails_says_so_in_a_box_titled_for_the_profile(shown, tmp_path, monkeypatch):
+    _w, person, store, pid = shown
+    _recipient(monkeypatch)
+    boxes = []
+    monkeypatch.setattr("matac_desk.ui.context.QMessageBox.critical", lambda _p, title, text: boxes.append(title))
+
+    def failing(*_a, **_k):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(person.ctx.background, "call", failing)
+    out = tmp_path / "p.pdf"
+    person.export_profile(path=str(out))
+    assert boxes == ["Export the profile"]
+    assert not person.export_message.isVisible() and not person.export_error.isVisible()
+    assert not out.exists() and not _profiles(store, pid)

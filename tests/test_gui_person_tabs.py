@@ -7,19 +7,16 @@ import pytest
 from matac_desk import casefile, cohort, nominations, relations
 from matac_desk.ui.charts import TimelineChart, TrendChart
 
-from gui_support import TODAY, _meeting_template, isolated_qsettings, make_window, meeting_store  # noqa: F401
+from gui_support import (TODAY, _meeting_template, isolated_qsettings, make_window, meeting_store,  # noqa: F401
+                         open_cohort_person)
 
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def lead(qtbot, meeting_store, isolated_qsettings):  # noqa: F811
+def lead(open_cohort_person):  # noqa: F811
     """The lead cohort subject: MAPPA and MARAC set, a DVPO, a disclosure, and a new partner linked lately."""
-    store, seeded = meeting_store
-    w = make_window(qtbot, store)
-    pid = seeded.cohort[0]
-    w.open_person(pid)
-    return w, w.pages["people"].person, store, seeded, pid
+    return open_cohort_person(0)
 
 
 def test_every_section_is_a_tab_in_view(lead):
@@ -51,6 +48,21 @@ def test_victims_and_partners_are_read_when_the_tab_is_shown(lead):
     # double-click opens her
     person.partner_view.doubleClicked.emit(person.partner_model.index(row, 0))
     assert person.profile.id == partner
+
+
+def test_victims_and_partners_are_read_again_only_when_what_they_come_from_changed(lead, monkeypatch):
+    w, person, store, _seeded, pid = lead
+    reads = []
+    real = relations.relations
+    monkeypatch.setattr(relations, "relations", lambda *a, **kw: reads.append(a[1]) or real(*a, **kw))
+    person.tabs.setCurrentWidget(person.partner_tab)
+    assert reads == [pid]
+    rows = person.partner_model.rows()
+    w.ctx.notify("cohort")          # a correction on his page
+    w.ctx.notify("audit")           # a profile exported
+    assert person.profile.id == pid and reads == [pid] and person.partner_model.rows() == rows
+    w.ctx.notify("links")           # a link added or removed: his partners may have changed
+    assert reads == [pid, pid] and person.partner_model.rowCount() == len(rows)
 
 
 def test_children_tab_lists_the_children_linked_to_him_or_his_partners(lead):
@@ -98,6 +110,27 @@ def test_the_subject_form_shows_what_the_store_holds(lead):
     assert all(x.isEnabled() for x in form.edit_widgets)
 
 
+def _grab(chart):
+    """The chart as painted, and its background (a pixel right of the plot, where nothing is drawn)."""
+    img = chart.grab().toImage()
+    return img, img.pixelColor(img.width() - 2, img.height() // 2)
+
+
+def _painted_spots(chart) -> list:
+    """The chart's spots (where it drew a marker) whose pixel is not the background: drawn, not only listed."""
+    img, bg = _grab(chart)
+    dpr = img.devicePixelRatio()
+    return [s for s in chart._spots if img.pixelColor(int(s[0] * dpr), int(s[1] * dpr)) != bg]
+
+
+def _blank(chart) -> bool:
+    from PySide6.QtGui import QImage
+    img, bg = _grab(chart)
+    blank = QImage(img.size(), img.format())
+    blank.fill(bg)
+    return img == blank
+
+
 def test_the_offending_timeline_has_a_stem_per_incident_at_its_gravity(lead):
     _w, person, store, _seeded, pid = lead
     case = casefile.case_file(store, pid, TODAY)
@@ -108,6 +141,7 @@ def test_the_offending_timeline_has_a_stem_per_incident_at_its_gravity(lead):
     assert [label for _d, label in chart.marks] == ["adopted"]
     assert f"{len(expected)} incident(s)" in chart.accessibleDescription()
     assert chart.grab().width() > 0 and chart._spots                  # drawn, with a tooltip per stem
+    assert len(_painted_spots(chart)) == len(chart._spots) == len(expected)     # a marker painted at each
 
 
 def test_the_score_trend_has_a_point_per_snapshot(lead):
@@ -118,6 +152,10 @@ def test_the_score_trend_has_a_point_per_snapshot(lead):
         (h.snapshot.as_of, h.score.score if h.score else None) for h in history]
     assert len(chart.points) == 2                                    # the two meetings held
     assert chart.grab().width() > 0 and len(chart._spots) == 2
+    assert len(_painted_spots(chart)) == 2                            # a point painted at each snapshot
+    scores, ys = [pt.score or 0 for pt in chart.points], [y for _x, y, _t in chart._spots]
+    assert all((ys[i] < ys[j]) == (scores[i] > scores[j])             # a higher score is drawn higher
+               for i in range(2) for j in range(2) if scores[i] != scores[j])
 
 
 def test_an_empty_chart_says_so(qtbot):
@@ -126,6 +164,7 @@ def test_an_empty_chart_says_so(qtbot):
     chart.set_incidents([], "", "")
     assert chart.accessibleDescription() == "No incident as perpetrator is recorded"
     assert chart.grab().width() > 0
+    assert not _blank(chart) and chart._spots == []                  # the message is painted, no marker
 
 
 def test_a_victim_only_person_opens_on_her_incidents(lead):

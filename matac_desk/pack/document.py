@@ -25,11 +25,9 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, NextPageTemplate, PageTemplate
 
 from ..domain import Cancelled, never_cancelled, no_progress
-from ..files import remove_stale_partials, write_atomically
 from .styles import COLOURS, FONT, FONT_BOLD, shaped_label, stylesheet
 
-__all__ = ["MARKING", "Document", "NumberedCanvas", "outline", "write_atomically", "remove_stale_partials", "data_table",
-           "key_values"]
+__all__ = ["MARKING", "Document", "NumberedCanvas", "outline", "data_table", "key_values"]
 
 MARKING = "OFFICIAL-SENSITIVE"
 

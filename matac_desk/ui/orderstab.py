@@ -14,7 +14,7 @@ import re
 
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QVBoxLayout, QWidget
 
-from ..cohort import DISCLOSURE_DECISIONS, DISCLOSURE_KINDS, ORDER_TYPES
+from ..cohort import DISCLOSURE_DECISIONS, DISCLOSURE_KINDS, ORDER_TYPES, in_force, order_status
 from ..domain import UserError
 from ..edits import AddDisclosure, AddOrder, ChangeDisclosure, ChangeOrder
 from . import dialogs
@@ -22,15 +22,9 @@ from .context import show_error
 from .models import Column, RowRole, RowsModel
 from .widgets import button, sortable_table
 
-__all__ = ["OrdersTab", "order_status"]
+__all__ = ["OrdersTab"]
 
 _ID_AT_END = re.compile(r"\(([^()]+)\)\s*$")
-
-
-def order_status(o: dict, today: str) -> str:
-    if o["start"] > today:
-        return f"from {o['start']}"
-    return "in force" if o["end"] is None or o["end"] >= today else "ended"
 
 
 class OrdersTab(QWidget):
@@ -42,7 +36,7 @@ class OrdersTab(QWidget):
         self.person_id: str | None = None
         self.people: list[tuple[str, str]] = []     # (id, name) of those linked to him: whom an order protects
         self.editable = False
-        today = lambda: self.ctx.today().isoformat()  # noqa: E731
+        today = lambda: self.ctx.today()  # noqa: E731  (ctx.today may be swapped: read it each time)
         self.order_model = RowsModel([
             Column("Order", lambda o: o["type"]),
             Column("From", lambda o: o["start"]),
@@ -50,7 +44,7 @@ class OrdersTab(QWidget):
             Column("Status", lambda o: order_status(o, today())),
             Column("Protects", lambda o: o["protected_name"], tooltip=lambda o: o["protected_person_id"]),
             Column("Conditions", lambda o: o["conditions"], tooltip=lambda o: o["conditions"]),
-        ], accent=lambda o: "ok" if order_status(o, today()) == "in force" else None)
+        ], accent=lambda o: "ok" if in_force(o, today()) else None)
         self.disclosure_model = RowsModel([
             Column("Date", lambda d: d["date"]),
             Column("Kind", lambda d: d["kind"]),

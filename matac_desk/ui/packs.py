@@ -15,8 +15,6 @@ Ctrl+P on this page prints what is chosen here.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -28,8 +26,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from .. import force, meetings, pack
-from ..domain import Cancelled, UserError
+from .. import force, meetings
+from ..domain import UserError
 from . import pdfexport
 from .context import show_error
 from .tasks import Task
@@ -46,13 +44,10 @@ class PacksPage(Page):
 
     def __init__(self, ctx, window):
         super().__init__(ctx, window)
-        self.last_path: Path | None = None
         self.exporter = pdfexport.PdfExporter(ctx, self)
         self.exporter.started.connect(self._started)
         self.exporter.progressed.connect(lambda *a: pdfexport.show_progress(self.progress, self.message, *a))
-        self.exporter.finished.connect(self._done)
-        self.exporter.failed.connect(self._failed)
-        self.exporter.printed.connect(lambda text: self.message.setText(f"{text} {self.message.text()}"))
+        self.exporter.reported.connect(self._reported)
         lay = QVBoxLayout(self)
         lay.addWidget(heading("Meeting packs and profiles"))
         intro = text_label("About packs")
@@ -132,7 +127,7 @@ class PacksPage(Page):
         for b in (self.export_button, self.print_button):
             b.setEnabled(not busy)
         self.cancel_button.setEnabled(busy)
-        self.open_button.setEnabled(self.last_path is not None and not busy)
+        self.open_button.setEnabled(self.exporter.last_path is not None and not busy)
 
     def reload(self) -> None:
         def load(store):
@@ -205,7 +200,7 @@ class PacksPage(Page):
         target = kw.pop("meeting_id", None) if kind == "pack" else kw.pop("person_id")
         return kind, target, kw
 
-    def export(self, *, path: str | None = None, then=None) -> Task | None:
+    def export(self, *, path: str | None = None) -> Task | None:
         """Ask where to save (unless ``path``), render in the background, and report."""
         job = self._checked_job()
         if job is None:
@@ -215,7 +210,7 @@ class PacksPage(Page):
             path = pdfexport.save_path(self, "Export the PDF", self.default_name(kind, dict(kw)))
             if not path:
                 return None
-        return self.exporter.export(kind, target, kw, path, then=then)
+        return self.exporter.export(kind, target, kw, path)
 
     def print_pdf(self) -> Task | None:
         """Choose a printer in the system dialog, export the PDF, and hand it to the printer (Ctrl+P here)."""
@@ -228,24 +223,12 @@ class PacksPage(Page):
         self.message.setText("Rendering…")
         self._enable()
 
-    def _done(self, ex: pack.Export) -> None:
+    def _reported(self, message: str, error: str) -> None:
         self.progress.hide()
-        self.last_path = ex.path
-        self.message.setText(f"Saved {ex.path.name}: {ex.pages} page(s), reference {ex.reference}. "
-                             "The disclosure is recorded in the audit log.")
+        self.message.setText(message)
+        if error:
+            self.error.setText(error)
         self._enable()
-
-    def _failed(self, e: BaseException) -> None:
-        self.progress.hide()
-        self._enable()
-        if isinstance(e, Cancelled):
-            self.message.setText("Cancelled: no file was written and nothing was recorded.")
-        elif isinstance(e, UserError):
-            self.message.setText("")
-            self.error.setText(str(e))
-        else:
-            self.message.setText("")
-            show_error(self, e, "Export")
 
     def cancel(self) -> None:
         if self.exporter.busy:
@@ -264,5 +247,4 @@ class PacksPage(Page):
         self.message.setText("")
         self.error.setText("")
         self.progress.hide()
-        self.last_path = None
         self._enable()

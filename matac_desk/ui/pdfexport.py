@@ -25,10 +25,13 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from .. import pack
+from ..domain import Cancelled, UserError
 from . import dialogs
+from .context import show_error
 from .tasks import Task
 
-__all__ = ["PdfExporter", "save_path", "choose_printer", "ask_disclosure", "show_progress", "VERSIONS"]
+__all__ = ["PdfExporter", "save_path", "choose_printer", "ask_disclosure", "show_progress", "saved_message", "VERSIONS",
+           "CANCELLED"]
 
 # The versions of a profile or pack a recipient may be given: (label, redact)
 VERSIONS = (("Full (for the MATAC table)", False), ("Redacted: victims' addresses withheld", True))
@@ -79,19 +82,31 @@ def show_progress(bar, label, done: int, total: int, message: str) -> None:
         label.setText(message)
 
 
+CANCELLED = "Cancelled: no file was written and nothing was recorded."
+
+
+def saved_message(ex: pack.Export) -> str:
+    return (f"Saved {ex.path.name}: {ex.pages} page(s), reference {ex.reference}. "
+            "The disclosure is recorded in the audit log.")
+
+
 class PdfExporter(QObject):
-    """One export at a time, off the GUI thread; the page shows ``progressed``, ``finished`` and ``failed``."""
+    """One export at a time, off the GUI thread; the page shows ``progressed`` and ``reported``.
+
+    ``reported(message, error)`` when an export ends: what it came to (saved, cancelled, then sent to a
+    printer), or the refusal to show as an error. Any other failure is also shown in an error box
+    titled ``title``.
+    """
 
     started = Signal()
     progressed = Signal(int, int, str)
-    finished = Signal(object)      # pack.Export
-    failed = Signal(object)        # the exception (Cancelled when cancelled)
-    printed = Signal(str)          # what became of a print: sent to a printer, or opened to print from the viewer
+    reported = Signal(str, str)
 
-    def __init__(self, ctx, widget: QWidget):
+    def __init__(self, ctx, widget: QWidget, *, title: str = "Export"):
         super().__init__(widget)
         self.ctx = ctx
         self.widget = widget
+        self.title = title
         self.task: Task | None = None
         self.last_path: Path | None = None
 
@@ -102,7 +117,7 @@ class PdfExporter(QObject):
     def export(self, kind: str, target, kw: dict, path: str, *, then=None) -> Task:
         """Render the pack (``kind="pack"``, target a meeting id) or a profile (target a person id) to ``path``.
 
-        ``kw``: recipient, reason, redact, agency. ``then(path)`` runs after a successful export.
+        ``kw``: recipient, reason, redact, agency. ``then(export)`` runs after a successful export.
         """
         fn = pack.export_pack if kind == "pack" else pack.export_profile
         today = self.ctx.today()
@@ -115,7 +130,7 @@ class PdfExporter(QObject):
         self.started.emit()
         task = self.ctx.run(work)
         self.task = task
-        task.then(lambda ex: self._done(ex, then), self.failed.emit, self.progressed.emit)
+        task.then(lambda ex: self._done(ex, then), self._failed, self.progressed.emit)
         return task
 
     def print_(self, kind: str, target, kw: dict, *, default_name: str = "matac-print.pdf") -> Task | None:
@@ -126,14 +141,24 @@ class PdfExporter(QObject):
         path = save_path(self.widget, "Save a copy to print", default_name)
         if not path:
             return None
-        return self.export(kind, target, kw, path, then=lambda p: self._send_to_printer(p, printer))
+        return self.export(kind, target, kw, path,
+                           then=lambda ex: self._send_to_printer(ex.path, printer, saved_message(ex)))
 
     def _done(self, ex: pack.Export, then) -> None:
         self.last_path = ex.path
-        self.finished.emit(ex)
+        self.reported.emit(saved_message(ex), "")
         self.ctx.notify("audit")
         if then is not None:
-            then(ex.path)
+            then(ex)
+
+    def _failed(self, e: BaseException) -> None:
+        if isinstance(e, Cancelled):
+            self.reported.emit(CANCELLED, "")
+        elif isinstance(e, UserError):
+            self.reported.emit("", str(e))
+        else:
+            self.reported.emit("", "")
+            show_error(self.widget, e, self.title)
 
     def cancel(self) -> None:
         if self.busy:
@@ -144,14 +169,15 @@ class PdfExporter(QObject):
             return False
         return QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.last_path)))
 
-    def _send_to_printer(self, path: Path, printer: str) -> None:
+    def _send_to_printer(self, path: Path, printer: str, saved: str) -> None:
         lp = shutil.which("lp")
         if lp and printer:
             done = subprocess.run([lp, "-d", printer, str(path)], capture_output=True, timeout=60)
             if done.returncode == 0:
-                self.printed.emit(f"Sent to {printer}.")
+                self.reported.emit(f"Sent to {printer}. {saved}", "")
                 return
-        self.printed.emit("This system cannot print the PDF directly: it is opened in the PDF viewer; print from there.")
+        self.reported.emit("This system cannot print the PDF directly: it is opened in the PDF viewer; print from "
+                           f"there. {saved}", "")
         self.open_last()
 
     def forget(self) -> None:

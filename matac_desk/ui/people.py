@@ -35,6 +35,7 @@ class PeoplePage(Page):
         self._task: Task | None = None
         self._sort = ("name", False)
         self._results_stale = False
+        self._changes: set[str] = set()     # the kinds changed since the last reload (what the person reloads)
         self.last_query: str | None = None
 
         self.inner = QStackedWidget()
@@ -150,6 +151,12 @@ class PeoplePage(Page):
             self.open_person(self.model.person_id(index.row() if index.isValid() else 0))
 
     def open_person(self, person_id: str) -> None:
+        if self.stale:
+            # what a reload would read again (the person left, or the results) is not what is shown next:
+            # he is read afresh, and the results are searched again when they are shown
+            self.stale = False
+            self._changes.clear()
+            self._results_stale = True
         self.inner.setCurrentWidget(self.person)
         self.person.show_person(person_id)
 
@@ -167,18 +174,24 @@ class PeoplePage(Page):
         self.search.selectAll()
 
     # ------------------------------------------------------------ Page
+    def _on_changed(self, kinds: frozenset) -> None:
+        self._changes |= kinds
+        super()._on_changed(kinds)
+
     def reload(self) -> None:
+        changes, self._changes = frozenset(self._changes), set()
         if self.inner.currentWidget() is self.person and self.person.profile is not None:
             # only the person is shown: read him again; the results wait until they are shown (searching
             # every person again after each correction made on his page would hold the background
             # connection for seconds on a large store)
-            self.person.reload()
+            self.person.reload(changes)
             self._results_stale = True
             return
         self.run_search()
 
     def clear(self) -> None:
         self._generation += 1  # results still on their way are dropped
+        self._changes.clear()
         if self._task is not None:
             self._task.cancel()
         self._debounce.stop()

@@ -50,13 +50,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import casefile, edits, people, relations
+from .. import casefile, cohort, edits, people, relations
 from ..casefile import CaseFile, Choices
-from ..domain import Cancelled, UserError
+from ..domain import UserError
 from ..people import PersonProfile, Warning
 from . import dialogs, pdfexport
 from .charts import Point, Stem, TimelineChart, TrendChart
-from .context import Context, show_error
+from .context import CHANGED_ALL, Context, show_error
 from .explain import explanation_html, history_html
 from .models import Column, IdRole, RowRole, RowsModel
 from .orderstab import OrdersTab
@@ -64,9 +64,11 @@ from .subjectform import SubjectForm
 from .tasks import Task
 from .widgets import ACCENT, accent_label, button, save_header, side_tabs, sortable_table, text_label
 
-__all__ = ["PersonPage"]
+__all__ = ["PersonPage", "RELATIONS_KINDS"]
 
 _KIND = {"partner": "partner", "ex-partner": "ex-partner", "family": "family", "other": "other"}
+# What his victims, partners and children are read from: a change of another kind keeps them on a reload.
+RELATIONS_KINDS = ("persons", "links", "imports")
 
 
 def _incident_columns(other: str) -> list[Column]:
@@ -158,7 +160,7 @@ _AUDIT_COLUMNS = [
 def _matac_html(cf: CaseFile, today: str) -> str:
     """At a glance: cohort status, orders in force, Clare's Law, tactics and actions; then the history (facts only)."""
     out = [f"<p><b>{'In the cohort' if cf.in_cohort else 'Not in the cohort'}</b></p>"]
-    in_force = [o for o in cf.orders if o["start"] <= today and (o["end"] is None or o["end"] >= today)]
+    in_force = [o for o in cf.orders if cohort.in_force(o, today)]
     if in_force:
         out.append("<p><b>Orders in force</b><br>" + "<br>".join(
             f"{escape(o['type'])} " + (f"to {escape(o['end'])}" if o["end"] else "(open-ended)")
@@ -169,11 +171,11 @@ def _matac_html(cf: CaseFile, today: str) -> str:
         out.append(f"<p><b>Clare's Law</b><br>{escape(d['date'])}: {escape(d['kind'])} to "
                    f"{escape(d['to_name'] or 'someone not named')}, {escape(d['decision'])}"
                    + (f" (and {len(cf.disclosures) - 1} earlier)" if len(cf.disclosures) > 1 else "") + "</p>")
-    live = [t for t in cf.tactics if t["status"] in ("agreed", "in progress")]
+    live = cf.live_tactics
     if live:
         out.append("<p><b>Tactics</b><br>" + "<br>".join(
             f"{escape(t['name'])} ({escape(t['status'])})" for t in live) + "</p>")
-    open_actions = [a for a in cf.actions if a.status not in ("done", "cancelled")]
+    open_actions = cf.open_actions
     if open_actions:
         overdue = sum(a.overdue for a in open_actions)
         out.append(f"<p><b>Actions</b><br>{len(open_actions)} open"
@@ -228,6 +230,7 @@ class PersonPage(QWidget):
         self.choices: Choices | None = None
         self.relations: relations.Relations | None = None
         self._relations_loading: str | None = None
+        self._relations_outdated = False      # read them again when he is next shown
         self.history: list[str] = []
         self._pending: str | None = None
         self.today = _dt.date.today
@@ -316,13 +319,13 @@ class PersonPage(QWidget):
         self.add_alias_button = button("&Add alias…", self.add_alias, tip="Another name he is known by (searchable)")
         self.remove_alias_button = button("&Remove", self.remove_alias, accessible="Remove the selected alias",
                                           tip="The selected alias was recorded in error")
-        alias_box = self._with_buttons(self.alias_view, (self.add_alias_button, self.remove_alias_button))
+        self.alias_box = self._with_buttons(self.alias_view, (self.add_alias_button, self.remove_alias_button))
         self.warning_view = self._table("person_warnings", "Data-quality warnings", self.warning_model)
         self.resolve_button = QPushButton("Mark &resolved")
         self.resolve_button.setAccessibleName("Mark the selected warning resolved")
         self.resolve_button.setToolTip("The warning was checked and dealt with")
         self.resolve_button.clicked.connect(self.resolve_selected)
-        warn_box = self._with_buttons(self.warning_view, (self.resolve_button,), right=True)
+        self.warn_box = self._with_buttons(self.warning_view, (self.resolve_button,), right=True)
         self.audit_view = self._table("person_audit", "Audit of views and changes", self.audit_model)
         # (widget, title; "{}" takes the count)
         self.tab_specs = [
@@ -331,8 +334,8 @@ class PersonPage(QWidget):
             (self.partner_tab, "Victims and pa&rtners"), (self.child_tab, "C&hildren"),
             (self.orders_tab, "Or&ders and disclosures ({})"), (self.tactic_view, "&Tactics ({})"),
             (self.action_view, "A&ctions ({})"), (self.minutes_view, "Mi&nutes ({})"),
-            (self.link_view, "Intelligence &links ({})"), (alias_box, "&Aliases ({})"),
-            (warn_box, "Data &quality ({} open)"), (self.audit_view, "A&udit ({})"),
+            (self.link_view, "Intelligence &links ({})"), (self.alias_box, "&Aliases ({})"),
+            (self.warn_box, "Data &quality ({} open)"), (self.audit_view, "A&udit ({})"),
         ]
         self.tab_widgets = [w for w, _ in self.tab_specs]
         for w in self.tab_widgets:
@@ -378,13 +381,11 @@ class PersonPage(QWidget):
         return page
 
     def _export_strip(self) -> QHBoxLayout:
-        self.exporter = pdfexport.PdfExporter(self.ctx, self)
+        self.exporter = pdfexport.PdfExporter(self.ctx, self, title="Export the profile")
         self.exporter.started.connect(self._export_started)
         self.exporter.progressed.connect(
             lambda *a: pdfexport.show_progress(self.export_progress, self.export_message, *a))
-        self.exporter.finished.connect(self._exported)
-        self.exporter.failed.connect(self._export_failed)
-        self.exporter.printed.connect(lambda text: self.export_message.setText(f"{text} {self.export_message.text()}"))
+        self.exporter.reported.connect(lambda message, error: self._export_note(message, error=error))
         row = QHBoxLayout()
         self.export_progress = QProgressBar()
         self.export_progress.setAccessibleName("Profile export progress")
@@ -437,7 +438,7 @@ class PersonPage(QWidget):
             self.orders_tab: (len(c.orders) + len(c.disclosures)) if c else 0,
             self.tactic_view: len(c.tactics) if c else 0, self.action_view: len(c.actions) if c else 0,
             self.minutes_view: len(c.minutes) if c else 0, self.link_view: len(p.links) if p else 0,
-            self.tab_widgets[11]: len(p.aliases) if p else 0, self.tab_widgets[12]: len(p.open_warnings) if p else 0,
+            self.alias_box: len(p.aliases) if p else 0, self.warn_box: len(p.open_warnings) if p else 0,
             self.audit_view: len(c.audit) if c else 0,
         }
         for i, (w, title) in enumerate(self.tab_specs):
@@ -466,28 +467,34 @@ class PersonPage(QWidget):
         """Open a person (audited) off the GUI thread."""
         if push and self.profile is not None and self.profile.id != person_id:
             self.history.append(self.profile.id)
-        self._pending = person_id
         self.title.setText("<h2 style='margin:0'>Opening…</h2>")
+        self._relations_outdated = True
+        self._read(person_id, audited=True)
+
+    def reload(self, changed: frozenset = CHANGED_ALL) -> None:
+        """The store changed under an open person (``changed``: the kinds): read it again (the same view, not
+        audited again). His victims, partners and children are kept unless what they come from changed."""
+        if self.profile is not None:
+            if Context.concerns(changed, *RELATIONS_KINDS):
+                self._relations_outdated = True
+            self._read(self.profile.id, audited=False)
+
+    def _read(self, person_id: str, *, audited: bool) -> None:
+        """Read his profile, case file and the choices for his details off the GUI thread, then show them.
+
+        ``audited``: a view opened (one ``person.viewed`` entry); not when the same view is read again.
+        """
+        self._pending = person_id
         today = self.ctx.today()
 
         def load(store):
-            return (*casefile.view(store, person_id, today), casefile.choices(store))
+            if audited:
+                prof, case = casefile.view(store, person_id, today)
+            else:
+                prof, case = people.load_profile(store, person_id), casefile.case_file(store, person_id, today)
+            return prof, case, casefile.choices(store)
 
-        self.ctx.read(load).then(lambda r, pid=person_id: self._show(pid, *r),
-                                 lambda e, pid=person_id: self._failed(pid, e))
-
-    def reload(self) -> None:
-        """The store changed under an open person: read it again (the same view, not audited again)."""
-        if self.profile is None:
-            return
-        pid = self.profile.id
-        self._pending = pid
-        today = self.ctx.today()
-
-        def load(store):
-            return people.load_profile(store, pid), casefile.case_file(store, pid, today), casefile.choices(store)
-
-        self.ctx.read(load).then(lambda r, p=pid: self._show(p, *r), lambda e, p=pid: self._failed(p, e))
+        self.ctx.read(load).then(lambda r: self._show(person_id, *r), lambda e: self._failed(person_id, e))
 
     def _failed(self, person_id: str, e: BaseException) -> None:
         if self._pending != person_id:
@@ -541,10 +548,8 @@ class PersonPage(QWidget):
         self.alias_model.set_rows(prof.alias_records)
         self.warning_model.set_rows(prof.warnings)
         self._show_case(case)
-        self.relations = None                  # read again when its tab is shown
-        self._relations_loading = None
-        self.partner_model.clear()
-        self.child_model.clear()
+        if not same or self._relations_outdated:
+            self._forget_relations()           # read again when its tab is shown
         self._enable()
         self._set_tab_titles()
         if not same and self.tabs.currentWidget() is self.overview and not prof.as_perpetrator and prof.as_victim \
@@ -567,10 +572,10 @@ class PersonPage(QWidget):
         s = case.explanation.score
         arrow = {"up": "▲", "down": "▼", "same": "unchanged", "new": "new", "none": ""}[case.trend.direction]
         change = f" {case.trend.change:+g}" if case.trend.change else ""
-        cohort = " · <b>cohort</b>" if case.in_cohort else ""
+        member = " · <b>cohort</b>" if case.in_cohort else ""
         self.score_badge.setText(
             (f"Score <b>{s.score:g}</b> (R {s.r} F {s.f} G {s.g} V {s.v}) {arrow}{change}" if s else "not scored")
-            + (" · serial" if case.explanation.serial else "") + cohort)
+            + (" · serial" if case.explanation.serial else "") + member)
         self.score_text.setHtml(explanation_html(case.explanation) + "<h4>Score history</h4>"
                                 + history_html(case.history, case.trend))
         self.trend.set_points([Point(h.snapshot.as_of, h.score.score if h.score else None, h.snapshot.label or "")
@@ -583,17 +588,16 @@ class PersonPage(QWidget):
         self.audit_model.set_rows(list(reversed(case.audit)))
         prof = self.profile
         editable = self._editable()
-        is_subject = bool(prof.as_perpetrator or case.in_cohort or case.membership or case.details.get("updated_at"))
         note = ""
         if prof.merged_into:
             note = f"This record was merged into {prof.merged_into}: change his details on that record."
         elif self.ctx.store.read_only:
             note = "The store is open read-only (another copy has it open): nothing can be changed here."
-        elif not is_subject:
+        elif not case.is_subject:
             note = "Recorded only as a victim or a linked person: subject details are kept for perpetrators."
         c = self.choices or Choices([], [])
         self.subject_form.show_subject(case.person_id, case.details, c.offender_managers, c.divisions,
-                                       editable=editable and is_subject, note=note)
+                                       editable=editable and case.is_subject, note=note)
         linked = {line.other_id: line.other_name for line in prof.as_perpetrator}
         linked.update({lk.other_id: lk.other_name for lk in prof.links if lk.other_id not in linked})
         self.orders_tab.show_records(case.person_id, case.orders, case.disclosures,
@@ -631,6 +635,13 @@ class PersonPage(QWidget):
             f"his records. New partners since {rel.since} are marked NEW and listed first"
             + (f": {new} in this period." if new else "; there are none in this period."))
         self._set_tab_titles()
+
+    def _forget_relations(self) -> None:
+        self.relations = None
+        self._relations_loading = None
+        self._relations_outdated = False
+        self.partner_model.clear()
+        self.child_model.clear()
 
     def _relations_failed(self, pid: str, e: BaseException) -> None:
         if self._relations_loading != pid:
@@ -736,26 +747,13 @@ class PersonPage(QWidget):
         self.export_progress.setRange(0, 0)
         self._export_note("Rendering the profile…", busy=True)
 
-    def _exported(self, ex) -> None:
-        self._export_note(f"Saved {ex.path.name}: {ex.pages} page(s), reference {ex.reference}. "
-                          "The disclosure is recorded in the audit log.")
-
-    def _export_failed(self, e: BaseException) -> None:
-        if isinstance(e, Cancelled):
-            self._export_note("Cancelled: no file was written and nothing was recorded.")
-        elif isinstance(e, UserError):
-            self._export_note(error=str(e))
-        else:
-            self._export_note()
-            show_error(self, e, "Export the profile")
 
     # ------------------------------------------------------------ page
     def clear(self) -> None:
         self.profile = None
         self.case = None
         self.choices = None
-        self.relations = None
-        self._relations_loading = None
+        self._forget_relations()
         self._pending = None
         self.history.clear()
         self._show_case(None)
@@ -763,8 +761,7 @@ class PersonPage(QWidget):
         self.identity.setText("")
         self.merged.hide()
         self.warning_line.hide()
-        for m in (self.perp_model, self.victim_model, self.link_model, self.alias_model, self.warning_model,
-                  self.partner_model, self.child_model):
+        for m in (self.perp_model, self.victim_model, self.link_model, self.alias_model, self.warning_model):
             m.clear()
         self.partner_note.setText("")
         self.exporter.forget()

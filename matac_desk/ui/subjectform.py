@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QWidget
 
-from ..domain import UserError
+from ..domain import Overloaded
 from ..edits import SubjectEdit
 from . import dialogs
 
@@ -166,7 +166,7 @@ class SubjectForm(QWidget):
             if self.person_id == pid:
                 self.values[key] = before
                 self._show_values()
-            if key == "om_id" and isinstance(e, UserError) and "overloaded" in str(e) and not allow_overloaded:
+            if key == "om_id" and isinstance(e, Overloaded) and not allow_overloaded:
                 if dialogs.confirm(self, "Allocate an overloaded offender manager?",
                                    f"{e}.\n\nThe standard: no new subjects for an overloaded officer. "
                                    "Allocate anyway?", yes="Allocate anyway"):

@@ -3,12 +3,13 @@
 An edit is applied first, on the background connection (:meth:`Context.change`,
 so the pages reload what it touched); only when it succeeded is it pushed
 on the stack, so a refused edit leaves neither a change nor an entry.
-Undo and redo run the edit's ``revert``/``apply`` on the background
-connection too, one at a time and in the order asked for (Ctrl+Z pressed
-three times quickly undoes three edits, newest first). An undo or redo
+Undo and redo work the same way: the edit's ``revert``/``apply`` runs on
+the background connection, one at a time and in the order asked for
+(Ctrl+Z pressed three times quickly undoes three edits, newest first),
+and the stack's position moves only when it succeeded. An undo or redo
 that is refused (the value was changed again since; the store is
-read-only) is shown as its one-line message and the stack's position is
-put back: the store did not change, so neither does the history.
+read-only) is shown as its one-line message and the position stays: the
+store did not change, so neither does the history.
 
 The window's Edit menu names the edit ("Undo change MAPPA level"). The
 history is cleared when the store is locked or closed; an edit still
@@ -30,24 +31,13 @@ __all__ = ["EditHistory"]
 
 
 class _Command(QUndoCommand):
-    """One applied edit on the stack. The stack's own calls start the work; the history finishes it."""
+    """One applied edit on the stack, named for the Edit menu. The history does the edit's work first and
+    moves the stack only when it succeeded, so the command's own ``undo()``/``redo()`` (QUndoCommand's,
+    which do nothing) never write; only :class:`EditHistory` moves the stack."""
 
-    def __init__(self, history: "EditHistory", edit: Edit):
+    def __init__(self, edit: Edit):
         super().__init__(edit.text)
-        self.history = history
         self.edit = edit
-        self.pushed = False
-
-    def redo(self) -> None:
-        if not self.pushed:          # push() calls redo(): the edit was applied before it was pushed
-            self.pushed = True
-            return
-        if not self.history.quiet:
-            self.history._run(self.edit.apply, self, forward=True)
-
-    def undo(self) -> None:
-        if not self.history.quiet:
-            self.history._run(self.edit.revert, self, forward=False)
 
 
 class EditHistory(QObject):
@@ -60,11 +50,8 @@ class EditHistory(QObject):
         self.ctx = ctx
         self.stack = QUndoStack(self)
         self.widget: QWidget | None = None   # where messages are shown (the main window)
-        self.quiet = False                   # moving the stack's position back after a refusal: no work
         self.busy = False
         self._queue: deque[Callable[[], None]] = deque()
-        self._in_stack = False               # inside stack.undo()/redo(): finish afterwards, not inside
-        self._after: list[Callable[[], None]] = []
         self._generation = 0
         self.stack.indexChanged.connect(lambda _i: self.changed.emit())
 
@@ -95,7 +82,7 @@ class EditHistory(QObject):
         def start() -> None:
             def ok(changed: Any) -> None:
                 if gen == self._generation and changed:
-                    self.stack.push(_Command(self, edit))
+                    self.stack.push(_Command(edit))
                 if done is not None:
                     done(bool(changed))
                 self._finish()
@@ -112,20 +99,16 @@ class EditHistory(QObject):
         self._enqueue(start)
 
     def undo(self) -> None:
-        self._enqueue(lambda: self._step(self.stack.canUndo, self.stack.undo))
+        self._enqueue(lambda: self._step(forward=False))
 
     def redo(self) -> None:
-        self._enqueue(lambda: self._step(self.stack.canRedo, self.stack.redo))
+        self._enqueue(lambda: self._step(forward=True))
 
     def clear(self) -> None:
         """Forget every edit (the store is locked or closed); work still running is not kept."""
         self._generation += 1
         self._queue.clear()
-        self.quiet = True
-        try:
-            self.stack.clear()
-        finally:
-            self.quiet = False
+        self.stack.clear()
         self.busy = False
         self.changed.emit()
 
@@ -146,49 +129,31 @@ class EditHistory(QObject):
             op()
 
     def _finish(self) -> None:
-        if self._in_stack:                   # an immediate runner reports inside stack.undo(): finish after it
-            self._after.append(self._finish)
-            return
         self.busy = False
         self.changed.emit()
         self._next()
 
-    def _step(self, can: Callable[[], bool], move: Callable[[], None]) -> None:
-        if not can():
+    def _step(self, *, forward: bool) -> None:
+        """Redo (``forward``) or undo the edit next to the stack's position; move the position once it is done."""
+        stack = self.stack
+        if not (stack.canRedo() if forward else stack.canUndo()):
             self._finish()
             return
-        self._in_stack = True
-        try:
-            move()                           # the command's undo()/redo() starts the work (_run)
-        finally:
-            self._in_stack = False
-        after, self._after = self._after, []
-        for fn in after:
-            fn()
-
-    def _run(self, fn, cmd: _Command, *, forward: bool) -> None:
+        edit = stack.command(stack.index() if forward else stack.index() - 1).edit
         gen = self._generation
+
+        def ok(_result: Any) -> None:
+            if gen == self._generation:
+                (stack.redo if forward else stack.undo)()     # the command itself does nothing
+            self._finish()
 
         def bad(e: BaseException) -> None:
             from .context import show_error
-            show_error(self.widget, e, ("Redo " if forward else "Undo ") + cmd.edit.text)
+            show_error(self.widget, e, ("Redo " if forward else "Undo ") + edit.text)
             if gen == self._generation:
-                self._put_back(forward)
+                # the store did not change, so neither does the history; the undos and redos asked for
+                # after this one assumed it would succeed: drop them (the edits asked for stay)
+                self._queue = deque(op for op in self._queue if getattr(op, "is_edit", False))
             self._finish()
 
-        self._change(fn, cmd.edit, lambda _r: self._finish(), bad)
-
-    def _put_back(self, forward: bool) -> None:
-        """The undo (or redo) changed nothing: move the stack's position back, doing no work, and drop
-        the undos and redos asked for after it (they assumed it succeeded)."""
-        def move() -> None:
-            self.quiet = True
-            try:
-                (self.stack.undo if forward else self.stack.redo)()
-            finally:
-                self.quiet = False
-        self._queue = deque(op for op in self._queue if getattr(op, "is_edit", False))
-        if self._in_stack:
-            self._after.insert(0, move)
-        else:
-            move()
+        self._change(edit.apply if forward else edit.revert, edit, ok, bad)

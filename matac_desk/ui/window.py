@@ -299,7 +299,9 @@ class MainWindow(QMainWindow):
 
     def open_person(self, person_id: str) -> None:
         if "people" in self.pages and not self.locked:
-            self.show_page("people").open_person(person_id)
+            page = self.pages["people"]
+            page.open_person(person_id)    # first: shown stale, the page would read the person it leaves again
+            self.show_page("people")
 
     def print_pack(self) -> None:
         """Ctrl+P prints what is shown: the person's profile on the person page, the pack or profile chosen on
