@@ -55,7 +55,7 @@ def _row(label: str, value: str, baseline: str, verdict: str = "") -> None:
 
 
 def _extract(folder: Path, rows: int) -> Path:
-    from matac_desk.demo import DemoSpec, write_csv
+    from matac_desk.services.demo import DemoSpec, write_csv
     import datetime as dt
     csv_path = folder / f"extract-{rows}.csv"
     if not csv_path.exists():
@@ -69,8 +69,8 @@ def _extract(folder: Path, rows: int) -> Path:
 _IMPORT_CHILD = """
 def main(csv_path, store_path):
     import datetime as dt
-    from matac_desk.store import Store
-    from matac_desk.importer import import_extract
+    from matac_desk.storage.store import Store
+    from matac_desk.intake.importer import import_extract
     st = Store.create(store_path, %r)
     t = time.perf_counter()
     s = import_extract(st, csv_path, today=dt.date(2026, 11, 1), backup=False)
@@ -82,9 +82,9 @@ def main(csv_path, store_path):
 _RAW_CHILD = """
 def main(csv_path, store_path):
     import datetime as dt, csv
-    from matac_desk.store import Store
-    from matac_desk.importer import iter_checked_rows, resolve_columns, IMPORT_CACHE_KIB
-    from matac_desk.schema import migrations
+    from matac_desk.storage.store import Store
+    from matac_desk.intake.importer import iter_checked_rows, resolve_columns, IMPORT_CACHE_KIB
+    from matac_desk.storage.schema import migrations
     rows = []
     with open(csv_path, encoding="utf-8", newline="") as fh:
         headers = next(csv.reader(fh))
@@ -148,8 +148,8 @@ def bench_import(folder: Path, rows: int) -> bool:
 _GRAPH_SETUP = """
 def main(store_path, incidents, perpetrators):
     import datetime as dt
-    from matac_desk.store import Store
-    from matac_desk.demo import DemoSpec, fill_store
+    from matac_desk.storage.store import Store
+    from matac_desk.services.demo import DemoSpec, fill_store
     st = Store.create(store_path, %r)
     t = time.perf_counter()
     fill_store(st, DemoSpec(seed=11, incidents=int(incidents), perpetrators=int(perpetrators),
@@ -164,8 +164,8 @@ def main(store_path, incidents, perpetrators):
 _GRAPH_CHILD = """
 def main(store_path):
     import datetime as dt
-    from matac_desk.store import Store
-    from matac_desk.graph import build_graph, new_partners
+    from matac_desk.storage.store import Store
+    from matac_desk.analysis.graph import build_graph, new_partners
     st = Store.open(store_path, %r)
     t = time.perf_counter()
     G = build_graph(st)
@@ -181,8 +181,8 @@ def main(store_path):
 _GRAPH_BASELINE = """
 def main(store_path, which):
     import networkx as nx
-    from matac_desk.store import Store
-    from matac_desk.graph import _Edges, _edge_rows, KINDS
+    from matac_desk.storage.store import Store
+    from matac_desk.analysis.graph import _Edges, _edge_rows, KINDS
     st = Store.open(store_path, %r)
     if which == "store":
         # the store's own edge list: one edge per involvement and per link, with a small attribute dict
@@ -260,7 +260,7 @@ def main(store_path):
     t_start = time.perf_counter()
     from PySide6.QtCore import QEvent, QObject, QTimer, QSettings
     from PySide6.QtWidgets import QApplication
-    from matac_desk.store import Store
+    from matac_desk.storage.store import Store
     from matac_desk.ui.main import application, open_window
     from matac_desk.ui.tasks import TaskRunner
     import tempfile
@@ -405,8 +405,8 @@ def bench_gui(folder: Path, rows: int) -> bool:
 _SECURITY_BUILD = """
 def main(csv_path, store_path):
     import datetime as dt
-    from matac_desk.store import Store
-    from matac_desk.importer import import_extract
+    from matac_desk.storage.store import Store
+    from matac_desk.intake.importer import import_extract
     st = Store.create(store_path, %r)
     s = import_extract(st, csv_path, today=dt.date(2026, 11, 1), backup=False)
     st.close()
@@ -417,7 +417,7 @@ _SECURITY_CHILD = """
 def main(store_path, what):
     import shutil
     from pathlib import Path
-    from matac_desk.store import Store
+    from matac_desk.storage.store import Store
     from matac_desk import backups, retention
     st = Store.open(store_path, %r)
     t = time.perf_counter()
@@ -474,7 +474,7 @@ BASELINE = (
     " FROM involvements v JOIN incidents i ON i.ref = v.incident_ref GROUP BY v.perpetrator_id")
 
 def main(store_path, which):
-    from matac_desk.store import Store
+    from matac_desk.storage.store import Store
     from matac_desk import scoring
     st = Store.open(store_path, %r, migrate=False)
     wall, cpu = time.perf_counter(), time.process_time()
@@ -525,8 +525,8 @@ def bench_scoring(folder: Path, rows: int) -> bool:
 _PACK_BUILD_CHILD = """
 def main(store_path):
     import datetime as dt
-    from matac_desk.store import Store
-    from matac_desk.demo import DemoSpec, fill_store
+    from matac_desk.storage.store import Store
+    from matac_desk.services.demo import DemoSpec, fill_store
     from matac_desk import actions, cohort, meetings, nominations, scoring
     today = dt.date(2026, 11, 1)
     st = Store.create(store_path, %r)
@@ -557,7 +557,7 @@ def main(store_path):
 _PACK_CHILD = """
 def main(store_path, meeting_id, out):
     import datetime as dt
-    from matac_desk.store import Store
+    from matac_desk.storage.store import Store
     from matac_desk.pack import export_pack
     st = Store.open(store_path, %r)
     wall, cpu = time.perf_counter(), time.process_time()

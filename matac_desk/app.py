@@ -46,9 +46,9 @@ def main(argv: list[str] | None = None) -> int:
         _gui_parser().error("give a STORE or --demo, not both")
     store = None
     if args.demo:
-        from . import services
+        from .services import demo_store
         try:
-            store = services.open_demo_store()
+            store = demo_store.open_demo_store()
         except UserError as e:
             sys.stderr.write(f"matac-desk: error: {e}\n")
             return 1

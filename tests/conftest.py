@@ -12,7 +12,7 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-from matac_desk.store import Store  # noqa: E402
+from matac_desk.storage.store import Store  # noqa: E402
 
 PASSPHRASE = "test passphrase 123"
 TODAY = dt.date(2026, 11, 1)

@@ -24,8 +24,8 @@ os.environ["MATAC_DESK_IMPORT_THREADS"] = "0"  # read when the importer is impor
 
 with atheris.instrument_imports():
     from matac_desk.domain import UserError
-    from matac_desk.importer import CANONICAL_COLUMNS, import_extract
-    from matac_desk.store import Store
+    from matac_desk.intake.importer import CANONICAL_COLUMNS, import_extract
+    from matac_desk.storage.store import Store
 
 FOLDER = Path(tempfile.mkdtemp(prefix="matac-fuzz-"))
 STORE = Store.create(FOLDER / "fuzz.mdesk", "fuzzing passphrase 1")
@@ -57,7 +57,7 @@ def one_input(data: bytes) -> None:
 
 def seed_corpus() -> Path:
     """A few real rows (demo data; ISO and UK dates) to start from, when no corpus folder is given."""
-    from matac_desk.demo import DemoSpec, write_csv
+    from matac_desk.services.demo import DemoSpec, write_csv
     corpus = FOLDER / "corpus"
     corpus.mkdir()
     for i, uk in enumerate((False, True)):

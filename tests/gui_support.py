@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from matac_desk.demo import DemoSpec, fill_store
-from matac_desk.store import Store
+from matac_desk.services.demo import DemoSpec, fill_store
+from matac_desk.storage.store import Store
 
 from conftest import PASSPHRASE, TODAY
 

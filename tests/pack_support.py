@@ -7,8 +7,8 @@ import unicodedata
 from pathlib import Path
 
 from conftest import PASSPHRASE, TODAY
-from matac_desk.demo import DemoSpec, fill_store
-from matac_desk.store import Store
+from matac_desk.services.demo import DemoSpec, fill_store
+from matac_desk.storage.store import Store
 
 SPEC = dict(seed=1, incidents=500)
 ARABIC = ("عمران", "خان")
@@ -18,7 +18,7 @@ _CONTROLS = re.compile(r"[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 def demo_store(folder: Path, **spec) -> Store:
     """A small demo store with a year of meetings; one subject of the next meeting is named in Arabic script."""
-    from matac_desk import cohort, meetings
+    from matac_desk.meeting import cohort, meetings
     from matac_desk.domain import name_key
     store = Store.create(folder / "demo.mdesk", PASSPHRASE)
     fill_store(store, DemoSpec(as_of=TODAY, **(SPEC | spec)))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import write_csv
 
-from matac_desk.importer import import_extract
+from matac_desk.intake.importer import import_extract
 
 HEADER = ["incident_ref", "incident_date", "offence", "perpetrator_id", "perpetrator_dob", "victim_id",
           "division"]

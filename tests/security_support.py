@@ -14,7 +14,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from matac_desk.store import Store
+from matac_desk.storage.store import Store
 
 PASSPHRASE = "test passphrase 123"
 
@@ -89,7 +89,7 @@ TODAY = dt.date(2026, 11, 1)
 FORK_SERVER = textwrap.dedent("""
     import json, os, signal, sys, time, traceback
     from matac_desk.cli import main
-    import matac_desk.duplicates, matac_desk.importer, matac_desk.pack.meeting, matac_desk.pack.profile
+    import matac_desk.analysis.duplicates, matac_desk.intake.importer, matac_desk.pack.meeting, matac_desk.pack.profile
 
     TICK = os.sysconf("SC_CLK_TCK")
 
@@ -199,7 +199,7 @@ def copy_store(src: Path, dst: Path) -> None:
 def checked_open(path: Path) -> Store:
     """Open a store after a crash, for writing (so no stale lock is left): it must open, pass the integrity
     and foreign-key checks, and keep its audit chain."""
-    from matac_desk import audit
+    from matac_desk.storage import audit
     s = Store.open(path, PASSPHRASE, migrate=False)
     try:
         assert s.scalar("PRAGMA integrity_check") == "ok"

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from matac_desk import actions
+from matac_desk.meeting import actions
 from matac_desk.domain import UserError
 
 
@@ -78,5 +78,5 @@ def test_agency_export_is_formula_safe_and_audited(store, subject, tmp_path):
     rec, action, reason, detail = store.conn.execute(
         "SELECT recipient, action, reason, detail FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
     assert (rec, action, reason) == ("Housing officer, Northshire Homes", "disclosure.actions", "not stated")
-    from matac_desk.audit import pseudonym
+    from matac_desk.storage.audit import pseudonym
     assert json.loads(detail)["persons"] == [pseudonym(store.conn, "P1")]     # found by: audit --person P1

@@ -6,8 +6,11 @@ import datetime as dt
 
 import pytest
 
-from matac_desk import actions, attention, audit, casefile, cohort, links, meetings, workload
-from matac_desk.store import Store
+from matac_desk.meeting import actions, cohort, meetings, workload
+from matac_desk.services import attention, casefile
+from matac_desk.storage import audit
+from matac_desk.intake import links
+from matac_desk.storage.store import Store
 
 from conftest import PASSPHRASE
 from scoring_support import A, load, row

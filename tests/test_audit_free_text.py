@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matac_desk import audit
+from matac_desk.storage import audit
 
 # Letters re.IGNORECASE treats as ASCII ones, letters whose case folding changes length, other scripts.
 TRICKY = "İıſKkKsSiIßẞéÉñÑçÇ\u0307خانزينبΣσς"

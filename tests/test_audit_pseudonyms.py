@@ -8,11 +8,11 @@ import json
 
 import pytest
 
-from matac_desk import audit
-from matac_desk.audit import audit_disclosure, audit_view, entries, pseudonym
+from matac_desk.storage import audit
+from matac_desk.storage.audit import audit_disclosure, audit_view, entries, pseudonym
 from matac_desk.cli import main as cli_main
 from matac_desk.domain import UserError
-from matac_desk.importer import import_extract
+from matac_desk.intake.importer import import_extract
 from conftest import PASSPHRASE, TODAY
 from security_support import extract, mentions
 
@@ -93,7 +93,7 @@ def test_ids_inside_detail_are_replaced(people):
 
 
 def test_audit_view_works_on_a_read_only_store(people, tmp_path):
-    from matac_desk.store import Store
+    from matac_desk.storage.store import Store
     ro = Store.open(people.path, PASSPHRASE, read_only=True)
     try:
         audit_view(ro, "P100", "look-up")

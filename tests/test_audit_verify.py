@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from matac_desk import audit
+from matac_desk.storage import audit
 from matac_desk.cli import main as cli_main
-from matac_desk.store import Store
+from matac_desk.storage.store import Store
 from conftest import PASSPHRASE
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from matac_desk import backups
-from matac_desk.backups import BackupPolicy, backup, backup_opens, list_backups, maybe_daily_backup, restore, rotate
+from matac_desk.storage import backups
+from matac_desk.storage.backups import BackupPolicy, backup, backup_opens, list_backups, maybe_daily_backup, restore, rotate
 from matac_desk.cli import main as cli_main
 from matac_desk.domain import UserError
-from matac_desk.importer import import_extract
-from matac_desk.store import Store, StoreError, StoreLock, backups_folder
+from matac_desk.intake.importer import import_extract
+from matac_desk.storage.store import Store, StoreError, StoreLock, backups_folder
 from conftest import PASSPHRASE, TODAY
 from security_support import damage_store, extract
 
@@ -138,7 +138,7 @@ def test_restore_refuses_while_the_store_is_open_elsewhere(tmp_path, store):
     store.close()
     import subprocess, sys, time
     holder = subprocess.Popen([sys.executable, "-c",
-                               "import sys, time; from matac_desk.store import StoreLock\n"
+                               "import sys, time; from matac_desk.storage.store import StoreLock\n"
                                f"l = StoreLock({str(path)!r}).acquire(); print('held', flush=True); time.sleep(30)"],
                               stdout=subprocess.PIPE, text=True)
     try:

@@ -12,12 +12,14 @@ import shutil
 
 import pytest
 
-from matac_desk import audit, cohort, duplicates, meetings
+from matac_desk.storage import audit
+from matac_desk.meeting import cohort, meetings
+from matac_desk.analysis import duplicates
 from matac_desk.cli import main
 from matac_desk.cli.common import NOT_STATED_REASON, NOT_STATED_RECIPIENT, record_listing
-from matac_desk.demo import DemoSpec, fill_store
-from matac_desk.importer import import_extract
-from matac_desk.store import Store
+from matac_desk.services.demo import DemoSpec, fill_store
+from matac_desk.intake.importer import import_extract
+from matac_desk.storage.store import Store
 
 from conftest import PASSPHRASE, TODAY, write_csv
 

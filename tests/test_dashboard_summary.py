@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from matac_desk import dashboard, force
-from matac_desk.force import ForceSettings
-from matac_desk.importer import import_extract
+from matac_desk.services import dashboard
+from matac_desk.meeting import force
+from matac_desk.meeting.force import ForceSettings
+from matac_desk.intake.importer import import_extract
 
 from conftest import TODAY, write_csv
 

@@ -3,8 +3,8 @@
 import datetime as dt
 from collections import Counter, defaultdict
 
-from matac_desk.demo import DemoData, DemoSpec, fill_store, generate
-from matac_desk.importer import CANONICAL_COLUMNS
+from matac_desk.services.demo import DemoData, DemoSpec, fill_store, generate
+from matac_desk.intake.importer import CANONICAL_COLUMNS
 
 AS_OF = dt.date(2026, 11, 1)
 C = {c: i for i, c in enumerate(CANONICAL_COLUMNS)}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from matac_desk.demo import DemoSpec, fill_store
+from matac_desk.services.demo import DemoSpec, fill_store
 from matac_desk.domain import name_key
-from matac_desk.duplicates import find_duplicates, mark_not_duplicate, merge, name_match, within_one_edit
+from matac_desk.analysis.duplicates import find_duplicates, mark_not_duplicate, merge, name_match, within_one_edit
 
 from conftest import TODAY
 from graphdata import person

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from matac_desk import audit, cohort, edits, people, workload
-from matac_desk.audit import pseudonym
+from matac_desk.storage import audit
+from matac_desk.meeting import cohort, workload
+from matac_desk.services import edits, people
+from matac_desk.storage.audit import pseudonym
 from matac_desk.domain import Overloaded, UserError, name_key
 
 NOW = "2026-01-01T00:00:00+00:00"
@@ -281,7 +283,7 @@ def test_audit_entries_of_edits_hold_no_names(store, person):
 
 
 def test_an_edit_on_a_read_only_store_changes_nothing(store, person, tmp_path):
-    from matac_desk.store import StoreError
+    from matac_desk.storage.store import StoreError
     ro = type(store).open(store.path, "test passphrase 123", read_only=True)
     try:
         with pytest.raises(StoreError, match="read-only"):

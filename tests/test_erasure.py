@@ -7,14 +7,14 @@ import re
 
 import pytest
 
-from matac_desk.audit import audit_view, entries, pseudonym
-from matac_desk.backups import backup
+from matac_desk.storage.audit import audit_view, entries, pseudonym
+from matac_desk.storage.backups import backup
 from matac_desk.cli import main as cli_main
 from matac_desk.domain import Cancelled, UserError
-from matac_desk.importer import import_extract
-from matac_desk.people import search_ids
-from matac_desk.retention import erase_person, erasure_preview
-from matac_desk.store import Store
+from matac_desk.intake.importer import import_extract
+from matac_desk.services.people import search_ids
+from matac_desk.storage.retention import erase_person, erasure_preview
+from matac_desk.storage.store import Store
 from conftest import PASSPHRASE, TODAY
 from security_support import extract, store_blobs, store_text
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import sqlcipher3
 
-from matac_desk.backups import backup, list_backups
-from matac_desk.demo import DemoSpec, write_csv
-from matac_desk.importer import import_extract
-from matac_desk.store import Store, StoreError
+from matac_desk.storage.backups import backup, list_backups
+from matac_desk.services.demo import DemoSpec, write_csv
+from matac_desk.intake.importer import import_extract
+from matac_desk.storage.store import Store, StoreError
 from conftest import PASSPHRASE, TODAY
 from security_support import cli, damage_store
 

@@ -18,12 +18,12 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from matac_desk import audit
-from matac_desk.backups import backup_opens, list_backups
-from matac_desk.demo import DemoSpec, write_csv
-from matac_desk.importer import import_extract
-from matac_desk.files import remove_stale_partials
-from matac_desk.store import Store, backups_folder
+from matac_desk.storage import audit
+from matac_desk.storage.backups import backup_opens, list_backups
+from matac_desk.services.demo import DemoSpec, write_csv
+from matac_desk.intake.importer import import_extract
+from matac_desk.storage.files import remove_stale_partials
+from matac_desk.storage.store import Store, backups_folder
 from conftest import PASSPHRASE, TODAY
 from pack_support import demo_store
 from security_support import Forker, checked_open, copy_store, kill_moments
@@ -120,8 +120,8 @@ def test_sigkill_during_import(forker, base, tmp_path):
 
 MIGRATE = textwrap.dedent("""
     import sys
-    from matac_desk.schema import migrations
-    from matac_desk.store import Store, backups_folder
+    from matac_desk.storage.schema import migrations
+    from matac_desk.storage.store import Store, backups_folder
 
     @migrations(name="9999_fault_test")
     def heavy(db):
@@ -240,7 +240,7 @@ def test_sigkill_during_merge(forker, group_store, tmp_path):
 def test_sigkill_during_unmerge(forker, group_store, tmp_path):
     merged = tmp_path / "merged.mdesk"
     copy_store(group_store, merged)
-    from matac_desk.duplicates import merge
+    from matac_desk.analysis.duplicates import merge
     s = Store.open(merged, PASSPHRASE)
     merge(s, "A", "B", "same person")
     s.close()
@@ -258,7 +258,7 @@ def test_sigkill_during_unmerge(forker, group_store, tmp_path):
 
 @pytest.fixture(scope="module")
 def pack_store(tmp_path_factory):
-    from matac_desk import meetings
+    from matac_desk.meeting import meetings
     folder = tmp_path_factory.mktemp("killpack")
     s = demo_store(folder, seed=3, incidents=200)
     day = meetings.next_meeting(s, TODAY).date

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from matac_desk import force
+from matac_desk.meeting import force
 from matac_desk.domain import UserError
-from matac_desk.force import ForceSettings
+from matac_desk.meeting.force import ForceSettings
 
 
 def test_defaults_are_empty(store):
@@ -77,7 +77,8 @@ def test_bad_agencies_change_nothing(store, agencies, message):
 
 
 def _agency_rows(store):
-    from matac_desk import actions, meetings, nominations
+    from matac_desk.meeting import actions, meetings
+    from matac_desk.analysis import nominations
     with store.transaction():
         store.conn.execute("INSERT INTO persons (id, name_key, created_at, updated_at) VALUES ('P1', 'p', 'x', 'x')")
     mid = meetings.schedule_meeting(store, "2026-11-05")

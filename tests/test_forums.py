@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from matac_desk import cohort, forums
+from matac_desk.meeting import cohort, forums
 
 from scoring_support import load
 

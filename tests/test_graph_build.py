@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import networkx as nx
 
-from matac_desk.graph import KINDS, _Edges, _edge_rows, build_graph, merged_roots
+from matac_desk.analysis.graph import KINDS, _Edges, _edge_rows, build_graph, merged_roots
 
 from gui_support import _demo_template, demo_store  # noqa: F401  (fixtures)
 

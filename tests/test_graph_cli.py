@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from matac_desk import audit
-from matac_desk.audit import pseudonym
+from matac_desk.storage import audit
+from matac_desk.storage.audit import pseudonym
 from matac_desk.cli import main
 
 from conftest import PASSPHRASE, write_csv

@@ -6,12 +6,12 @@ import doctest
 
 import pytest
 
-import matac_desk.duplicates
-import matac_desk.graph
-import matac_desk.picture
+import matac_desk.analysis.duplicates
+import matac_desk.analysis.graph
+import matac_desk.analysis.picture
 
 
-@pytest.mark.parametrize("module", [matac_desk.graph, matac_desk.duplicates, matac_desk.picture])
+@pytest.mark.parametrize("module", [matac_desk.analysis.graph, matac_desk.analysis.duplicates, matac_desk.analysis.picture])
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from scoring_support import A, load, row
 
-from matac_desk import scoring
+from matac_desk.analysis import scoring
 from matac_desk.domain import UserError
-from matac_desk.scoring import GravityEntry
+from matac_desk.analysis.scoring import GravityEntry
 
 
 def _versions(store):

@@ -15,8 +15,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
-from matac_desk import actions, audit, cohort, meetings
-from matac_desk.demo import DemoSpec, write_csv
+from matac_desk.meeting import actions, cohort, meetings
+from matac_desk.storage import audit
+from matac_desk.services.demo import DemoSpec, write_csv
 from matac_desk.ui import dialogs
 from matac_desk.ui.importwizard import ImportWizard
 from matac_desk.ui.lock import LockScreen

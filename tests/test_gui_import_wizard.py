@@ -7,8 +7,8 @@ import csv
 import pytest
 from PySide6.QtWidgets import QWizard
 
-from matac_desk import imports
-from matac_desk.importer import list_profiles
+from matac_desk.services import imports
+from matac_desk.intake.importer import list_profiles
 from matac_desk.ui.importwizard import ImportWizard
 from matac_desk.ui.tasks import Task, TaskRunner
 
@@ -179,7 +179,7 @@ def test_cancelled_import_changes_nothing(qtbot, store, extract, isolated_qsetti
 def test_the_import_gives_back_its_share_of_the_writer_lock(qtbot, window, store, extract):
     """The wizard's own connection closes through Store.close: a restore must see nothing else holding the store."""
     import os
-    from matac_desk.store import StoreLock
+    from matac_desk.storage.store import StoreLock
     key = os.path.realpath(store.path.with_name(store.path.name + ".lock"))
     shares = StoreLock._held[key][1]
     wizard = window.start_import()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from matac_desk import actions, cohort, meetings
+from matac_desk.meeting import actions, cohort, meetings
 
 from gui_support import TODAY, _meeting_template, isolated_qsettings, make_window, meeting_store  # noqa: F401
 

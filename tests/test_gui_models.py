@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from matac_desk import people
-from matac_desk.people import PersonRow
+from matac_desk.services import people
+from matac_desk.services.people import PersonRow
 from matac_desk.ui.models import Column, IdRole, PeopleModel, RowsModel
 
 from gui_support import _demo_template, demo_store  # noqa: F401  (fixture)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from matac_desk import cohort, meetings, nominations
-from matac_desk.cohort import EXIT_REASONS
+from matac_desk.meeting import cohort, meetings
+from matac_desk.analysis import nominations
+from matac_desk.meeting.cohort import EXIT_REASONS
 from matac_desk.ui import dialogs
 
 from gui_support import TODAY, _meeting_template, isolated_qsettings, make_window, meeting_store  # noqa: F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from matac_desk import audit
+from matac_desk.storage import audit
 from matac_desk.domain import UserError
 
 from gui_support import TODAY, _meeting_template, isolated_qsettings, make_window, meeting_store  # noqa: F401

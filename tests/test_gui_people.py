@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from matac_desk.audit import pseudonym
-from matac_desk import people
+from matac_desk.storage.audit import pseudonym
+from matac_desk.services import people
 from matac_desk.domain import name_key
 from matac_desk.ui.models import PeopleModel
 from matac_desk.ui.tasks import TaskRunner

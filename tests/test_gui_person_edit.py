@@ -7,7 +7,9 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import Qt
 
-from matac_desk import audit, cohort, people, workload
+from matac_desk.storage import audit
+from matac_desk.meeting import cohort, workload
+from matac_desk.services import people
 from matac_desk.domain import UserError
 from matac_desk.ui import dialogs
 

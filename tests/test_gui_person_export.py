@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
-from matac_desk import audit
+from matac_desk.storage import audit
 from matac_desk.ui import dialogs, pdfexport
 
 from gui_support import _meeting_template, isolated_qsettings, meeting_store, open_cohort_person  # noqa: F401

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from matac_desk import casefile, cohort, nominations, relations
+from matac_desk.services import casefile, relations
+from matac_desk.meeting import cohort
+from matac_desk.analysis import nominations
 from matac_desk.ui.charts import TimelineChart, TrendChart
 
 from gui_support import (TODAY, _meeting_template, isolated_qsettings, make_window, meeting_store,  # noqa: F401

@@ -8,8 +8,8 @@ import shutil
 
 import pytest
 
-from matac_desk import audit, backups, retention
-from matac_desk.store import Store, check_new_passphrase
+from matac_desk.storage import audit, backups, retention
+from matac_desk.storage.store import Store, check_new_passphrase
 from matac_desk.ui import dialogs
 from matac_desk.ui.protection import AUDIT_COLUMNS, AuditModel
 

@@ -10,14 +10,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QMessageBox
 
-from matac_desk import duplicates, graph
-from matac_desk.audit import pseudonym
-from matac_desk.demo import DemoData, DemoSpec, generate
-from matac_desk.duplicates import DuplicatePair, MergeRecord
-from matac_desk.graph import Network, SharedVictim
-from matac_desk.links import LinkRow
-from matac_desk.people import PersonRow
-from matac_desk.store import backups_folder
+from matac_desk.analysis import duplicates, graph
+from matac_desk.storage.audit import pseudonym
+from matac_desk.services.demo import DemoData, DemoSpec, generate
+from matac_desk.analysis.duplicates import DuplicatePair, MergeRecord
+from matac_desk.analysis.graph import Network, SharedVictim
+from matac_desk.intake.links import LinkRow
+from matac_desk.services.people import PersonRow
+from matac_desk.storage.store import backups_folder
 from matac_desk.ui import dialogs, records
 from matac_desk.ui.models import RowsModel
 from matac_desk.ui.widgets import ACCENT
@@ -379,7 +379,7 @@ def test_every_control_on_every_tab_is_named_and_nothing_colours_a_background(pa
 
 
 def test_a_read_only_store_offers_no_change(qtbot, demo_store, isolated_qsettings):  # noqa: F811
-    from matac_desk.store import Store
+    from matac_desk.storage.store import Store
     from gui_support import PASSPHRASE
     ro = Store.open(demo_store.path, PASSPHRASE, read_only=True)
     try:
@@ -397,7 +397,7 @@ def test_a_read_only_store_offers_no_change(qtbot, demo_store, isolated_qsetting
 
 def test_the_long_reads_give_back_their_connection_and_lock_share(page, demo_store, tmp_path):
     import os
-    from matac_desk.store import StoreLock
+    from matac_desk.storage.store import StoreLock
     key = os.path.realpath(demo_store.path.with_name(demo_store.path.name + ".lock"))
     shares = StoreLock._held[key][1]
     for tab in (DUPLICATES, SHARED):

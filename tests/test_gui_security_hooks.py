@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from matac_desk import backups
-from matac_desk.store import Store
+from matac_desk.storage import backups
+from matac_desk.storage.store import Store
 from matac_desk.ui.unlock import UnlockDialog
 
 from gui_support import PASSPHRASE, _demo_template, demo_store, isolated_qsettings, make_window  # noqa: F401
@@ -39,7 +39,7 @@ def test_store_warnings_stay_in_the_status_bar_and_leave_when_locked(qtbot, demo
 
 def _held_elsewhere(monkeypatch):
     """Store.open as when another process holds the writer's lock (locks are shared within one process)."""
-    from matac_desk.store import StoreLocked
+    from matac_desk.storage.store import StoreLocked
     real = Store.open.__func__
 
     def fake(cls, path, passphrase, *, migrate=True, read_only=False):
@@ -102,7 +102,7 @@ def test_the_exception_hook_shows_the_type_only(qtbot, monkeypatch, caplog):
 
 
 def test_read_only_store_still_audits_a_profile_view(qtbot, demo_store, isolated_qsettings, monkeypatch):  # noqa: F811
-    from matac_desk import audit
+    from matac_desk.storage import audit
     monkeypatch.setattr("matac_desk.ui.context.QMessageBox.critical", lambda *a: None)   # see above
     ro = Store.open(demo_store.path, PASSPHRASE, read_only=True)
     try:

@@ -6,8 +6,10 @@ import csv
 
 import pytest
 
-from matac_desk import cohort, force, scoring, thresholds, workload
-from matac_desk.demo import DEMO_AGENCIES
+from matac_desk.meeting import cohort, force, workload
+from matac_desk.analysis import scoring
+from matac_desk.services import thresholds
+from matac_desk.services.demo import DEMO_AGENCIES
 from matac_desk.ui import dialogs
 
 from gui_support import (TODAY, _demo_template, _meeting_template, demo_store, isolated_qsettings,  # noqa: F401

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QDialog
 
-from matac_desk.store import Store
+from matac_desk.storage.store import Store
 from matac_desk.ui.start import StartDialog, recent_stores, remember_store
 from matac_desk.ui.tasks import ImmediateRunner, TaskRunner
 from matac_desk.ui.unlock import UnlockDialog
@@ -89,7 +89,7 @@ def test_start_dialog_offers_recent_stores(qtbot, tmp_path, isolated_qsettings):
 
 def _store_with_a_backup(path):
     """A small demo store and a backup of it; returns (backup path, number of persons)."""
-    from matac_desk.backups import backup
+    from matac_desk.storage.backups import backup
     from gui_support import make_demo_store
     store = make_demo_store(path, incidents=40, meetings=False)
     saved = backup(store, label="manual")
@@ -100,7 +100,7 @@ def _store_with_a_backup(path):
 
 @pytest.mark.parametrize("how", ["header", "truncated"])
 def test_a_damaged_store_offers_its_latest_sound_backup(qtbot, tmp_path, monkeypatch, how):
-    from matac_desk.backups import list_backups
+    from matac_desk.storage.backups import list_backups
     from security_support import damage_store
     path = tmp_path / "force.mdesk"
     saved, persons = _store_with_a_backup(path)

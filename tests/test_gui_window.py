@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QSettings
 
-from matac_desk import force
+from matac_desk.meeting import force
 from matac_desk.ui.lock import idle_minutes
 from matac_desk.ui.window import NAV_ENTRIES, Page
 

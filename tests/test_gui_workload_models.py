@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from matac_desk import outcomes, workload
+from matac_desk.meeting import outcomes, workload
 from matac_desk.ui.widgets import ACCENT
 
 from gui_support import TODAY, _meeting_template, isolated_qsettings, make_window, meeting_store  # noqa: F401

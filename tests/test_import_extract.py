@@ -6,9 +6,9 @@ import random
 
 import pytest
 
-from matac_desk.demo import DemoSpec, generate
+from matac_desk.services.demo import DemoSpec, generate
 from matac_desk.domain import Cancelled, UserError
-from matac_desk.importer import (
+from matac_desk.intake.importer import (
     CANONICAL_COLUMNS,
     guess_mapping,
     import_extract,
@@ -205,7 +205,7 @@ def test_rejects_file_round_trips(store, tmp_path):
 
 
 def test_cancel_leaves_the_store_as_it_was(store, tmp_path, monkeypatch):
-    import matac_desk.importer as importer
+    import matac_desk.intake.importer as importer
     monkeypatch.setattr(importer, "CHUNK", 50)
     import_extract(store, write_csv(tmp_path / "a.csv", HEADER, _base_rows()), today=TODAY)
     tables = ("persons", "incidents", "involvements", "import_batches", "rejected_rows")
@@ -230,7 +230,7 @@ def test_cancel_leaves_the_store_as_it_was(store, tmp_path, monkeypatch):
 
 
 def test_progress_is_reported(store, tmp_path, monkeypatch):
-    import matac_desk.importer as importer
+    import matac_desk.intake.importer as importer
     monkeypatch.setattr(importer, "CHUNK", 100)
     path, rows, bad = messy_extract(tmp_path, n_incidents=400)
     seen = []
@@ -260,7 +260,7 @@ def test_same_key_twice_with_different_spelling_is_stable_on_reimport(store, tmp
 
 
 def test_import_keeps_the_people_search_in_step(store, tmp_path, monkeypatch):
-    from matac_desk import people
+    from matac_desk.services import people
     import_extract(store, write_csv(tmp_path / "a.csv", HEADER, _base_rows()), today=TODAY)
     assert people.search_ids(store, "amy") == ["V1"]
     renamed = [r[:6] + (["Amelia"] if r[5] == "V1" else [r[6]]) + r[7:] for r in _base_rows()]
@@ -270,7 +270,7 @@ def test_import_keeps_the_people_search_in_step(store, tmp_path, monkeypatch):
     triggers = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'people_search_person_%'"
     assert store.scalar(triggers) == 3
     # a cancelled import puts the triggers back with everything else
-    import matac_desk.importer as importer
+    import matac_desk.intake.importer as importer
     monkeypatch.setattr(importer, "CHUNK", 1)
     with pytest.raises(Cancelled):
         import_extract(store, write_csv(tmp_path / "c.csv", HEADER, _base_rows() + [
@@ -286,7 +286,7 @@ def test_import_keeps_the_people_search_in_step(store, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("min_bytes", [0, 10**9])
 def test_person_indexes_are_the_same_after_a_large_or_small_import(store, tmp_path, monkeypatch, min_bytes):
-    import matac_desk.importer as importer
+    import matac_desk.intake.importer as importer
     monkeypatch.setattr(importer, "REBUILD_MIN_BYTES", min_bytes)
     indexes = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'persons' ORDER BY name"
     before = store.conn.execute(indexes).fetchall()
@@ -300,7 +300,7 @@ def test_person_indexes_are_the_same_after_a_large_or_small_import(store, tmp_pa
 def test_the_short_gil_switch_is_put_back_after_an_import_or_a_failed_one(store, tmp_path, monkeypatch):
     """The importer shortens the process-wide switch interval while its writer thread runs, and only then."""
     import sys
-    from matac_desk import importer
+    from matac_desk.intake import importer
     monkeypatch.setattr(importer, "THREADED", True)
     before = sys.getswitchinterval()
     seen = []

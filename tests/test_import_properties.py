@@ -4,8 +4,8 @@ import datetime as dt
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from matac_desk.importer import import_extract
-from matac_desk.store import Store
+from matac_desk.intake.importer import import_extract
+from matac_desk.storage.store import Store
 
 from conftest import PASSPHRASE, write_csv
 

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from matac_desk import imports
+from matac_desk.services import imports
 from matac_desk.domain import Cancelled, UserError
-from matac_desk.importer import import_extract
+from matac_desk.intake.importer import import_extract
 
 from conftest import TODAY, write_csv
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from matac_desk.importer import CANONICAL_COLUMNS, import_extract
+from matac_desk.intake.importer import CANONICAL_COLUMNS, import_extract
 
 from conftest import TODAY, write_csv
 

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from matac_desk.domain import UserError
-from matac_desk.importer import CANONICAL_COLUMNS, MAX_FIELD, import_extract
-from matac_desk.store import Store
+from matac_desk.intake.importer import CANONICAL_COLUMNS, MAX_FIELD, import_extract
+from matac_desk.storage.store import Store
 from conftest import PASSPHRASE, TODAY
 
 _counter = itertools.count()

@@ -20,7 +20,7 @@ def test_import_contracts_are_kept():
 
 
 def test_lower_layers_run_without_qt():
-    code = ("import sys; import matac_desk.cli, matac_desk.services, matac_desk.importer, matac_desk.demo; "
+    code = ("import sys; import matac_desk.cli, matac_desk.services.demo_store, matac_desk.intake.importer, matac_desk.services.demo; "
             "assert not any(m.startswith('PySide6') for m in sys.modules), 'Qt was loaded'")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from matac_desk.links import LinkError, add_link, recent_links
+from matac_desk.intake.links import LinkError, add_link, recent_links
 
 from conftest import TODAY
 from test_links_import import BAD, HEADER, _count, known  # noqa: F401  (known: a fixture)

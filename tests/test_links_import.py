@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from matac_desk.audit import pseudonym
+from matac_desk.storage.audit import pseudonym
 
 from matac_desk.domain import Cancelled, UserError
-from matac_desk.links import add_link, import_links, remove_link
+from matac_desk.intake.links import add_link, import_links, remove_link
 
 from conftest import TODAY, write_csv
 from graphdata import person

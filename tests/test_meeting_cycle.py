@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from matac_desk import actions, agenda, cohort, meetings, outcomes
+from matac_desk.meeting import actions, agenda, cohort, meetings, outcomes
 from matac_desk.app import main
 
 from conftest import PASSPHRASE

@@ -2,7 +2,7 @@
 
 import pytest
 
-from matac_desk import cohort, meetings
+from matac_desk.meeting import cohort, meetings
 from matac_desk.domain import UserError
 
 

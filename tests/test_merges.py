@@ -7,11 +7,11 @@ import json
 
 import pytest
 
-from matac_desk.audit import pseudonym
+from matac_desk.storage.audit import pseudonym
 
 from matac_desk.domain import UserError
-from matac_desk.duplicates import group_of, merge, merges, root_of, unmerge
-from matac_desk.graph import build_graph, new_partners, shared_victims
+from matac_desk.analysis.duplicates import group_of, merge, merges, root_of, unmerge
+from matac_desk.analysis.graph import build_graph, new_partners, shared_victims
 
 from graphdata import incident, person
 

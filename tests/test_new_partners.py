@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from matac_desk.graph import build_graph, default_period, new_partners, perpetrators_in_scope
+from matac_desk.analysis.graph import build_graph, default_period, new_partners, perpetrators_in_scope
 
 from graphdata import incident, link, person
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from matac_desk.cli import main as cli_main
-from matac_desk.importer import import_extract
+from matac_desk.intake.importer import import_extract
 from conftest import PASSPHRASE, TODAY
 from security_support import extract
 

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from matac_desk.audit import pseudonym
+from matac_desk.storage.audit import pseudonym
 from scoring_support import A, load, merge, row
 
-from matac_desk import nominations as nom
+from matac_desk.analysis import nominations as nom
 from matac_desk.domain import UserError
 
 # Serial (two victims, two incidents): S1 = R5 F2 G5 V3 = 15, S2 = R5 F2 G3 V3 = 13 (South),

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from matac_desk import cohort, outcomes
+from matac_desk.meeting import cohort, outcomes
 
 from scoring_support import load
 

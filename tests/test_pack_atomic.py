@@ -9,7 +9,8 @@ import pytest
 from pack_support import demo_store
 
 from conftest import TODAY
-from matac_desk import audit, cohort, meetings
+from matac_desk.storage import audit
+from matac_desk.meeting import cohort, meetings
 from matac_desk.domain import Cancelled, UserError
 from matac_desk.pack import export_pack, export_profile
 from matac_desk.pack.meeting import MeetingPackDocument
@@ -133,8 +134,8 @@ def test_the_disclosure_is_on_disk_before_the_rename(small, tmp_path, monkeypatc
 
 def test_action_list_export_is_audited_before_it_appears(small, tmp_path, monkeypatch):
     """The CSV exports follow the same order: a failed audit leaves no file; a read-only store exports, audited."""
-    from matac_desk import actions
-    from matac_desk.store import Store
+    from matac_desk.meeting import actions
+    from matac_desk.storage.store import Store
     from conftest import PASSPHRASE
     store, _, _ = small
     exported = lambda s: len(audit.entries(s.conn, action="disclosure.actions"))  # noqa: E731

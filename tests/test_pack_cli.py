@@ -7,7 +7,8 @@ import pytest
 from pack_support import demo_store, fold, outline, page_texts
 
 from conftest import PASSPHRASE, TODAY
-from matac_desk import audit, cohort, meetings
+from matac_desk.storage import audit
+from matac_desk.meeting import cohort, meetings
 from matac_desk.cli import main
 
 
@@ -56,7 +57,7 @@ def test_profile_command(small, tmp_path, capsys):
     assert all(p.count("OFFICIAL-SENSITIVE") >= 2 for p in pages)
     assert "REDACTED FOR PARTNER AGENCIES" in pages[0]
     assert [t for _, t, _ in outline(out)][0].endswith(f"({subjects[0]})")
-    from matac_desk.store import Store
+    from matac_desk.storage.store import Store
     s = Store.open(store, PASSPHRASE)
     try:
         rows = audit.entries(s.conn, action="disclosure.profile")

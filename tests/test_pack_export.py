@@ -13,7 +13,8 @@ import pytest
 from pack_support import demo_store, fold, outline, page_texts
 
 from conftest import TODAY
-from matac_desk import audit, cohort, meetings
+from matac_desk.storage import audit
+from matac_desk.meeting import cohort, meetings
 from matac_desk.domain import UserError
 from matac_desk.pack import export_pack
 from matac_desk.pack.meeting import collect_pack
@@ -152,7 +153,7 @@ def test_redacted_pack_has_no_victim_address_postcode_or_dob(made):
 
 
 def test_agency_version_lists_only_that_agencys_actions(made):
-    from matac_desk.demo import ACTIONS
+    from matac_desk.services.demo import ACTIONS
     text = fold("".join(made["housing_pages"]))
     full = fold("".join(made["full_pages"]))
     housing = {what for agency, what in ACTIONS if agency == "Housing"}

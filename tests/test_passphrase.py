@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from matac_desk.backups import backup, backup_opens, change_passphrase, list_backups
+from matac_desk.storage.backups import backup, backup_opens, change_passphrase, list_backups
 from matac_desk.cli import main as cli_main
-from matac_desk.store import Store, StoreError, check_new_passphrase
+from matac_desk.storage.store import Store, StoreError, check_new_passphrase
 from conftest import PASSPHRASE
 
 NEW = "violet harbour lantern"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from matac_desk import people
+from matac_desk.services import people
 from matac_desk.domain import Cancelled, UserError, name_key
-from matac_desk.store import Store
+from matac_desk.storage.store import Store
 
 from conftest import PASSPHRASE
 
@@ -164,9 +164,9 @@ def test_any_typed_text_is_a_valid_query(shared, text):
 
 def test_the_search_index_migration_keeps_every_person_findable(tmp_path, monkeypatch):
     """0007 makes the index again without column sizes; a store made before it finds the same people after."""
-    from matac_desk import schema
-    from matac_desk.importer import import_extract
-    from matac_desk.store import Store
+    from matac_desk.storage import schema
+    from matac_desk.intake.importer import import_extract
+    from matac_desk.storage.store import Store
     from conftest import PASSPHRASE, TODAY, write_csv
     path = tmp_path / "old.mdesk"
     monkeypatch.setattr(schema.migrations, "_migrations",

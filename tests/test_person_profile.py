@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from matac_desk import people
-from matac_desk.audit import pseudonym
+from matac_desk.services import people
+from matac_desk.storage.audit import pseudonym
 from matac_desk.domain import UserError, name_key
 
 P = [("P1", "Darren", "Hall", "1980-04-02"), ("V1", "Kelly", "Wood", "1984-01-01"),

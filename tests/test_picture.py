@@ -9,7 +9,7 @@ import pytest
 from reportlab.graphics import renderSVG
 
 from matac_desk.domain import UserError
-from matac_desk.picture import layout_drawing, neighbourhood_layout
+from matac_desk.analysis.picture import layout_drawing, neighbourhood_layout
 
 from graphdata import incident, link, person
 
@@ -60,7 +60,7 @@ def test_radius_one_leaves_out_the_second_ring(store):
 
 def test_same_person_same_picture_whatever_the_order_of_the_data(tmp_path):
     from conftest import PASSPHRASE
-    from matac_desk.store import Store
+    from matac_desk.storage.store import Store
     layouts = []
     for i, rows in enumerate((ROWS, list(reversed(ROWS)))):
         st = Store.create(tmp_path / f"s{i}.mdesk", PASSPHRASE)

@@ -9,9 +9,9 @@ import shutil
 
 import pytest
 
-from matac_desk import audit, backups, retention
+from matac_desk.storage import audit, backups, retention
 from matac_desk.domain import UserError
-from matac_desk.store import Store, StoreError, StoreLocked
+from matac_desk.storage.store import Store, StoreError, StoreLocked
 from conftest import PASSPHRASE
 from gui_support import _demo_template, demo_store  # noqa: F401  (fixtures)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from matac_desk import relations
+from matac_desk.services import relations
 
 from test_person_profile import filled  # noqa: F401  (fixture: P1 against V1 and V2; V2's child C1)
 
@@ -48,6 +48,6 @@ def test_a_merged_record_reads_as_the_person_kept(filled):  # noqa: F811
 
 def test_the_period_runs_from_the_last_meeting_or_28_days(filled):  # noqa: F811
     assert relations.period(filled, AS_OF) == (dt.date(2026, 3, 4), AS_OF)
-    from matac_desk import meetings
+    from matac_desk.meeting import meetings
     meetings.schedule_meeting(filled, "2026-03-10")
     assert relations.period(filled, AS_OF) == (dt.date(2026, 3, 10), AS_OF)

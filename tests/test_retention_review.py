@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from matac_desk.audit import entries
+from matac_desk.storage.audit import entries
 from matac_desk.domain import UserError
-from matac_desk.retention import RetentionPolicy, due_for_review, get_policy, review_dates, set_policy
+from matac_desk.storage.retention import RetentionPolicy, due_for_review, get_policy, review_dates, set_policy
 
 NOW = "2026-01-01T00:00:00+00:00"
 

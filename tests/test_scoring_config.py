@@ -8,7 +8,7 @@ import json
 import pytest
 from scoring_support import A, load, row
 
-from matac_desk import scoring
+from matac_desk.analysis import scoring
 from matac_desk.domain import UserError
 
 BAD = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from scoring_support import A, load, row
 
-from matac_desk import scoring
+from matac_desk.analysis import scoring
 
 CASES = [
     ("higher score first",

@@ -14,7 +14,7 @@ import datetime as dt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matac_desk import scoring
+from matac_desk.analysis import scoring
 from matac_desk.domain import normalise_offence
 
 A = dt.date(2026, 11, 1)

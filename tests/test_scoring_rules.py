@@ -1,7 +1,7 @@
 """The default RFGV rules on tricky data, imported through the real importer.
 
 Every expected number below is worked out by hand from the rules in issue 3
-(and the module docstring of matac_desk.scoring): A = 2026-11-01.
+(and the module docstring of matac_desk.analysis.scoring): A = 2026-11-01.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from scoring_support import A, load, row
 
-from matac_desk import scoring
+from matac_desk.analysis import scoring
 
 # (case, rows, {person: (score, r, f, g, v, incidents, victims, serial)} ; absent = not scored)
 CASES = [

@@ -6,7 +6,9 @@ import datetime as dt
 
 import pytest
 
-from matac_desk import cohort, meetings, nominations, scoring, selection
+from matac_desk.meeting import cohort, meetings
+from matac_desk.analysis import nominations, scoring
+from matac_desk.services import selection
 from matac_desk.domain import UserError
 
 from scoring_support import A, load, row

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from matac_desk.graph import networks, partner_count_over_time, shared_victims
+from matac_desk.analysis.graph import networks, partner_count_over_time, shared_victims
 
 from graphdata import incident, link
 

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from scoring_support import A, load, merge, row
 
-from matac_desk import nominations as nom
-from matac_desk import scoring
+from matac_desk.analysis import nominations as nom
+from matac_desk.analysis import scoring
 from matac_desk.domain import Cancelled, UserError
 
 ROWS = [row("I1", 400, "Rape", "PA", "V1"), row("I2", 3, "Harassment", "PB", "V2"),

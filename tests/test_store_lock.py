@@ -8,13 +8,13 @@ import textwrap
 
 import pytest
 
-from matac_desk.store import Store, StoreError, StoreLock, StoreLocked, network_filesystem
+from matac_desk.storage.store import Store, StoreError, StoreLock, StoreLocked, network_filesystem
 from conftest import PASSPHRASE
 from security_support import cli
 
 HOLD = textwrap.dedent("""
     import sys, time
-    from matac_desk.store import Store
+    from matac_desk.storage.store import Store
     s = Store.open(sys.argv[1], sys.argv[2])
     print("open", flush=True)
     sys.stdin.readline()
@@ -131,7 +131,7 @@ def test_network_filesystem(path, kind):
 
 
 def test_network_drive_gets_a_warning_and_no_wal(tmp_path, monkeypatch):
-    monkeypatch.setattr("matac_desk.store.network_filesystem", lambda p, mounts=None: "nfs4")
+    monkeypatch.setattr("matac_desk.storage.store.network_filesystem", lambda p, mounts=None: "nfs4")
     s = Store.create(tmp_path / "s.mdesk", PASSPHRASE)
     try:
         assert s.scalar("PRAGMA journal_mode") == "delete"

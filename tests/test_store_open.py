@@ -6,9 +6,9 @@ import subprocess
 
 import pytest
 
-from matac_desk import schema
-from matac_desk.importer import import_extract
-from matac_desk.store import Store, StoreError
+from matac_desk.storage import schema
+from matac_desk.intake.importer import import_extract
+from matac_desk.storage.store import Store, StoreError
 
 from conftest import PASSPHRASE, TODAY, write_csv
 
@@ -159,7 +159,8 @@ def test_transactions_are_all_or_nothing(store):
 
 def test_read_only_reads_with_temp_tables_but_changes_nothing(tmp_path):
     import datetime as dt
-    from matac_desk import audit, scoring
+    from matac_desk.storage import audit
+    from matac_desk.analysis import scoring
     path = tmp_path / "s.mdesk"
     with Store.create(path, PASSPHRASE) as s:
         import_extract(s, write_csv(tmp_path / "a.csv", ["incident_ref", "incident_date", "offence", "perpetrator_id",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from matac_desk import agenda, backups, forums, outcomes, retention, thresholds, workload
+from matac_desk.meeting import agenda, forums, outcomes, workload
+from matac_desk.storage import backups, retention
+from matac_desk.services import thresholds
 from matac_desk.domain import UserError
 
 

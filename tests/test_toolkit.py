@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from matac_desk import cohort
+from matac_desk.meeting import cohort
 from matac_desk.domain import UserError
 
 

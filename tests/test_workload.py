@@ -2,7 +2,7 @@
 
 import pytest
 
-from matac_desk import cohort, workload
+from matac_desk.meeting import cohort, workload
 from matac_desk.domain import UserError
 
 DAY = "2026-10-01"

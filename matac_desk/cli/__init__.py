@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # never a traceback: its values may hold names or ids
         if os.environ.get("MATAC_DESK_DEBUG"):
             raise
-        from ..store import explain_db_error
+        from ..storage.store import explain_db_error
         known = explain_db_error(getattr(args, "store", None) or "the store", e)
         if known is not None:
             sys.stderr.write(f"matac-desk: error: {with_backup_hint(str(known), getattr(args, 'store', None))}\n")

@@ -4,7 +4,7 @@ A command that shows persons records each run in the audit log before it
 prints (:func:`record_listing`): a table or text on the terminal is a
 consultation (``view.listing``); CSV or JSON, which is redirected to files,
 and any listing given ``--recipient`` is a disclosure (``disclosure.listing``,
-through :func:`~matac_desk.audit.audit_disclosure`) with its recipient and
+through :func:`~matac_desk.storage.audit.audit_disclosure`) with its recipient and
 reason. Either names the listing, its row count and filters, and the persons
 shown as pseudonyms, so ``matac-desk audit STORE --person ID`` finds it.
 """
@@ -21,10 +21,10 @@ import time
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from .. import audit
-from ..backups import latest_backup, restore_hint
+from ..storage import audit
+from ..storage.backups import latest_backup, restore_hint
 from ..domain import UserError, safe_cell
-from ..store import Store, StoreError, StoreLocked
+from ..storage.store import Store, StoreError, StoreLocked
 
 __all__ = [
     "PASSPHRASE_ENV",
@@ -70,7 +70,7 @@ def with_backup_hint(message: str, store_path: str | os.PathLike | None) -> str:
     """The message of a store found damaged once open (a page that fails its check), with the backup to restore.
 
     With the passphrase in the environment, the newest backup that opens with
-    it and passes the check (:func:`~matac_desk.backups.restore_hint`); typed
+    it and passes the check (:func:`~matac_desk.storage.backups.restore_hint`); typed
     at the terminal, it is not kept, so the newest backup, to check first.
     """
     if "damaged" not in message or "matac-desk restore" in message or not store_path or not Path(store_path).is_file():
@@ -208,11 +208,11 @@ def record_listing(store, what: str, rows: Sequence[dict[str, Any]] | int, fmt: 
     ``--reason`` if given). CSV or JSON output, or a listing given
     ``--recipient``, is a disclosure, ``disclosure.listing``; a recipient
     or reason left out is recorded as not stated, and one line on stderr
-    says so. At most :data:`~matac_desk.audit.LISTED_PERSONS_CAP` persons
-    are itemised, in the order shown (:func:`~matac_desk.audit.itemised`):
+    says so. At most :data:`~matac_desk.storage.audit.LISTED_PERSONS_CAP` persons
+    are itemised, in the order shown (:func:`~matac_desk.storage.audit.itemised`):
     ``persons_shown`` is the total, ``persons_capped`` the cap when it cut
     the list. A reason or recipient that names one of
-    the itemised persons is refused (:func:`~matac_desk.audit.check_free_text`)
+    the itemised persons is refused (:func:`~matac_desk.storage.audit.check_free_text`)
     and nothing is recorded or printed. Works on a store opened read-only.
     """
     chosen = {name: value if isinstance(value, (bool, int)) else str(value)

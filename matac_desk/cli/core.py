@@ -7,11 +7,11 @@ import datetime as _dt
 import json
 import sys
 
-from ..demo import DemoSpec, fill_store, write_csv
+from ..services.demo import DemoSpec, fill_store, write_csv
 from ..domain import UserError
-from .. import imports
-from ..importer import delete_profile, import_extract, list_profiles, save_profile
-from ..store import Store
+from ..services import imports
+from ..intake.importer import delete_profile, import_extract, list_profiles, save_profile
+from ..storage.store import Store
 from .common import TerminalProgress, create_store, emit, open_store, print_rows, record_listing
 
 __all__ = ["register"]

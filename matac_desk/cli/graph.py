@@ -6,13 +6,13 @@ import argparse
 import datetime as _dt
 from pathlib import Path
 
-from .. import audit
+from ..storage import audit
 from ..domain import UserError
-from ..duplicates import find_duplicates, mark_not_duplicate, merge, merges, unmerge
-from ..files import write_atomically
-from ..graph import SCOPES, NewPartner, default_period, networks, new_partners, partner_count_over_time, \
+from ..analysis.duplicates import find_duplicates, mark_not_duplicate, merge, merges, unmerge
+from ..storage.files import write_atomically
+from ..analysis.graph import SCOPES, NewPartner, default_period, networks, new_partners, partner_count_over_time, \
     shared_victims
-from ..links import import_links
+from ..intake.links import import_links
 from .common import TerminalProgress, emit, listing_options, open_store, print_rows, record_listing
 
 __all__ = ["register"]
@@ -257,7 +257,7 @@ def cmd_networks(args) -> int:
 def cmd_graph(args) -> int:
     from reportlab.graphics import renderPDF, renderSVG
 
-    from ..picture import layout_drawing, neighbourhood_layout
+    from ..analysis.picture import layout_drawing, neighbourhood_layout
 
     out = Path(args.output)
     suffix = out.suffix.lower()

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from .. import actions as actions_mod
-from .. import cohort as cohort_mod
-from .. import meetings as meetings_mod
-from .. import workload as workload_mod
+from ..meeting import actions as actions_mod
+from ..meeting import cohort as cohort_mod
+from ..meeting import meetings as meetings_mod
+from ..meeting import workload as workload_mod
 from ..domain import UserError
 from .common import emit, listing_options, open_store, print_rows, record_listing
 
@@ -252,7 +252,7 @@ def cmd_meeting(args) -> int:
             else:
                 print_rows(rows, ["number", "date", "area", "chair", "status", "attendees"], args.format)
         elif c == "agenda":
-            from .. import agenda
+            from ..meeting import agenda
             a = agenda.build_agenda(store, _resolve_meeting(store, args).id)
             record_listing(store, "agenda", len(a.new_partners) + len(a.nominations) + len(a.review)
                            + len(a.actions) + len(a.proposed_exits) + len(a.prompts), args.format, args,
@@ -422,7 +422,7 @@ def cmd_om(args) -> int:
 
 
 def cmd_outcomes(args) -> int:
-    from .. import outcomes
+    from ..meeting import outcomes
     with open_store(args.store) as store:
         periods = outcomes.subject_outcomes(store, args.as_of, args.person_id)
         record_listing(store, "outcomes", len(periods), args.format, args, persons=[p.person_id for p in periods],
@@ -455,7 +455,7 @@ def cmd_outcomes(args) -> int:
 
 
 def cmd_prompts(args) -> int:
-    from .. import forums
+    from ..meeting import forums
     with open_store(args.store) as store:
         if args.record:
             forum, pid, outcome = args.record

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import meetings as meetings_mod
+from ..meeting import meetings as meetings_mod
 from ..domain import UserError
 from .common import TerminalProgress, emit, open_store
 from .core import _date

@@ -7,8 +7,8 @@ import dataclasses
 import datetime as _dt
 import json
 
-from .. import nominations as nom
-from .. import scoring
+from ..analysis import nominations as nom
+from ..analysis import scoring
 from ..domain import UserError
 from .common import TerminalProgress, emit, listing_options, open_store, print_rows, record_listing
 from .core import _date

@@ -9,11 +9,11 @@ import os
 import sys
 from pathlib import Path
 
-from .. import audit as audit_log
-from ..backups import backup, change_passphrase, check, list_backups, restore, restore_advice
+from ..storage import audit as audit_log
+from ..storage.backups import backup, change_passphrase, check, list_backups, restore, restore_advice
 from ..domain import UserError
-from ..retention import due_for_review, erase_person, get_policy
-from ..store import StoreError, check_new_passphrase
+from ..storage.retention import due_for_review, erase_person, get_policy
+from ..storage.store import StoreError, check_new_passphrase
 from .common import TerminalProgress, confirm, emit, listing_options, open_store, passphrase, print_rows, \
     record_listing, warn
 

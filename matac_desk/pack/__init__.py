@@ -12,7 +12,7 @@ s.62). The ``*_pdf`` functions return bytes for the UI to save or print;
 the ``export_*`` functions write a file safely (temporary file, then
 rename), auditing just before the rename, so a failed or cancelled export
 leaves neither a file nor an entry, and a killed one never leaves a file
-without its entry (:func:`matac_desk.files.write_atomically` says what it can leave).
+without its entry (:func:`matac_desk.storage.files.write_atomically` says what it can leave).
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..audit import audit_disclosure
+from ..storage.audit import audit_disclosure
 from ..domain import UserError, never_cancelled, no_progress
-from ..store import Store
-from ..files import write_atomically
+from ..storage.store import Store
+from ..storage.files import write_atomically
 from .document import MARKING
 
 __all__ = ["MARKING", "Export", "pack_pdf", "profile_pdf", "export_pack", "export_profile", "new_reference"]
@@ -121,7 +121,7 @@ def _export(path, render: Callable[[], tuple], record: Callable[..., int]) -> Ex
 
 def _render_profile(store: Store, person_id: str, *, recipient: str, redact: bool, agency: str | None,
                     as_of: _dt.date | None, today: _dt.date | None, reference: str | None, progress, cancelled):
-    from ..relations import period
+    from ..services.relations import period
     from .profile import ProfileDocument, collect_profile
     day = as_of or today or _dt.date.today()
     since, _ = period(store, day)

@@ -10,7 +10,7 @@ printed and "Page X of Y". The total is known only at the end, so
 then writes the page numbers; bookmarks (the outline) are kept with their
 page and replayed when the page is really written, so each points at the
 right page. A subclass gives ``story()``; :meth:`Document.render` returns the
-PDF as bytes and :func:`~matac_desk.files.write_atomically` puts bytes on
+PDF as bytes and :func:`~matac_desk.storage.files.write_atomically` puts bytes on
 disk so that a failed or cancelled export leaves nothing behind.
 """
 

@@ -2,7 +2,7 @@
 
 1. Cover: force and area, meeting number and date, chair, distribution,
    the pack reference and the handling statement.
-2. The agenda (:func:`matac_desk.agenda.build_agenda`).
+2. The agenda (:func:`matac_desk.meeting.agenda.build_agenda`).
 3. Cohort summary: one row per subject.
 4. New partner alerts since the last meeting.
 5. Nominations, each with the explanation of its score.
@@ -23,11 +23,12 @@ from typing import Callable
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Spacer, Table, TableStyle
 
-from .. import actions as actions_mod
-from .. import force, meetings, outcomes, scoring
-from ..agenda import Agenda, build_agenda
+from ..meeting import actions as actions_mod
+from ..meeting import force, meetings, outcomes
+from ..analysis import scoring
+from ..meeting.agenda import Agenda, build_agenda
 from ..domain import Cancelled, UserError, never_cancelled, no_progress
-from ..store import Store
+from ..storage.store import Store
 from . import charts
 from .document import Document, data_table, key_values, outline
 from .profile import Profile, actions_table, collect_profile, profile_story

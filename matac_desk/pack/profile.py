@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Spacer, Table, TableStyle
 
-from .. import actions as actions_mod
-from .. import cohort as cohort_mod
-from .. import forums, meetings, nominations, picture, scoring
-from ..people import PersonProfile, load_profile
-from ..relations import ChildLine, PartnerLine, relations
-from ..store import Store
+from ..meeting import actions as actions_mod
+from ..meeting import cohort as cohort_mod
+from ..meeting import forums, meetings
+from ..analysis import nominations, picture, scoring
+from ..services.people import PersonProfile, load_profile
+from ..services.relations import ChildLine, PartnerLine, relations
+from ..storage.store import Store
 from . import charts
 from .document import Document, data_table, key_values, outline
 from .styles import COLOURS, FONT, esc, para, shaped_label

@@ -1,9 +1,9 @@
 """The Actions page: every partnership action, overdue first, filtered by agency, owner, status and subject.
 
-Rows come from :func:`matac_desk.actions.list_actions` (overdue first, the
+Rows come from :func:`matac_desk.meeting.actions.list_actions` (overdue first, the
 most overdue at the top; overdue rows in the error colour). The status of
 the selected action is updated in place with a dated note
-(:func:`~matac_desk.actions.update_action`); its history is listed beside.
+(:func:`~matac_desk.meeting.actions.update_action`); its history is listed beside.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import actions, force
-from ..actions import STATUSES, Action
+from ..meeting import actions, force
+from ..meeting.actions import STATUSES, Action
 from .context import show_error
 from .models import Column, RowRole, RowsModel
 from .widgets import button, save_header, sortable_table, text_label

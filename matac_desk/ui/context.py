@@ -26,7 +26,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ..domain import Cancelled, UserError
-from ..store import Store
+from ..storage.store import Store
 from .tasks import BackgroundStore, Task, TaskRunner
 from .undo import EditHistory
 

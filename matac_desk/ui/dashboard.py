@@ -1,7 +1,7 @@
 """The Dashboard page: what the store holds and what needs attention, each linking to where it is dealt with.
 
 Panels sit in a grid; ``add_panel`` places one. The first row is what
-needs attention (:func:`matac_desk.attention.attention`): the next meeting
+needs attention (:func:`matac_desk.services.attention.attention`): the next meeting
 and its countdown, new partner alerts of the cohort since the previous
 meeting (double-click opens the graph on the perpetrator), overdue
 actions, overloaded offender managers and offences the gravity table does
@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import attention, dashboard
-from ..attention import Attention
-from ..dashboard import COUNT_LABELS, Dashboard
+from ..services import attention, dashboard
+from ..services.attention import Attention
+from ..services.dashboard import COUNT_LABELS, Dashboard
 from .context import show_error
 from .models import Column, IdRole, RowsModel
 from .widgets import ACCENT, attach_model, button, save_header, table_view, text_label

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ..scoring import Explanation
+from ..analysis.scoring import Explanation
 from .widgets import ACCENT
 
 __all__ = ["explanation_html", "history_html"]

@@ -1,4 +1,4 @@
-"""The Graph page: a person's relationship picture, drawn from :func:`matac_desk.picture.neighbourhood_layout`.
+"""The Graph page: a person's relationship picture, drawn from :func:`matac_desk.analysis.picture.neighbourhood_layout`.
 
 The layout (plain data, the same the PDF draws) is computed on the
 background connection and drawn in a ``QGraphicsScene``: the wheel zooms,
@@ -32,8 +32,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from .. import audit, picture
-from ..picture import EDGE_STYLE, NEW_EDGE, NODE_STYLE, Layout
+from ..storage import audit
+from ..analysis import picture
+from ..analysis.picture import EDGE_STYLE, NEW_EDGE, NODE_STYLE, Layout
 from .context import show_error
 from .widgets import button, text_label
 from .window import Page

@@ -5,7 +5,7 @@ days profile (CHI style, turned into points by the configuration's day
 bands), and what it scores. Points and days are edited in place, offences
 added and removed; the edits are marked until "Save changes…" saves them
 together as one new configuration version with a reason
-(:func:`matac_desk.scoring.edit_gravity`). A force's own CSV is checked
+(:func:`matac_desk.analysis.scoring.edit_gravity`). A force's own CSV is checked
 before anything changes (the same checks and messages as ``matac-desk
 gravity import``). Offences held that the table does not map are listed
 underneath, to be mapped one by one.
@@ -33,9 +33,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from .. import scoring
+from ..analysis import scoring
 from ..domain import UserError, normalise_offence
-from ..scoring import Band, GravityEntry, StoredConfig, band_points
+from ..analysis.scoring import Band, GravityEntry, StoredConfig, band_points
 from . import dialogs
 from .context import show_error
 from .dialogs import Field

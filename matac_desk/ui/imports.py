@@ -13,8 +13,8 @@ from typing import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
-from .. import imports
-from ..imports import Batch, KeptReject
+from ..services import imports
+from ..services.imports import Batch, KeptReject
 from .context import show_error
 from .models import Column, RowRole, RowsModel
 from .widgets import attach_model, heading, save_header, table_view

@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from .. import imports
+from ..services import imports
 from ..domain import Cancelled, UserError
-from ..importer import CANONICAL_COLUMNS, REQUIRED_COLUMNS, ImportSummary, guess_mapping, import_extract, \
+from ..intake.importer import CANONICAL_COLUMNS, REQUIRED_COLUMNS, ImportSummary, guess_mapping, import_extract, \
     list_profiles, save_profile
 from .context import Context, show_error
 from .imports import save_batch_rejects

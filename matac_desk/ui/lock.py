@@ -13,7 +13,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from ..domain import UserError
-from ..store import Store
+from ..storage.store import Store
 from .tasks import TaskRunner
 from .unlock import short_error
 from .widgets import accent_label, settings

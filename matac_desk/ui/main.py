@@ -13,7 +13,7 @@ Start-up order (after :mod:`matac_desk.app` parsed the arguments):
    nothing personal reaches the screen's dialog or the log);
 4. the main window, its pages, the idle lock; the store's warnings (a
    network drive's safe mode, read-only) in the status bar; the daily
-   backup (:func:`matac_desk.backups.maybe_daily_backup`) on the background
+   backup (:func:`matac_desk.storage.backups.maybe_daily_backup`) on the background
    connection; the event loop;
 5. at exit, background tasks are waited for and the store is closed.
 """
@@ -28,10 +28,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
-from .. import backups, services
+from ..storage import backups
+from ..services import demo_store
 from ..domain import Cancelled
 from ..paths import resource
-from ..store import Store
+from ..storage.store import Store
 from .context import Context, show_error
 from .start import StartDialog, remember_store
 from .tasks import TaskRunner, wait_for
@@ -123,7 +124,7 @@ def _choose_store(store_path: str | None, runner: TaskRunner) -> Store | None:
                 return None
             kind, path = start.choice
         if kind == "demo":
-            task = wait_for(runner.run(lambda progress, cancelled: services.open_demo_store(progress, cancelled)),
+            task = wait_for(runner.run(lambda progress, cancelled: demo_store.open_demo_store(progress, cancelled)),
                             None, "Opening the demo store (made on first use)…", cancellable=True)
             if task.error is None:
                 return task.result

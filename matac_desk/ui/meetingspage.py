@@ -1,11 +1,11 @@
 """The Meetings page: the schedule, and a meeting walked through its agenda as it happens.
 
-Left, the schedule (:func:`matac_desk.meetings.meetings`): schedule the
+Left, the schedule (:func:`matac_desk.meeting.meetings.meetings`): schedule the
 next meeting or a year of them. Right, the chosen meeting: its attendees,
-and the agenda (:func:`matac_desk.agenda.build_agenda`, built on the
+and the agenda (:func:`matac_desk.meeting.agenda.build_agenda`, built on the
 background connection) section by section and subject by subject. For the
 subject in hand the coordinator records the decision
-(:func:`~matac_desk.meetings.record_decision`), agrees tactics from the
+(:func:`~matac_desk.meeting.meetings.record_decision`), agrees tactics from the
 toolkit, adds partnership actions and writes minutes; what this meeting
 has recorded for him is listed underneath. "Mark held" closes the meeting
 and keeps every score as it stood that day.
@@ -36,9 +36,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import actions, agenda, cohort, force, meetings
-from ..agenda import Agenda
-from ..cohort import EXIT_REASONS
+from ..meeting import actions, agenda, cohort, force, meetings
+from ..meeting.agenda import Agenda
+from ..meeting.cohort import EXIT_REASONS
 from ..domain import UserError
 from . import dialogs
 from .context import show_error

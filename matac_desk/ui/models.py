@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
-from ..people import PersonRow
+from ..services.people import PersonRow
 from .widgets import ACCENT
 
 __all__ = ["Column", "RowsModel", "PeopleModel", "RowRole", "SortRole", "IdRole"]

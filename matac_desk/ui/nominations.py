@@ -1,12 +1,12 @@
 """The Nominations and cohort page: who could be adopted, who is managed, and the decisions on each.
 
-Two sortable tables over rows from :mod:`matac_desk.selection` (sorted in
+Two sortable tables over rows from :mod:`matac_desk.services.selection` (sorted in
 the model: they hold tens of rows, not a proxy over the store), filtered
 by division. Adopt, do not adopt and exit are recorded at the meeting
 chosen in "Decide at" (the next scheduled one by default) through
-:func:`matac_desk.meetings.record_decision`; Refer records a partner
+:func:`matac_desk.meeting.meetings.record_decision`; Refer records a partner
 referral. The side panel explains the selected person's score
-(:func:`matac_desk.scoring.explain`).
+(:func:`matac_desk.analysis.scoring.explain`).
 """
 
 from __future__ import annotations
@@ -24,9 +24,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from .. import force, meetings, nominations, scoring, selection
-from ..cohort import EXIT_REASONS
-from ..selection import SelectionRow
+from ..meeting import force, meetings
+from ..analysis import nominations, scoring
+from ..services import selection
+from ..meeting.cohort import EXIT_REASONS
+from ..services.selection import SelectionRow
 from . import dialogs
 from .context import show_error
 from .dialogs import Field

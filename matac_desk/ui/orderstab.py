@@ -1,7 +1,7 @@
 """The person page's "Orders and disclosures" tab: orders and bail conditions, and Clare's Law records, editable.
 
 Add, correct or end an order; record a Clare's Law application or
-disclosure and its decision. Each is one :mod:`matac_desk.edits` edit
+disclosure and its decision. Each is one :mod:`matac_desk.services.edits` edit
 through the edit history (so Ctrl+Z takes it back), asked for in a small
 form (:func:`.dialogs.ask`). The person protected by an order, or told
 under Clare's Law, is chosen among the people linked to him (or typed:
@@ -14,9 +14,9 @@ import re
 
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QVBoxLayout, QWidget
 
-from ..cohort import DISCLOSURE_DECISIONS, DISCLOSURE_KINDS, ORDER_TYPES, in_force, order_status
+from ..meeting.cohort import DISCLOSURE_DECISIONS, DISCLOSURE_KINDS, ORDER_TYPES, in_force, order_status
 from ..domain import UserError
-from ..edits import AddDisclosure, AddOrder, ChangeDisclosure, ChangeOrder
+from ..services.edits import AddDisclosure, AddOrder, ChangeDisclosure, ChangeOrder
 from . import dialogs
 from .context import show_error
 from .models import Column, RowRole, RowsModel

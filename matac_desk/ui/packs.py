@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from .. import force, meetings
+from ..meeting import force, meetings
 from ..domain import UserError
 from . import pdfexport
 from .context import show_error

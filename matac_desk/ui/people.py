@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QStackedWidget, QVBoxLayout, QWidget
 
-from .. import people
+from ..services import people
 from .context import show_error
 from .models import IdRole, PeopleModel
 from .person import PersonPage

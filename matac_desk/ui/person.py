@@ -2,7 +2,7 @@
 
 Opening a person reads the profile, the case file and what his details
 may be set to off the GUI thread and writes one ``person.viewed`` audit
-entry (:func:`matac_desk.casefile.view`, which works on a read-only store
+entry (:func:`matac_desk.services.casefile.view`, which works on a read-only store
 too). The tabs:
 
 - **Overview**: the offending timeline (each incident as perpetrator, its
@@ -14,7 +14,7 @@ too). The tabs:
 - **Score**: the score's trend over the snapshots (a chart), its
   explanation and history;
 - **Victims and partners** and **Children**: read when first shown
-  (:func:`matac_desk.relations.relations`, the same rows the printed
+  (:func:`matac_desk.services.relations.relations`, the same rows the printed
   profile lists), new partners in the period marked;
 - **Orders and disclosures**: orders and bail conditions, Clare's Law
   records, added and corrected in place (:mod:`.orderstab`);
@@ -22,7 +22,7 @@ too). The tabs:
   removed in place), data-quality warnings (marked resolved) and the audit
   of who viewed or changed the record.
 
-Every correction is an :mod:`matac_desk.edits` edit through the window's
+Every correction is an :mod:`matac_desk.services.edits` edit through the window's
 edit history (Edit > Undo, Ctrl+Z). **Profile PDF…** and **Print…**
 (Ctrl+P on this page) ask for the recipient, render the profile in the
 background (a disclosure, audited) and save, print or open it through
@@ -50,10 +50,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import casefile, cohort, edits, people, relations
-from ..casefile import CaseFile, Choices
+from ..services import casefile, edits, people, relations
+from ..meeting import cohort
+from ..services.casefile import CaseFile, Choices
 from ..domain import UserError
-from ..people import PersonProfile, Warning
+from ..services.people import PersonProfile, Warning
 from . import dialogs, pdfexport
 from .charts import Point, Stem, TimelineChart, TrendChart
 from .context import CHANGED_ALL, Context, show_error

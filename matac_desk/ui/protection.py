@@ -5,29 +5,29 @@ Everything ``matac-desk audit``, ``backup``, ``backups``, ``restore``,
 the same services:
 
 - **Audit log**: the store-wide log, newest first, a page at a time as the
-  table is scrolled (:func:`matac_desk.audit.entries_page`), filtered by
+  table is scrolled (:func:`matac_desk.storage.audit.entries_page`), filtered by
   action (``disclosure.*``), by person (the id is turned into its
   pseudonym, as ``audit --person`` does) and by day. Reading the log is not
   audited, as in the CLI: it holds pseudonyms, never ids or names. *Verify
-  chain* (:func:`~matac_desk.audit.check_chain`) answers in words; *Export
-  CSV* (:func:`~matac_desk.audit.export_csv`) is a disclosure, recorded with
+  chain* (:func:`~matac_desk.storage.audit.check_chain`) answers in words; *Export
+  CSV* (:func:`~matac_desk.storage.audit.export_csv`) is a disclosure, recorded with
   its recipient and reason.
 - **Backups**: the store's backups, newest first; *Back up now*; *Restore*,
   which locks the window, closes the store, restores
-  (:func:`~matac_desk.backups.restore_open_store`: the service refuses while
+  (:func:`~matac_desk.storage.backups.restore_open_store`: the service refuses while
   any other connection still has the store) and asks for the passphrase on
   the lock screen to open the restored store; *Check store*, which after a
   failure names the latest sound backup, passing over newer copies of a
-  damaged store (:func:`~matac_desk.backups.restore_advice`).
+  damaged store (:func:`~matac_desk.storage.backups.restore_advice`).
 - **Passphrase**: the current one, the new one twice (the strength rule of
   a new store); the store and every backup are re-keyed while a progress
   dialog holds the window, on the store's own connection (the background
   connection is closed first and opens again with the new passphrase).
 - **Retention review**: who is due on a day
-  (:func:`~matac_desk.retention.due_for_review`, itself an audited
+  (:func:`~matac_desk.storage.retention.due_for_review`, itself an audited
   consultation, so it runs when asked), why, open the person, and *Erase*
   with a reason, after a confirmation that counts what goes
-  (:func:`~matac_desk.retention.erasure_preview`).
+  (:func:`~matac_desk.storage.retention.erasure_preview`).
 
 On a store opened read-only (another copy has it) the changing actions are
 off, with a note; looking, verifying, checking and exporting still work.
@@ -57,10 +57,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import audit, backups, retention
-from ..backups import BackupInfo
+from ..storage import audit, backups, retention
+from ..storage.backups import BackupInfo
 from ..domain import Cancelled, UserError
-from ..store import check_new_passphrase
+from ..storage.store import check_new_passphrase
 from . import dialogs
 from .context import CHANGED_ALL, show_error
 from .dialogs import Field

@@ -3,25 +3,25 @@
 Four tabs over the relationship-graph services, each loaded when it is
 shown and the store has changed since:
 
-* **Probable duplicates**: :func:`matac_desk.duplicates.find_duplicates`
+* **Probable duplicates**: :func:`matac_desk.analysis.duplicates.find_duplicates`
   (it reads every person, so it runs on a connection of its own, with
   progress and stop, leaving the background connection to the other
   pages), the two records' key facts side by side, and Merge (the record
-  to keep, a reason; :func:`~matac_desk.duplicates.merge` backs the store
+  to keep, a reason; :func:`~matac_desk.analysis.duplicates.merge` backs the store
   up first and audits) or "Not the same person" (a reason;
-  :func:`~matac_desk.duplicates.mark_not_duplicate`).
-* **Merges**: :func:`~matac_desk.duplicates.merges` and Undo merge (a
+  :func:`~matac_desk.analysis.duplicates.mark_not_duplicate`).
+* **Merges**: :func:`~matac_desk.analysis.duplicates.merges` and Undo merge (a
   reason); a merge that a later merge builds on says so, in the page.
 * **Intelligence links**: a form checked by
-  :func:`matac_desk.links.add_link`, which applies the CSV import's rules
+  :func:`matac_desk.intake.links.add_link`, which applies the CSV import's rules
   and messages (a person B not in the store is added from a forename or
   surname, as a CSV row may); "Import links CSV…" runs
-  :func:`~matac_desk.links.import_links` on a connection of its own with
+  :func:`~matac_desk.intake.links.import_links` on a connection of its own with
   progress and cancel, lists the rejected rows and saves them as CSV the
   way the Import page does (:func:`.imports.save_batch_rejects`); the
   links entered last, which can be removed with a reason.
-* **Shared victims and networks**: :func:`matac_desk.graph.shared_victims`
-  and :func:`matac_desk.graph.networks` (every incident and family link is
+* **Shared victims and networks**: :func:`matac_desk.analysis.graph.shared_victims`
+  and :func:`matac_desk.analysis.graph.networks` (every incident and family link is
   read: a connection of its own again), with the names of everyone they
   list; a double-click opens the victim, or the graph on the network's
   first perpetrator; any perpetrator of a network can be opened.
@@ -58,12 +58,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import duplicates, graph, imports, links, people
+from ..analysis import duplicates, graph
+from ..services import imports, people
+from ..intake import links
 from ..domain import Cancelled, UserError
-from ..duplicates import DuplicatePair, MergeRecord
-from ..graph import Network, SharedVictim
-from ..links import LinkError, LinkRow, LinksSummary
-from ..store import Store
+from ..analysis.duplicates import DuplicatePair, MergeRecord
+from ..analysis.graph import Network, SharedVictim
+from ..intake.links import LinkError, LinkRow, LinksSummary
+from ..storage.store import Store
 from . import dialogs
 from .context import show_error
 from .dialogs import Field

@@ -6,7 +6,7 @@ the four band tables (recency, frequency, victims, and the days-to-points
 bands of a CHI-style gravity table). Saving checks the whole configuration
 first (a refusal is said in the tab and nothing is saved), asks why, and
 saves the settings that changed as a new version
-(:func:`matac_desk.scoring.set_config_values`); the pages that show scores
+(:func:`matac_desk.analysis.scoring.set_config_values`); the pages that show scores
 reload, and the tab rescores everyone in the background to say what the
 new version gives. Any version can be restored (as a new version).
 """
@@ -35,9 +35,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import scoring
+from ..analysis import scoring
 from ..domain import UserError
-from ..scoring import Band, ScoringConfig, StoredConfig
+from ..analysis.scoring import Band, ScoringConfig, StoredConfig
 from .context import show_error
 from .models import Column, RowsModel
 from .settings import Section, form_row

@@ -110,8 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     qInstallMessageHandler(quiet)
     from PySide6.QtWidgets import QApplication
 
-    from ..demo import DemoSpec, fill_store
-    from ..store import Store
+    from ..services.demo import DemoSpec, fill_store
+    from ..storage.store import Store
     from .importwizard import ImportWizard
     from .main import application, open_window
     from .start import StartDialog
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         store_path = folder / "northshire.mdesk"
         store = Store.create(store_path, PASSPHRASE)
         fill_store(store, DemoSpec(seed=7, incidents=args.incidents, as_of=_dt.date.today()))
-        from .. import force
+        from ..meeting import force
         force.save(store, dataclasses.replace(force.load(store), name="Northshire Police (demo)",
                                               divisions=("North", "Central", "South")))
 
@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         shot(window, "people")
 
         dash = window.pages["dashboard"]
-        from ..cohort import cohort_ids
+        from ..meeting.cohort import cohort_ids
         members = cohort_ids(store)
         alerts = dash.partner_model.rows()
         managed = [a for a in alerts if a.perpetrator_id in members]   # a subject with a new partner: a full page
@@ -241,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         retention.list_due()
         retention.view.selectRow(0)
         shot(window, "protection-retention")
-        from .. import scoring
+        from ..analysis import scoring
         first = scoring.ensure_active_config(store).version      # a short history of versions to show
         scoring.set_config_value(store, "serial_window_days", 729, reason="Cleveland matrix: two years")
         scoring.restore_config(store, first, reason="back to three years after the partnership review")

@@ -14,8 +14,10 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 
-from .. import actions, cohort, links, meetings, nominations, workload
-from ..store import Store
+from ..meeting import actions, cohort, meetings, workload
+from ..intake import links
+from ..analysis import nominations
+from ..storage.store import Store
 
 __all__ = ["Seeded", "seed_meetings"]
 

@@ -2,7 +2,7 @@
 
 - **General**: the idle lock (this computer's preference, in QSettings) and
   the force's names kept in the store: the force, its divisions and its
-  partner agencies (:mod:`matac_desk.force`; the agencies are what every
+  partner agencies (:mod:`matac_desk.meeting.force`; the agencies are what every
   screen offers where an agency is chosen).
 - **Scoring** (:mod:`.scoringconfig`): every number of the active scoring
   configuration, saved as a new version with a reason; the versions, and
@@ -12,7 +12,7 @@
   map.
 - **Toolkit**: the tactics toolkit by category; add, retire, restore.
 - **Thresholds**: the numbers the services keep in the settings
-  (:mod:`matac_desk.thresholds`): workload limits, the agenda's top N and
+  (:mod:`matac_desk.services.thresholds`): workload limits, the agenda's top N and
   exit rules, MAPPA and MARAC prompts, outcomes, retention, backups.
 
 A tab reloads only on the change kinds it listens to, and a tab with
@@ -44,11 +44,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import cohort, force, thresholds
-from ..cohort import TOOLKIT_CATEGORIES
+from ..meeting import cohort, force
+from ..services import thresholds
+from ..meeting.cohort import TOOLKIT_CATEGORIES
 from ..domain import UserError
-from ..force import ForceSettings
-from ..store import Store
+from ..meeting.force import ForceSettings
+from ..storage.store import Store
 from . import dialogs
 from .context import CHANGED_ALL, Context, show_error
 from .dialogs import Field

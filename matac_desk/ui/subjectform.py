@@ -1,7 +1,7 @@
 """The subject's details, edited in place: offender manager, division, MAPPA, MARAC, IOM, risk level and factors.
 
 Each field saves when it is changed (a choice picked, a box ticked, a
-division typed and Enter or Tab pressed): one :class:`~matac_desk.edits.SubjectEdit`
+division typed and Enter or Tab pressed): one :class:`~matac_desk.services.edits.SubjectEdit`
 through the edit history, so Edit > Undo names it ("Undo change MAPPA
 level"). A refused change (an overloaded offender manager, a read-only
 store) puts the field back and says why; for an overloaded offender
@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QWidget
 
 from ..domain import Overloaded
-from ..edits import SubjectEdit
+from ..services.edits import SubjectEdit
 from . import dialogs
 
 __all__ = ["SubjectForm"]

@@ -22,7 +22,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from ..store import Store
+from ..storage.store import Store
 
 __all__ = ["Task", "TaskRunner", "ImmediateRunner", "BackgroundStore", "wait_for"]
 

@@ -1,4 +1,4 @@
-"""Undo and redo for the corrections made in place: a ``QUndoStack`` over the plain edits of :mod:`matac_desk.edits`.
+"""Undo and redo for the corrections made in place: a ``QUndoStack`` over the plain edits of :mod:`matac_desk.services.edits`.
 
 An edit is applied first, on the background connection (:meth:`Context.change`,
 so the pages reload what it touched); only when it succeeded is it pushed
@@ -25,7 +25,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QWidget
 
-from ..edits import Edit
+from ..services.edits import Edit
 
 __all__ = ["EditHistory"]
 

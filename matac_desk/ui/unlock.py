@@ -17,9 +17,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QMessageBox, QWidget
 
-from .. import backups
+from ..storage import backups
 from ..domain import UserError
-from ..store import Store, StoreError, StoreLocked
+from ..storage.store import Store, StoreError, StoreLocked
 from .tasks import TaskRunner
 from .widgets import accent_label
 

@@ -1,10 +1,10 @@
 """The Workload and outcomes page: offender managers' caseloads against the limits, and what MATAC achieved.
 
-Workload: :func:`matac_desk.workload.caseloads` (overloaded officers in the
+Workload: :func:`matac_desk.meeting.workload.caseloads` (overloaded officers in the
 warning colour, with a bar chart of cases against the limit) and
-:func:`~matac_desk.workload.training_flags`. Outcomes:
-:func:`matac_desk.outcomes.cohort_outcomes` (before and after adoption, as
-bars) and :func:`~matac_desk.outcomes.subject_outcomes`, one row per
+:func:`~matac_desk.meeting.workload.training_flags`. Outcomes:
+:func:`matac_desk.meeting.outcomes.cohort_outcomes` (before and after adoption, as
+bars) and :func:`~matac_desk.meeting.outcomes.subject_outcomes`, one row per
 adoption period.
 """
 
@@ -15,7 +15,7 @@ from html import escape
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from .. import outcomes, workload
+from ..meeting import outcomes, workload
 from .charts import Bar, BarChart
 from .context import show_error
 from .models import Column, RowsModel

@@ -1,0 +1,227 @@
+"""The meeting's agenda, built from the store rather than typed.
+
+In order: new partner alerts since the previous meeting (for the cohort and
+the people nominated to this meeting), nominations (top
+serial scores not in the cohort, and every open partner referral), each
+cohort subject for review (highest score first, with the change since the
+last snapshot), actions open from earlier meetings (carried forward) and
+due by the meeting, overdue first, proposed exits, and referral prompts
+for MAPPA and MARAC.
+
+Proposed exits are prompts for the meeting, never decisions: a subject is
+proposed when he has had no DA incident for ``quiet_days`` (default 180)
+and has been in the cohort at least that long, when his score has fallen
+by ``fall_share`` (default 30%) or more from entry, or when he no longer
+scores at all (no incident in the scoring window).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from dataclasses import asdict, dataclass, field
+
+from . import actions as actions_mod
+from . import cohort as cohort_mod
+from . import forums, meetings
+from ..analysis import graph, nominations, scoring
+from ..storage.store import Store
+
+__all__ = ["Agenda", "ReviewItem", "ProposedExit", "EXIT_RULES", "NOMINATIONS_TOP_N", "build_agenda", "agenda_text", "agenda_json",
+           "nomination_reason"]
+
+EXIT_RULES = {"quiet_days": 180, "fall_share": 0.30}
+NOMINATIONS_TOP_N = 10   # top scores on an agenda; the setting agenda.nominations_top_n changes it
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    person_id: str
+    name: str
+    score: float | None
+    r: int | None
+    f: int | None
+    g: int | None
+    v: int | None
+    rank: int | None
+    change: float | None
+    entry_score: float | None
+    adopted_on: str
+    division: str | None
+    om_name: str | None
+    open_actions: int
+    overdue_actions: int
+    new_partners: int
+    latest_incident: str | None
+
+
+@dataclass(frozen=True)
+class ProposedExit:
+    person_id: str
+    name: str
+    reason: str
+    suggested_exit_reason: str
+
+
+@dataclass
+class Agenda:
+    meeting: meetings.Meeting
+    previous: meetings.Meeting | None
+    since: str
+    attendees: list[dict]
+    new_partners: list[graph.NewPartner] = field(default_factory=list)
+    nominations: list[nominations.Nomination] = field(default_factory=list)
+    review: list[ReviewItem] = field(default_factory=list)
+    actions: list[actions_mod.Action] = field(default_factory=list)
+    proposed_exits: list[ProposedExit] = field(default_factory=list)
+    prompts: list[forums.Prompt] = field(default_factory=list)
+
+    def person_ids(self) -> list[str]:
+        """Every person the agenda names, in the order it names them (for the audit log)."""
+        ids: list[str] = []
+        for np in self.new_partners:
+            ids += [np.perpetrator_id, np.partner_id, *np.other_perpetrators, *(c.id for c in np.children),
+                    *np.possible_duplicates]
+        ids += [n.person_id for n in self.nominations] + [r.person_id for r in self.review]
+        ids += [x.person_id for x in self.actions] + [x.person_id for x in self.proposed_exits]
+        for pr in self.prompts:
+            ids += [pr.person_id] + ([pr.related_person_id] if pr.related_person_id else [])
+        return list(dict.fromkeys(ids))
+
+
+def _rules(store: Store) -> dict:
+    return EXIT_RULES | (store.get_setting("agenda.exit_rules") or {})
+
+
+def build_agenda(store: Store, meeting_id: int, *, top_n: int | None = None, progress=None) -> Agenda:
+    """Everything the meeting should consider, as of its date."""
+    m = meetings.meeting(store, meeting_id)
+    day = _dt.date.fromisoformat(m.date)
+    prev = meetings.previous_meeting(store, m.date, m.area)
+    since = _dt.date.fromisoformat(prev.date) if prev else day - _dt.timedelta(days=28)
+    top_n = top_n or int(store.get_setting("agenda.nominations_top_n", NOMINATIONS_TOP_N))
+    a = Agenda(m, prev, since.isoformat(), meetings.attendees(store, m.id))
+
+    # A person the meeting declined comes back only with a new incident or a new referral since.
+    declined = dict(store.conn.execute(
+        "SELECT d.person_id, max(m.date) FROM decisions d JOIN meetings m ON m.id = d.meeting_id"
+        " WHERE d.decision = 'do not adopt' AND m.date < ? GROUP BY d.person_id", [m.date]).fetchall())
+    a.nominations = [
+        n for n in nominations.nominations(store, as_of=day, top_n=top_n + len(declined))
+        if n.person_id not in declined
+        or any(r.date > declined[n.person_id] for r in n.referrals)
+        or (n.score is not None and n.score.latest_incident > declined[n.person_id])
+    ]
+    by_score = [n for n in a.nominations if "score" in n.reasons][:top_n]
+    a.nominations = [n for n in a.nominations if n in by_score or "score" not in n.reasons]
+    # New partners of the people this meeting discusses: the cohort and the nominations listed.
+    discussed = cohort_mod.cohort_ids(store, day) | {n.person_id for n in a.nominations}
+    a.new_partners = [np for np in graph.new_partners(store, since=since, as_of=day, scope="cohort")
+                      if np.perpetrator_id in discussed]
+
+    ranked = {s.perpetrator_id: s for s in scoring.score_all(store, as_of=day)}
+    open_actions = actions_mod.list_actions(store, as_of=day, open_only=True)
+    partners_by = {}
+    for np in a.new_partners:
+        partners_by[np.perpetrator_id] = partners_by.get(np.perpetrator_id, 0) + 1
+    rules = _rules(store)
+    for member in cohort_mod.cohort(store, day):
+        pid = member.person_id
+        s = ranked.get(pid)
+        t = nominations.trend(store, pid)
+        mine = [x for x in open_actions if x.person_id == pid]
+        latest = s.latest_incident if s else store.scalar(
+            "SELECT max(i.date) FROM involvements v JOIN incidents i ON i.ref = v.incident_ref JOIN persons p"
+            " ON p.id = v.perpetrator_id WHERE coalesce(p.merged_into, p.id) = ? AND i.date <= ?", [pid, m.date])
+        a.review.append(ReviewItem(
+            pid, member.name, s.score if s else None, s.r if s else None, s.f if s else None, s.g if s else None,
+            s.v if s else None, s.rank if s else None, t.change if t.current else None, member.entry_score,
+            member.adopted_on, member.division, member.om_name, len(mine), sum(1 for x in mine if x.overdue),
+            partners_by.get(pid, 0), latest))
+        reason = None
+        adopted = _dt.date.fromisoformat(member.adopted_on)
+        quiet = rules["quiet_days"]
+        if s is None:
+            reason = "no DA incident in the scoring window: he no longer scores"
+        elif (day - adopted).days >= quiet and latest and (day - _dt.date.fromisoformat(latest)).days >= quiet:
+            reason = f"no DA incident for {(day - _dt.date.fromisoformat(latest)).days} days"
+        elif member.entry_score and s.score <= member.entry_score * (1 - rules["fall_share"]):
+            reason = f"score fell from {member.entry_score:g} at entry to {s.score:g}"
+        if reason:
+            a.proposed_exits.append(ProposedExit(pid, member.name, reason, "sustained reduction in offending"))
+    a.review.sort(key=lambda r: (r.score is None, -(r.score or 0), r.person_id))
+
+    # actions: open ones raised at earlier meetings carry forward, plus any due by this meeting
+    a.actions = [x for x in open_actions
+                 if (x.meeting_date is not None and x.meeting_date < m.date) or (x.due_date and x.due_date <= m.date)]
+    a.prompts = forums.referral_prompts(store, day, since=since)
+    return a
+
+
+def _fmt(v) -> str:
+    return "—" if v is None else f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def nomination_reason(n: nominations.Nomination) -> str:
+    """Why a person is nominated, in words: his score and rank, and any referral."""
+    parts = []
+    if n.score is not None:
+        s = n.score
+        parts.append(f"score {_fmt(s.score)} (R{s.r} F{s.f} G{s.g} V{s.v}), rank {s.rank}"
+                     + (", serial" if s.serial else ""))
+    else:
+        parts.append("no DA incident in the scoring window")
+    for r in n.referrals:
+        parts.append(f"referred by {r.agency} on {r.date}: {r.reason}")
+    return "; ".join(parts)
+
+
+def agenda_text(a: Agenda) -> str:
+    """The agenda as plain text (the CLI prints it; the pack lays it out itself)."""
+    m = a.meeting
+    out = [m.label, f"Chair: {m.chair or 'to be confirmed'}",
+           f"Period reviewed: since {a.since}" + (f" (previous meeting {a.previous.date})" if a.previous else ""), ""]
+    out.append(f"1. New partner alerts ({len(a.new_partners)})")
+    for np in a.new_partners:
+        flags = []
+        if np.children:
+            flags.append(f"{len(np.children)} child(ren)")
+        if np.other_perpetrators:
+            flags.append("victim of others too")
+        if np.possible_duplicates:
+            flags.append("may also be recorded as " + ", ".join(np.possible_duplicates))
+        flags.append(f"Clare's Law: {np.disclosure}" if np.disclosure else "consider Clare's Law right to know")
+        out.append(f"   {np.perpetrator_name} ({np.perpetrator_id}) — {np.partner_name} ({np.partner_id}), first linked "
+                   f"{np.first_linked} by {np.source}; " + "; ".join(flags))
+    out.append(f"2. Nominations ({len(a.nominations)})")
+    for n in a.nominations:
+        out.append(f"   {n.name} ({n.person_id}) — {nomination_reason(n)}")
+    out.append(f"3. Cohort review ({len(a.review)}), highest score first")
+    for r in a.review:
+        change = "" if r.change is None else f", {'+' if r.change > 0 else ''}{_fmt(r.change)} since last"
+        out.append(f"   {r.name} ({r.person_id}) — score {_fmt(r.score)}{change}; entry {_fmt(r.entry_score)}; "
+                   f"OM {r.om_name or 'none'}; actions {r.open_actions} open, {r.overdue_actions} overdue"
+                   + (f"; {r.new_partners} new partner(s)" if r.new_partners else ""))
+    out.append(f"4. Actions due or overdue ({len(a.actions)})")
+    for x in a.actions:
+        flag = f"OVERDUE {x.days_overdue} days" if x.overdue else f"due {x.due_date or '—'}"
+        out.append(f"   [{x.id}] {x.agency}: {x.description} — {x.subject_name}; {flag}; {x.status}")
+    out.append(f"5. Proposed exits ({len(a.proposed_exits)})")
+    for e in a.proposed_exits:
+        out.append(f"   {e.name} ({e.person_id}) — {e.reason}")
+    out.append(f"6. Referral prompts ({len(a.prompts)})")
+    for p in a.prompts:
+        out.append(f"   {p.forum}: {p.person_name} ({p.person_id}) — {p.reason}")
+    return "\n".join(out)
+
+
+def agenda_json(a: Agenda) -> str:
+    def plain(x):
+        return asdict(x) if hasattr(x, "__dataclass_fields__") else x
+    return json.dumps({
+        "meeting": asdict(a.meeting), "previous": asdict(a.previous) if a.previous else None, "since": a.since,
+        "attendees": a.attendees, "new_partners": [plain(x) for x in a.new_partners],
+        "nominations": [plain(x) for x in a.nominations], "review": [plain(x) for x in a.review],
+        "actions": [plain(x) for x in a.actions], "proposed_exits": [plain(x) for x in a.proposed_exits],
+        "prompts": [plain(x) for x in a.prompts],
+    }, indent=2, ensure_ascii=False, default=str)
