@@ -73,7 +73,7 @@ def test_idle_lock_hides_everything_until_unlocked(qtbot, demo_store, isolated_q
 def test_input_restarts_the_countdown(qtbot, demo_store, isolated_qsettings):  # noqa: F811
     window = make_window(qtbot, demo_store)
     window.idle.set_minutes(1)
-    window.idle.timer.start(100)  # as if the minute were almost over
+    window.idle.timer.start(5_000)  # as if the minute were almost over (long enough not to fire on a busy machine)
     qtbot.wait(20)
     event = QMouseEvent(QEvent.Type.MouseMove, QPointF(5, 5), QPointF(5, 5), Qt.MouseButton.NoButton,
                         Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
