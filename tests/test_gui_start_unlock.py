@@ -63,7 +63,7 @@ def test_unlock_runs_off_the_gui_thread(qtbot, tmp_path):
     dlg.passphrase.setText(PASSPHRASE)
     dlg.try_unlock()
     assert dlg.error.text() == "Unlocking…" and not dlg.ok.isEnabled()  # returned before the store opened
-    qtbot.waitUntil(lambda: dlg.store is not None, timeout=10000)
+    qtbot.waitUntil(lambda: dlg.store is not None, timeout=60000)   # a loaded machine: the key derivation and the open may take a while
     dlg.store.close()
 
 
