@@ -1,0 +1,73 @@
+"""The wheel's build backend: setuptools, with the build stamped with its git commit.
+
+``pyproject.toml`` names this module (``backend-path = ["packaging"]``), so
+``pip install .``, ``pip wheel .``, ``pipx install .`` and ``python -m build``
+all come here. Before setuptools builds a wheel or an sdist, the commit of
+the source tree is written to ``matac_desk/_build_info.json`` (read by
+``matac_desk.paths.build_info`` and shown by ``matac-desk --version`` and
+the About box); the file is removed from the source tree afterwards, as it
+is not kept in git. Without git (an sdist being built into a wheel), a
+``_build_info.json`` already there is kept as it is.
+
+Editable installs are not stamped: in a checkout the program asks git.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import subprocess
+from pathlib import Path
+
+from setuptools import build_meta as _setuptools
+from setuptools.build_meta import *  # noqa: F401,F403  (every hook not wrapped below)
+
+ROOT = Path(__file__).resolve().parent.parent
+INFO = ROOT / "matac_desk" / "_build_info.json"
+
+
+def _git(*args: str) -> str | None:
+    try:
+        done = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, timeout=30,
+                              check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def source_info() -> dict | None:
+    """The source tree's commit, or None when it is not a git checkout (or git is missing)."""
+    commit = _git("rev-parse", "HEAD")
+    if not commit:
+        return None
+    dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))
+    return {"commit": commit, "dirty": dirty,
+            "built_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()}
+
+
+def write_info(path: Path, info: dict) -> None:
+    path.write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
+
+
+@contextlib.contextmanager
+def _stamped():
+    info = source_info()
+    if info is None:
+        yield
+        return
+    write_info(INFO, info)
+    try:
+        yield
+    finally:
+        INFO.unlink(missing_ok=True)
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    with _stamped():
+        return _setuptools.build_wheel(wheel_directory, config_settings, metadata_directory)
+
+
+def build_sdist(sdist_directory, config_settings=None):
+    with _stamped():
+        return _setuptools.build_sdist(sdist_directory, config_settings)
