@@ -9,12 +9,14 @@ the About box); the file is removed from the source tree afterwards, as it
 is not kept in git. Without git (an sdist being built into a wheel), a
 ``_build_info.json`` already there is kept as it is.
 
-Editable installs are not stamped: in a checkout the program asks git.
+Editable installs are not stamped: in a checkout the program asks git. ``build/lib`` is emptied
+before each wheel, so that nothing deleted from the source lingers in the next wheel.
 """
 
 from __future__ import annotations
 
 import contextlib
+import shutil
 from pathlib import Path
 
 from setuptools import build_meta as _setuptools
@@ -40,6 +42,8 @@ def _stamped():
 
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    # setuptools reuses build/lib: a resource or module deleted since the last build would stay in the wheel
+    shutil.rmtree(ROOT / "build" / "lib", ignore_errors=True)
     with _stamped():
         return _setuptools.build_wheel(wheel_directory, config_settings, metadata_directory)
 
