@@ -5,8 +5,8 @@
 
 Runs, in a temporary folder and with a temporary data and settings folder (nothing of the user's is
 read or changed): ``--version``; ``demo`` (a small fictitious store); ``pack --next`` and checks the PDF
-(a PDF, complete, with pages; its text has the protective marking when ``pdftotext`` or ``pypdf`` can
-read it); ``--demo`` with Qt offscreen, twice (the first makes the demo store), which must show the
+(a PDF, complete, with pages and the shipped fonts; its text has the protective marking, and any
+Arabic-script name is shaped, when ``pdftotext`` or ``pypdf`` can read it); ``--demo`` with Qt offscreen, twice (the first makes the demo store), which must show the
 window and quit by itself after a few seconds (``MATAC_DESK_QUIT_AFTER``). Prints what it measured
 (start-up to the first window) and exits 1 with the failing step's output on any failure.
 Standard library only, so that any Python can run it.
@@ -65,6 +65,8 @@ def check_pdf(path: Path) -> str:
     pages = len(re.findall(rb"/Type\s*/Page(?!s)", data))
     if pages < 2:
         raise Failed(f"{path}: {pages} page(s); a demo meeting pack has many")
+    if b"DejaVuSans" not in data:
+        raise Failed(f"{path}: the shipped DejaVu fonts are not embedded (are the resources in the build?)")
     text, reader = None, None
     if shutil.which("pdftotext"):
         r = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True)
@@ -80,7 +82,12 @@ def check_pdf(path: Path) -> str:
     for needed in ("OFFICIAL-SENSITIVE", "MATAC"):
         if needed not in text:
             raise Failed(f"{path}: the text ({reader}) has no {needed!r}")
-    return f"{pages} pages, {len(data):,} bytes, marked OFFICIAL-SENSITIVE ({reader})"
+    # Arabic-script names are shaped by uharfbuzz into joining forms (Arabic presentation forms in the text)
+    arabic = re.findall("[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]+", text)
+    if arabic and not any(re.search("[\ufb50-\ufdff\ufe70-\ufeff]", word) for word in arabic):
+        raise Failed(f"{path}: Arabic-script names are not shaped (is uharfbuzz in the build?)")
+    shaped = "Arabic names shaped" if arabic else "no Arabic names to check shaping"
+    return f"{pages} pages, {len(data):,} bytes, marked OFFICIAL-SENSITIVE, DejaVu embedded, {shaped} ({reader})"
 
 
 def smoke(exe: Path, work: Path, seconds: float) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import re
 import os
 import shutil
 import struct
@@ -119,3 +120,30 @@ def test_install_script_refuses_without_the_program(tmp_path):
     r = subprocess.run(["sh", str(script)], env=dict(os.environ, XDG_DATA_HOME=str(tmp_path / "d")),
                        capture_output=True, text=True)
     assert r.returncode == 1 and "no matac-desk program" in r.stderr and not (tmp_path / "d").exists()
+
+
+import smoke_test  # noqa: E402
+
+
+@pytest.mark.parametrize("content, says", [
+    (b"", "not a complete PDF"),
+    (b"%PDF-1.4\n1 0 obj << /Type /Page >> endobj\n%%EOF\n", "1 page(s)"),
+    (b"%PDF-1.4\n<< /Type /Page >> << /Type /Page >>\n%%EOF\n", "DejaVu fonts are not embedded"),
+])
+def test_smoke_test_refuses_a_bad_pdf(tmp_path, content, says):
+    pdf = tmp_path / "pack.pdf"
+    pdf.write_bytes(content)
+    with pytest.raises(smoke_test.Failed, match=re.escape(says)):
+        smoke_test.check_pdf(pdf)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="uses a shell script as the program")
+def test_smoke_test_exits_1_when_the_program_fails(tmp_path, capsys):
+    program = tmp_path / "matac-desk"
+    program.write_text("#!/bin/sh\necho 'matac-desk: error: broken' >&2\nexit 1\n")
+    program.chmod(0o755)
+    assert smoke_test.main(["--exe", str(program)]) == 1
+    err = capsys.readouterr().err
+    assert "smoke: FAILED matac-desk --version: exit 1" in err and "broken" in err
+    assert smoke_test.main([str(tmp_path / "no-bundle")]) == 1
+    assert "no matac-desk program in" in capsys.readouterr().err
