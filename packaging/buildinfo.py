@@ -23,7 +23,14 @@ def _git(*args: str) -> str | None:
 
 
 def source_info() -> dict | None:
-    """The source tree's commit, or None when it is not a git checkout (or git is missing)."""
+    """The source tree's commit, or None when it is not a git checkout (or git is missing).
+
+    An unpacked sdist inside some other git repository is not a checkout of this one: its top level must
+    be this tree.
+    """
+    top = _git("rev-parse", "--show-toplevel")
+    if not top or Path(top).resolve() != ROOT:
+        return None
     commit = _git("rev-parse", "HEAD")
     if not commit:
         return None

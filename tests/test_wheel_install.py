@@ -54,6 +54,29 @@ def test_the_wheel_holds_the_resources_and_the_commit(wheel):
     assert not (ROOT / "matac_desk" / "_build_info.json").exists()  # not left in the source tree
 
 
+def test_a_wheel_built_from_the_sdist_keeps_the_resources_and_the_commit(tmp_path):
+    """``python -m build`` makes the sdist, then the wheel from it, away from git: the stamp must survive."""
+    sdist_dir, wheel_dir = tmp_path / "sdist", tmp_path / "wheel"
+    r = subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, 'packaging'); import build_backend; "
+                        "print(build_backend.build_sdist(sys.argv[1]))", str(sdist_dir)],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stdout + r.stderr
+    (sdist,) = sdist_dir.glob("matac*-*.tar.gz")
+    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheel_dir), str(sdist)],
+                       capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    (built,) = wheel_dir.glob("matac_desk-*.whl")
+    with zipfile.ZipFile(built) as z:
+        names = set(z.namelist())
+        info = json.loads(z.read("matac_desk/_build_info.json"))
+    assert {"matac_desk/resources/gravity/default.csv", "matac_desk/resources/fonts/DejaVuSans.ttf",
+            "matac_desk/resources/icons/matac-desk.svg"} <= names
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True)
+    if head.returncode == 0:
+        assert info["commit"] == head.stdout.strip()
+    assert not (ROOT / "matac_desk" / "_build_info.json").exists()
+
+
 def test_installed_wheel_runs_demo_pack_and_the_window(wheel, tmp_path):
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
