@@ -36,7 +36,11 @@ def _gui_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and (argv[0] in cli.command_names() or argv[0] in ("--version",)):
+    if argv and argv[0] == "--version":
+        from .paths import version_text
+        print(f"matac-desk {version_text()}")  # the version and the commit it was built from
+        return 0
+    if argv and argv[0] in cli.command_names():
         return cli.main(argv)
     if argv and argv[0] in ("-h", "--help"):
         cli.build_parser().print_help()

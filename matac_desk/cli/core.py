@@ -6,6 +6,7 @@ import argparse
 import datetime as _dt
 import json
 import sys
+from pathlib import Path
 
 from ..services.demo import DemoSpec, fill_store, write_csv
 from ..domain import UserError

@@ -137,6 +137,24 @@ def _choose_store(store_path: str | None, runner: TaskRunner) -> Store | None:
             return dlg.store
 
 
+def _quit_after_if_asked(app: QApplication) -> None:
+    """``MATAC_DESK_QUIT_AFTER=SECONDS`` (the bundle's smoke test, start-up timing): say on stderr when the
+    event loop is running with the window shown, and quit that many seconds later."""
+    import os
+    try:
+        seconds = float(os.environ.get("MATAC_DESK_QUIT_AFTER", ""))
+    except ValueError:
+        return
+    from PySide6.QtCore import QTimer
+
+    def shown() -> None:
+        sys.stderr.write("matac-desk: main window shown\n")
+        sys.stderr.flush()
+        QTimer.singleShot(int(seconds * 1000), app.quit)
+
+    QTimer.singleShot(0, shown)
+
+
 def run(store: Store | None = None, store_path: str | None = None) -> int:
     app = application()
     install_excepthook()
@@ -147,6 +165,7 @@ def run(store: Store | None = None, store_path: str | None = None) -> int:
             return 0
     window = open_window(store, runner, daily_backup=True)
     window.show()
+    _quit_after_if_asked(app)
     code = app.exec()
     runner.wait_idle(15000)
     store.close()

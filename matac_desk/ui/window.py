@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import __version__
+from ..paths import build_info
 from .context import CHANGED_ALL, Context
 from .lock import IdleWatcher, LockScreen
 from .widgets import ACCENT, settings
@@ -264,7 +265,8 @@ class MainWindow(QMainWindow):
 
     def _about(self) -> None:
         QMessageBox.about(self, "About MATAC Desk",
-                          f"<p><b>MATAC Desk {__version__}</b></p><p>Prepare and run MATAC meetings from police "
+                          f"<p><b>MATAC Desk {__version__}</b><br>{build_info().commit_text}</p>"
+                          f"<p>Prepare and run MATAC meetings from police "
                           f"domestic-abuse records. The store is encrypted; every view and change is audited.</p>")
 
     # ------------------------------------------------------------ navigation
