@@ -40,6 +40,7 @@ def register(sub) -> None:
     p.add_argument("--format", choices=FORMATS, default="table")
     listing_options(p)
     p.set_defaults(func=cmd_plan)
+    _register_clares_law(sub)
 
 
 # --------------------------------------------------------------------------
@@ -98,4 +99,94 @@ def cmd_plan(args) -> int:
             emit(f"    {plans_mod.ROSH_LABELS[key]:<20} {p[key] or '—'}")
         emit(f"  Reviewed {p['reviewed_on'] or '—'}; next review {p['next_review'] or '—'}"
              + (f" ({state.upper()})" if state else ""))
+        return 0
+
+
+# --------------------------------------------------------------------------
+# clares-law
+# --------------------------------------------------------------------------
+
+def _register_clares_law(sub) -> None:
+    from ..meeting import clares_law as cl
+    p = sub.add_parser("clares-law", help="Clare's Law (DVDS) applications: list, new, step, close, show")
+    p.add_argument("store")
+    csub = p.add_subparsers(dest="cl_command", metavar="ACTION", required=True)
+    q = csub.add_parser("list", help="applications, the overdue and due this week first")
+    q.add_argument("--open", action="store_true", dest="open_only")
+    q.add_argument("--due", action="store_true", help="only those overdue or due within 7 days")
+    q.add_argument("--person", dest="person_id", help="one subject's")
+    q.add_argument("--as-of", type=_date)
+    q.add_argument("--format", choices=FORMATS, default="table")
+    listing_options(q)
+    q = csub.add_parser("new", help="open an application (its first step: the request received)")
+    q.add_argument("person_id", help="the subject")
+    q.add_argument("--route", required=True, help="right to ask | right to know")
+    q.add_argument("--applicant", required=True, dest="relation",
+                   help="the applicant's relation to the subject (partner, partner's mother, police ...)")
+    q.add_argument("--at-risk", dest="at_risk_id", help="person id of the person at risk")
+    q.add_argument("--at-risk-name", help="her name when she is not in the store")
+    q.add_argument("--received", type=_date, help="the day the request was received (default today)")
+    q.add_argument("--by", required=True, help="who received it")
+    q.add_argument("--note")
+    q = csub.add_parser("step", help="record a step: " + ", ".join(cl.STEPS[1:]))
+    q.add_argument("application_id", type=int)
+    q.add_argument("step")
+    q.add_argument("--date", type=_date, help="default today")
+    q.add_argument("--by", required=True, help="who did it")
+    q.add_argument("--note")
+    q = csub.add_parser("close", help="close with the outcome: " + ", ".join(cl.OUTCOMES))
+    q.add_argument("application_id", type=int)
+    q.add_argument("outcome")
+    q.add_argument("--date", type=_date, help="default today")
+    q.add_argument("--by", required=True)
+    q.add_argument("--note")
+    q = csub.add_parser("show", help="one application with its steps")
+    q.add_argument("application_id", type=int)
+    listing_options(q)
+    p.set_defaults(func=cmd_clares_law)
+
+
+CL_COLUMNS = ["id", "subject_id", "subject_name", "route", "applicant_relation", "at_risk_name", "received_on",
+              "deadline", "days_left", "state", "last_step", "outcome", "closed_on"]
+
+
+def cmd_clares_law(args) -> int:
+    from ..meeting import clares_law as cl
+    with open_store(args.store) as store:
+        c = args.cl_command
+        if c == "list":
+            rows = (cl.due(store, args.as_of) if args.due else
+                    cl.applications(store, as_of=args.as_of, subject_id=args.person_id, open_only=args.open_only))
+            if args.due and args.person_id:
+                rows = [r for r in rows if r["subject_id"] == require_person(store, args.person_id)]
+            record_listing(store, "clares-law", rows, args.format, args, person_keys=("subject_id", "at_risk_id"),
+                           filters=("as_of", "person_id", "open_only", "due"))
+            if not rows and args.format == "table":
+                emit("No Clare's Law applications match.")
+            else:
+                print_rows(rows, CL_COLUMNS, args.format)
+        elif c == "new":
+            aid = cl.new_application(store, args.person_id, args.route, args.relation,
+                                     args.received or _dt.date.today(), args.by, at_risk_id=args.at_risk_id,
+                                     at_risk_name=args.at_risk_name, note=args.note)
+            a = cl.application(store, aid)
+            emit(f"Clare's Law application {aid} opened ({a['route']}); decide by {a['deadline']}")
+        elif c == "step":
+            cl.add_step(store, args.application_id, args.step, args.date or _dt.date.today(), args.by, note=args.note)
+            a = cl.application(store, args.application_id)
+            emit(f"Application {a['id']}: {a['last_step']} recorded; {a['state']}, deadline {a['deadline']}")
+        elif c == "close":
+            a = cl.close(store, args.application_id, args.outcome, args.date or _dt.date.today(), args.by,
+                         note=args.note)
+            emit(f"Application {a['id']} closed: {a['outcome']} on {a['closed_on']}"
+                 + (" (after the deadline)" if a["state"] == "closed late" else ""))
+        else:
+            a = cl.application(store, args.application_id)
+            record_listing(store, "clares-law application", 1, "table", args,
+                           persons=[a["subject_id"]] + ([a["at_risk_id"]] if a["at_risk_id"] else []))
+            emit(f"Application {a['id']}: {a['route']} about {a['subject_name']} ({a['subject_id']}); "
+                 f"applicant: {a['applicant_relation']}; at risk: {a['at_risk_name']}")
+            emit(f"  received {a['received_on']}, deadline {a['deadline']}: {a['state']}"
+                 + (f", outcome {a['outcome']} on {a['closed_on']}" if a["closed_on"] else ""))
+            print_rows(cl.steps(store, a["id"]), ["date", "step", "by", "note"])
         return 0
