@@ -190,3 +190,79 @@ def cmd_clares_law(args) -> int:
                  + (f", outcome {a['outcome']} on {a['closed_on']}" if a["closed_on"] else ""))
             print_rows(cl.steps(store, a["id"]), ["date", "step", "by", "note"])
         return 0
+
+
+# --------------------------------------------------------------------------
+# order: breaches, requirements, every order, every breach (the options of cli.meetings' order command)
+# --------------------------------------------------------------------------
+
+ORDER_ACTIONS = ("breach", "requirement", "show")
+
+
+def order_options(p) -> None:
+    """The ``order`` command's case-file options (``order STORE breach ORDER_ID --date D --note N`` ...)."""
+    p.add_argument("more", nargs="*", metavar="ARG", help="breach ORDER_ID | requirement ORDER_ID KIND TYPE TEXT "
+                                                          "| show ORDER_ID")
+    p.add_argument("--list", action="store_true", help="every order, with its status, monitoring end and breaches")
+    p.add_argument("--in-force", action="store_true", help="with --list: only those in force")
+    p.add_argument("--breaches", action="store_true", help="every breach (--since: after a day)")
+    p.add_argument("--since", type=_date, help="with --breaches: after this day (default: the last meeting held)")
+    p.add_argument("--expiring", action="store_true", help="with --list: only those ending within 28 days")
+    p.add_argument("--date", type=_date, help="breach: the day of the breach")
+    p.add_argument("--note", help="breach: what happened and what was done")
+    p.add_argument("--until", type=_date, help="requirement: its own end (electronic monitoring)")
+    p.add_argument("--as-of", type=_date)
+    p.add_argument("--format", choices=FORMATS, default="table")
+
+
+def cmd_order_more(args) -> int:
+    from ..meeting import orders as orders_mod
+    with open_store(args.store) as store:
+        action = args.person_id
+        if action in ORDER_ACTIONS:
+            if not args.more or not args.more[0].isdigit():
+                raise UserError(f"order {action} needs the order's number")
+            oid = int(args.more[0])
+            if action == "breach":
+                if not args.date or not args.note:
+                    raise UserError("order breach needs --date DATE and --note TEXT")
+                bid = orders_mod.add_breach(store, oid, args.date, args.note)
+                emit(f"Breach {bid} of order {oid} recorded ({args.date})")
+            elif action == "requirement":
+                if len(args.more) != 4:
+                    raise UserError("order requirement needs ORDER_ID KIND TYPE TEXT (quote the type and the text)")
+                rid = orders_mod.add_requirement(store, oid, args.more[1], args.more[2], args.more[3], until=args.until)
+                emit(f"Requirement {rid} added to order {oid}")
+            else:
+                from ..meeting.cohort import order
+                o = order(store, oid)
+                record_listing(store, "order", 1, "table", args, persons=[o["person_id"]])
+                emit(f"Order {oid}: {o['type']} on {o['person_id']}, {o['start']} to {o['end'] or 'no end'}")
+                print_rows(orders_mod.requirements(store, oid), ["kind", "type", "text", "until"])
+                b = orders_mod.breaches(store, person_id=o["person_id"])
+                emit(f"Breaches: {sum(1 for x in b if x['order_id'] == oid)}")
+            return 0
+        if args.more:
+            raise UserError(f"unknown order action {args.person_id!r}: breach, requirement or show")
+        if args.breaches:
+            since = args.since
+            if since is None and not args.person_id:
+                since = store.scalar("SELECT max(date) FROM meetings WHERE status = 'held'")
+            rows = orders_mod.breaches(store, person_id=args.person_id, since=since, until=args.as_of)
+            record_listing(store, "order breaches", rows, args.format, args, person_keys=("person_id",),
+                           filters=("person_id", "since", "as_of"))
+            if args.format == "table":
+                emit(f"Breaches since {since}:" if since else "Every breach:")
+            print_rows(rows, ["id", "order_id", "type", "person_id", "name", "date", "note"], args.format)
+            return 0
+        rows = (orders_mod.expiring(store, args.as_of) if args.expiring else
+                orders_mod.all_orders(store, as_of=args.as_of, in_force_only=args.in_force, person_id=args.person_id))
+        record_listing(store, "orders", rows, args.format, args, person_keys=("person_id", "protected_person_id"),
+                       filters=("person_id", "as_of", "in_force", "expiring"))
+        cols = ["id", "person_id", "name", "type", "start", "end", "status", "em_end", "requirements", "breaches",
+                "last_breach"] + (["what", "ends", "days_left"] if args.expiring else [])
+        if not rows and args.format == "table":
+            emit("No orders match.")
+        else:
+            print_rows(rows, cols, args.format)
+        return 0

@@ -10,6 +10,7 @@ from ..meeting import cohort as cohort_mod
 from ..meeting import meetings as meetings_mod
 from ..meeting import workload as workload_mod
 from ..domain import UserError
+from .casefile import ORDER_ACTIONS, cmd_order_more, order_options
 from .common import emit, listing_options, open_store, print_rows, record_listing
 
 __all__ = ["register"]
@@ -100,9 +101,11 @@ def register(sub) -> None:
     listing_options(p)
     p.set_defaults(func=cmd_subject)
 
-    p = sub.add_parser("order", help="record an order or bail conditions, or list a subject's")
+    p = sub.add_parser("order", help="record an order or bail conditions, or list a subject's; breaches, "
+                                     "requirements, every order (--list) or every breach (--breaches)")
     p.add_argument("store")
-    p.add_argument("person_id")
+    p.add_argument("person_id", nargs="?", help="the subject; or 'breach ORDER_ID', 'requirement ORDER_ID ...'")
+    order_options(p)
     p.add_argument("--type", choices=cohort_mod.ORDER_TYPES)
     p.add_argument("--start", type=_date)
     p.add_argument("--end", type=_date)
@@ -310,6 +313,8 @@ def cmd_subject(args) -> int:
 
 
 def cmd_order(args) -> int:
+    if args.person_id in ORDER_ACTIONS or args.list or args.breaches or args.more:
+        return cmd_order_more(args)
     with open_store(args.store) as store:
         if args.type:
             if not args.start:
