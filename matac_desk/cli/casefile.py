@@ -41,6 +41,7 @@ def register(sub) -> None:
     listing_options(p)
     p.set_defaults(func=cmd_plan)
     _register_clares_law(sub)
+    _register_support(sub)
 
 
 # --------------------------------------------------------------------------
@@ -265,4 +266,48 @@ def cmd_order_more(args) -> int:
             emit("No orders match.")
         else:
             print_rows(rows, cols, args.format)
+        return 0
+
+
+# --------------------------------------------------------------------------
+# victim-support
+# --------------------------------------------------------------------------
+
+def _register_support(sub) -> None:
+    from ..meeting import support
+    p = sub.add_parser("victim-support", help="support status of each victim of a cohort subject; set one",
+                       description="victim-support STORE [--person ID]; victim-support STORE set VICTIM --service S "
+                                   "--status ST [--date D] [--note N]")
+    p.add_argument("store")
+    p.add_argument("words", nargs="*", metavar="ACTION", help="set VICTIM_ID")
+    p.add_argument("--person", dest="person_id", help="one subject's victims")
+    p.add_argument("--service", help="set: IDVA, ISVA, Refuge, Outreach service, ... (free text)")
+    p.add_argument("--status", help="set: " + ", ".join(support.STATUSES))
+    p.add_argument("--date", type=_date, help="set: default today")
+    p.add_argument("--note")
+    p.add_argument("--as-of", type=_date)
+    p.add_argument("--format", choices=FORMATS, default="table")
+    listing_options(p)
+    p.set_defaults(func=cmd_victim_support)
+
+
+def cmd_victim_support(args) -> int:
+    from ..meeting import support
+    with open_store(args.store) as store:
+        if args.words:
+            if args.words[0] != "set" or len(args.words) != 2:
+                raise UserError("victim-support: the only action is: set VICTIM_ID --service S --status ST")
+            if not args.service or not args.status:
+                raise UserError("victim-support set needs --service and --status")
+            support.set_status(store, args.words[1], args.service, args.status, args.date, note=args.note)
+            emit(f"Support for {args.words[1]}: {args.status} ({args.service})")
+            return 0
+        rows = support.cohort_support(store, args.as_of, subject_id=args.person_id)
+        record_listing(store, "victim-support", rows, args.format, args, person_keys=("subject_id", "victim_id"),
+                       filters=("person_id", "as_of"))
+        if not rows and args.format == "table":
+            emit("No victims of cohort subjects.")
+        else:
+            print_rows(rows, ["subject_id", "subject_name", "victim_id", "victim_name", "service", "status", "date"],
+                       args.format)
         return 0
