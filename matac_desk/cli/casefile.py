@@ -42,6 +42,7 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_plan)
     _register_clares_law(sub)
     _register_support(sub)
+    _register_equality(sub)
 
 
 # --------------------------------------------------------------------------
@@ -310,4 +311,55 @@ def cmd_victim_support(args) -> int:
         else:
             print_rows(rows, ["subject_id", "subject_name", "victim_id", "victim_name", "service", "status", "date"],
                        args.format)
+        return 0
+
+
+# --------------------------------------------------------------------------
+# equality
+# --------------------------------------------------------------------------
+
+def _register_equality(sub) -> None:
+    from ..services import equality
+    p = sub.add_parser("equality", help="a person's sex, ethnicity, disability; who is nominated and adopted, by group",
+                       description="equality STORE PERSON [--sex S] [--ethnicity E] [--disability D]; "
+                                   "equality STORE --by division|sex|ethnicity|'age band'")
+    p.add_argument("store")
+    p.add_argument("person_id", nargs="?")
+    p.add_argument("--sex", help="F, M, X, NS or the words")
+    p.add_argument("--ethnicity", help="an ONS 2021 code (W1 … O2, NS) or its category")
+    p.add_argument("--disability", help="Y, N, NS or the words")
+    p.add_argument("--by", choices=equality.DIMENSIONS, help="who is nominated: scored, nominated and adopted per group")
+    p.add_argument("--since", type=_date, help="with --by: nominations and adoptions after this day (default a year)")
+    p.add_argument("--as-of", type=_date)
+    p.add_argument("--format", choices=FORMATS, default="table")
+    listing_options(p)
+    p.set_defaults(func=cmd_equality)
+
+
+def cmd_equality(args) -> int:
+    from ..services import equality
+    with open_store(args.store) as store:
+        if args.by:
+            rows = equality.who_is_nominated(store, args.by, args.as_of, since=args.since)
+            if args.format == "table":
+                rows = [r | {k: "—" if r[k] is None else f"{r[k]:.1%}" for k in ("nominated_share", "adopted_share")}
+                        for r in rows]
+                emit(f"Who is nominated, by {args.by} (scored on {args.as_of or _dt.date.today()}; nominated and "
+                     f"adopted in the year before, or since {args.since})" if args.since else
+                     f"Who is nominated, by {args.by} (scored today; nominated and adopted in the last year)")
+            print_rows(rows, ["group", "scored", "nominated", "adopted", "nominated_share", "adopted_share"],
+                       args.format)
+            return 0
+        if not args.person_id:
+            raise UserError("give a person id, or --by DIMENSION")
+        values = {k: getattr(args, k) for k in ("sex", "ethnicity", "disability") if getattr(args, k) is not None}
+        if values:
+            changed = equality.set_fields(store, args.person_id, **values)
+            emit(f"Changed: {', '.join(changed) or 'nothing'}")
+        f = equality.fields(store, args.person_id, args.as_of)
+        record_listing(store, "equality", 1, "table", args, persons=[require_person(store, args.person_id)],
+                       filters=("person_id",))
+        for k in ("sex", "ethnicity", "disability"):
+            emit(f"  {k:<11} {f[k + '_label']}" + (f" ({f[k]})" if f[k] else ""))
+        emit(f"  {'age band':<11} {f['age_band']}")
         return 0
