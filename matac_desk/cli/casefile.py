@@ -43,6 +43,7 @@ def register(sub) -> None:
     _register_clares_law(sub)
     _register_support(sub)
     _register_equality(sub)
+    _register_return(sub)
 
 
 # --------------------------------------------------------------------------
@@ -362,4 +363,31 @@ def cmd_equality(args) -> int:
         for k in ("sex", "ethnicity", "disability"):
             emit(f"  {k:<11} {f[k + '_label']}" + (f" ({f[k]})" if f[k] else ""))
         emit(f"  {'age band':<11} {f['age_band']}")
+        return 0
+
+
+# --------------------------------------------------------------------------
+# return
+# --------------------------------------------------------------------------
+
+def _register_return(sub) -> None:
+    p = sub.add_parser("return", help="the quarterly return (counts only, small numbers suppressed) as CSV or PDF",
+                       description="return STORE --quarter 2026Q3 -o FILE.csv|FILE.pdf --recipient R")
+    p.add_argument("store")
+    p.add_argument("--quarter", required=True, help="a calendar quarter: 2026Q3 is July to September 2026")
+    p.add_argument("-o", "--output", required=True, help="FILE.csv or FILE.pdf")
+    p.add_argument("--recipient", required=True, help="who receives it (recorded in the audit log)")
+    p.add_argument("--reason", help="why (default: quarterly return QUARTER)")
+    p.set_defaults(func=cmd_return)
+
+
+def cmd_return(args) -> int:
+    from ..meeting import force
+    from ..pack.returns import export_return
+    with open_store(args.store) as store:
+        name = force.load(store).name
+        e = export_return(store, args.output, args.quarter, recipient=args.recipient, reason=args.reason, force=name)
+        emit(f"Wrote the {args.quarter.upper()} return to {e.path} ({e.size:,} bytes"
+             + (f", {e.pages} page(s)" if e.pages else "") + f"), reference {e.reference}; "
+             f"recorded as a disclosure to {args.recipient!r}")
         return 0
