@@ -144,7 +144,8 @@ def build_return(store: Store, quarter: str) -> Return:
     actions = conn.execute(
         "SELECT a.person_id, a.agency, a.due_date, a.status,"
         " (SELECT min(u.date) FROM action_updates u WHERE u.action_id = a.id AND u.status = 'done')"
-        " FROM actions a WHERE substr(a.created_at, 1, 10) <= ?", [last]).fetchall()
+        " FROM actions a LEFT JOIN meetings m ON m.id = a.meeting_id"
+        " WHERE coalesce(m.date, substr(a.created_at, 1, 10)) <= ?", [last]).fetchall()
     dvds = conn.execute("SELECT subject_id, received_on, outcome, closed_on FROM dvds_applications").fetchall()
     orders = conn.execute("SELECT person_id, start_date FROM orders WHERE start_date BETWEEN ? AND ?",
                           [first, last]).fetchall()

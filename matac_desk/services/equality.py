@@ -77,7 +77,8 @@ def who_is_nominated(store: Store, dimension: str, as_of: _dt.date | str | None 
                      since: _dt.date | str | None = None) -> list[dict]:
     """Per group of ``dimension``: scored (everyone scored on ``as_of``), nominated and adopted since ``since``.
 
-    Nominated: a ``nominated`` cohort event or a partner referral; adopted:
+    Nominated: put before a meeting (a nomination, a partner referral, or a
+    decision to adopt or not), so everyone adopted was nominated; adopted:
     an ``adopted`` event; both counted once per person, between ``since``
     (default: a year before ``as_of``) and ``as_of``. Division is the
     division of his latest scored incident (or his subject record's).
@@ -89,8 +90,11 @@ def who_is_nominated(store: Store, dimension: str, as_of: _dt.date | str | None 
     scores = scoring.score_all(store, d)
     division = {s.perpetrator_id: s.division for s in scores}
     nominated = {r[0] for r in store.conn.execute(
-        "SELECT person_id FROM cohort_events WHERE event = 'nominated' AND date > ? AND date <= ?"
-        " UNION SELECT person_id FROM referrals WHERE date > ? AND date <= ?", [start, d, start, d])}
+        "SELECT person_id FROM cohort_events WHERE event IN ('nominated', 'adopted', 'not adopted')"
+        " AND date > ? AND date <= ?"
+        " UNION SELECT person_id FROM referrals WHERE date > ? AND date <= ?"
+        " UNION SELECT d.person_id FROM decisions d JOIN meetings m ON m.id = d.meeting_id"
+        " WHERE d.decision IN ('adopt', 'do not adopt') AND m.date > ? AND m.date <= ?", [start, d] * 3)}
     adopted = {r[0] for r in store.conn.execute(
         "SELECT person_id FROM cohort_events WHERE event = 'adopted' AND date > ? AND date <= ?", [start, d])}
     ids = set(division) | nominated | adopted
@@ -105,7 +109,8 @@ def who_is_nominated(store: Store, dimension: str, as_of: _dt.date | str | None 
         for pid in members:
             if pid in people:
                 counts[key][group_of(dimension, people[pid], d)] += 1
-    groups = sorted(set().union(*counts.values()))
+    order = {b: i for i, b in enumerate(eq.AGE_BANDS)} if dimension == "age band" else {}
+    groups = sorted(set().union(*counts.values()), key=lambda g: (order.get(g, len(order)), g))
     rows = []
     for g in groups + ["All"]:
         n = {k: (sum(c.values()) if g == "All" else c[g]) for k, c in counts.items()}
