@@ -41,4 +41,3 @@ def test_fill_store_imports_everything(store):
     assert summary.rejected == 0 and summary.new > 400
     assert store.scalar("SELECT count(*) FROM links") == len(set((a, b, r, f, s) for a, b, r, f, s in data.links))
     assert store.scalar("PRAGMA foreign_key_check") is None
-
