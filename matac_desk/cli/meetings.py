@@ -258,7 +258,8 @@ def cmd_meeting(args) -> int:
             from ..meeting import agenda
             a = agenda.build_agenda(store, _resolve_meeting(store, args).id)
             record_listing(store, "agenda", len(a.new_partners) + len(a.nominations) + len(a.review)
-                           + len(a.actions) + len(a.proposed_exits) + len(a.prompts), args.format, args,
+                           + len(a.actions) + len(a.proposed_exits) + len(a.prompts)
+                           + (len(a.case_file) if a.case_file else 0), args.format, args,
                            persons=a.person_ids(), filters=("meeting", "next", "area"),
                            extra={"meeting_id": a.meeting.id})
             emit(agenda.agenda_json(a) if args.format == "json" else agenda.agenda_text(a))
