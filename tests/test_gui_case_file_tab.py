@@ -67,3 +67,49 @@ def test_dashboard_case_file_panel(qtbot, meeting_store, isolated_qsettings):  #
     assert expected and [r["kind"] for r in panel.model.rows()] == [r["kind"] for r in expected]
     urgent = [r["urgent"] for r in expected]
     assert urgent == sorted(urgent, reverse=True)
+
+
+def test_returns_box_on_the_packs_page(qtbot, meeting_store, isolated_qsettings, tmp_path):  # noqa: F811
+    import datetime as dt
+    from matac_desk.ui.returnsbox import ended_quarters
+    assert ended_quarters(dt.date(2026, 11, 1), 3) == ["2026Q3", "2026Q2", "2026Q1"]
+    assert ended_quarters(dt.date(2026, 1, 5), 1) == ["2025Q4"]
+    store, _seeded = meeting_store
+    w = make_window(qtbot, store)
+    box = w.pages["packs"].returns
+    box.save_return(path=str(tmp_path / "r.csv"))
+    assert "Say who receives" in box.message.text() and not (tmp_path / "r.csv").exists()
+    box.recipient.setText("OPCC performance team")
+    box.save_return(path=str(tmp_path / "r.csv"))
+    qtbot.waitUntil(lambda: "Saved r.csv" in box.message.text())
+    text = (tmp_path / "r.csv").read_text(encoding="utf-8-sig")
+    assert text.startswith("OFFICIAL") and "Total" in text
+    assert store.scalar("SELECT count(*) FROM audit_log WHERE action = 'disclosure.return'") == 1
+    box.dimension.setCurrentText("sex")
+    box.show_nominated()
+    qtbot.waitUntil(lambda: box.model.rowCount() > 0)
+    assert box.model.rows()[-1]["group"] == "All"
+
+
+def test_right_to_know_from_a_new_partner_alert(qtbot, meeting_store, isolated_qsettings, monkeypatch):  # noqa: F811
+    from matac_desk.meeting import clares_law
+    from matac_desk.ui.casefiletabs import start_right_to_know
+    store, _seeded = meeting_store
+    w = make_window(qtbot, store)
+    w.show_page("dashboard")
+    alerts = w.pages["dashboard"].partner_model
+    qtbot.waitUntil(lambda: alerts.rowCount() > 0)
+    alert = alerts.row(0)
+    seen = {}
+
+    def answer(parent, title, fields, **kw):
+        seen.update({f.key: f.default for f in fields})
+        return {"route": seen["route"], "relation": seen["relation"], "at_risk": seen["at_risk"],
+                "received": dt.date.today(), "by": "DS Khan"}
+    import datetime as dt
+    monkeypatch.setattr(dialogs, "ask", answer)
+    start_right_to_know(w, alert)
+    assert seen["route"] == "right to know" and seen["at_risk"].endswith(f"({alert.partner_id})")
+    qtbot.waitUntil(lambda: bool(clares_law.applications(store, subject_id=alert.perpetrator_id)))
+    a = clares_law.applications(store, subject_id=alert.perpetrator_id)[0]
+    assert (a["route"], a["at_risk_id"]) == ("right to know", alert.partner_id)

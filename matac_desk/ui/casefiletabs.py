@@ -223,7 +223,9 @@ class CaseFileTab(QWidget):
                           default=prefill.get("route", "right to ask")),
             dialogs.Field("relation", "&Applicant's relation", required=True,
                           default=prefill.get("applicant_relation", ""), placeholder="partner, partner's mother, police…"),
-            dialogs.Field("at_risk", "At &risk", kind="choice", editable=True, choices=[""] + victims,
+            dialogs.Field("at_risk", "At &risk", kind="choice", editable=True,
+                          choices=[""] + victims + ([prefill["at_risk"]] if prefill.get("at_risk") and
+                                                    prefill["at_risk"] not in victims else []),
                           default=prefill.get("at_risk", ""), placeholder="a victim or partner, or an id"),
             dialogs.Field("received", "Re&ceived", kind="date", default=self.ctx.today()),
             dialogs.Field("by", "Received &by", required=True),
@@ -389,3 +391,28 @@ class CaseFilePanel(QGroupBox):
         pid = self.model.data(index, self._id_role)
         if pid:
             self.window_.open_person(pid)
+
+
+def start_right_to_know(window, alert) -> None:
+    """From a new partner alert: open the perpetrator's Case file and a right-to-know application for her, pre-filled."""
+    if alert is None:
+        return
+    window.open_person(alert.perpetrator_id)
+    person = window.pages["people"].person
+    tab = person.case_file_tab
+    person.tabs.setCurrentWidget(tab)
+    if tab.person_id != alert.perpetrator_id:      # the person could not be opened: its error was shown
+        return
+    tab.new_application({"route": "right to know", "applicant_relation": "police (new partner alert)",
+                         "at_risk": f"{alert.partner_name} ({alert.partner_id})"})
+
+
+def right_to_know_button(window, view, model):
+    """The button under a table of new partner alerts that starts a right-to-know application for the one selected."""
+    def go():
+        rows = view.selectionModel().selectedRows()
+        alert = model.row(rows[0].row()) if rows else (model.row(0) if model.rowCount() == 1 else None)
+        start_right_to_know(window, alert)
+    return button("Start a right-to-&know application…", go,
+                  tip="Open the perpetrator's case file with a Clare's Law right-to-know application for the "
+                      "selected new partner, filled in")

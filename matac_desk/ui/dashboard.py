@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from ..services import attention, dashboard
 from ..services.attention import Attention
-from .casefiletabs import CaseFilePanel
+from .casefiletabs import CaseFilePanel, right_to_know_button
 from ..services.dashboard import COUNT_LABELS, Dashboard
 from .context import show_error
 from .models import Column, IdRole, RowsModel
@@ -141,6 +141,7 @@ class DashboardPage(Page):
         self.partner_view.doubleClicked.connect(self._open_partner)
         self.partner_view.setMinimumHeight(130)
         lay.addWidget(self.partner_view, 1)
+        lay.addWidget(right_to_know_button(self.window_, self.partner_view, self.partner_model), 0, left)
         self.add_panel(box, 1, 0, 1, 2)   # the most valuable list on the page: the full width
 
         # In the store

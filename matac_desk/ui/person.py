@@ -93,6 +93,8 @@ _LINK_COLUMNS = [
     Column("Kind", lambda r: _KIND[r.relationship_kind]),
     Column("First seen", lambda r: r.first_seen),
     Column("Source", lambda r: r.source),
+    Column("Grade", lambda r: r.grading or "", tooltip=lambda r: "3×5×2: source, intelligence, handling (C: sharing "
+           "with conditions, withheld from partner packs)"),
 ]
 
 _ALIAS_COLUMNS = [Column("Name", lambda a: a.name), Column("Source", lambda a: a.source)]
