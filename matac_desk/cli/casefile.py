@@ -28,7 +28,8 @@ def register(sub) -> None:
                                    "|review --next DATE]; plan STORE --due")
     p.add_argument("store")
     p.add_argument("person_id", nargs="?", help="the subject")
-    p.add_argument("words", nargs="*", metavar="ACTION", help="show (default), history, set PILLAR TEXT, rosh, review")
+    p.add_argument("words", nargs="*", metavar="ACTION", help="show (default), history, set PILLAR TEXT, rosh, review, "
+                                                              "restore VERSION")
     p.add_argument("--owner", help="set: the agency that owns the pillar")
     p.add_argument("--next", dest="next_review", type=_date, help="review: the next review date")
     p.add_argument("--on", type=_date, help="review: the day it was reviewed (default today)")
@@ -79,6 +80,11 @@ def cmd_plan(args) -> int:
                 raise UserError("plan review needs --next DATE (the next review)")
             p = plans_mod.review(store, pid, args.next_review, on=args.on)
             emit(f"Plan for {pid} reviewed on {p['reviewed_on']}; next review {p['next_review']} (version {p.version})")
+        elif action == "restore":
+            if len(rest) != 1 or not rest[0].isdigit() or not args.reason:
+                raise UserError("plan restore needs VERSION and --reason (why the later versions were wrong)")
+            p = plans_mod.restore(store, pid, int(rest[0]), reason=args.reason)
+            emit(f"Plan for {pid}: version {p.version} ({p.change})")
         elif action == "history":
             rows = [{"version": h.version, "change": h.change, "changed_at": h.changed_at, "changed_by": h.changed_by,
                      "next_review": h["next_review"]} for h in plans_mod.history(store, pid)]
@@ -86,7 +92,7 @@ def cmd_plan(args) -> int:
             print_rows(rows, ["version", "change", "changed_at", "changed_by", "next_review"], args.format)
             return 0
         elif action != "show":
-            raise UserError(f"unknown plan action {action[:40]!r}: show, history, set, rosh or review")
+            raise UserError(f"unknown plan action {action[:40]!r}: show, history, set, rosh, review or restore")
         p = plans_mod.plan(store, pid)
         record_listing(store, "plan", 1, "table", args, persons=[pid], filters=("person_id",))
         if p is None:
@@ -143,6 +149,12 @@ def _register_clares_law(sub) -> None:
     q.add_argument("--date", type=_date, help="default today")
     q.add_argument("--by", required=True)
     q.add_argument("--note")
+    q = csub.add_parser("remove-step", help="delete a step recorded in error (its number: see show)")
+    q.add_argument("step_id", type=int)
+    q.add_argument("--reason", required=True)
+    q = csub.add_parser("reopen", help="undo a closing made in error (its decision and disclosure record go)")
+    q.add_argument("application_id", type=int)
+    q.add_argument("--reason", required=True)
     q = csub.add_parser("show", help="one application with its steps")
     q.add_argument("application_id", type=int)
     listing_options(q)
@@ -183,6 +195,12 @@ def cmd_clares_law(args) -> int:
                          note=args.note)
             emit(f"Application {a['id']} closed: {a['outcome']} on {a['closed_on']}"
                  + (" (after the deadline)" if a["state"] == "closed late" else ""))
+        elif c == "remove-step":
+            got = cl.remove_step(store, args.step_id, reason=args.reason)
+            emit(f"Step {args.step_id} ({got['step']} on {got['date']}) removed from application {got['application_id']}")
+        elif c == "reopen":
+            a = cl.reopen(store, args.application_id, reason=args.reason)
+            emit(f"Application {a['id']} reopened: {a['state']}, deadline {a['deadline']}")
         else:
             a = cl.application(store, args.application_id)
             record_listing(store, "clares-law application", 1, "table", args,
@@ -191,7 +209,7 @@ def cmd_clares_law(args) -> int:
                  f"applicant: {a['applicant_relation']}; at risk: {a['at_risk_name']}")
             emit(f"  received {a['received_on']}, deadline {a['deadline']}: {a['state']}"
                  + (f", outcome {a['outcome']} on {a['closed_on']}" if a["closed_on"] else ""))
-            print_rows(cl.steps(store, a["id"]), ["date", "step", "by", "note"])
+            print_rows(cl.steps(store, a["id"]), ["id", "date", "step", "by", "note"])
         return 0
 
 
@@ -199,7 +217,7 @@ def cmd_clares_law(args) -> int:
 # order: breaches, requirements, every order, every breach (the options of cli.meetings' order command)
 # --------------------------------------------------------------------------
 
-ORDER_ACTIONS = ("breach", "requirement", "show")
+ORDER_ACTIONS = ("breach", "requirement", "show", "remove-breach")
 
 
 def order_options(p) -> None:
@@ -224,9 +242,14 @@ def cmd_order_more(args) -> int:
         action = args.person_id
         if action in ORDER_ACTIONS:
             if not args.more or not args.more[0].isdigit():
-                raise UserError(f"order {action} needs the order's number")
+                raise UserError(f"order {action} needs the {'breach' if action == 'remove-breach' else 'order'}'s number")
             oid = int(args.more[0])
-            if action == "breach":
+            if action == "remove-breach":
+                if not args.reason:
+                    raise UserError("order remove-breach needs --reason (why the breach was recorded in error)")
+                got = orders_mod.remove_breach(store, oid, reason=args.reason)
+                emit(f"Breach {oid} of order {got['order_id']} ({got['date']}) removed")
+            elif action == "breach":
                 if not args.date or not args.note:
                     raise UserError("order breach needs --date DATE and --note TEXT")
                 bid = orders_mod.add_breach(store, oid, args.date, args.note)
@@ -281,7 +304,7 @@ def _register_support(sub) -> None:
                        description="victim-support STORE [--person ID]; victim-support STORE set VICTIM --service S "
                                    "--status ST [--date D] [--note N]")
     p.add_argument("store")
-    p.add_argument("words", nargs="*", metavar="ACTION", help="set VICTIM_ID")
+    p.add_argument("words", nargs="*", metavar="ACTION", help="set VICTIM_ID | history VICTIM_ID | remove RECORD_ID")
     p.add_argument("--person", dest="person_id", help="one subject's victims")
     p.add_argument("--service", help="set: IDVA, ISVA, Refuge, Outreach service, ... (free text)")
     p.add_argument("--status", help="set: " + ", ".join(support.STATUSES))
@@ -296,9 +319,22 @@ def _register_support(sub) -> None:
 def cmd_victim_support(args) -> int:
     from ..meeting import support
     with open_store(args.store) as store:
+        if args.words[:1] == ["history"] and len(args.words) == 2:
+            rows = support.history(store, args.words[1])
+            record_listing(store, "victim-support history", rows, args.format, args,
+                           persons=[require_person(store, args.words[1])])
+            print_rows(rows, ["id", "date", "service", "status", "note"], args.format)
+            return 0
+        if args.words[:1] == ["remove"] and len(args.words) == 2 and args.words[1].isdigit():
+            if not args.reason:
+                raise UserError("victim-support remove needs --reason")
+            got = support.remove_record(store, int(args.words[1]), reason=args.reason)
+            emit(f"Support record {args.words[1]} ({got['status']} on {got['date']}) removed")
+            return 0
         if args.words:
             if args.words[0] != "set" or len(args.words) != 2:
-                raise UserError("victim-support: the only action is: set VICTIM_ID --service S --status ST")
+                raise UserError("victim-support: set VICTIM_ID --service S --status ST, history VICTIM_ID, "
+                                "or remove RECORD_ID --reason R")
             if not args.service or not args.status:
                 raise UserError("victim-support set needs --service and --status")
             support.set_status(store, args.words[1], args.service, args.status, args.date, note=args.note)

@@ -35,7 +35,7 @@ from .cohort import record_disclosure, require_person
 
 __all__ = ["ROUTES", "STEPS", "OUTCOMES", "DEFAULT_DEADLINE_DAYS", "SETTING", "DUE_WITHIN_DAYS",
            "deadline_days", "new_application", "add_step", "close", "application", "applications", "due",
-           "steps", "right_to_know_prefill"]
+           "steps", "right_to_know_prefill", "remove_step", "reopen"]
 
 ROUTES = ("right to ask", "right to know")
 STEPS = ("request received", "initial checks", "face-to-face meeting", "full checks", "decision forum",
@@ -210,3 +210,41 @@ def right_to_know_prefill(store: Store, subject_id: str, partner_id: str) -> dic
     return {"subject_id": require_person(store, subject_id), "route": "right to know",
             "applicant_relation": "police (new partner alert)", "at_risk_id": require_person(store, partner_id),
             "received_on": _dt.date.today().isoformat()}
+
+
+def remove_step(store: Store, step_id: int, *, reason: str) -> dict:
+    """Delete a step recorded in error (not the request itself, nor a closed application's decision); audited."""
+    row = store.conn.execute("SELECT application_id, step, date FROM dvds_steps WHERE id = ?", [step_id]).fetchone()
+    if row is None:
+        raise UserError(f"no Clare's Law step number {step_id}")
+    a = application(store, row[0])
+    why = text(reason, "the reason for removing the step", required=True)
+    if row[1] == "request received":
+        raise UserError("the request received is the application itself: it cannot be removed as a step")
+    if row[1] in ("disclosure delivered", "disclosure refused") and a["closed_on"]:
+        raise UserError(f"the {row[1]} is application {row[0]}'s decision: reopen the application instead")
+    with store.transaction():
+        store.conn.execute("DELETE FROM dvds_steps WHERE id = ?", [step_id])
+        store.audit("clares_law.step_removed", entity="person", entity_id=a["subject_id"], reason=why,
+                    detail={"application": row[0], "step": row[1], "date": row[2]})
+    return {"application_id": row[0], "step": row[1], "date": row[2]}
+
+
+def reopen(store: Store, application_id: int, *, reason: str) -> dict:
+    """Undo a closing made in error: the outcome, its decision step and the disclosure record it made go; audited."""
+    from .cohort import remove_disclosure
+    a = application(store, application_id)
+    if not a["closed_on"]:
+        raise UserError(f"application {application_id} is not closed")
+    why = text(reason, "the reason for reopening", required=True)
+    with store.transaction():
+        if a["disclosure_id"]:
+            store.conn.execute("UPDATE dvds_applications SET disclosure_id = NULL WHERE id = ?", [application_id])
+            remove_disclosure(store, a["disclosure_id"], reason=why)
+        store.conn.execute("DELETE FROM dvds_steps WHERE application_id = ? AND date = ? AND step IN"
+                           " ('disclosure delivered', 'disclosure refused')", [application_id, a["closed_on"]])
+        store.conn.execute("UPDATE dvds_applications SET outcome = NULL, closed_on = NULL WHERE id = ?",
+                           [application_id])
+        store.audit("clares_law.reopened", entity="person", entity_id=a["subject_id"], reason=why,
+                    detail={"application": application_id, "outcome": a["outcome"]})
+    return application(store, application_id)

@@ -28,7 +28,7 @@ from .cohort import in_force, order as get_order, require_person
 
 __all__ = ["REQUIREMENT_KINDS", "REQUIREMENT_TYPES", "EXPIRY_WINDOW_DAYS", "add_requirement", "requirements",
            "remove_requirement", "add_breach", "breaches", "all_orders", "expiring", "breached_since",
-           "monitoring_end"]
+           "monitoring_end", "remove_breach"]
 
 REQUIREMENT_KINDS = ("positive", "negative", "notification")
 REQUIREMENT_TYPES = {
@@ -174,3 +174,17 @@ def expiring(store: Store, as_of: _dt.date | str | None = None, *, within_days: 
 def breached_since(store: Store, since: _dt.date | str | None, as_of: _dt.date | str | None = None) -> list[dict]:
     """Breaches after ``since`` (the last meeting held; None: every breach) up to ``as_of``, newest first."""
     return breaches(store, since=since, until=day(as_of, "as of"))
+
+
+def remove_breach(store: Store, breach_id: int, *, reason: str) -> dict:
+    """Delete a breach recorded in error; the audit log keeps why."""
+    row = store.conn.execute("SELECT order_id, date FROM order_breaches WHERE id = ?", [breach_id]).fetchone()
+    if row is None:
+        raise UserError(f"no breach number {breach_id}")
+    why = text(reason, "the reason for removing the breach", required=True)
+    o = get_order(store, row[0])
+    with store.transaction():
+        store.conn.execute("DELETE FROM order_breaches WHERE id = ?", [breach_id])
+        store.audit("order.breach_removed", entity="person", entity_id=o["person_id"], reason=why,
+                    detail={"order_id": row[0], "breach": breach_id, "date": row[1]})
+    return {"order_id": row[0], "date": row[1]}

@@ -24,7 +24,7 @@ from .checks import day, now, shown, text
 from .cohort import cohort_ids, require_person
 
 __all__ = ["PILLARS", "PILLAR_LABELS", "ROSH_FIELDS", "Plan", "plan", "history", "set_pillar", "set_rosh",
-           "review", "due", "DUE_WITHIN_DAYS"]
+           "review", "restore", "due", "DUE_WITHIN_DAYS"]
 
 PILLARS = ("supervision", "monitoring", "interventions", "victim_safety")
 PILLAR_LABELS = {"supervision": "Supervision", "monitoring": "Monitoring and control",
@@ -147,6 +147,16 @@ def review(store: Store, person_id: str, next_review: _dt.date | str, *, on: _dt
     if plan(store, pid) is None:
         raise UserError(f"{pid} has no risk management plan yet: set a pillar first")
     return _write(store, pid, {"reviewed_on": held, "next_review": nxt}, "reviewed", reason)
+
+
+def restore(store: Store, person_id: str, version: int, *, reason: str) -> Plan:
+    """Write an earlier version's plan again as a new version (undoing what came after; nothing is lost)."""
+    pid = require_person(store, person_id)
+    why = text(reason, "the reason for going back to an earlier version", required=True)
+    old = next((h for h in history(store, pid) if h.version == version), None)
+    if old is None:
+        raise UserError(f"{pid}'s plan has no version {version}")
+    return _write(store, pid, dict(old.fields), f"version {version} restored", why)
 
 
 def due(store: Store, as_of: _dt.date | str | None = None, *, within_days: int = DUE_WITHIN_DAYS) -> list[dict]:

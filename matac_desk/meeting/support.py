@@ -22,7 +22,7 @@ from .checks import day, now, shown, text
 from .cohort import cohort_ids, require_person
 
 __all__ = ["STATUSES", "SERVICES", "victims_of", "set_status", "status", "history", "cohort_support",
-           "not_supported"]
+           "not_supported", "remove_record"]
 
 STATUSES = ("offered", "contacted", "engaged", "declined", "unreachable", "closed")
 SERVICES = ("IDVA", "ISVA", "Refuge", "Outreach service", "Children and young people's service", "Other")
@@ -116,3 +116,16 @@ def cohort_support(store: Store, as_of: _dt.date | str | None = None, *, subject
 def not_supported(store: Store, as_of: _dt.date | str | None = None) -> list[dict]:
     """Victims of cohort subjects with no support recorded, or unreachable (the Dashboard's and agenda's list)."""
     return [r for r in cohort_support(store, as_of) if r["status"] in ("none recorded", "unreachable")]
+
+
+def remove_record(store: Store, record_id: int, *, reason: str) -> dict:
+    """Delete a support record made in error (the status falls back to the one before); audited."""
+    row = store.conn.execute("SELECT victim_id, status, date FROM victim_support WHERE id = ?", [record_id]).fetchone()
+    if row is None:
+        raise UserError(f"no victim support record number {record_id}")
+    why = text(reason, "the reason for removing the record", required=True)
+    with store.transaction():
+        store.conn.execute("DELETE FROM victim_support WHERE id = ?", [record_id])
+        store.audit("victim_support.removed", entity="person", entity_id=row[0], reason=why,
+                    detail={"record": record_id, "status": row[1]})
+    return {"victim_id": row[0], "status": row[1], "date": row[2]}
