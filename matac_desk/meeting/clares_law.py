@@ -165,7 +165,7 @@ def add_step(store: Store, application_id: int, step: str, on, by_whom: str, *, 
         raise UserError("the request was received when the application was opened; record another step")
     d = _not_future(day(on, f"the date of the {s}"), f"the date of the {s}")
     if d < a["received_on"]:
-        raise UserError(f"the {s} on {d} is before the request was received ({a['received_on']})")
+        raise UserError(f"the {s} step on {d} is before the request was received ({a['received_on']})")
     if a["closed_on"] and s != "safety plan":
         raise UserError(f"application {application_id} was closed on {a['closed_on']}; only a safety plan can follow")
     who = text(by_whom, f"who did the {s}", required=True, limit=120)
