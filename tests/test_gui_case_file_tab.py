@@ -113,3 +113,24 @@ def test_right_to_know_from_a_new_partner_alert(qtbot, meeting_store, isolated_q
     qtbot.waitUntil(lambda: bool(clares_law.applications(store, subject_id=alert.perpetrator_id)))
     a = clares_law.applications(store, subject_id=alert.perpetrator_id)[0]
     assert (a["route"], a["at_risk_id"]) == ("right to know", alert.partner_id)
+
+
+def test_case_file_tab_takes_mistakes_back(open_cohort_person, monkeypatch, qtbot):  # noqa: F811
+    w, person, store, _seeded, pid = open_cohort_person(0)
+    tab = person.case_file_tab
+    person.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.file is not None)
+    plans.set_pillar(store, pid, "supervision", "First", "Police")
+    plans.set_pillar(store, pid, "supervision", "Second", "Police")
+    first = plans.history(store, pid)[-2].version
+    tab.reload()
+    qtbot.waitUntil(lambda: tab.file.plan is not None and tab.file.plan["supervision"] == "Second")
+    asked = {}
+
+    def answer(parent, title, fields, **kw):
+        asked["choices"] = fields[0].choices
+        return {"version": next(c for c in fields[0].choices if c.startswith(f"{first}:")), "reason": "typo"}
+    monkeypatch.setattr(dialogs, "ask", answer)
+    tab.restore_version()
+    qtbot.waitUntil(lambda: tab.file.plan["supervision"] == "First")
+    assert plans.plan(store, pid).change == f"version {first} restored"

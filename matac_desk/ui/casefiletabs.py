@@ -50,7 +50,9 @@ class CaseFileTab(QWidget):
         self.plan_buttons = [button("Set a &pillar…", self.set_pillar, tip="Supervision, monitoring and control, "
                                     "interventions and treatment, victim safety planning, with the owner agency"),
                              button("Risk of &harm…", self.set_rosh, tip="Who is at risk, from what, how soon"),
-                             button("Re&view…", self.review, tip="Record today's review and set the next")]
+                             button("Re&view…", self.review, tip="Record today's review and set the next"),
+                             button("Earlier &versions…", self.restore_version,
+                                    tip="Every version of the plan; write an earlier one again")]
         lay.addWidget(self._box("Risk management plan", self.plan_text, self.plan_buttons))
 
         self.app_model = RowsModel([
@@ -63,7 +65,8 @@ class CaseFileTab(QWidget):
         ], accent=lambda a: "error" if a["state"] == "overdue" else "warning" if a["state"] == "due this week" else None)
         self.app_view = sortable_table("person_clares_law", "Clare's Law applications", self.app_model)
         self.app_buttons = [button("&New application…", self.new_application),
-                            button("Add a &step…", self.add_step), button("C&lose…", self.close_application)]
+                            button("Add a &step…", self.add_step), button("C&lose…", self.close_application),
+                            button("Reopen…", self.reopen_application, tip="Undo a closing made in error")]
         lay.addWidget(self._box("Clare's Law (DVDS) applications", self.app_view, self.app_buttons))
 
         self.order_model = RowsModel([
@@ -77,7 +80,8 @@ class CaseFileTab(QWidget):
         ], accent=lambda o: "error" if o["breach_list"] else None)
         self.order_view = sortable_table("person_order_detail", "Orders in detail", self.order_model)
         self.order_buttons = [button("Add a re&quirement…", self.add_requirement),
-                              button("Record a &breach…", self.add_breach)]
+                              button("Record a &breach…", self.add_breach),
+                              button("Remove a breach…", self.remove_breach, tip="A breach recorded in error")]
         lay.addWidget(self._box("Orders: requirements, electronic monitoring, breaches", self.order_view,
                                 self.order_buttons))
 
@@ -171,6 +175,8 @@ class CaseFileTab(QWidget):
             b.setEnabled(on)
         if on:
             self.plan_buttons[2].setEnabled(self.file.plan is not None)
+            self.plan_buttons[3].setEnabled(self.file.plan is not None and self.file.plan.version > 1)
+            self.app_buttons[3].setEnabled(self.app_model.rowCount() > 0)
             self.app_buttons[1].setEnabled(self.app_model.rowCount() > 0)
             self.app_buttons[2].setEnabled(self.app_model.rowCount() > 0)
             for b in self.order_buttons:
@@ -214,6 +220,43 @@ class CaseFileTab(QWidget):
             dialogs.Field("next", "&Next review", kind="date", default=self.ctx.today())], ok="Record the review")
         if got:
             self._write(plans.review, self.person_id, got["next"], what="Review the plan")
+
+    def restore_version(self) -> None:
+        pid = self.person_id
+
+        def choose(versions) -> None:
+            labels = [f"{h.version}: {h.changed_at[:10]} {h.change} ({h.changed_by})" for h in reversed(versions)]
+            got = dialogs.ask(self, "Earlier versions of the plan", [
+                dialogs.Field("version", "&Version", kind="choice", choices=labels[1:] or labels),
+                dialogs.Field("reason", "&Why", required=True, placeholder="why the later versions were wrong")],
+                intro="The version chosen is written again as a new version; nothing earlier is lost.",
+                ok="Restore")
+            if got:
+                self._write(plans.restore, pid, int(got["version"].split(":", 1)[0]), reason=got["reason"],
+                            what="Restore a version")
+        self.ctx.read(plans.history, pid).then(choose, lambda e: show_error(self, e, "Plan versions"))
+
+    def reopen_application(self) -> None:
+        a = self._selected(self.app_view, self.app_model)
+        if a is None:
+            return
+        got = dialogs.ask(self, f"Application {a['id']}: reopen", [
+            dialogs.Field("reason", "&Why", required=True, placeholder="why it was closed in error")],
+            intro="Its outcome, its decision step and the disclosure record it made are taken back.", ok="Reopen")
+        if got:
+            self._write(clares_law.reopen, a["id"], reason=got["reason"], what="Reopen the application")
+
+    def remove_breach(self) -> None:
+        o = self._selected(self.order_view, self.order_model)
+        if o is None or not o["breach_list"]:
+            return
+        labels = [f"{b['id']}: {b['date']} {b['note'][:60]}" for b in o["breach_list"]]
+        got = dialogs.ask(self, f"{o['type']} {o['id']}: remove a breach", [
+            dialogs.Field("breach", "&Breach", kind="choice", choices=labels),
+            dialogs.Field("reason", "&Why", required=True)], ok="Remove")
+        if got:
+            self._write(orders.remove_breach, int(got["breach"].split(":", 1)[0]), reason=got["reason"],
+                        what="Remove a breach")
 
     def new_application(self, prefill: dict | None = None) -> None:
         prefill = prefill or {}
