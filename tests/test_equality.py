@@ -101,3 +101,17 @@ def test_cli_equality(s, monkeypatch, capsys):
     assert "ethnicity 'ZZ' is not an ONS 2021" in capsys.readouterr().err
     assert main(["equality", path, "--by", "sex", "--format", "csv"]) == 0
     assert capsys.readouterr().out.splitlines()[0] == "group,scored,nominated,adopted,nominated_share,adopted_share"
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.sampled_from(sorted(eq.FIELDS)), st.text(max_size=30))
+def test_any_text_is_a_code_or_a_one_line_refusal(field, text):
+    try:
+        code = eq.parse(field, text)
+    except ValueError as e:
+        assert "\n" not in str(e) and len(str(e)) < 400
+    else:
+        assert code is None or code in eq.FIELDS[field]

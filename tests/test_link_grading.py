@@ -54,3 +54,17 @@ def test_hand_entry(s):
     with pytest.raises(links.LinkError, match="grading 'top secret' is not a 3×5×2 grade") as e:
         links.add_link(s, "P2", "V1", "partner", days(-1), "custody record", grading="top secret")
     assert e.value.column == "grading" and s.scalar("SELECT count(*) FROM links") == n
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.text(max_size=20))
+def test_any_text_is_a_grade_or_a_one_line_refusal(text):
+    try:
+        g = links.parse_grading(text)
+    except ValueError as e:
+        assert "\n" not in str(e) and "\r" not in str(e)
+    else:
+        assert g is None or (len(g) == 4 and g[0] in "123" and g[1] in "ABCDE" and g[3] in "PC")

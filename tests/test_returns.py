@@ -121,3 +121,31 @@ def test_cli_return_csv_and_pdf(store, tmp_path, monkeypatch, capsys):
     assert rows == [("disclosure.return", "PCC office")] * 2
     assert main(["return", path, "--quarter", "2025Q9", "-o", str(out_csv), "--recipient", "x"]) == 1
     assert "not a quarter" in capsys.readouterr().err
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_counts = st.integers(min_value=0, max_value=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(min_value=1, max_value=4).flatmap(
+    lambda ncol: st.tuples(st.lists(st.lists(_counts, min_size=ncol, max_size=ncol), min_size=1, max_size=5),
+                           st.lists(st.lists(_counts, min_size=ncol, max_size=ncol), min_size=0, max_size=3))))
+def test_suppression_is_safe_for_any_table(parts_and_others):
+    """For any table with a breakdown (rows 1..n add up to row 0) and other rows: nothing 1-4 visible, no sum with
+    exactly one hidden cell."""
+    parts, others = parts_and_others
+    whole = [sum(col) for col in zip(*parts)]
+    _safe(_table([whole] + parts + others, groups=[(0, list(range(1, len(parts) + 1)))]))
+
+
+@given(st.text(max_size=12))
+def test_parse_quarter_never_raises_anything_but_a_user_error(text):
+    try:
+        q, first, last = returns.parse_quarter(text)
+    except UserError as e:
+        assert "\n" not in str(e)
+    else:
+        assert first < last and q[4] == "Q"
