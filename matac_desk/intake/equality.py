@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import json
 import re
 
 __all__ = ["SEX", "ETHNICITY", "ETHNIC_GROUPS", "DISABILITY", "EXTRACT_COLUMNS", "AGE_BANDS", "FIELDS",
@@ -142,25 +143,32 @@ def _read(conn, reader, batch_id: int, rejected_rows: set[int], now: str) -> int
     if not wanted:
         return 0
     id_col = {"perpetrator": cols.get("perpetrator_id"), "victim": cols.get("victim_id")}
-    values: dict[str, dict[str, str]] = {}
+    values: dict[str, dict[str, str]] = {f: {} for f in FIELDS}       # field: {person id: code}
+    parsed: dict[tuple[str, str], str | None] = {}                    # the same few values repeat on every row
     warnings = []
     for n, rec in enumerate(reader, 2):
-        if n in rejected_rows or not any(v.strip() for v in rec):
+        if n in rejected_rows:
             continue
         for column, i in wanted:
             role, field = column.split("_", 1)
             j = id_col[role]
-            if j is None or i >= len(rec) or j >= len(rec) or not rec[i].strip() or not rec[j].strip():
+            if j is None or i >= len(rec) or j >= len(rec):
                 continue
-            pid = rec[j].strip()
+            raw, pid = rec[i], rec[j].strip()
+            if not pid or not raw.strip():
+                continue
+            key = (field, raw)
             try:
-                values.setdefault(pid, {})[field] = parse(field, rec[i])
+                code = parsed[key] if key in parsed else parsed.setdefault(key, parse(field, raw))
             except ValueError as e:
                 warnings.append((batch_id, pid, "equality_value", f"row {n}, column {headers[i]}: {e}",
-                                 None, rec[i].strip()[:40], now))
-    for pid, fields in values.items():
-        conn.execute(f"UPDATE persons SET {', '.join(f'{f} = ?' for f in fields)} WHERE id = ?",
-                     [*fields.values(), pid])
+                                 None, raw.strip()[:40], now))
+                continue
+            values[field][pid] = code
+    for field, by_person in values.items():     # one statement per field, the whole extract at once
+        if by_person:
+            conn.execute(f"UPDATE persons SET {field} = j.value ->> 1 FROM json_each(?) j"
+                         f" WHERE persons.id = j.value ->> 0", [json.dumps(list(by_person.items()))])
     conn.executemany("INSERT INTO data_quality (batch_id, person_id, kind, detail, old_value, new_value, detected_at)"
                      " VALUES (?,?,?,?,?,?,?)", warnings)
     return len(warnings)
