@@ -314,7 +314,7 @@ def cmd_subject(args) -> int:
 
 
 def cmd_order(args) -> int:
-    if args.person_id in ORDER_ACTIONS or args.list or args.breaches or args.more:
+    if args.person_id is None or args.person_id in ORDER_ACTIONS or args.list or args.breaches or args.more:
         return cmd_order_more(args)
     with open_store(args.store) as store:
         if args.type:
