@@ -26,7 +26,7 @@ def test_every_section_is_a_tab_in_view(lead):
     titles = [person.tabs.tabText(i).replace("&", "") for i in range(person.tabs.count())]
     assert [t.split(" (")[0] for t in titles] == [
         "Overview", "As perpetrator", "As victim", "Score", "Victims and partners", "Children",
-        "Orders and disclosures", "Tactics", "Actions", "Minutes", "Intelligence links", "Aliases", "Data quality",
+        "Orders and disclosures", "Case file", "Tactics", "Actions", "Minutes", "Intelligence links", "Aliases", "Data quality",
         "Audit"]
     bar = person.tabs.tabBar()
     assert all(bar.tabRect(i).bottom() <= bar.height() for i in range(bar.count()))   # none scrolled away

@@ -31,7 +31,7 @@ def register(sub) -> None:
     p = sub.add_parser("links", help="import intelligence links between persons (CSV)")
     p.add_argument("store")
     p.add_argument("file", help="CSV: person_a_id, person_b_id, relationship, first_seen, source "
-                                "[, person_b_forename, person_b_surname, person_b_dob]")
+                                "[, person_b_forename, person_b_surname, person_b_dob, grading (3×5×2, e.g. 1B P)]")
     p.add_argument("--rejects", metavar="FILE", help="write rejected rows with reasons to this CSV")
     p.set_defaults(func=cmd_links)
 

@@ -10,6 +10,7 @@ from ..meeting import cohort as cohort_mod
 from ..meeting import meetings as meetings_mod
 from ..meeting import workload as workload_mod
 from ..domain import UserError
+from .casefile import ORDER_ACTIONS, cmd_order_more, order_options
 from .common import emit, listing_options, open_store, print_rows, record_listing
 
 __all__ = ["register"]
@@ -100,9 +101,11 @@ def register(sub) -> None:
     listing_options(p)
     p.set_defaults(func=cmd_subject)
 
-    p = sub.add_parser("order", help="record an order or bail conditions, or list a subject's")
+    p = sub.add_parser("order", help="record an order or bail conditions, or list a subject's; breaches, "
+                                     "requirements, every order (--list) or every breach (--breaches)")
     p.add_argument("store")
-    p.add_argument("person_id")
+    p.add_argument("person_id", nargs="?", help="the subject; or 'breach ORDER_ID', 'requirement ORDER_ID ...'")
+    order_options(p)
     p.add_argument("--type", choices=cohort_mod.ORDER_TYPES)
     p.add_argument("--start", type=_date)
     p.add_argument("--end", type=_date)
@@ -255,7 +258,8 @@ def cmd_meeting(args) -> int:
             from ..meeting import agenda
             a = agenda.build_agenda(store, _resolve_meeting(store, args).id)
             record_listing(store, "agenda", len(a.new_partners) + len(a.nominations) + len(a.review)
-                           + len(a.actions) + len(a.proposed_exits) + len(a.prompts), args.format, args,
+                           + len(a.actions) + len(a.proposed_exits) + len(a.prompts)
+                           + (len(a.case_file) if a.case_file else 0), args.format, args,
                            persons=a.person_ids(), filters=("meeting", "next", "area"),
                            extra={"meeting_id": a.meeting.id})
             emit(agenda.agenda_json(a) if args.format == "json" else agenda.agenda_text(a))
@@ -310,6 +314,8 @@ def cmd_subject(args) -> int:
 
 
 def cmd_order(args) -> int:
+    if args.person_id is None or args.person_id in ORDER_ACTIONS or args.list or args.breaches or args.more:
+        return cmd_order_more(args)
     with open_store(args.store) as store:
         if args.type:
             if not args.start:

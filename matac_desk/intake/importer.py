@@ -63,6 +63,7 @@ from ..domain import (
     unsafe_cell,
 )
 from ..storage.files import csv_bytes, write_atomically
+from . import equality
 from ..storage.store import Store
 
 __all__ = [
@@ -910,6 +911,7 @@ def _run_import(store, p, text, raw, headers, columns, today, now, actor, digest
     if cancelled():
         raise Cancelled()
     progress(total, total, "Counting")
+    equality.import_from_extract(conn, p, encoding, batch_id, {r.row_number for r in rejects}, now)  # optional columns
 
     progress(total, total, "Updating the search index")
     _catch_up_search_index(conn, batch_id, deferred)

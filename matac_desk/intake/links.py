@@ -7,7 +7,9 @@ incidents they make the relationship graph (:mod:`matac_desk.analysis.graph`).
 
 The CSV has the columns ``person_a_id, person_b_id, relationship,
 first_seen, source`` and, for a person not yet in the store,
-``person_b_forename, person_b_surname, person_b_dob``. The rules are the
+``person_b_forename, person_b_surname, person_b_dob``, and optionally
+``grading``: the 3×5×2 intelligence grade (:func:`parse_grading`, e.g.
+``1B P``; a link with handling code C is withheld from partner packs). The rules are the
 incident importer's (:mod:`matac_desk.intake.importer`): headers match
 case-insensitively with spaces, hyphens and underscores alike; every bad row
 is rejected with its row number (the header is row 1), column, value and
@@ -30,6 +32,7 @@ import hashlib
 import io
 import json
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,10 +63,44 @@ __all__ = [
     "add_link",
     "remove_link",
     "recent_links",
+    "parse_grading",
+    "GRADING_HELP",
+    "conditional_links",
 ]
 
 LINK_COLUMNS = ("person_a_id", "person_b_id", "relationship", "first_seen", "source",
-                "person_b_forename", "person_b_surname", "person_b_dob")
+                "person_b_forename", "person_b_surname", "person_b_dob", "grading")
+GRADING_HELP = ("source 1 reliable, 2 untested, 3 not reliable; intelligence A known directly, B known indirectly "
+                "and corroborated, C known indirectly, D not known, E suspected false; handling P lawful sharing "
+                "permitted, C sharing with conditions; e.g. 1B P")
+_GRADING = re.compile(r"^\s*([123])\s*[-/ ]?\s*([A-E])\s*[-/ ]?\s*([PC])\s*$", re.IGNORECASE)
+
+
+def parse_grading(text: str | None) -> str | None:
+    """The 3×5×2 grade as ``"1B P"``; None when blank; ValueError naming the value when it is not one.
+
+    >>> parse_grading("2c-c"), parse_grading(" 1B P "), parse_grading("")
+    ('2C C', '1B P', None)
+    """
+    if text is None or not text.strip():
+        return None
+    m = _GRADING.match(text)
+    if not m:
+        t = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text.strip())
+        t = t if len(t) <= 40 else t[:39] + "…"
+        raise ValueError(f"grading {t!r} is not a 3×5×2 grade ({GRADING_HELP})")
+    return f"{m.group(1)}{m.group(2).upper()} {m.group(3).upper()}"
+
+
+def conditional_links(store: Store, person_ids) -> list[int]:
+    """Ids of the links touching any of ``person_ids`` whose handling code is C (shared only with conditions)."""
+    ids = list(person_ids)
+    if not ids:
+        return []
+    marks = ", ".join("?" * len(ids))
+    return [r[0] for r in store.conn.execute(
+        f"SELECT id FROM links WHERE grading LIKE '% C' AND (person_a_id IN ({marks}) OR person_b_id IN ({marks}))"
+        " ORDER BY id", ids * 2)]
 REQUIRED_LINK_COLUMNS = LINK_COLUMNS[:5]
 CHUNK = 5000  # rows per cancel check and progress report
 
@@ -92,11 +129,11 @@ def _check(value: str, label: str, today_iso: str) -> str:
 class _Row:
     """One link checked against the store; ``reject()`` names the first problem."""
 
-    __slots__ = ("a", "b", "relationship", "kind", "first_seen", "source", "new_person")
+    __slots__ = ("a", "b", "relationship", "kind", "first_seen", "source", "new_person", "grading")
 
-    def __init__(self, a, b, relationship, kind, first_seen, source, new_person):
+    def __init__(self, a, b, relationship, kind, first_seen, source, new_person, grading=None):
         self.a, self.b, self.relationship, self.kind = a, b, relationship, kind
-        self.first_seen, self.source, self.new_person = first_seen, source, new_person
+        self.first_seen, self.source, self.new_person, self.grading = first_seen, source, new_person, grading
 
 
 def _check_link(values: dict[str, str], known: Callable[[str], bool], today_iso: str) -> _Row:
@@ -119,6 +156,10 @@ def _check_link(values: dict[str, str], known: Callable[[str], bool], today_iso:
         first = _check(values["first_seen"], "first_seen", today_iso)
     except ValueError as e:
         raise _Bad("first_seen", values["first_seen"].strip(), str(e)) from None
+    try:
+        grading = parse_grading(values.get("grading"))
+    except ValueError as e:
+        raise _Bad("grading", values["grading"].strip(), str(e)) from None
     if not known(a):
         raise _Bad("person_a_id", a, "person_a_id is not in the store")
     new_person = None
@@ -138,7 +179,7 @@ def _check_link(values: dict[str, str], known: Callable[[str], bool], today_iso:
             if dob > first:
                 raise _Bad("person_b_dob", raw_dob, "person_b_dob is after first_seen")
         new_person = (b, fn, sn, dob)
-    return _Row(a, b, rel, normalise_relationship(rel), first, src, new_person)
+    return _Row(a, b, rel, normalise_relationship(rel), first, src, new_person, grading)
 
 
 class _Bad(Exception):
@@ -177,10 +218,12 @@ def _check_file(p: Path) -> Path:
 
 _UPSERT_LINK = (
     "INSERT INTO links (person_a_id, person_b_id, relationship, relationship_kind, first_seen, source,"
-    " entered_by, batch_id) VALUES (?,?,?,?,?,?,?,?)"
+    " entered_by, batch_id, grading) VALUES (?,?,?,?,?,?,?,?,?)"
     " ON CONFLICT (person_a_id, person_b_id, relationship_kind, first_seen, source) DO UPDATE SET"
-    " relationship = excluded.relationship, batch_id = excluded.batch_id"
+    " relationship = excluded.relationship, batch_id = excluded.batch_id,"
+    " grading = coalesce(excluded.grading, links.grading)"
     " WHERE links.relationship IS NOT excluded.relationship"
+    " OR (excluded.grading IS NOT NULL AND links.grading IS NOT excluded.grading)"
 )
 
 
@@ -284,7 +327,7 @@ def import_links(
                 _add_person(conn, row.new_person, batch_id, now)
                 added.add(row.new_person[0])
             changed += max(conn.execute(_UPSERT_LINK, [row.a, row.b, row.relationship, row.kind, row.first_seen,
-                                                       row.source, actor, batch_id]).rowcount, 0)
+                                                       row.source, actor, batch_id, row.grading]).rowcount, 0)
         if cancelled():
             raise Cancelled()
         summary.new = store.scalar("SELECT count(*) FROM links") - before
@@ -319,7 +362,8 @@ def _text(value: str | _dt.date | None) -> str:
 
 def add_link(store: Store, a: str, b: str, relationship: str, first_seen: str | _dt.date, source: str,
              *, today: _dt.date | None = None, person_b_forename: str | None = None,
-             person_b_surname: str | None = None, person_b_dob: str | _dt.date | None = None) -> int:
+             person_b_surname: str | None = None, person_b_dob: str | _dt.date | None = None,
+             grading: str | None = None) -> int:
     """Record one link entered by hand; returns its id.
 
     The checks and their messages are the import's: person A must be in
@@ -332,7 +376,7 @@ def add_link(store: Store, a: str, b: str, relationship: str, first_seen: str | 
     values = {"person_a_id": a or "", "person_b_id": b or "", "relationship": relationship or "",
               "first_seen": _text(first_seen), "source": source or "",
               "person_b_forename": person_b_forename or "", "person_b_surname": person_b_surname or "",
-              "person_b_dob": _text(person_b_dob)}
+              "person_b_dob": _text(person_b_dob), "grading": grading or ""}
     conn = store.conn
 
     def known(pid: str) -> bool:
@@ -348,7 +392,7 @@ def add_link(store: Store, a: str, b: str, relationship: str, first_seen: str | 
         if row.new_person:
             _add_person(conn, row.new_person, None, _now())
         changed = conn.execute(_UPSERT_LINK, [row.a, row.b, row.relationship, row.kind, row.first_seen, row.source,
-                                              actor, None]).rowcount
+                                              actor, None, row.grading]).rowcount
         link_id = store.scalar(
             "SELECT id FROM links WHERE person_a_id = ? AND person_b_id = ? AND relationship_kind = ?"
             " AND first_seen = ? AND source = ?", [row.a, row.b, row.kind, row.first_seen, row.source])
@@ -388,6 +432,7 @@ class LinkRow:
     source: str
     entered_by: str | None
     batch_id: int | None
+    grading: str | None = None
 
     @property
     def how(self) -> str:
@@ -397,9 +442,9 @@ class LinkRow:
 
 def recent_links(store: Store, limit: int = 200) -> list[LinkRow]:
     """The intelligence links added last, newest first (the order they went in)."""
-    return [LinkRow(i, a, display_name(afn, asn), rel, kind, b, display_name(bfn, bsn), first, src, by, batch)
-            for i, a, afn, asn, rel, kind, b, bfn, bsn, first, src, by, batch in store.conn.execute(
+    return [LinkRow(i, a, display_name(afn, asn), rel, kind, b, display_name(bfn, bsn), first, src, by, batch, grade)
+            for i, a, afn, asn, rel, kind, b, bfn, bsn, first, src, by, batch, grade in store.conn.execute(
                 "SELECT l.id, l.person_a_id, pa.forename, pa.surname, l.relationship, l.relationship_kind,"
-                " l.person_b_id, pb.forename, pb.surname, l.first_seen, l.source, l.entered_by, l.batch_id"
+                " l.person_b_id, pb.forename, pb.surname, l.first_seen, l.source, l.entered_by, l.batch_id, l.grading"
                 " FROM links l JOIN persons pa ON pa.id = l.person_a_id JOIN persons pb ON pb.id = l.person_b_id"
                 " ORDER BY l.id DESC LIMIT ?", [int(limit)])]

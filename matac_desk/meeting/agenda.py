@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 
 from . import actions as actions_mod
 from . import cohort as cohort_mod
-from . import forums, meetings
+from . import forums, meetings, reminders
 from ..analysis import graph, nominations, scoring
 from ..storage.store import Store
 
@@ -75,6 +75,7 @@ class Agenda:
     actions: list[actions_mod.Action] = field(default_factory=list)
     proposed_exits: list[ProposedExit] = field(default_factory=list)
     prompts: list[forums.Prompt] = field(default_factory=list)
+    case_file: reminders.Reminders | None = None     # plan reviews, Clare's Law, orders, breaches, victim support
 
     def person_ids(self) -> list[str]:
         """Every person the agenda names, in the order it names them (for the audit log)."""
@@ -86,6 +87,7 @@ class Agenda:
         ids += [x.person_id for x in self.actions] + [x.person_id for x in self.proposed_exits]
         for pr in self.prompts:
             ids += [pr.person_id] + ([pr.related_person_id] if pr.related_person_id else [])
+        ids += self.case_file.person_ids() if self.case_file else []
         return list(dict.fromkeys(ids))
 
 
@@ -155,6 +157,7 @@ def build_agenda(store: Store, meeting_id: int, *, top_n: int | None = None, pro
     a.actions = [x for x in open_actions
                  if (x.meeting_date is not None and x.meeting_date < m.date) or (x.due_date and x.due_date <= m.date)]
     a.prompts = forums.referral_prompts(store, day, since=since)
+    a.case_file = reminders.reminders(store, day, since=since)
     return a
 
 
@@ -212,6 +215,7 @@ def agenda_text(a: Agenda) -> str:
     out.append(f"6. Referral prompts ({len(a.prompts)})")
     for p in a.prompts:
         out.append(f"   {p.forum}: {p.person_name} ({p.person_id}) — {p.reason}")
+    out += reminders.reminders_text(a.case_file, 7) if a.case_file else []
     return "\n".join(out)
 
 
@@ -223,5 +227,5 @@ def agenda_json(a: Agenda) -> str:
         "attendees": a.attendees, "new_partners": [plain(x) for x in a.new_partners],
         "nominations": [plain(x) for x in a.nominations], "review": [plain(x) for x in a.review],
         "actions": [plain(x) for x in a.actions], "proposed_exits": [plain(x) for x in a.proposed_exits],
-        "prompts": [plain(x) for x in a.prompts],
+        "prompts": [plain(x) for x in a.prompts], "case_file": plain(a.case_file) if a.case_file else None,
     }, indent=2, ensure_ascii=False, default=str)

@@ -32,6 +32,7 @@ from ..storage.store import Store
 from . import charts
 from .document import Document, data_table, key_values, outline
 from .profile import Profile, actions_table, collect_profile, profile_story
+from .casefile import pack_withheld, withhold_from_pack
 from .styles import COLOURS, esc, para
 
 __all__ = ["PackData", "collect_pack", "MeetingPackDocument", "HANDLING"]
@@ -61,6 +62,7 @@ class PackData:
     person_ids: list[str] = field(default_factory=list)
     previous_attendees: list[dict] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
+    withheld: set[str] = field(default_factory=set)   # known only through C-graded intelligence: not in a redacted pack
 
 
 def _agency_check(store: Store, agency: str | None, attendees: list[dict]) -> str | None:
@@ -110,14 +112,15 @@ def collect_pack(store: Store, meeting_id: int, *, agency: str | None = None,
     periods = outcomes.subject_outcomes(store, day)
     nxt = next((x for x in meetings.meetings(store, m.area) if x.date > m.date and x.status == "scheduled"), None)
     ids = [r.person_id for r in agenda.review] + [n.person_id for n in agenda.nominations] \
-        + [np.partner_id for np in agenda.new_partners]
+        + [np.partner_id for np in agenda.new_partners] + (agenda.case_file.person_ids() if agenda.case_file else [])
     names = scoring.person_names(store, {p for np in agenda.new_partners for p in np.other_perpetrators})
     previous = meetings.attendees(store, agenda.previous.id) if agenda.previous else []
     progress(65, 100, "Gathered")
     return PackData(agenda=agenda, force_name=force.load(store).name, next_meeting=nxt, profiles=profiles,
                     explanations=explanations, tracker=tracker, periods=periods,
                     cohort_outcome=outcomes.cohort_outcomes(store, day), agency=agency,
-                    person_ids=list(dict.fromkeys(ids)), previous_attendees=previous, names=names)
+                    person_ids=list(dict.fromkeys(ids)), previous_attendees=previous, names=names,
+                    withheld=pack_withheld(store, agenda, profiles))
 
 
 def _reasons(n) -> str:
@@ -148,6 +151,7 @@ class MeetingPackDocument(Document):
     # -- sections ----------------------------------------------------------------
     def story(self) -> list[Flowable]:
         w = self.frame_width
+        self.data = withhold_from_pack(self.data) if self.redact else self.data
         out: list[Flowable] = []
         out += self.cover(w)
         out += self.agenda_section(w)
@@ -157,6 +161,7 @@ class MeetingPackDocument(Document):
         out += self.profiles_section(w)
         out += self.tracker_section(w)
         out += self.exits_section(w)
+        out += case_file_section(self, w)
         return out
 
     def section(self, number: int, title: str) -> list[Flowable]:
@@ -422,3 +427,41 @@ class MeetingPackDocument(Document):
                               [38 * mm, 18 * mm, 18 * mm, 11 * mm, 19 * mm, 19 * mm, 14 * mm, 22 * mm, w - 159 * mm],
                               s, empty="No subject has been adopted yet."))
         return out
+
+
+def case_file_section(doc: MeetingPackDocument, w: float) -> list[Flowable]:
+    """Section 8: the case file's reminders (plan reviews, Clare's Law, orders ending, breaches, victim support)."""
+    r = doc.data.agenda.case_file
+    if r is None:
+        return []
+    s = doc.styles
+    gone = doc.data.withheld if doc.redact else set()
+    out = doc.section(8, "Case file: reviews, Clare's Law, orders, breaches, victim support")
+    out.append(para(f"As of the meeting ({esc(r.as_of)}); breaches since {esc(r.since, 'the start')}.", s["Lead"]))
+    out.append(para("Risk management plan reviews", s["H2"]))
+    out.append(data_table(["Subject", "Id", "Next review", "State"],
+                          [[esc(x["name"]), esc(x["person_id"]), esc(x["next_review"]), esc(x["state"])]
+                           for x in r.plan_reviews], [60 * mm, 25 * mm, 30 * mm, w - 115 * mm], s,
+                          empty="Every plan's review is more than a week away."))
+    out.append(para("Clare's Law applications overdue or due within the week", s["H2"]))
+    out.append(data_table(["No.", "Subject", "Route", "At risk", "Deadline", "State", "Last step"],
+                          [[str(x["id"]), esc(x["subject_name"]), esc(x["route"]),
+                            "withheld" if x["at_risk_id"] in gone else esc(x["at_risk_name"]),
+                            x["deadline"], esc(x["state"]), esc(x["last_step"])] for x in r.clares_law],
+                          [10 * mm, 36 * mm, 24 * mm, 36 * mm, 20 * mm, 22 * mm, w - 148 * mm], s,
+                          empty="No application is overdue or due within the week."))
+    out.append(para("Orders and electronic monitoring ending within 28 days", s["H2"]))
+    out.append(data_table(["Order", "Subject", "What ends", "Ends", "Days"],
+                          [[f"{esc(x['type'])} ({x['id']})", esc(x["name"]), esc(x["what"]), x["ends"],
+                            str(x["days_left"])] for x in r.expiring_orders],
+                          [34 * mm, 50 * mm, 40 * mm, 22 * mm, w - 146 * mm], s, empty="None."))
+    out.append(para("Breaches since the last meeting", s["H2"]))
+    out.append(data_table(["Date", "Order", "Subject", "Note"],
+                          [[x["date"], f"{esc(x['type'])} ({x['order_id']})", esc(x["name"]), esc(x["note"])]
+                           for x in r.breaches], [20 * mm, 34 * mm, 44 * mm, w - 98 * mm], s, empty="None."))
+    out.append(para("Victims without support", s["H2"]))
+    out.append(data_table(["Victim or partner", "Id", "Victim of", "Status"],
+                          [[esc(x["victim_name"]), esc(x["victim_id"]), esc(x["subject_name"]), esc(x["status"])]
+                           for x in r.victims_without_support if x["victim_id"] not in gone], [55 * mm, 25 * mm, 55 * mm, w - 135 * mm], s,
+                          empty="Every victim of a subject has support recorded."))
+    return out

@@ -29,6 +29,8 @@ from ..services.relations import ChildLine, PartnerLine, relations
 from ..storage.store import Store
 from . import charts
 from .document import Document, data_table, key_values, outline
+from .casefile import case_file_story, withhold_conditional
+from ..services.subject_file import SubjectFile, subject_file
 from .styles import COLOURS, FONT, esc, para, shaped_label
 
 __all__ = ["PartnerLine", "ChildLine", "IncidentRow", "Profile", "collect_profile", "profile_story",
@@ -76,6 +78,7 @@ class Profile:
     minutes: list[dict]
     layout: picture.Layout
     names: dict[str, str] = field(default_factory=dict)
+    case_file: SubjectFile | None = None     # plan, Clare's Law, orders in detail, victim support, equality
 
     @property
     def in_cohort_since(self) -> str | None:
@@ -140,7 +143,9 @@ def collect_profile(store: Store, person_id: str, *, as_of: _dt.date, since: _dt
         change=change, incidents=incidents, partners=rel.partners, children=rel.children,
         orders=cohort_mod.orders(store, pid), disclosures=cohort_mod.disclosures(store, pid),
         forum_referrals=forums.forum_referrals(store, pid), tactics=cohort_mod.tactics(store, pid),
-        actions=acts, minutes=mins, layout=rel.layout, names=dict(rel.names))
+        actions=acts, minutes=mins, layout=rel.layout, names=dict(rel.names),
+        case_file=subject_file(store, pid, day, picture_ids=[n.id for n in rel.layout.nodes]
+                               + [x.person_id for x in rel.partners] + [c.person_id for c in rel.children]))
 
 
 # --------------------------------------------------------------------------
@@ -244,6 +249,7 @@ def _shaped_layout(layout: picture.Layout) -> picture.Layout:
 def profile_story(p: Profile, styles, width: float, *, redact: bool = False, agency: str | None = None,
                   outline_level: int = 1) -> list[Flowable]:
     """The profile's flowables, starting with a page break and an outline entry under the pack's."""
+    p = withhold_conditional(p) if redact else p      # no one known only through C-graded intelligence
     per = p.person
     out: list[Flowable] = [PageBreak()]
     out.append(outline(para(f"{esc(per.name)} <font size='11' color='#5c6370'>{esc(per.id)}</font>",
@@ -360,6 +366,7 @@ def profile_story(p: Profile, styles, width: float, *, redact: bool = False, age
                              para("People linked to him by incidents and intelligence, two steps out. "
                                   + ("Years of birth are withheld in this version." if redact else ""),
                                   styles["Note"]), drawing]))
+    out += case_file_story(p, styles, width, redact=redact)
     return out
 
 

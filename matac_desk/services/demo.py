@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..meeting import force
-from ..domain import never_cancelled, no_progress
+from ..domain import UserError, never_cancelled, no_progress
 from ..intake.importer import CANONICAL_COLUMNS, ImportSummary, import_extract
 from ..storage.store import Store
 
@@ -344,6 +344,7 @@ def fill_store(store: Store, spec: DemoSpec, *, meetings: bool = True,
     if meetings:
         progress(0, 1, "A year of meetings")
         add_meeting_year(store, spec)
+        add_case_file(store, spec, data)
     return summary, data
 
 
@@ -516,3 +517,130 @@ def _set_up_subject(store: Store, rng: random.Random, n, mid: int, day: _dt.date
         aid = actions.add_action(store, pid, agency, what, owner=None if agency != "Police" else "DC on the OM team",
                                  due=day + _dt.timedelta(days=rng.choice((14, 21, 28))), meeting_id=mid)
         open_actions.append(aid)
+
+
+# --------------------------------------------------------------------------
+# The case file: plans, Clare's Law, orders in detail, victim support, equality, grading
+# --------------------------------------------------------------------------
+
+# England and Wales, 2021 Census, roughly: the shares the demo draws ethnicity codes with
+_ETHNICITY_SHARES = (("W1", 740), ("W2", 9), ("W3", 1), ("W4", 2), ("W5", 62), ("A1", 31), ("A2", 27), ("A3", 11),
+                     ("A4", 7), ("A5", 16), ("B1", 25), ("B2", 10), ("B3", 5), ("M1", 9), ("M2", 4), ("M3", 8),
+                     ("M4", 6), ("O1", 6), ("O2", 16), ("NS", 30))
+_GRADES = ("1A P", "1B P", "2B P", "2C P", "2B P", "3C P", "2C C", "3D C", "1B C")
+_PLAN = {
+    "supervision": ("Fortnightly home visits by the OM; monthly joint visit with probation", "Police"),
+    "monitoring": ("Bail and order conditions checked weekly; ANPR marker on his vehicle", "Police"),
+    "interventions": ("Drive case manager allocated; substance misuse service referral", "Drive"),
+    "victim_safety": ("IDVA safety plan with the current partner; sanctuary scheme assessment", "IDVA service"),
+}
+_SUPPORT_SERVICES = ("IDVA", "IDVA", "IDVA", "Outreach service", "Refuge")
+
+
+def add_case_file(store: Store, spec: DemoSpec, data: DemoData | None = None) -> None:
+    """Fill the case file for the demo through the real services: every screen of it has something true to show."""
+    from ..intake import equality as eq
+    from ..meeting import clares_law, cohort, orders, plans, support
+    from ..meeting.checks import now as _now
+
+    rng = random.Random(spec.seed * 104729 + 20)
+    today = _dt.date.today()
+    as_of = min(spec.as_of, today)
+
+    def day(n: int) -> str:
+        return (as_of - _dt.timedelta(days=n)).isoformat()
+
+    # equality fields on every person: perpetrators mostly men, victims mostly women
+    perps = {r[0] for r in store.conn.execute("SELECT DISTINCT perpetrator_id FROM involvements")}
+    codes, weights = zip(*_ETHNICITY_SHARES)
+    rows = []
+    for (pid,) in store.conn.execute("SELECT id FROM persons ORDER BY id").fetchall():
+        known = data.persons.get(pid) if data else None
+        male = known.male if known else rng.random() < (0.9 if pid in perps else 0.12)
+        sex = "NS" if rng.random() < 0.02 else ("M" if male else "F")
+        eth = None if rng.random() < 0.08 else rng.choices(codes, weights)[0]
+        dis = rng.choice((None, "N", "N", "N", "Y", "NS"))
+        rows.append((sex, eth, dis, pid))
+    with store.transaction():
+        store.conn.executemany("UPDATE persons SET sex = ?, ethnicity = ?, disability = ? WHERE id = ?", rows)
+        store.conn.executemany("UPDATE links SET grading = ? WHERE id = ?",
+                               [(rng.choice(_GRADES), lid) for (lid,) in
+                                store.conn.execute("SELECT id FROM links ORDER BY id").fetchall()])
+        store.audit("demo.case_file", entity="store", detail={"persons": len(rows)})
+    assert all(eq.parse("ethnicity", c) == c for c in codes)
+
+    members = sorted(cohort.cohort_ids(store, as_of))
+    for k, pid in enumerate(members):
+        victims = support.victims_of(store, pid)
+        # the plan: most subjects have one; a few reviews have fallen overdue, as time makes them
+        if k % 7 != 6:
+            for pillar, (text_, owner) in _PLAN.items():
+                if rng.random() < 0.9:
+                    plans.set_pillar(store, pid, pillar, text_, owner)
+            if plans.plan(store, pid) is None:
+                plans.set_pillar(store, pid, "supervision", *_PLAN["supervision"])
+            plans.set_rosh(store, pid, who="Current partner and her children; any new partner",
+                           nature=rng.choice(("Physical violence and coercive control", "Stalking and harassment",
+                                              "Violence when drinking; threats to kill")),
+                           imminence=rng.choice(("Could happen at any time", "Likely if he learns where she lives",
+                                                 "Not imminent while the order is in force")))
+            gap = rng.choice((-9, -2, 3, 5, 20, 40, 60, 75))
+            nxt = (as_of + _dt.timedelta(days=gap)).isoformat()
+            if nxt > today.isoformat():
+                plans.review(store, pid, nxt, on=day(rng.randint(5, 30)))
+            else:   # reviewed long ago with a date now passed (or a demo as of a past day): as the service wrote it then
+                plans._write(store, pid, {"reviewed_on": day(80), "next_review": nxt}, "reviewed", "demo")
+        # victim support for most victims
+        for v in victims:
+            if rng.random() < 0.75:
+                first = rng.randint(20, 120)
+                support.set_status(store, v, rng.choice(_SUPPORT_SERVICES), "offered", day(first))
+                support.set_status(store, v, rng.choice(_SUPPORT_SERVICES[:1]), rng.choice(
+                    ("engaged", "engaged", "contacted", "declined", "unreachable")), day(rng.randint(1, first)))
+        # orders in detail: requirements on each order; a breach now and then
+        for o in cohort.orders(store, pid):
+            try:
+                orders.add_requirement(store, o["id"], "negative", "no contact",
+                                       "Not to contact the protected person directly or through others")
+                if rng.random() < 0.5:
+                    orders.add_requirement(store, o["id"], "negative", "exclusion zone",
+                                           "Not to enter the streets around her address (map attached to the order)")
+                if rng.random() < 0.4 and cohort.in_force(o, as_of):
+                    orders.add_breach(store, o["id"], max(o["start"], day(rng.randint(1, 20))),
+                                      rng.choice(("Texted the protected person; arrested and charged",
+                                                  "Seen in the exclusion zone by a neighbour; reported to court")))
+            except UserError:   # an order whose dates the checks refuse (a requirement's, a breach's) gets nothing
+                pass
+        # a DAPO with electronic monitoring for every fifth subject, ending within a month
+        if victims and k % 5 == 0:
+            oid = cohort.add_order(store, pid, "DAPO", day(60), (as_of + _dt.timedelta(days=rng.randint(10, 27))),
+                                   victims[-1], "Domestic Abuse Protection Order")
+            orders.add_requirement(store, oid, "negative", "no contact", "Not to contact her by any means")
+            orders.add_requirement(store, oid, "positive", "electronic monitoring", "GPS location tag",
+                                   until=(as_of + _dt.timedelta(days=rng.randint(3, 9))).isoformat())
+            orders.add_requirement(store, oid, "notification", "address change",
+                                   "Tell the police of any new address within 3 days")
+            orders.add_requirement(store, oid, "notification", "name change",
+                                   "Tell the police of any new name within 3 days")
+            if k % 2 == 0:
+                orders.add_breach(store, oid, day(rng.randint(2, 12)),
+                                  "Tag showed him inside the exclusion zone; arrested, before the court next week")
+        # Clare's Law: an application for some subjects, at every stage
+        if victims and k % 3 == 0:
+            at_risk = victims[-1]
+            age = rng.choice((40, 25, 22, 12, 5))
+            route = "right to know" if k % 2 else "right to ask"
+            aid = clares_law.new_application(store, pid, route, "police (new partner alert)" if route == "right to know"
+                                             else rng.choice(("partner", "partner's mother", "friend")), day(age),
+                                             "PC Lee Shaw", at_risk_id=at_risk)
+            steps = [("initial checks", 1), ("face-to-face meeting", 4), ("full checks", 8), ("decision forum", 14)]
+            for step, after in steps:
+                if age - after > 1:
+                    clares_law.add_step(store, aid, step, day(age - after),
+                                        "MATAC panel" if step == "decision forum" else "PC Lee Shaw")
+            if age >= 25 and rng.random() < 0.7:
+                clares_law.close(store, aid, rng.choice(("disclosed", "disclosed", "not disclosed")),
+                                 day(age - 20), "DS Omar Khan")
+                clares_law.add_step(store, aid, "safety plan", day(max(age - 22, 0)), "IDVA service")
+    with store.transaction():
+        store.audit("demo.case_file_done", entity="store", detail={"subjects": len(members), "at": _now()})

@@ -247,6 +247,7 @@ class LinkLine:
     relationship_kind: str
     first_seen: str
     source: str
+    grading: str | None = None      # the 3×5×2 grade, e.g. "1B P"
 
 
 @dataclass(frozen=True)
@@ -342,9 +343,10 @@ def load_profile(store: Store, person_id: str) -> PersonProfile:
 
     prof.as_perpetrator = lines("perpetrator_id", "victim_id")
     prof.as_victim = lines("victim_id", "perpetrator_id")
-    prof.links = [LinkLine(oid, display_name(fn, sn), rel, kind, first, src) for oid, fn, sn, rel, kind, first, src
-                  in conn.execute(
-                      "SELECT o.id, o.forename, o.surname, l.relationship, l.relationship_kind, l.first_seen, l.source"
+    prof.links = [LinkLine(oid, display_name(fn, sn), rel, kind, first, src, grade)
+                  for oid, fn, sn, rel, kind, first, src, grade in conn.execute(
+                      "SELECT o.id, o.forename, o.surname, l.relationship, l.relationship_kind, l.first_seen, l.source,"
+                      " l.grading"
                       " FROM links l JOIN persons o"
                       " ON o.id = CASE WHEN l.person_a_id = ?1 THEN l.person_b_id ELSE l.person_a_id END"
                       " WHERE l.person_a_id = ?1 OR l.person_b_id = ?1 ORDER BY l.first_seen DESC, o.id",

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from ..meeting import agenda, forums, outcomes, workload
+from ..meeting import clares_law
 from ..storage.backups import POLICY_KEY as BACKUP_KEY
 from ..storage.backups import BackupPolicy
 from ..domain import UserError
@@ -100,6 +101,10 @@ THRESHOLDS: tuple[Threshold, ...] = (
     Threshold("outcomes.min_follow_up_days", None, _OUTCOMES, "Shortest follow-up counted",
               outcomes.DEFAULT_MIN_FOLLOW_UP_DAYS, 1, 3650, "days",
               "Adoption periods shorter than this are shown apart and left out of the cohort totals"),
+    Threshold(clares_law.SETTING, None, "Clare's Law", "Decide an application within",
+              clares_law.DEFAULT_DEADLINE_DAYS, 1, 120, "days of the request",
+              "The DVDS statutory guidance (Home Office, April 2023) sets 28 days; applications keep the deadline "
+              "they were opened under"),
     Threshold(RETENTION_KEY, "review_years", _RETENTION, "Review a person after", _RP.review_years, 1, 100,
               "years", "Years after a person's latest record before the record is due for review"),
     Threshold(RETENTION_KEY, "cohort_review_years", _RETENTION, "A MATAC subject after", _RP.cohort_review_years,

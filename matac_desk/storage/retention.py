@@ -332,6 +332,11 @@ def erase_person(store: Store, person_id: str, reason: str, *,
                              f" WHERE disclosed_to_id IN {ph}", ids).rowcount
             if n > 0:
                 scrubbed["disclosures"] = n
+            # So are Clare's Law applications about protecting this person (case file, migration 0012).
+            n = conn.execute(f"UPDATE dvds_applications SET at_risk_id = NULL, at_risk_name = NULL"
+                             f" WHERE at_risk_id IN {ph}", ids).rowcount
+            if n > 0:
+                scrubbed["dvds_applications"] = n
             delete("action_updates", f"action_id IN (SELECT id FROM actions WHERE person_id IN {ph})", ids)
             # Every other row that refers to the person through a foreign key (tables added later too).
             for table, cols in _person_fk_columns(conn).items():

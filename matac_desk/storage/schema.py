@@ -589,3 +589,100 @@ def _people_search_columnsize(db: Database) -> None:
         FROM persons p;
         """
     )
+
+
+@migrations(name="0012_case_file")
+def _case_file(db: Database) -> None:
+    """The case file a MATAC coordinator keeps (issue 20).
+
+    Risk management plans (one row per version, never changed: the latest
+    version is the plan), Clare's Law (DVDS) applications with their steps,
+    order requirements and breaches, victim support (a history per victim:
+    the latest row is the status), equality fields on persons and the 3×5×2
+    intelligence grading on links.
+    """
+    db.executescript(
+        """
+        CREATE TABLE risk_plans (
+            id INTEGER PRIMARY KEY,
+            person_id TEXT NOT NULL REFERENCES persons(id),
+            version INTEGER NOT NULL,
+            supervision TEXT, supervision_owner TEXT,
+            monitoring TEXT, monitoring_owner TEXT,
+            interventions TEXT, interventions_owner TEXT,
+            victim_safety TEXT, victim_safety_owner TEXT,
+            rosh_who TEXT, rosh_nature TEXT, rosh_imminence TEXT,
+            next_review TEXT,
+            reviewed_on TEXT,
+            change TEXT NOT NULL,
+            changed_at TEXT NOT NULL,
+            changed_by TEXT NOT NULL,
+            UNIQUE (person_id, version)
+        );
+
+        CREATE TABLE dvds_applications (
+            id INTEGER PRIMARY KEY,
+            subject_id TEXT NOT NULL REFERENCES persons(id),
+            route TEXT NOT NULL CHECK (route IN ('right to ask', 'right to know')),
+            applicant_relation TEXT NOT NULL,
+            at_risk_id TEXT REFERENCES persons(id),
+            at_risk_name TEXT,
+            received_on TEXT NOT NULL,
+            deadline_days INTEGER NOT NULL,
+            outcome TEXT CHECK (outcome IN ('disclosed', 'not disclosed', 'withdrawn')),
+            closed_on TEXT,
+            disclosure_id INTEGER REFERENCES disclosures(id),
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX dvds_applications_subject ON dvds_applications(subject_id);
+
+        CREATE TABLE dvds_steps (
+            id INTEGER PRIMARY KEY,
+            application_id INTEGER NOT NULL REFERENCES dvds_applications(id),
+            step TEXT NOT NULL,
+            date TEXT NOT NULL,
+            by_whom TEXT NOT NULL,
+            note TEXT,
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX dvds_steps_application ON dvds_steps(application_id);
+
+        CREATE TABLE order_requirements (
+            id INTEGER PRIMARY KEY,
+            order_id INTEGER NOT NULL REFERENCES orders(id),
+            kind TEXT NOT NULL CHECK (kind IN ('positive', 'negative', 'notification')),
+            type TEXT NOT NULL,
+            text TEXT NOT NULL,
+            until TEXT
+        );
+        CREATE INDEX order_requirements_order ON order_requirements(order_id);
+
+        CREATE TABLE order_breaches (
+            id INTEGER PRIMARY KEY,
+            order_id INTEGER NOT NULL REFERENCES orders(id),
+            date TEXT NOT NULL,
+            note TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            recorded_by TEXT NOT NULL
+        );
+        CREATE INDEX order_breaches_order ON order_breaches(order_id);
+
+        CREATE TABLE victim_support (
+            id INTEGER PRIMARY KEY,
+            victim_id TEXT NOT NULL REFERENCES persons(id),
+            service TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('offered', 'contacted', 'engaged', 'declined', 'unreachable',
+                                                   'closed')),
+            date TEXT NOT NULL,
+            note TEXT,
+            recorded_at TEXT NOT NULL,
+            recorded_by TEXT NOT NULL
+        );
+        CREATE INDEX victim_support_victim ON victim_support(victim_id);
+
+        ALTER TABLE persons ADD COLUMN sex TEXT;
+        ALTER TABLE persons ADD COLUMN ethnicity TEXT;
+        ALTER TABLE persons ADD COLUMN disability TEXT;
+        ALTER TABLE links ADD COLUMN grading TEXT;
+        """
+    )

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from ..services import attention, dashboard
 from ..services.attention import Attention
+from .casefiletabs import CaseFilePanel, right_to_know_button
 from ..services.dashboard import COUNT_LABELS, Dashboard
 from .context import show_error
 from .models import Column, IdRole, RowsModel
@@ -140,6 +141,7 @@ class DashboardPage(Page):
         self.partner_view.doubleClicked.connect(self._open_partner)
         self.partner_view.setMinimumHeight(130)
         lay.addWidget(self.partner_view, 1)
+        lay.addWidget(right_to_know_button(self.window_, self.partner_view, self.partner_model), 0, left)
         self.add_panel(box, 1, 0, 1, 2)   # the most valuable list on the page: the full width
 
         # In the store
@@ -182,6 +184,8 @@ class DashboardPage(Page):
         self.warning_view.setMinimumHeight(160)
         lay.addWidget(self.warning_view, 1)
         self.add_panel(box, 3, 0, 1, 2)
+        self.case_file_panel = CaseFilePanel(ctx, window)   # plan reviews, Clare's Law, breaches, orders, support
+        self.add_panel(self.case_file_panel, 4, 0, 1, 2)
         self.grid.setRowStretch(1, 1)
         self.grid.setRowStretch(3, 1)
 
@@ -197,6 +201,7 @@ class DashboardPage(Page):
                                               lambda e: show_error(self, e, "Dashboard"))
         self.ctx.read(attention.attention, self.ctx.today(), cancellable=True).then(
             lambda a, g=gen: self._show_attention(g, a), lambda e: show_error(self, e, "Dashboard"))
+        self.case_file_panel.reload()
 
     def _show_attention(self, gen: int, a: Attention) -> None:
         if gen != self._loading or self.window_.locked:
@@ -291,6 +296,7 @@ class DashboardPage(Page):
         self.quality.setText("")
         self.warning_model.clear()
         self.attention = None
+        self.case_file_panel.clear()
         self.partner_model.clear()
         for label in (self.meeting_text, self.partners_text, self.overdue_text, self.overloaded_text,
                       self.unmapped_text):

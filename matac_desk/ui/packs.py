@@ -30,6 +30,7 @@ from ..meeting import force, meetings
 from ..domain import UserError
 from . import pdfexport
 from .context import show_error
+from .returnsbox import ReturnsBox
 from .tasks import Task
 from .widgets import accent_label, button, heading, text_label
 from .window import Page
@@ -114,6 +115,8 @@ class PacksPage(Page):
         lay.addWidget(self.message)
         self.error = accent_label("", "error")
         lay.addWidget(self.error)
+        self.returns = ReturnsBox(ctx, self)     # the quarterly return and who is nominated (counts only)
+        lay.addWidget(self.returns)
         lay.addStretch(1)
         self._enable()
 

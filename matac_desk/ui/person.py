@@ -60,6 +60,7 @@ from .charts import Point, Stem, TimelineChart, TrendChart
 from .context import CHANGED_ALL, Context, show_error
 from .explain import explanation_html, history_html
 from .models import Column, IdRole, RowRole, RowsModel
+from .casefiletabs import CaseFileTab
 from .orderstab import OrdersTab
 from .subjectform import SubjectForm
 from .tasks import Task
@@ -92,6 +93,8 @@ _LINK_COLUMNS = [
     Column("Kind", lambda r: _KIND[r.relationship_kind]),
     Column("First seen", lambda r: r.first_seen),
     Column("Source", lambda r: r.source),
+    Column("Grade", lambda r: r.grading or "", tooltip=lambda r: "3×5×2: source, intelligence, handling (C: sharing "
+           "with conditions, withheld from partner packs)"),
 ]
 
 _ALIAS_COLUMNS = [Column("Name", lambda a: a.name), Column("Source", lambda a: a.source)]
@@ -311,6 +314,7 @@ class PersonPage(QWidget):
                                 "relationship picture.")
         self.child_tab = self._with_note(self.child_note, self.child_view)
         self.orders_tab = OrdersTab(ctx)
+        self.case_file_tab = CaseFileTab(ctx)   # plan, Clare's Law, orders in detail, victim support, equality
         self.tactic_view = self._table("person_tactics", "Tactics", self.tactic_model)
         self.action_view = self._table("person_actions", "Actions", self.action_model)
         self.action_view.doubleClicked.connect(lambda _i: self.profile and self.actions_requested.emit(self.profile.id))
@@ -333,7 +337,8 @@ class PersonPage(QWidget):
             (self.overview, "&Overview"), (self.perp_view, "As &perpetrator ({})"),
             (self.victim_view, "As &victim ({})"), (self.score_tab, "&Score"),
             (self.partner_tab, "Victims and pa&rtners"), (self.child_tab, "C&hildren"),
-            (self.orders_tab, "Or&ders and disclosures ({})"), (self.tactic_view, "&Tactics ({})"),
+            (self.orders_tab, "Or&ders and disclosures ({})"), (self.case_file_tab, "Case &file"),
+            (self.tactic_view, "&Tactics ({})"),
             (self.action_view, "A&ctions ({})"), (self.minutes_view, "Mi&nutes ({})"),
             (self.link_view, "Intelligence &links ({})"), (self.alias_box, "&Aliases ({})"),
             (self.warn_box, "Data &quality ({} open)"), (self.audit_view, "A&udit ({})"),
@@ -569,6 +574,7 @@ class PersonPage(QWidget):
             self.trend.clear()
             self.subject_form.clear()
             self.orders_tab.clear()
+            self.case_file_tab.clear()
             return
         s = case.explanation.score
         arrow = {"up": "▲", "down": "▼", "same": "unchanged", "new": "new", "none": ""}[case.trend.direction]
@@ -609,6 +615,8 @@ class PersonPage(QWidget):
     def _tab_shown(self, index: int) -> None:
         if self.tabs.widget(index) in (self.partner_tab, self.child_tab):
             self.load_relations()
+        if self.tabs.widget(index) is self.case_file_tab and self.case is not None:
+            self.case_file_tab.show_person(self.case.person_id, editable=self._editable())
 
     def load_relations(self) -> Task | None:
         """Read his victims, partners and children (for their tabs) once per person shown."""

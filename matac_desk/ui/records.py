@@ -141,6 +141,7 @@ LINK_COLUMNS = [
     Column("Person B", lambda r: r.person_b_id, tooltip=lambda r: r.person_b_name),
     Column("Name", lambda r: r.person_b_name),
     Column("Source", lambda r: r.source),
+    Column("Grade", lambda r: r.grading or "", tooltip=lambda r: "3×5×2 grade; handling C: withheld from partner packs"),
     Column("Came by", lambda r: r.how),
     Column("By", lambda r: r.entered_by),
 ]
@@ -408,6 +409,7 @@ class RecordsPage(Page):
                                           "YYYY-MM-DD or DD/MM/YYYY")
         self.source = self._link_combo(form, "source", "S&ource:", "Source", SOURCES,
                                        "where the link comes from")
+        self.grading = self._link_edit(form, "grading", "&Grade:", "Grade", "3×5×2, e.g. 1B P (optional)")
         self.add_button = button("Add li&nk", self.add_link, tip="Checked as a row of a links CSV would be")
         form.addRow(_buttons(self.add_button))
         self.link_message = text_label("Link message")
@@ -836,7 +838,7 @@ class RecordsPage(Page):
         self.ctx.change(links.add_link, v["person_a_id"], v["person_b_id"], v["relationship"], v["first_seen"],
                         v["source"], today=self.ctx.today(), person_b_forename=v["person_b_forename"] or None,
                         person_b_surname=v["person_b_surname"] or None, person_b_dob=v["person_b_dob"] or None,
-                        kinds=("links", "persons") if new_person else ("links",), what="Add a link", parent=self,
+                        grading=v.get("grading") or None, kinds=("links", "persons") if new_person else ("links",), what="Add a link", parent=self,
                         done=lambda link_id, vv=v: self._link_added(link_id, vv), failed=self._link_failed)
 
     def _link_added(self, link_id: int, v: dict[str, str]) -> None:
