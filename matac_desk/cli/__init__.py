@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "matac_desk.cli.security",
     "matac_desk.cli.scoring",
     "matac_desk.cli.pack",
+    "matac_desk.cli.evaluation",
 )
 
 

@@ -163,13 +163,13 @@ class Balance:
 class Estimate:
     measure: str
     n_pairs: int
-    adopted_before: float
-    adopted_after: float
-    comparison_before: float
+    adopted_before: float | None       # totals; None for days_to_first (no "before")
+    adopted_after: float               # totals; for days_to_first the mean days
+    comparison_before: float | None
     comparison_after: float
-    adopted_change: float | None       # per cent (for days_to_first: days)
+    adopted_change: float | None       # per cent; None for days_to_first
     comparison_change: float | None
-    difference: float | None           # percentage points (days for days_to_first)
+    difference: float | None           # percentage points (mean days for days_to_first)
     low: float | None
     high: float | None
 
@@ -412,8 +412,10 @@ def _estimate(pairs: list[tuple[dict, dict, dict, dict]], measure: str, rng: ran
     cb = float(sum(p[2][measure] for p in pairs))
     ca = float(sum(p[3][measure] for p in pairs))
     if measure == "days_to_first":
-        a_change = (aa / n) if n else None
-        c_change = (ca / n) if n else None
+        # No "before" to compare with: the mean days to the first incident after, per group, and their gap.
+        ab = cb = None
+        aa, ca = (round(aa / n, 1), round(ca / n, 1)) if n else (0.0, 0.0)
+        a_change = c_change = None
     else:
         a_change, c_change = _pct(ab, aa), _pct(cb, ca)
     diff = _did(pairs, measure) if n else None
@@ -509,7 +511,8 @@ def describe(e: Estimate | None, window_days: int, measure: str = "incidents") -
     pairs = f"{e.n_pairs} matched pair{'s' if e.n_pairs != 1 else ''}"
     if measure == "days_to_first":
         text = (f"Over {_months(window_days)}, the adopted group's first incident after the decision came after "
-                f"{e.adopted_change:.0f} days on average and the comparison group's after {e.comparison_change:.0f}")
+                f"{e.adopted_after:.0f} days on average and the comparison group's after {e.comparison_after:.0f} "
+                f"(no incident counts as {window_days})")
         if e.difference is not None and e.low is not None:
             text += f"; the difference, {e.difference:+.0f} days (95% interval {e.low:+.0f} to {e.high:+.0f})"
         text += f", from {pairs}."
