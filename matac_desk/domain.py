@@ -277,9 +277,15 @@ def safe_cell(value: object) -> str:
     "'=1+2"
     >>> safe_cell(12)
     '12'
+    >>> safe_cell(-25.5)        # a number is never a formula: a spreadsheet must read it as a number
+    '-25.5'
+    >>> safe_cell("-25.5")      # text that merely looks like one stays neutralised
+    "'-25.5"
     """
     if value is None:
         return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
     text = str(value)
     if text.startswith(_FORMULA_START):
         return "'" + text

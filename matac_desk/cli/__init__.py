@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "matac_desk.cli.scoring",
     "matac_desk.cli.pack",
     "matac_desk.cli.casefile",
+    "matac_desk.cli.evaluation",
 )
 
 

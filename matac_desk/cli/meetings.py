@@ -11,6 +11,7 @@ from ..meeting import meetings as meetings_mod
 from ..meeting import workload as workload_mod
 from ..domain import UserError
 from .casefile import ORDER_ACTIONS, cmd_order_more, order_options
+from . import evaluation
 from .common import emit, listing_options, open_store, print_rows, record_listing
 
 __all__ = ["register"]
@@ -197,6 +198,7 @@ def register(sub) -> None:
     p.add_argument("--as-of", type=_date)
     p.add_argument("--person", dest="person_id")
     p.add_argument("--format", choices=FORMATS, default="table")
+    evaluation.add_comparison_options(p)
     listing_options(p)
     p.set_defaults(func=cmd_outcomes)
 
@@ -429,6 +431,8 @@ def cmd_om(args) -> int:
 
 def cmd_outcomes(args) -> int:
     from ..meeting import outcomes
+    if args.comparison:
+        return evaluation.print_comparison(args)
     with open_store(args.store) as store:
         periods = outcomes.subject_outcomes(store, args.as_of, args.person_id)
         record_listing(store, "outcomes", len(periods), args.format, args, persons=[p.person_id for p in periods],

@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 from ..domain import display_name
 from ..storage.store import Store
 
-__all__ = ["DEFAULT_MIN_FOLLOW_UP_DAYS", "Window", "Period", "CohortOutcome", "subject_outcomes",
+__all__ = ["DEFAULT_MIN_FOLLOW_UP_DAYS", "Window", "Period", "CohortOutcome", "Harm", "subject_outcomes",
            "cohort_outcomes", "min_follow_up_days"]
 
 DEFAULT_MIN_FOLLOW_UP_DAYS = 90
@@ -145,7 +145,7 @@ def _periods(store: Store, as_of: _dt.date) -> list[tuple]:
     return sorted(out, key=lambda p: (p[1], p[0]))
 
 
-class _Harm:
+class Harm:
     """Each incident's gravity points under the active scoring configuration."""
 
     def __init__(self, store: Store):
@@ -168,7 +168,7 @@ def subject_outcomes(store: Store, as_of: _dt.date | str | None = None,
     from ..analysis import scoring
     day = _iso(as_of)
     minimum = min_follow_up_days(store)
-    harm = _Harm(store)
+    harm = Harm(store)
     roots = scoring.root_map(store)
     out = []
     for pid, adopted, entry, exited, exit_score, reason in _periods(store, day):

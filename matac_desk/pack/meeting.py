@@ -24,7 +24,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Spacer, Table, TableStyle
 
 from ..meeting import actions as actions_mod
-from ..meeting import force, meetings, outcomes
+from ..meeting import evaluation, force, meetings, outcomes
 from ..analysis import scoring
 from ..meeting.agenda import Agenda, build_agenda
 from ..domain import Cancelled, UserError, never_cancelled, no_progress
@@ -63,6 +63,8 @@ class PackData:
     previous_attendees: list[dict] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
     withheld: set[str] = field(default_factory=set)   # known only through C-graded intelligence: not in a redacted pack
+    evaluation: evaluation.Evaluation | None = None
+    tactic_effects: list[evaluation.TacticEffect] = field(default_factory=list)
 
 
 def _agency_check(store: Store, agency: str | None, attendees: list[dict]) -> str | None:
@@ -115,8 +117,10 @@ def collect_pack(store: Store, meeting_id: int, *, agency: str | None = None,
         + [np.partner_id for np in agenda.new_partners] + (agenda.case_file.person_ids() if agenda.case_file else [])
     names = scoring.person_names(store, {p for np in agenda.new_partners for p in np.other_perpetrators})
     previous = meetings.attendees(store, agenda.previous.id) if agenda.previous else []
+    ev = evaluation.evaluate(store, day)
     progress(65, 100, "Gathered")
-    return PackData(agenda=agenda, force_name=force.load(store).name, next_meeting=nxt, profiles=profiles,
+    return PackData(evaluation=ev, tactic_effects=evaluation.tactic_effects(store, evaluation=ev),
+                    agenda=agenda, force_name=force.load(store).name, next_meeting=nxt, profiles=profiles,
                     explanations=explanations, tracker=tracker, periods=periods,
                     cohort_outcome=outcomes.cohort_outcomes(store, day), agency=agency,
                     person_ids=list(dict.fromkeys(ids)), previous_attendees=previous, names=names,
@@ -426,6 +430,42 @@ class MeetingPackDocument(Document):
                                "Score", "Note"], rows,
                               [38 * mm, 18 * mm, 18 * mm, 11 * mm, 19 * mm, 19 * mm, 14 * mm, 22 * mm, w - 159 * mm],
                               s, empty="No subject has been adopted yet."))
+        out += self.comparison_block(w)
+        return out
+
+    def comparison_block(self, w: float) -> list[Flowable]:
+        """Adopted subjects against a matched comparison group, and the tactics table (counts only)."""
+        s, ev = self.styles, self.data.evaluation
+        if ev is None:
+            return []
+        out: list[Flowable] = [CondPageBreak(70 * mm), para("Against a comparison group", s["H2"]),
+                               para(esc(ev.sentence()), s["Lead"])]
+        e = ev.estimates["incidents"]
+        if e.n_pairs:
+            chart = charts.before_after([("Adopted: incidents", int(e.adopted_before), int(e.adopted_after)),
+                                         ("Comparison: incidents", int(e.comparison_before),
+                                          int(e.comparison_after))], width=w * 0.55, height=30 * mm,
+                                        title=f"DA incidents {ev.window_days} days before and after the decision")
+            facts = [(evaluation.MEASURE_LABELS[m], "—" if x.difference is None else
+                      f"{x.difference:+.1f} ({x.low:+.1f} to {x.high:+.1f})" if x.low is not None else
+                      f"{x.difference:+.1f}") for m, x in ev.estimates.items()]
+            side = key_values([("Difference (95% interval)", "")] + facts, w * 0.42, s, key_share=0.55)
+            t = Table([[chart, side]], colWidths=[w * 0.57, w * 0.43])
+            t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+            out.append(t)
+            a, c = ev.balance
+            out.append(para(f"Balance at entry: adopted {a.n}, mean score {esc(a.mean_score)}, mean incidents "
+                            f"{esc(a.mean_incidents)}; comparison {c.n}, mean score {esc(c.mean_score)}, mean "
+                            f"incidents {esc(c.mean_incidents)}. Differences are percentage points (days for the "
+                            "time to the first incident).", s["Small"] if "Small" in s.byName else s["Lead"]))
+        rows = [[esc(t.category), esc(t.tactic), str(t.n), "—" if t.mean_difference is None else
+                 f"{t.mean_difference:+.1f}", "—" if t.low is None else f"{t.low:+.1f} to {t.high:+.1f}",
+                 esc(t.warning)] for t in self.data.tactic_effects]
+        out.append(para("Tactics against each subject's own comparison (harm; negative is less harm; not ranked)",
+                        s["H3"]))
+        out.append(data_table(["Category", "Tactic", "Subjects", "Harm difference", "95% interval", "Note"], rows,
+                              [34 * mm, 52 * mm, 16 * mm, 22 * mm, 26 * mm, w - 150 * mm], s,
+                              empty="No adopted subject with a tactic has a matched comparison with a full window."))
         return out
 
 

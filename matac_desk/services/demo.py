@@ -345,6 +345,7 @@ def fill_store(store: Store, spec: DemoSpec, *, meetings: bool = True,
         progress(0, 1, "A year of meetings")
         add_meeting_year(store, spec)
         add_case_file(store, spec, data)
+        add_follow_up(store, spec)
     return summary, data
 
 
@@ -644,3 +645,79 @@ def add_case_file(store: Store, spec: DemoSpec, data: DemoData | None = None) ->
                 clares_law.add_step(store, aid, "safety plan", day(max(age - 22, 0)), "IDVA service")
     with store.transaction():
         store.audit("demo.case_file_done", entity="store", detail={"subjects": len(members), "at": _now()})
+def add_follow_up(store: Store, spec: DemoSpec) -> int:
+    """Late-recorded incidents after each meeting's decisions, so that outcomes have something true to show.
+
+    For every adoption at a held meeting, and for the perpetrators of the
+    same meeting's ranking who scored near the lowest adopted score but were
+    not adopted, incidents after the decision day are drawn at one steady
+    rate; an adopted subject who had a support-and-diversion tactic offends
+    at under half that rate (a plausible effect), one who had only other
+    tactics at the same rate (a plausible null). They come in as a second
+    extract through the real importer; returns the rows imported.
+    """
+    rng = random.Random(spec.seed * 104729 + 3)
+    as_of = spec.as_of
+    adoptions = store.conn.execute(
+        "SELECT e.person_id, e.date, e.meeting_id FROM cohort_events e WHERE e.event = 'adopted'"
+        " AND e.meeting_id IS NOT NULL ORDER BY e.date, e.id").fetchall()
+    support = {pid for (pid,) in store.conn.execute(
+        "SELECT DISTINCT st.person_id FROM subject_tactics st JOIN toolkit t ON t.id = st.tactic_id"
+        " WHERE t.category = 'support and diversion'")}
+    adopted_ever = {pid for pid, _, _ in adoptions}
+    who: dict[str, tuple[str, float]] = {}
+    for pid, date, mid in adoptions:
+        who.setdefault(pid, (date, 0.45 if pid in support else 1.0))
+        sid = store.scalar("SELECT max(id) FROM score_snapshots WHERE meeting_id = ?", [mid])
+        if sid is None:
+            continue
+        low = store.scalar("SELECT min(score) FROM snapshot_scores WHERE snapshot_id = ? AND person_id IN"
+                           " (SELECT person_id FROM cohort_events WHERE event = 'adopted' AND meeting_id = ?)",
+                           [sid, mid])
+        for (cid,) in store.conn.execute(
+                "SELECT person_id FROM snapshot_scores WHERE snapshot_id = ? AND score >= ? ORDER BY rank LIMIT 12",
+                [sid, (low or 0) - 5]):
+            if cid not in adopted_ever:
+                who.setdefault(cid, (date, 1.0))
+    rows = []
+    seq = 0
+    for pid, (date, factor) in sorted(who.items()):
+        last = store.conn.execute(
+            "SELECT v.victim_id, v.relationship, i.address, i.postcode, i.division FROM involvements v"
+            " JOIN incidents i ON i.ref = v.incident_ref WHERE v.perpetrator_id = ? ORDER BY i.date DESC LIMIT 1",
+            [pid]).fetchone()
+        if last is None:
+            continue
+        victim, rel, addr, pc, division = last
+        start = _dt.date.fromisoformat(date)
+        days = (as_of - start).days
+        t = 0.0
+        rate = 2.6 * factor / 365.0
+        while days > 1:
+            t += rng.expovariate(rate)
+            if t >= days:
+                break
+            day = start + _dt.timedelta(days=max(1, int(t)))
+            seq += 1
+            off = rng.choice(("Common assault", "Harassment", "Assault occasioning actual bodily harm",
+                              "Criminal damage"))
+            codes = {o: c for o, _, c in OFFENCES}
+            division = division or DIVISIONS[0]
+            rows.append([f"{_DIV_CODE.get(division, 'XX')}-{day.year}-L{seq:06d}", day.isoformat(), off,
+                         codes.get(off, ""), pid, "", "", "", victim, "", "", "", rel or "partner", addr or "",
+                         pc or "", rng.choice(("standard", "medium", "high")), "0", division])
+    if not rows:
+        return 0
+    fd, name = tempfile.mkstemp(prefix=".matac-demo-", suffix=".csv", dir=store.path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(CANONICAL_COLUMNS)
+            w.writerows(rows)
+        summary = import_extract(store, name, today=as_of, backup=False,
+                                 source_name=f"demo extract, late-recorded incidents (seed {spec.seed})")
+    finally:
+        os.unlink(name)
+    # A year of meetings leaves six months of follow-up for the first half of it.
+    store.set_setting("outcomes.comparison_window_days", 182)
+    return summary.new

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QSplitter, QTabWidget, QVB
 from ..meeting import outcomes, workload
 from .charts import Bar, BarChart
 from .context import show_error
+from .evaluationtab import EvaluationTab
 from .models import Column, RowsModel
 from .widgets import attach_model, save_header, sortable_table, table_view, text_label
 from .window import Page
@@ -132,6 +133,8 @@ class WorkloadPage(Page):
             lambda i: self.window_.open_person(self.period_model.row(i.row()).person_id))
         ol.addWidget(self.period_view, 1)
         self.tabs.addTab(o, "&Outcomes")
+        self.evaluation = EvaluationTab(self)
+        self.tabs.addTab(self.evaluation, "Against a &comparison")
 
     def reload(self) -> None:
         self._gen += 1
@@ -143,6 +146,7 @@ class WorkloadPage(Page):
                     outcomes.cohort_outcomes(store, today), outcomes.subject_outcomes(store, today))
 
         self.ctx.read(load).then(lambda r, g=gen: self._show(g, *r), lambda e: show_error(self, e, "Workload"))
+        self.evaluation.reload()
 
     def _show(self, gen, limits, caseloads, training, cohort_outcome, periods) -> None:
         if gen != self._gen or self.window_.locked:
@@ -182,7 +186,9 @@ class WorkloadPage(Page):
         self.outcome_chart.set_bars([])
         self.limits.setText("")
         self.outcome_text.setText("")
+        self.evaluation.clear()
 
     def save_state(self) -> None:
         for v in (self.caseload_view, self.training_view, self.period_view):
             save_header(v)
+        self.evaluation.save_state()
