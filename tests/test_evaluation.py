@@ -157,3 +157,15 @@ def test_a_store_without_adoptions_has_nothing_to_compare(store):
     assert (ev.adoptions, ev.pairs, ev.unmatched) == (0, [], [])
     assert "nothing to compare" in ev.sentence()
     assert evaluation.tactic_effects(store, AS_OF, evaluation=ev) == []
+
+
+def test_the_quarterly_return_carries_the_headline_and_hides_it_below_five_pairs(store, tmp_path):
+    from matac_desk.meeting import returns
+    build(store, tmp_path, effect=0.5)
+    ev = evaluation.evaluate(store, AS_OF)
+    lines = returns.outcome_headline(store, AS_OF.isoformat())
+    assert lines == [ev.sentence("incidents"), ev.sentence("harm")]
+    assert any("matched pairs" in line for line in lines)
+    # Before any window has ended, no figure at all (the return's small-number rule).
+    early = returns.outcome_headline(store, (A + dt.timedelta(days=30)).isoformat())
+    assert len(early) == 1 and "fewer than 5 matched pairs" in early[0] and "%" not in early[0]

@@ -63,6 +63,7 @@ class Return:
     columns: list[str]
     rows: list[tuple[str, str, dict[str, int]]] = field(default_factory=list)
     groups: list[tuple[int, list[int]]] = field(default_factory=list)
+    headline: list[str] = field(default_factory=list)   # outcomes against a comparison group, in words
 
     def cells(self) -> list[list[int]]:
         return [[counts.get(c, 0) for c in self.columns] for _, _, counts in self.rows]
@@ -210,4 +211,19 @@ def build_return(store: Store, quarter: str) -> Return:
         by(f"{whole}, by sex", pids, lambda p: eq.label("sex", people.get(p, (None,))[0]), t)
         by(f"{whole}, by ethnic group", pids, lambda p: eq.ethnic_group(people.get(p, (None, None))[1]), t)
         by(f"{whole}, by age band", pids, lambda p: eq.age_band(people.get(p, (None, None, None))[2], last), t)
+    ret.headline = outcome_headline(store, last)
     return ret
+
+
+def outcome_headline(store: Store, as_of: str) -> list[str]:
+    """The headline of outcomes against a comparison group as of the quarter's end, counts and percentages only.
+
+    Fewer than 5 matched pairs (the return's small-number rule) says so and gives no figure.
+    """
+    from . import evaluation
+    ev = evaluation.evaluate(store, as_of)
+    e = ev.estimates["incidents"]
+    if e.n_pairs < 5:
+        return [f"Outcomes against a comparison group ({ev.window_days}-day windows): fewer than 5 matched pairs "
+                "by the end of the quarter, so no figure is given."]
+    return [ev.sentence("incidents"), ev.sentence("harm")]

@@ -43,6 +43,7 @@ def return_csv(ret: Return, force: str = "") -> bytes:
             ["section", "measure"] + ret.columns]
     rows += [[safe_cell(sec), safe_cell(measure)] + [safe_cell(c) for c in cells]
              for (sec, measure, _), cells in zip(ret.rows, shown)]
+    rows += [[]] + [[safe_cell(line)] for line in ret.headline]
     rows += [[], [RETURN_MARKING]]
     return csv_bytes(rows)
 
@@ -106,6 +107,9 @@ class ReturnDocument(Document):
             out.append(data_table(["Measure"] + [esc(c) for c in self.ret.columns], rows,
                                   [first] + [rest] * len(self.ret.columns), s,
                                   align_right=tuple(range(1, len(self.ret.columns) + 1))))
+        if self.ret.headline:
+            out.append(para("Outcomes against a comparison group", s["H2"]))
+            out += [para(esc(line), s["Lead"]) for line in self.ret.headline]
         return out
 
 
