@@ -25,17 +25,33 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, NextPageTemplate, PageTemplate
 
 from ..domain import Cancelled, never_cancelled, no_progress
-from .styles import COLOURS, FONT, FONT_BOLD, shaped_label, stylesheet
+from .styles import COLOURS, FONT, FONT_BOLD, draw_runs, stylesheet
 
-__all__ = ["MARKING", "Document", "NumberedCanvas", "outline", "data_table", "key_values"]
+__all__ = ["MARKING", "Document", "NumberedCanvas", "outline", "contents", "data_table", "key_values"]
 
 MARKING = "OFFICIAL-SENSITIVE"
 
 
-def outline(flowable: Flowable, title: str, level: int = 0) -> Flowable:
-    """Mark a flowable (a heading) to get an outline entry at its top when it is laid out."""
-    flowable._outline = (title, level)
+def outline(flowable: Flowable, title: str, level: int = 0, *, contents: bool = True) -> Flowable:
+    """Mark a flowable (a heading) to get an outline entry at its top when it is laid out, and a line on the
+    contents page (:func:`contents`) unless ``contents`` is false."""
+    flowable._outline = (title, level, contents)
     return flowable
+
+
+def contents(styles) -> Flowable:
+    """A contents page's table: every outlined heading with its page number (filled in on a second pass)."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus.tableofcontents import TableOfContents
+    toc = TableOfContents(dotsMinLevel=0)
+    body = styles["Body"]
+    toc.levelStyles = [
+        ParagraphStyle("TOC0", parent=body, fontName=FONT_BOLD, fontSize=10, leading=14, leftIndent=0,
+                       firstLineIndent=0, spaceBefore=3),
+        ParagraphStyle("TOC1", parent=body, fontSize=8.5, leading=11, leftIndent=14, firstLineIndent=0,
+                       spaceAfter=0),
+    ]
+    return toc
 
 
 class NumberedCanvas(Canvas):
@@ -81,12 +97,15 @@ class _Template(BaseDocTemplate):
     def afterFlowable(self, flowable):          # noqa: N802
         mark = getattr(flowable, "_outline", None)
         if mark:
-            title, level = mark
+            title, level, listed = mark
             self.owner._keys += 1
             key = f"o{self.owner._keys}"
             top = self.frame._y + getattr(flowable, "height", 0) + 4
             self.canv.bookmarkPage(key, fit="XYZ", left=0, top=top)
             self.canv.addOutlineEntry(title, key, level=level, closed=level > 0)
+            if listed:
+                from .styles import esc
+                self.notify("TOCEntry", (level, esc(title), self.page))
         self.owner.after_flowable(flowable)
 
 
@@ -105,6 +124,7 @@ class Document:
     title = "MATAC Desk"
     subject = ""
     running_title = ""
+    banner = ""                    # e.g. "REDACTED FOR PARTNER AGENCIES": in every page's header
 
     def __init__(self, *, reference: str, printed_on: str, progress=no_progress, cancelled=never_cancelled):
         self.reference = reference
@@ -157,10 +177,16 @@ class Document:
         canvas.setFont(FONT, 7.5)
         canvas.setFillColor(COLOURS["muted"])
         if self.running_title:
-            canvas.drawString(self.left_margin, h - self.header_rule_gap + 2.2 * mm,
-                              shaped_label(self.running_title, FONT, 7.5))
+            draw_runs(canvas, self.left_margin, h - self.header_rule_gap + 2.2 * mm, self.running_title, FONT, 7.5)
+        canvas.setFont(FONT, 7.5)
         canvas.drawRightString(w - self.right_margin, h - self.header_rule_gap + 2.2 * mm,
                                f"Ref. {self.reference}")
+        if self.banner:
+            canvas.setFillColor(COLOURS["alert"])
+            canvas.setFont(FONT_BOLD, 8)
+            canvas.drawCentredString(w / 2, h - 12.6 * mm, self.banner)
+            canvas.setFillColor(COLOURS["muted"])
+            canvas.setFont(FONT, 7.5)
         canvas.drawString(self.left_margin, self.footer_rule_gap - 4 * mm,
                           f"Printed {self.printed_on}  ·  do not copy or forward")
         canvas.restoreState()
@@ -197,7 +223,13 @@ class Document:
                         author="MATAC Desk", creator="MATAC Desk", keywords=[MARKING],
                         leftMargin=self.left_margin, rightMargin=self.right_margin, topMargin=self.top_margin,
                         bottomMargin=self.bottom_margin, pageTemplates=self.page_templates())
-        doc.build(story, canvasmaker=lambda *a, **k: NumberedCanvas(*a, on_final_page=self.on_final_page, **k))
+        maker = lambda *a, **k: NumberedCanvas(*a, on_final_page=self.on_final_page, **k)   # noqa: E731
+        from reportlab.platypus.tableofcontents import TableOfContents
+        if any(isinstance(f, TableOfContents) for f in story):
+            # the contents page needs the page numbers: lay the story out until they stop moving
+            doc.multiBuild(story, canvasmaker=maker, maxPasses=6)
+        else:
+            doc.build(story, canvasmaker=maker)
         self.progress(self._flowables_total, self._flowables_total, "Done")
         return buf.getvalue()
 

@@ -151,7 +151,7 @@ def redactor_for(store: Store, person_ids: Iterable[str]) -> Redactor:
     victims |= {p for (p,) in conn.execute(
         "SELECT disclosed_to_id FROM disclosures WHERE subject_id IN (SELECT value FROM json_each(?))"
         " AND disclosed_to_id IS NOT NULL", [expanded])}
-    everyone = json.dumps(sorted(victims | json.loads(expanded)))
+    everyone = json.dumps(sorted(victims | mine))
     places = conn.execute(
         "SELECT DISTINCT i.address, i.postcode FROM incidents i WHERE i.ref IN (SELECT incident_ref FROM involvements"
         " WHERE perpetrator_id IN (SELECT value FROM json_each(?1)) OR victim_id IN (SELECT value FROM json_each(?1)))",
