@@ -19,7 +19,7 @@ from matac_desk.domain import UserError
 from matac_desk.pack import export_pack
 from matac_desk.pack.meeting import collect_pack
 
-SECTIONS = ["Cover", "1. Agenda", "2. Cohort summary", "3. New partner alerts", "4. Nominations",
+SECTIONS = ["Cover", "Contents", "1. Agenda", "2. Cohort summary", "3. New partner alerts", "4. Nominations",
             "5. Perpetrator profiles", "6. Action tracker", "7. Proposed exits and cohort outcomes"]
 
 

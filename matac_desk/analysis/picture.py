@@ -324,7 +324,7 @@ def layout_drawing(layout: Layout, width: float, height: float, *, title: str | 
         top += 18
     # Map layout units to points: rings fill the space between title and legend.
     area_w, area_h = width - 16, height - top - bottom
-    reach = layout.radius + 0.45
+    reach = max([n.ring for n in layout.nodes] + [1]) + 0.45   # the rings drawn, not the radius asked for
     scale = min(area_w / 2, area_h / 2) / reach
     cx, cy = width / 2, bottom + area_h / 2
 
@@ -390,21 +390,6 @@ def layout_drawing(layout: Layout, width: float, height: float, *, title: str | 
         box = (min(c[0] for c in corners), min(c[1] for c in corners),
                max(c[0] for c in corners), max(c[1] for c in corners))
         label_boxes.append((e, box, mx, my, angle, tw, fs, covers_shape(mx, my, ca, sa, hw, 0.6, 0.6 + hh)))
-    # new partners' links first, then the nearest the centre
-    label_boxes.sort(key=lambda t: (not t[0].new, node[t[0].a].ring + node[t[0].b].ring))
-    edge_labels = []
-    edge_boxes: list[tuple[float, float, float, float]] = []
-    for e, box, mx, my, angle, tw, fs, on_shape in label_boxes:
-        if on_shape or _overlaps(box, edge_boxes):
-            continue
-        edge_boxes.append(box)
-        g = Group(Rect(-tw / 2 - 1.5, 0.6, tw + 3, fs + 0.6, fillColor=white, strokeColor=None, fillOpacity=0.85),
-                  String(0, 1.8, e.label, fontName=font, fontSize=fs, textAnchor="middle",
-                         fillColor=HexColor(NEW_EDGE[0] if e.new else "#333333")))
-        g.transform = (math.cos(math.radians(angle)), math.sin(math.radians(angle)),
-                       -math.sin(math.radians(angle)), math.cos(math.radians(angle)), mx, my)
-        edge_labels.append(g)
-    placed.extend(edge_boxes)
     node_labels = []
     for n in sorted(layout.nodes, key=lambda n: (n.ring, n.kind != "new partner")):
         x, y = pt(n)
@@ -445,6 +430,21 @@ def layout_drawing(layout: Layout, width: float, height: float, *, title: str | 
         if n.kind == "new partner":
             d.add(String(x + r + 3, y + r + 1, "NEW", fontName=bold, fontSize=MIN_TEXT_PT,
                          fillColor=HexColor(NEW_EDGE[0])))
+    name_boxes = placed[len(shapes):]   # the people's labels come first: an edge label gives way
+    # new partners' links first, then the nearest the centre
+    label_boxes.sort(key=lambda t: (not t[0].new, node[t[0].a].ring + node[t[0].b].ring))
+    edge_labels = []
+    edge_boxes: list[tuple[float, float, float, float]] = []
+    for e, box, mx, my, angle, tw, fs, on_shape in label_boxes:
+        if on_shape or _overlaps(box, edge_boxes) or _overlaps(box, name_boxes):
+            continue
+        edge_boxes.append(box)
+        g = Group(Rect(-tw / 2 - 1.5, 0.6, tw + 3, fs + 0.6, fillColor=white, strokeColor=None, fillOpacity=0.85),
+                  String(0, 1.8, e.label, fontName=font, fontSize=fs, textAnchor="middle",
+                         fillColor=HexColor(NEW_EDGE[0] if e.new else "#333333")))
+        g.transform = (math.cos(math.radians(angle)), math.sin(math.radians(angle)),
+                       -math.sin(math.radians(angle)), math.cos(math.radians(angle)), mx, my)
+        edge_labels.append(g)
     for g in edge_labels:
         d.add(g)
     for lines, anchor in node_labels:

@@ -479,7 +479,7 @@ def _section_minutes(p: Profile, styles, width: float, *, red: Redactor | None, 
 def picture_height(layout: picture.Layout) -> float:
     """The picture's height on paper: small networks take a third of a page and share it with other content."""
     n = len(layout.nodes)
-    return (62 if n <= 6 else 84 if n <= 12 else 118 if n <= 20 else 150) * mm
+    return (80 if n <= 8 else 110 if n <= 16 else 150) * mm
 
 
 def _section_picture(p: Profile, styles, width: float, *, redact: bool, **_) -> list[Flowable]:
