@@ -494,9 +494,10 @@ def _section_picture(p: Profile, styles, width: float, *, redact: bool, **_) -> 
 
 
 # The profile's sections, in order: each is ``fn(profile, styles, width, **options) -> flowables``.
-SECTIONS = [_section_head, _section_offending, _section_partners, _section_children, _section_orders,
-            _section_disclosures, _section_status, _section_tactics, _section_actions, _section_minutes,
-            _section_picture]
+# The picture follows the people it draws, so the sections after it fill the rest of its page.
+SECTIONS = [_section_head, _section_offending, _section_partners, _section_children, _section_picture,
+            _section_orders, _section_disclosures, _section_status, _section_tactics, _section_actions,
+            _section_minutes]
 
 
 def profile_story(p: Profile, styles, width: float, *, redact: bool = False, agency: str | None = None,

@@ -50,7 +50,7 @@ _SCORE_COLUMNS = [
     _num("F", lambda r: r.f, "Frequency: how many incidents in the window"),
     _num("G", lambda r: r.g, "Gravity: the most serious offence"),
     _num("V", lambda r: r.v, "Victims: how many different victims"),
-    Column("Trend", lambda r: r.trend_text, sort=lambda r: r.change,
+    Column("Change", lambda r: r.trend_text, sort=lambda r: r.change,
            tooltip=lambda r: (f"Score as of {r.as_of} against the latest snapshot before it"
                               if r.change is not None else "No earlier snapshot scored him")),
 ]
