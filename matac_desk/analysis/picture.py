@@ -391,6 +391,7 @@ def layout_drawing(layout: Layout, width: float, height: float, *, title: str | 
                max(c[0] for c in corners), max(c[1] for c in corners))
         label_boxes.append((e, box, mx, my, angle, tw, fs, covers_shape(mx, my, ca, sa, hw, 0.6, 0.6 + hh)))
     node_labels = []
+    leaders: list = []
     for n in sorted(layout.nodes, key=lambda n: (n.ring, n.kind != "new partner")):
         x, y = pt(n)
         r = size * (1.35 if n.ring == 0 else 1.0)
@@ -403,9 +404,9 @@ def layout_drawing(layout: Layout, width: float, height: float, *, title: str | 
         dx, dy = (x - cx, y - cy) if n.ring else (0.0, -1.0)
         dist = math.hypot(dx, dy) or 1.0
         ux, uy = dx / dist, dy / dist
-        for step in range(6):            # moved outwards until it overlaps nothing placed
-            ox, oy = x + ux * step * 6, y + uy * step * 6
-            if abs(dx) / dist > 0.75:
+
+        def candidate(ox: float, oy: float, with_id: bool):
+            if abs(dx) / dist > 0.3:
                 anchor = "start" if dx > 0 else "end"
                 tx = ox + (r + 4) * (1 if dx > 0 else -1)
                 lines = ((tx, oy + 1, name, name_font, label_size, "#111111"),
@@ -418,13 +419,34 @@ def layout_drawing(layout: Layout, width: float, height: float, *, title: str | 
                 anchor, tx = "middle", ox
                 lines = ((tx, oy - r - label_size - 1.5, name, name_font, label_size, "#111111"),
                          (tx, oy - r - label_size - MIN_TEXT_PT - 3, sub, font, MIN_TEXT_PT, "#555555"))
+            if not with_id:
+                lines = lines[:1]
             boxes = []
             for lx_, ly_, text, f, fs, _ in lines:
                 tw = width_of(text, f, fs)
                 left = {"start": lx_, "end": lx_ - tw, "middle": lx_ - tw / 2}[anchor]
                 boxes.append((left - 1, ly_ - 1.8, left + tw + 1, ly_ + fs))
-            if not any(_overlaps(b, placed) for b in boxes):
+            return lines, anchor, boxes
+
+        # moved outwards and along until it overlaps nothing placed; then without its id line; else as it is
+        tries = [(k * 5, t) for k in range(16) for t in (0, 8, -8, 16, -16, 24, -24, 32, -32)]
+        chosen = None
+        for with_id in (True, False):
+            for k, t in tries:
+                ox, oy = x + ux * k - uy * t, y + uy * k + ux * t
+                lines, anchor, boxes = candidate(ox, oy, with_id)
+                inside = all(b[0] >= 0 and b[2] <= width and b[1] >= bottom - 4 and b[3] <= height - top
+                             for b in boxes)
+                if inside and not any(_overlaps(b, placed) for b in boxes):
+                    chosen = lines, anchor, boxes
+                    if k > 5 or abs(t) > 8:    # moved away: a thin leader line says whose label it is
+                        lx_, ly_ = lines[0][0], lines[0][1] + label_size / 2 - 1
+                        leaders.append(Line(x, y, lx_, ly_, strokeColor=HexColor("#9a9a9a"), strokeWidth=0.4,
+                                            strokeDashArray=(1, 1)))
+                    break
+            if chosen:
                 break
+        lines, anchor, boxes = chosen or candidate(x, y, True)
         placed.extend(boxes)
         node_labels.append((lines, anchor))
         if n.kind == "new partner":
@@ -445,6 +467,8 @@ def layout_drawing(layout: Layout, width: float, height: float, *, title: str | 
         g.transform = (math.cos(math.radians(angle)), math.sin(math.radians(angle)),
                        -math.sin(math.radians(angle)), math.cos(math.radians(angle)), mx, my)
         edge_labels.append(g)
+    for g in leaders:
+        d.insert(0, g)     # under the people and their labels
     for g in edge_labels:
         d.add(g)
     for lines, anchor in node_labels:
