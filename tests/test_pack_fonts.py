@@ -97,3 +97,16 @@ def test_urdu_letters_fall_back_to_the_arabic_font():
             face = pdfmetrics.getFont(f).face
             assert all(ord(c) in face.charToGlyph for c in text if not c.isspace()), (text, f)
     assert any(f == FONT_ARABIC for _, f in label_runs("ہ", FONT))
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
+def test_incident_references_and_ids_never_break(profile):
+    path, _, subject = profile
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    refs = set(re.findall(r"\b[A-Z]{2}-\d{4}-\d{7}\b", text))
+    assert len(refs) >= 3
+    # no reference is cut short by a line break inside it (the demo's have seven digits at the end)
+    assert not re.search(r"\b[A-Z]{2}-\d{4}-\d{1,6}(?![\d])", text)
+    assert not re.search(r"\b[A-Z]{2}-\d{4}-?$", text, re.M)
+    assert subject in text
