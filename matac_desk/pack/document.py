@@ -168,7 +168,7 @@ class Document:
         canvas.saveState()
         canvas.setFillColor(COLOURS["ink"])
         canvas.setFont(FONT_BOLD, self.marking_size)
-        canvas.drawCentredString(w / 2, h - 8.5 * mm, MARKING)
+        canvas.drawCentredString(w / 2, h - (7.3 if self.banner else 8.5) * mm, MARKING)
         canvas.drawCentredString(w / 2, 6.5 * mm, MARKING)
         canvas.setStrokeColor(COLOURS["rule"])
         canvas.setLineWidth(0.6)
@@ -176,15 +176,15 @@ class Document:
         canvas.line(self.left_margin, self.footer_rule_gap, w - self.right_margin, self.footer_rule_gap)
         canvas.setFont(FONT, 7.5)
         canvas.setFillColor(COLOURS["muted"])
+        line = h - self.header_rule_gap + (1.5 if self.banner else 2.2) * mm
         if self.running_title:
-            draw_runs(canvas, self.left_margin, h - self.header_rule_gap + 2.2 * mm, self.running_title, FONT, 7.5)
+            draw_runs(canvas, self.left_margin, line, self.running_title, FONT, 7.5)
         canvas.setFont(FONT, 7.5)
-        canvas.drawRightString(w - self.right_margin, h - self.header_rule_gap + 2.2 * mm,
-                               f"Ref. {self.reference}")
+        canvas.drawRightString(w - self.right_margin, line, f"Ref. {self.reference}")
         if self.banner:
             canvas.setFillColor(COLOURS["alert"])
             canvas.setFont(FONT_BOLD, 8)
-            canvas.drawCentredString(w / 2, h - 12.6 * mm, self.banner)
+            canvas.drawCentredString(w / 2, h - 11.2 * mm, self.banner)   # its own line, under the marking
             canvas.setFillColor(COLOURS["muted"])
             canvas.setFont(FONT, 7.5)
         canvas.drawString(self.left_margin, self.footer_rule_gap - 4 * mm,
