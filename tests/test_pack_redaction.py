@@ -138,3 +138,16 @@ def test_other_dates_and_ids_stay(text):
 
 def test_date_patterns_ignore_a_bad_date():
     assert date_patterns("") == []
+
+
+def test_new_partners_dates_of_birth_are_withheld_too(planted):
+    from matac_desk.pack import pack_redactor
+    from matac_desk.pack.meeting import collect_pack
+    store = planted["store"]
+    data = collect_pack(store, planted["meeting"].id)
+    born = [(a.partner_name, a.partner_dob) for a in data.agenda.new_partners if a.partner_dob]
+    assert born, "the demo has new partners with a date of birth"
+    red = pack_redactor(store, data)
+    for name, dob in born:
+        d = dt.date.fromisoformat(dob)
+        assert red.text(f"{name} (born {d:%d/%m/%Y})", "Minutes") == f"{name} (born {WITHHELD})"

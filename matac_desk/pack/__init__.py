@@ -31,7 +31,7 @@ from ..storage.files import write_atomically
 from .document import MARKING
 
 __all__ = ["MARKING", "Export", "pack_pdf", "profile_pdf", "export_pack", "export_profile", "new_reference",
-           "withheld_pack", "withheld_profile"]
+           "withheld_pack", "withheld_profile", "pack_redactor"]
 
 
 @dataclass(frozen=True)
@@ -66,13 +66,11 @@ def _check_recipient(recipient: str | None, what: str) -> str:
 def _render_pack(store: Store, meeting_id: int, *, recipient: str, redact: bool, agency: str | None,
                  today: _dt.date | None, reference: str | None, progress, cancelled, lay_out: bool = True):
     from .meeting import MeetingPackDocument, collect_pack
-    from .redaction import redactor_for
     data = collect_pack(store, meeting_id, agency=agency, progress=progress, cancelled=cancelled)
     m = data.agenda.meeting
     printed = (today or _dt.date.today()).isoformat()
     ref = reference or new_reference(f"MATAC-M{m.number}", m.date)
-    red = redactor_for(store, data.person_ids + [a.perpetrator_id for a in data.agenda.new_partners]) \
-        if redact else None
+    red = pack_redactor(store, data) if redact else None
     doc = MeetingPackDocument(data, redact=redact, recipient=recipient, reference=ref, printed_on=printed,
                               redactor=red, progress=progress, cancelled=cancelled)
     if not lay_out:
@@ -80,6 +78,15 @@ def _render_pack(store: Store, meeting_id: int, *, recipient: str, redact: bool,
         return None, doc, data
     pdf = doc.render()
     return pdf, doc, data
+
+
+def pack_redactor(store: Store, data):
+    """The redactor of a pack: the victims and partners of every perpetrator it names (subjects, nominees,
+    alerts' perpetrators), new partners included, have their addresses, postcodes and dates of birth withheld."""
+    from .redaction import redactor_for
+    a = data.agenda
+    return redactor_for(store, [r.person_id for r in a.review] + [n.person_id for n in a.nominations]
+                        + [x.perpetrator_id for x in a.new_partners])
 
 
 def _pack_audit(store, data, doc, recipient, reason, redact, what="pack"):

@@ -371,12 +371,12 @@ def _section_offending(p: Profile, styles, width: float, *, redact: bool, **_) -
                                          height=26 * mm, marks=marks))
     out.append(Spacer(1, 4))
     if redact:
-        header = ["Date", "Incident", "Offences", "G", "Victim(s)", "DASH", "Counted"]
+        header = ["Date", "Incident", "Offences", "G", "Victims", "DASH", "Counted"]
         widths = [17.5 * mm, 30 * mm, 48 * mm, 6 * mm, 35.5 * mm, 15 * mm, width - 152 * mm]
         rows = [[i.date, nobreak(i.ref), esc("; ".join(i.offences)), str(i.gravity), esc(", ".join(i.victims)),
                  esc(i.dash), esc(_STATUS.get(i.status, i.status))] for i in p.incidents]
     else:
-        header = ["Date", "Incident", "Offences", "G", "Victim(s)", "Where", "DASH", "Counted"]
+        header = ["Date", "Incident", "Offences", "G", "Victims", "Where", "DASH", "Counted"]
         widths = [17.5 * mm, 30 * mm, 31.5 * mm, 6 * mm, 25 * mm, 34 * mm, 15 * mm, width - 159 * mm]
         rows = [[i.date, nobreak(i.ref), esc("; ".join(i.offences)), str(i.gravity), esc(", ".join(i.victims)),
                  esc(", ".join(x for x in (i.address, i.postcode) if x)), esc(i.dash),
