@@ -61,6 +61,18 @@ def test_sections_in_order_and_bookmarked(made):
             assert fold(title) in fold(pages[page]), f"bookmark {title!r} points at the wrong page"
 
 
+@pytest.mark.parametrize("version", ["full", "housing"])
+def test_the_contents_page_gives_each_sections_subjects_and_agencys_page(made, version):
+    entries = outline(made["folder"] / f"{version}.pdf")
+    contents = fold(made[version + "_pages"][1])
+    assert fold("Contents") in contents
+    listed = [(t, p) for _, t, p in entries if t not in ("Cover", "Contents")]
+    assert len(listed) > 10
+    for title, page in listed:
+        if title.isascii():
+            assert fold(title) + str(page + 1) in contents, (title, page + 1)
+
+
 def test_one_profile_bookmark_per_subject_on_its_own_page(made):
     store, m = made["store"], made["meeting"]
     subjects = {c.person_id: c.name for c in cohort.cohort(store, m.date)}

@@ -210,9 +210,12 @@ class MeetingPackDocument(Document):
         return self.red.text(text, section) if self.red is not None else text
 
     def contents_page(self, w: float) -> list[Flowable]:
+        d = self.data
+        lines = 7 + len(d.profiles) + len({a.agency for a in d.tracker})
+        room = self.pagesize[1] - self.top_margin - self.bottom_margin - 30 * mm
         return [PageBreak(), outline(para("Contents", self.styles["H1"]), "Contents", 0, contents=False),
                 para("Sections, each subject's profile and each agency's actions, with their page numbers.",
-                     self.styles["Lead"]), contents(self.styles)]
+                     self.styles["Lead"]), *contents(self, lines, room)]
 
     def cover(self, w: float) -> list[Flowable]:
         s, d = self.styles, self.data

@@ -40,6 +40,7 @@ __all__ = [
     "FONT_ARABIC_BOLD",
     "label_runs",
     "draw_runs",
+    "runs_width",
     "FONT_BOLD",
     "FONT_COND",
     "FONT_COND_BOLD",
@@ -188,6 +189,12 @@ def esc(value, empty: str = "—") -> str:
     if isinstance(value, float):
         value = f"{value:g}"
     return _with_fallback(escape(visual(str(value))))
+
+
+def runs_width(text: str, font: str, size: float) -> float:
+    """The width of ``text`` as :func:`draw_runs` draws it (each run in its own font)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    return sum(stringWidth(t, f, size) for t, f in label_runs(visual(text), font))
 
 
 def draw_runs(canvas, x: float, y: float, text: str, font: str, size: float, anchor: str = "start") -> None:
