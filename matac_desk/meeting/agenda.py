@@ -231,7 +231,7 @@ def build_agenda(store: Store, meeting_id: int, *, top_n: int | None = None, pro
         adopted = _dt.date.fromisoformat(member.adopted_on)
         quiet = rules["quiet_days"]
         if s is None:
-            reason = "no DA incident in the scoring window: he no longer scores"
+            reason = "no DA incident in the scoring window: no longer scores"
         elif (day - adopted).days >= quiet and latest and (day - _dt.date.fromisoformat(latest)).days >= quiet:
             reason = f"no DA incident for {(day - _dt.date.fromisoformat(latest)).days} days"
         elif member.entry_score and s.score <= member.entry_score * (1 - rules["fall_share"]):

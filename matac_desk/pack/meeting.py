@@ -345,7 +345,7 @@ class MeetingPackDocument(Document):
         out.append(para(f"New intimate partners, first linked between {a.since} and {a.meeting.date}, of the cohort's "
                         "subjects, the people nominated to this meeting, those referred by a partner agency and every "
                         "serial perpetrator: the list the Dashboard shows for the same period. Each alert says which "
-                        "of these he is.", s["Lead"]))
+                        "of these the perpetrator is.", s["Lead"]))
         if not a.new_partners:
             out.append(para("No new partner was found in the period.", s["Note"]))
         for n in a.new_partners:

@@ -44,7 +44,7 @@ _WARNING_COLUMNS = [
 _PARTNER_COLUMNS = [
     Column("Perpetrator", lambda p: p.perpetrator_name,
            tooltip=lambda p: f"{p.perpetrator_id}; double-click to open the graph"),
-    Column("He is", lambda p: getattr(p, "role_text", "")),
+    Column("Perpetrator is", lambda p: getattr(p, "role_text", "")),
     Column("New partner", lambda p: p.partner_name, tooltip=lambda p: p.partner_id),
     Column("First linked", lambda p: p.first_linked),
     Column("Through", lambda p: p.source),
