@@ -24,7 +24,11 @@ def page(qtbot, meeting_store, isolated_qsettings):  # noqa: F811
 def test_the_tables_hold_the_nominations_and_the_cohort(page):
     p, store, seeded = page
     noms = p.nom_model.rows()
-    assert [r.person_id for r in noms] == [n.person_id for n in nominations.nominations(store, TODAY, 20)]
+    # the agenda's list, from the agenda's setting (the Top box starts there)
+    from matac_desk.meeting import agenda
+    assert [r.person_id for r in noms] == [n.person_id for n in agenda.meeting_nominations(store, TODAY)]
+    assert p.top.value() == agenda.nominations_top_n(store)
+    assert f"scores as of {TODAY.isoformat()}" in p.status.text()
     assert sorted(r.person_id for r in p.cohort_model.rows()) == sorted(seeded.cohort)
     referred = next(r for r in noms if r.person_id == seeded.referred)
     assert "referral" in referred.reasons and "Children's social care" in referred.referral_agencies
@@ -32,7 +36,7 @@ def test_the_tables_hold_the_nominations_and_the_cohort(page):
 
 
 @pytest.mark.parametrize("title, key, descending", [("Score", lambda r: r.score, True),
-                                                     ("Trend", lambda r: r.change, False),
+                                                     ("Change", lambda r: r.change, False),
                                                      ("R", lambda r: r.r, False),
                                                      ("Entry", lambda r: r.entry_score, True)])
 def test_sorting_happens_in_the_model(page, title, key, descending):

@@ -35,7 +35,7 @@ def test_export_a_meeting_pack_records_the_disclosure(page, tmp_path, version, a
     entries = audit.entries(store.conn, action="disclosure.pack")
     assert len(entries) == before + 1 and entries[-1]["recipient"] == "Northshire Housing"
     assert f'"redacted": {str(redacted).lower()}' in entries[-1]["detail"]
-    assert "page(s)" in p.message.text() and p.open_button.isEnabled()
+    assert " pages, reference" in p.message.text() and p.open_button.isEnabled()
     assert not p.progress.isVisible()
 
 
@@ -98,3 +98,25 @@ def test_a_failed_export_is_reported(page, tmp_path, monkeypatch, error, message
     assert boxes == (["Export"] if message_box else [])
     assert p.message.text() == "" and p.error.text() == shown
     assert not p.progress.isVisible() and p.export_button.isEnabled()
+
+
+def test_the_page_lists_what_the_redacted_version_withholds_before_printing(page, monkeypatch):
+    from matac_desk.meeting import actions, cohort
+    p, store, seeded, _w = page
+    subject = sorted(c.person_id for c in cohort.cohort(store))[0]
+    actions.add_action(store, subject, "Housing", "Target-harden ZZ9 4QX", due=TODAY)
+    p.version.setCurrentIndex(p.version.findData("redacted"))
+    p.recipient.setText("Northshire Housing")
+    assert p.withheld_button.isEnabled()
+    task = p.check_withheld()
+    assert task.error is None, task.error
+    import re
+    assert re.search(r"Actions: [1-9]\d* withheld", p.message.text())    # in the profile and the tracker
+    asked, printed = [], []
+    monkeypatch.setattr("matac_desk.ui.packs.confirm", lambda _w, _t, text, **k: asked.append(text) or False)
+    monkeypatch.setattr(p.exporter, "print_", lambda *a, **k: printed.append(a))
+    p.print_pdf()
+    assert asked and re.search(r"Actions: [1-9]\d* withheld", asked[0])
+    assert printed == []            # declined: nothing printed, nothing recorded
+    p.version.setCurrentIndex(p.version.findData("full"))
+    assert not p.withheld_button.isEnabled()

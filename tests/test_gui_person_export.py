@@ -47,7 +47,7 @@ def test_export_the_profile_with_a_recipient_records_the_disclosure(shown, tmp_p
     (entry,) = _profiles(store, pid)
     assert entry["recipient"] == "DC Omar Farouk, HHPU" and entry["reason"] == "Tasking for the next MATAC"
     assert '"redacted": false' in entry["detail"]
-    assert "page(s)" in person.export_message.text() and "audit log" in person.export_message.text()
+    assert " pages, reference" in person.export_message.text() and "audit log" in person.export_message.text()
     assert not person.export_progress.isVisible() and person.export_open.isVisible()
     # the Audit tab shows it once the page reloads
     assert any(e["action"] == "disclosure.profile" for e in person.audit_model.rows())

@@ -178,3 +178,14 @@ def test_a_victim_only_person_opens_on_her_incidents(lead):
     assert person.tabs.currentWidget() is person.victim_view
     assert not any(x.isEnabled() for x in person.subject_form.edit_widgets)
     assert "only as a victim" in person.subject_form.note.text()
+
+
+def test_the_header_shows_the_score_as_of_today_and_the_one_change_figure(lead):
+    from matac_desk.analysis import nominations, scoring
+    _w, person, store, _seeded, pid = lead
+    s = scoring.score_person(store, pid, TODAY)
+    c = nominations.change(store, pid, s.score if s else None, TODAY)
+    text = person.score_badge.text()
+    assert f"as of {TODAY.isoformat()}" in text
+    assert c.since is not None, "the seeded meetings took snapshots before today"
+    assert c.text() in text.replace("&amp;", "&")

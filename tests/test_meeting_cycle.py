@@ -82,7 +82,7 @@ def test_full_cycle_from_the_command_line(world, capsys, monkeypatch):
     run("meeting", path, "new")                            # four weeks later
     assert "2026-11-29" in run("meeting", path, "list")
     out = run("meeting", path, "agenda", "--meeting", "2026-11-01")
-    assert "2. Nominations (2)" in out and "P1" in out
+    assert "2. Nominations (2: the top" in out and "P1" in out
     run("meeting", path, "attend", "Sam Okafor", "Probation", "--meeting", "2026-11-01")
     run("meeting", path, "decide", "P1", "adopt", "--meeting", "2026-11-01")
     run("action", path, "add", "P1", "Police", "Arrest for breach", "--due", "2026-11-10", "--meeting", "2026-11-01")

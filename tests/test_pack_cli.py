@@ -53,6 +53,7 @@ def test_profile_command(small, tmp_path, capsys):
                  "--as-of", TODAY.isoformat()]) == 0
     said = capsys.readouterr().out
     assert "redacted for partner agencies" in said and "Housing" in said
+    assert "Withheld from free text" in said
     pages = page_texts(out)
     assert all(p.count("OFFICIAL-SENSITIVE") >= 2 for p in pages)
     assert "REDACTED FOR PARTNER AGENCIES" in pages[0]

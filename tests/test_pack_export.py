@@ -19,7 +19,7 @@ from matac_desk.domain import UserError
 from matac_desk.pack import export_pack
 from matac_desk.pack.meeting import collect_pack
 
-SECTIONS = ["Cover", "1. Agenda", "2. Cohort summary", "3. New partner alerts", "4. Nominations",
+SECTIONS = ["Cover", "Contents", "1. Agenda", "2. Cohort summary", "3. New partner alerts", "4. Nominations",
             "5. Perpetrator profiles", "6. Action tracker", "7. Proposed exits and cohort outcomes",
             "8. Case file: reviews, Clare's Law, orders, breaches, victim support"]
 
@@ -60,6 +60,18 @@ def test_sections_in_order_and_bookmarked(made):
     for level, title, page in entries:
         if level == 0 and title != "Cover":
             assert fold(title) in fold(pages[page]), f"bookmark {title!r} points at the wrong page"
+
+
+@pytest.mark.parametrize("version", ["full", "housing"])
+def test_the_contents_page_gives_each_sections_subjects_and_agencys_page(made, version):
+    entries = outline(made["folder"] / f"{version}.pdf")
+    contents = fold(made[version + "_pages"][1])
+    assert fold("Contents") in contents
+    listed = [(t, p) for _, t, p in entries if t not in ("Cover", "Contents")]
+    assert len(listed) > 10
+    for title, page in listed:
+        if title.isascii():
+            assert fold(title) + str(page + 1) in contents, (title, page + 1)
 
 
 def test_one_profile_bookmark_per_subject_on_its_own_page(made):

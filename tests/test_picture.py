@@ -93,3 +93,60 @@ def test_radius_must_be_one_or_two(store, radius):
 def test_unknown_person(store):
     with pytest.raises(UserError, match="no person 'NOPE'"):
         neighbourhood_layout(store, "NOPE")
+
+
+def _strings(drawing):
+    """Every String in a drawing with its transform's translation (labels along edges are in rotated groups)."""
+    from reportlab.graphics.shapes import Group, String
+    out = []
+
+    def walk(node, rotated):
+        for c in getattr(node, "contents", []):
+            if isinstance(c, String):
+                out.append((c, rotated))
+            elif isinstance(c, Group):
+                walk(c, rotated or tuple(c.transform[:4]) != (1, 0, 0, 1))
+    walk(drawing, False)
+    return out
+
+
+def _crowd(n: int):
+    from matac_desk.analysis.picture import Layout, LayoutEdge, LayoutNode
+    import math
+    nodes = [LayoutNode("C", "Centre Person", "perpetrator", 0, 0, 0, "b. 1980")]
+    edges = []
+    for i in range(n):
+        ring = 1 if i < n // 2 else 2
+        a = 2 * math.pi * i / (n // 2)
+        nodes.append(LayoutNode(f"P{i:02d}", f"Person Number {i}", "victim", ring * math.cos(a), ring * math.sin(a),
+                                ring, "b. 1990"))
+        edges.append(LayoutEdge("C" if ring == 1 else f"P{i - n // 2:02d}", f"P{i:02d}", "partner", "partner 2020"))
+    return Layout("C", 2, "2026-01-01", "2026-02-01", tuple(nodes), tuple(edges))
+
+
+def test_a_crowded_picture_draws_at_most_25_people_and_counts_the_rest():
+    from matac_desk.analysis.picture import MAX_DRAWN, limit_layout
+    lay = limit_layout(_crowd(40))
+    assert len(lay.nodes) == MAX_DRAWN and lay.hidden == 41 - MAX_DRAWN
+    assert lay.nodes[0].id == "C" and all(e.a in {n.id for n in lay.nodes} for e in lay.edges)
+    svg = io.StringIO()
+    renderSVG.drawToFile(layout_drawing(lay, 500, 420), svg)
+    assert f"{41 - MAX_DRAWN} more not shown" in svg.getvalue()
+
+
+def test_no_text_under_7_points_and_no_name_label_overlaps_another():
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from matac_desk.analysis.picture import MIN_TEXT_PT, limit_layout
+    d = layout_drawing(limit_layout(_crowd(40)), 500, 420)
+    strings = _strings(d)
+    assert strings and min(s.fontSize for s, _ in strings) >= MIN_TEXT_PT
+    boxes = []
+    for s, rotated in strings:
+        if rotated or s.text.startswith(("new partners:", "perpetrator", "victim")) or "more not shown" in s.text:
+            continue
+        w = stringWidth(s.text, s.fontName, s.fontSize)
+        left = {"start": s.x, "end": s.x - w, "middle": s.x - w / 2}[s.textAnchor]
+        boxes.append((left, s.y - 1, left + w, s.y + s.fontSize - 1, s.text))
+    overlaps = [(a[4], b[4]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+                if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]]
+    assert overlaps == []

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import json
 from dataclasses import dataclass
 from typing import Callable
 
@@ -56,6 +57,9 @@ __all__ = [
     "decide_referral",
     "cohort_ids",
     "nominations",
+    "Change",
+    "changes",
+    "change",
 ]
 
 REFERRAL_DECISIONS = ("adopted", "not adopted", "withdrawn")
@@ -456,3 +460,115 @@ def nominations(
     out.sort(key=lambda n: (n.score is None, n.score.rank if n.score else 0,
                             n.referrals[0].date if n.referrals else "", n.person_id))
     return out
+
+
+# --------------------------------------------------------------------------
+# The change figure
+# --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Change:
+    """A score shown on a date against the latest snapshot strictly before that date: the one change figure.
+
+    ``value`` is the score shown minus the score at that snapshot (a
+    snapshot that did not score him counts 0 points once an earlier one
+    had); None when no snapshot before the date scored him, or there is
+    none. ``since`` is that snapshot's date. Every screen, the agenda, the
+    pack and the profile print this and nothing else ("▲ +3 since 10 Nov").
+    """
+
+    person_id: str
+    shown: int | float | None
+    as_of: str
+    value: int | float | None
+    since: str | None
+    snapshot_id: int | None = None
+
+    @property
+    def direction(self) -> str:
+        """``up``, ``down``, ``same`` or ``none`` (nothing to compare with)."""
+        if self.value is None:
+            return "none"
+        return "up" if self.value > 0 else "down" if self.value < 0 else "same"
+
+    @property
+    def arrow(self) -> str:
+        return {"up": "▲", "down": "▼", "same": "=", "none": ""}[self.direction]
+
+    @property
+    def since_text(self) -> str:
+        """The snapshot's date, short: "10 Nov" (with the year when it is not the year shown)."""
+        if self.since is None:
+            return ""
+        d = _dt.date.fromisoformat(self.since)
+        return f"{d.day} {d:%b}" + ("" if d.year == _dt.date.fromisoformat(self.as_of).year else f" {d.year}")
+
+    @property
+    def number(self) -> str:
+        """The value signed ("+3", "−2", "0"), with a true minus sign; "" when there is none."""
+        if self.value is None:
+            return ""
+        v = _plain(self.value)
+        return "0" if v == 0 else (f"+{v:g}" if v > 0 else f"−{-v:g}")
+
+    def text(self) -> str:
+        """"▲ +3 since 10 Nov", "= 0 since 10 Nov", or "no earlier snapshot"."""
+        if self.value is None:
+            return "no earlier snapshot" if self.since is None else f"not scored on {self.since_text}"
+        return f"{self.arrow} {self.number} since {self.since_text}"
+
+
+def _plain(v):
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
+def changes(store, shown: dict[str, int | float | None], as_of: _dt.date | str) -> dict[str, Change]:
+    """The :class:`Change` of each person's score ``shown[pid]`` (None = not scored: 0 points) on ``as_of``.
+
+    Against the latest snapshot taken as of a date strictly before ``as_of``
+    (by date, then id). Persons are read with their merged records, as
+    :func:`score_history` reads them. ``value`` is None when no snapshot up to
+    that one scored him (``since`` then says which snapshot he was missing from).
+
+    Notes
+    -----
+    Two queries whatever the number of persons.
+    """
+    day = as_of_date(as_of).isoformat()
+    snap = store.conn.execute("SELECT id, as_of FROM score_snapshots WHERE as_of < ? ORDER BY as_of DESC, id DESC"
+                              " LIMIT 1", [day]).fetchone()
+    if snap is None:
+        return {pid: Change(pid, _plain(s), day, None, None) for pid, s in shown.items()}
+    sid, since = snap
+    roots = root_map(store)
+    wanted = {roots.get(pid, pid) for pid in shown}
+    members = {r: r for r in wanted} | {k: v for k, v in roots.items() if v in wanted}
+    ids = json.dumps(sorted(members))
+    at: dict[str, tuple[int, float]] = {}
+    for pid, rank, score in store.conn.execute(
+            "SELECT person_id, rank, score FROM snapshot_scores WHERE snapshot_id = ? AND person_id IN"
+            " (SELECT value FROM json_each(?))", [sid, ids]):
+        root = members[pid]
+        if root not in at or rank < at[root][0]:
+            at[root] = (rank, score)
+    earlier = {members[pid] for (pid,) in store.conn.execute(
+        "SELECT DISTINCT s.person_id FROM snapshot_scores s JOIN score_snapshots n ON n.id = s.snapshot_id"
+        " WHERE (n.as_of < ? OR (n.as_of = ? AND n.id < ?)) AND s.person_id IN (SELECT value FROM json_each(?))",
+        [since, since, sid, ids])}
+    out = {}
+    for pid, s in shown.items():
+        root = roots.get(pid, pid)
+        if root in at:
+            before = at[root][1]
+        elif root in earlier:
+            before = 0
+        else:
+            out[pid] = Change(pid, _plain(s), day, None, since, sid)
+            continue
+        out[pid] = Change(pid, _plain(s), day, _plain((s or 0) - before), since, sid)
+    return out
+
+
+def change(store, person_id: str, shown: int | float | None, as_of: _dt.date | str) -> Change:
+    """One person's :class:`Change` (see :func:`changes`)."""
+    return changes(store, {person_id: shown}, as_of)[person_id]

@@ -32,11 +32,16 @@ __all__ = [
     "Layout",
     "neighbourhood_layout",
     "layout_drawing",
+    "limit_layout",
     "NODE_STYLE",
+    "MAX_DRAWN",
+    "MIN_TEXT_PT",
 ]
 
 NODE_KINDS = ("perpetrator", "new partner", "child", "victim", "partner", "other")
 MAX_RING_NODES = 48  # per ring; the rest are counted in Layout.hidden
+MAX_DRAWN = 25       # people drawn on paper (:func:`limit_layout`); the rest are counted in a note
+MIN_TEXT_PT = 7.0    # no text in the printed picture is smaller
 
 
 @dataclass(frozen=True)
@@ -184,6 +189,26 @@ def neighbourhood_layout(store: Store, person_id: str, radius: int = 1, as_of: _
     return Layout(centre, radius, since.isoformat(), as_of.isoformat(), tuple(nodes), tuple(edges), hidden)
 
 
+def limit_layout(layout: Layout, most: int = MAX_DRAWN) -> Layout:
+    """The layout with at most ``most`` people: the centre, new partners, then ring 1 in its order, then ring 2;
+    everyone left out is added to ``hidden``. Positions are kept, so the picture does not jump.
+
+    >>> lay = Layout("A", 1, "2026-01-01", "2026-02-01", tuple(LayoutNode(str(i), str(i), "victim", 0, 0,
+    ...              1 if i else 0) for i in range(30)), ())
+    >>> small = limit_layout(lay, 25)
+    >>> len(small.nodes), small.hidden
+    (25, 5)
+    """
+    if len(layout.nodes) <= most:
+        return layout
+    order = sorted(layout.nodes, key=lambda n: (n.ring != 0, n.kind != "new partner", n.ring))
+    keep = {n.id for n in order[:most]}
+    nodes = tuple(n for n in layout.nodes if n.id in keep)
+    edges = tuple(e for e in layout.edges if e.a in keep and e.b in keep)
+    return Layout(layout.centre, layout.radius, layout.since, layout.as_of, nodes, edges,
+                  layout.hidden + len(layout.nodes) - len(nodes))
+
+
 def _keep(ids: list[str], first: set[str], n: int) -> list[str]:
     """``n`` of ``ids``, in their order: those in ``first`` (new partners), then the latest of the rest."""
     must = [i for i in ids if i in first][:n]
@@ -259,8 +284,13 @@ def _shorten(text: str, font: str, size: float, width: float) -> str:
     return text + "…"
 
 
+def _overlaps(box, boxes) -> bool:
+    x0, y0, x1, y1 = box
+    return any(x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1 for b in boxes)
+
+
 def layout_drawing(layout: Layout, width: float, height: float, *, title: str | None = None,
-                   marking: str | None = None):
+                   marking: str | None = None, runs=None):
     """The layout as a reportlab ``Drawing`` of ``width`` x ``height`` points (vector, for the PDF).
 
     Perpetrators are dark red squares, victims orange circles, partners known
@@ -269,6 +299,12 @@ def layout_drawing(layout: Layout, width: float, height: float, *, title: str | 
     is drawn thick in magenta. Edges carry the relationship and the years.
     A legend runs along the bottom; ``marking`` (e.g. "OFFICIAL-SENSITIVE")
     is written at the top and the bottom.
+
+    No text is smaller than :data:`MIN_TEXT_PT`; a label that would overlap
+    one already placed is moved outwards, and an edge's label that still
+    cannot be placed is left out (the line's style says the relationship).
+    ``runs(text, font)`` may split a label into ``(text, font)`` runs, for a
+    font that falls back per character (Arabic script); by default one run.
     """
     from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, Rect, String
     from reportlab.lib.colors import HexColor, white
@@ -288,7 +324,7 @@ def layout_drawing(layout: Layout, width: float, height: float, *, title: str | 
         top += 18
     # Map layout units to points: rings fill the space between title and legend.
     area_w, area_h = width - 16, height - top - bottom
-    reach = layout.radius + 0.45
+    reach = max([n.ring for n in layout.nodes] + [1]) + 0.45   # the rings drawn, not the radius asked for
     scale = min(area_w / 2, area_h / 2) / reach
     cx, cy = width / 2, bottom + area_h / 2
 
@@ -297,7 +333,35 @@ def layout_drawing(layout: Layout, width: float, height: float, *, title: str | 
 
     node = {n.id: n for n in layout.nodes}
     size = max(5.0, min(11.0, scale * 0.09))
-    label_size = max(5.0, min(7.5, scale * 0.06))
+    label_size = MIN_TEXT_PT + 0.8       # the name; the id line and edge labels are MIN_TEXT_PT
+    split = runs or (lambda text, f: [(text, f)])
+    placed: list[tuple[float, float, float, float]] = []
+    shapes = []
+    for n in layout.nodes:               # the people's shapes are never covered by a label
+        x, y = pt(n)
+        r = size * (1.35 if n.ring == 0 else 1.0) + 1
+        placed.append((x - r, y - r, x + r, y + r))
+        shapes.append((x, y, r))
+
+    def covers_shape(mx, my, ca, sa, hw, y0, y1) -> bool:
+        """Whether a rotated label (centre mx, my; half width hw; from y0 to y1 above its line) covers a shape."""
+        for x, y, r in shapes:
+            px, py = (x - mx) * ca + (y - my) * sa, -(x - mx) * sa + (y - my) * ca
+            if -hw - r * 0.7 < px < hw + r * 0.7 and y0 - r < py < y1 + r:
+                return True
+        return False
+
+    def put(x: float, y: float, text: str, f: str, fs: float, anchor: str, colour: str) -> None:
+        parts = split(text, f)
+        tw = sum(stringWidth(t, pf, fs) for t, pf in parts)
+        left = {"start": x, "end": x - tw, "middle": x - tw / 2}[anchor]
+        d.add(Rect(left - 1, y - 1.8, tw + 2, fs + 1.2, fillColor=white, strokeColor=None, fillOpacity=0.8))
+        for t, pf in parts:
+            d.add(String(left, y, t, fontName=pf, fontSize=fs, fillColor=HexColor(colour)))
+            left += stringWidth(t, pf, fs)
+
+    def width_of(text: str, f: str, fs: float) -> float:
+        return sum(stringWidth(t, pf, fs) for t, pf in split(text, f))
 
     for e in layout.edges:
         (x1, y1), (x2, y2) = pt(node[e.a]), pt(node[e.b])
@@ -305,55 +369,111 @@ def layout_drawing(layout: Layout, width: float, height: float, *, title: str | 
         if e.new:
             colour, w, dash = NEW_EDGE[0], NEW_EDGE[1], None
         d.add(Line(x1, y1, x2, y2, strokeColor=HexColor(colour), strokeWidth=w, strokeDashArray=dash))
+    label_boxes = []
     for e in layout.edges:
         # the label runs along the edge, upright, just above it, between the middle and the outer person
         (x1, y1), (x2, y2) = pt(node[e.a]), pt(node[e.b])
         if node[e.a].ring > node[e.b].ring:
             (x1, y1), (x2, y2) = (x2, y2), (x1, y1)
-        t = 0.5 if node[e.a].ring == node[e.b].ring else 0.6
+        t = 0.5 if node[e.a].ring == node[e.b].ring or min(node[e.a].ring, node[e.b].ring) == 0 else 0.6
         mx, my = x1 + (x2 - x1) * t, y1 + (y2 - y1) * t
         angle = math.degrees(math.atan2(y2 - y1, x2 - x1))
         if angle > 90 or angle < -90:
             angle += 180
-        fs = label_size - 0.5
+        fs = MIN_TEXT_PT
         tw = stringWidth(e.label, font, fs)
+        # the label's box, upright, for the overlap test (a rotated label is tested by its bounding box)
+        ca, sa = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+        hw, hh = tw / 2 + 1.5, fs + 1.2
+        corners = [(mx + ca * px - sa * py, my + sa * px + ca * py) for px, py in
+                   ((-hw, 0.6), (hw, 0.6), (-hw, 0.6 + hh), (hw, 0.6 + hh))]
+        box = (min(c[0] for c in corners), min(c[1] for c in corners),
+               max(c[0] for c in corners), max(c[1] for c in corners))
+        label_boxes.append((e, box, mx, my, angle, tw, fs, covers_shape(mx, my, ca, sa, hw, 0.6, 0.6 + hh)))
+    node_labels = []
+    leaders: list = []
+    for n in sorted(layout.nodes, key=lambda n: (n.ring, n.kind != "new partner")):
+        x, y = pt(n)
+        r = size * (1.35 if n.ring == 0 else 1.0)
+        _node_shape(d, n.kind, x, y, r, Circle, Rect, Polygon, HexColor)
+        name_font = bold if n.ring == 0 else font
+        room = max(70.0, scale * 0.95) if n.ring else width * 0.45
+        name = _shorten(n.label, name_font, label_size, room)
+        sub = f"{n.id}" + (f" · {n.detail}" if n.detail else "")
+        # labels sit on the side away from the centre, so the person's own links do not cross them
+        dx, dy = (x - cx, y - cy) if n.ring else (0.0, -1.0)
+        dist = math.hypot(dx, dy) or 1.0
+        ux, uy = dx / dist, dy / dist
+
+        def candidate(ox: float, oy: float, with_id: bool):
+            if abs(dx) / dist > 0.3:
+                anchor = "start" if dx > 0 else "end"
+                tx = ox + (r + 4) * (1 if dx > 0 else -1)
+                lines = ((tx, oy + 1, name, name_font, label_size, "#111111"),
+                         (tx, oy - MIN_TEXT_PT - 0.5, sub, font, MIN_TEXT_PT, "#555555"))
+            elif dy > 0:
+                anchor, tx = "middle", ox
+                lines = ((tx, oy + r + MIN_TEXT_PT + 4, name, name_font, label_size, "#111111"),
+                         (tx, oy + r + 2.5, sub, font, MIN_TEXT_PT, "#555555"))
+            else:
+                anchor, tx = "middle", ox
+                lines = ((tx, oy - r - label_size - 1.5, name, name_font, label_size, "#111111"),
+                         (tx, oy - r - label_size - MIN_TEXT_PT - 3, sub, font, MIN_TEXT_PT, "#555555"))
+            if not with_id:
+                lines = lines[:1]
+            boxes = []
+            for lx_, ly_, text, f, fs, _ in lines:
+                tw = width_of(text, f, fs)
+                left = {"start": lx_, "end": lx_ - tw, "middle": lx_ - tw / 2}[anchor]
+                boxes.append((left - 1, ly_ - 1.8, left + tw + 1, ly_ + fs))
+            return lines, anchor, boxes
+
+        # moved outwards and along until it overlaps nothing placed; then without its id line; else as it is
+        tries = [(k * 5, t) for k in range(16) for t in (0, 8, -8, 16, -16, 24, -24, 32, -32)]
+        chosen = None
+        for with_id in (True, False):
+            for k, t in tries:
+                ox, oy = x + ux * k - uy * t, y + uy * k + ux * t
+                lines, anchor, boxes = candidate(ox, oy, with_id)
+                inside = all(b[0] >= 0 and b[2] <= width and b[1] >= bottom - 4 and b[3] <= height - top
+                             for b in boxes)
+                if inside and not any(_overlaps(b, placed) for b in boxes):
+                    chosen = lines, anchor, boxes
+                    if k > 5 or abs(t) > 8:    # moved away: a thin leader line says whose label it is
+                        lx_, ly_ = lines[0][0], lines[0][1] + label_size / 2 - 1
+                        leaders.append(Line(x, y, lx_, ly_, strokeColor=HexColor("#9a9a9a"), strokeWidth=0.4,
+                                            strokeDashArray=(1, 1)))
+                    break
+            if chosen:
+                break
+        lines, anchor, boxes = chosen or candidate(x, y, True)
+        placed.extend(boxes)
+        node_labels.append((lines, anchor))
+        if n.kind == "new partner":
+            d.add(String(x + r + 3, y + r + 1, "NEW", fontName=bold, fontSize=MIN_TEXT_PT,
+                         fillColor=HexColor(NEW_EDGE[0])))
+    name_boxes = placed[len(shapes):]   # the people's labels come first: an edge label gives way
+    # new partners' links first, then the nearest the centre
+    label_boxes.sort(key=lambda t: (not t[0].new, node[t[0].a].ring + node[t[0].b].ring))
+    edge_labels = []
+    edge_boxes: list[tuple[float, float, float, float]] = []
+    for e, box, mx, my, angle, tw, fs, on_shape in label_boxes:
+        if on_shape or _overlaps(box, edge_boxes) or _overlaps(box, name_boxes):
+            continue
+        edge_boxes.append(box)
         g = Group(Rect(-tw / 2 - 1.5, 0.6, tw + 3, fs + 0.6, fillColor=white, strokeColor=None, fillOpacity=0.85),
                   String(0, 1.8, e.label, fontName=font, fontSize=fs, textAnchor="middle",
                          fillColor=HexColor(NEW_EDGE[0] if e.new else "#333333")))
         g.transform = (math.cos(math.radians(angle)), math.sin(math.radians(angle)),
                        -math.sin(math.radians(angle)), math.cos(math.radians(angle)), mx, my)
+        edge_labels.append(g)
+    for g in leaders:
+        d.insert(0, g)     # under the people and their labels
+    for g in edge_labels:
         d.add(g)
-    for n in layout.nodes:
-        x, y = pt(n)
-        r = size * (1.35 if n.ring == 0 else 1.0)
-        _node_shape(d, n.kind, x, y, r, Circle, Rect, Polygon, HexColor)
-        name_font = bold if n.ring == 0 else font
-        name = _shorten(n.label, name_font, label_size + 0.5, max(60.0, scale * 0.95))
-        sub = f"{n.id}" + (f" · {n.detail}" if n.detail else "")
-        # labels sit on the side away from the centre, so the person's own links do not cross them
-        dx, dy = (x - cx, y - cy) if n.ring else (0.0, -1.0)
-        dist = math.hypot(dx, dy) or 1.0
-        if abs(dx) / dist > 0.75:
-            anchor = "start" if dx > 0 else "end"
-            tx = x + (r + 4) * (1 if dx > 0 else -1)
-            lines = ((tx, y + 0.5, name, name_font, label_size + 0.5), (tx, y - label_size, sub, font, label_size - 0.8))
-        elif dy > 0:
-            anchor, tx = "middle", x
-            lines = ((tx, y + r + label_size + 3, name, name_font, label_size + 0.5),
-                     (tx, y + r + 2.5, sub, font, label_size - 0.8))
-        else:
-            anchor, tx = "middle", x
-            lines = ((tx, y - r - label_size - 1.5, name, name_font, label_size + 0.5),
-                     (tx, y - r - 2 * label_size - 2.5, sub, font, label_size - 0.8))
-        for lx_, ly_, text, f, fs in lines:
-            tw = stringWidth(text, f, fs)
-            left = {"start": lx_, "end": lx_ - tw, "middle": lx_ - tw / 2}[anchor]
-            d.add(Rect(left - 1, ly_ - 1.8, tw + 2, fs + 1.2, fillColor=white, strokeColor=None, fillOpacity=0.8))
-            d.add(String(lx_, ly_, text, fontName=f, fontSize=fs, textAnchor=anchor,
-                         fillColor=HexColor("#111111" if fs > label_size else "#555555")))
-        if n.kind == "new partner":
-            d.add(String(x + r + 3, y + r + 1, "NEW", fontName=bold, fontSize=label_size,
-                         fillColor=HexColor(NEW_EDGE[0])))
+    for lines, anchor in node_labels:
+        for lx_, ly_, text, f, fs, colour in lines:
+            put(lx_, ly_, text, f, fs, anchor, colour)
 
     # Legend
     lx, ly = 8.0, bottom - 22

@@ -16,7 +16,9 @@ def _disclosure_args(p) -> None:
                                        "recorded in the audit log")
     p.add_argument("--reason", help="why it is disclosed (default: the meeting, or 'MATAC perpetrator profile')")
     p.add_argument("--redact-victims", action="store_true",
-                   help="the partner-agency version: no victim's or partner's address, postcode or date of birth")
+                   help="the partner-agency version: no victim's or partner's address, postcode or date of birth, "
+                        "in the tables or in free text (minutes, actions, conditions, notes, referral reasons); "
+                        "what free text withheld is listed per section")
     p.add_argument("--agency", help="list only this agency's actions")
 
 
@@ -74,6 +76,12 @@ def _done(e, what: str, args, recipient: str) -> int:
     emit(f"{e.path}: {what}, {e.pages} pages, reference {e.reference}"
          + (", redacted for partner agencies" if args.redact_victims else "")
          + f"; disclosure to {recipient} recorded in the audit log")
+    if args.redact_victims:
+        lines = e.withheld_lines()
+        if lines:
+            emit("Withheld from free text (check before printing): " + "; ".join(lines))
+        else:
+            emit("Withheld from free text: nothing (no address, postcode or date of birth was written in it)")
     return 0
 
 

@@ -30,7 +30,8 @@ from ..storage.store import Store
 from ..storage.files import write_atomically
 from .document import MARKING
 
-__all__ = ["MARKING", "Export", "pack_pdf", "profile_pdf", "export_pack", "export_profile", "new_reference"]
+__all__ = ["MARKING", "Export", "pack_pdf", "profile_pdf", "export_pack", "export_profile", "new_reference",
+           "withheld_pack", "withheld_profile", "pack_redactor"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,11 @@ class Export:
     pages: int
     size: int
     audit_id: int | None = None
+    withheld: dict[str, int] | None = None   # redacted versions: what free text withheld, per section
+
+    def withheld_lines(self) -> list[str]:
+        """"Minutes: 3 withheld", one line per section; empty for a full version or when nothing was withheld."""
+        return [f"{k}: {v} withheld" for k, v in sorted((self.withheld or {}).items())]
 
 
 def new_reference(prefix: str, day: _dt.date | str) -> str:
@@ -58,16 +64,29 @@ def _check_recipient(recipient: str | None, what: str) -> str:
 
 
 def _render_pack(store: Store, meeting_id: int, *, recipient: str, redact: bool, agency: str | None,
-                 today: _dt.date | None, reference: str | None, progress, cancelled):
+                 today: _dt.date | None, reference: str | None, progress, cancelled, lay_out: bool = True):
     from .meeting import MeetingPackDocument, collect_pack
     data = collect_pack(store, meeting_id, agency=agency, progress=progress, cancelled=cancelled)
     m = data.agenda.meeting
     printed = (today or _dt.date.today()).isoformat()
     ref = reference or new_reference(f"MATAC-M{m.number}", m.date)
+    red = pack_redactor(store, data) if redact else None
     doc = MeetingPackDocument(data, redact=redact, recipient=recipient, reference=ref, printed_on=printed,
-                              progress=progress, cancelled=cancelled)
+                              redactor=red, progress=progress, cancelled=cancelled)
+    if not lay_out:
+        doc.story()      # every text passes through the redactor; nothing is laid out
+        return None, doc, data
     pdf = doc.render()
     return pdf, doc, data
+
+
+def pack_redactor(store: Store, data):
+    """The redactor of a pack: the victims and partners of every perpetrator it names (subjects, nominees,
+    alerts' perpetrators), new partners included, have their addresses, postcodes and dates of birth withheld."""
+    from .redaction import redactor_for
+    a = data.agenda
+    return redactor_for(store, [r.person_id for r in a.review] + [n.person_id for n in a.nominations]
+                        + [x.perpetrator_id for x in a.new_partners])
 
 
 def _pack_audit(store, data, doc, recipient, reason, redact, what="pack"):
@@ -88,7 +107,12 @@ def pack_pdf(store: Store, meeting_id: int, *, recipient: str, reason: str | Non
     pdf, doc, data = _render_pack(store, meeting_id, recipient=recipient, redact=redact, agency=agency, today=today,
                                   reference=reference, progress=progress, cancelled=cancelled)
     aid = _pack_audit(store, data, doc, recipient, reason, redact)
-    return pdf, Export(None, doc.reference, doc.pages, len(pdf), aid)
+    return pdf, Export(None, doc.reference, doc.pages, len(pdf), aid, _counts(doc))
+
+
+def _counts(doc) -> dict[str, int] | None:
+    red = getattr(doc, "red", None) or getattr(doc, "redactor", None)
+    return dict(red.counts) if red is not None else None
 
 
 def export_pack(store: Store, path: str | os.PathLike, meeting_id: int, *, recipient: str,
@@ -116,7 +140,8 @@ def _export(path, render: Callable[[], tuple], record: Callable[..., int]) -> Ex
         made["audit"] = record(made["doc"], made["data"])
 
     target = write_atomically(path, pdf, before_rename=audit)
-    return Export(target, made["doc"].reference, made["doc"].pages, len(made["pdf"]), made.get("audit"))
+    return Export(target, made["doc"].reference, made["doc"].pages, len(made["pdf"]), made.get("audit"),
+                  _counts(made["doc"]))
 
 
 def _render_profile(store: Store, person_id: str, *, recipient: str, redact: bool, agency: str | None,
@@ -131,7 +156,9 @@ def _render_profile(store: Store, person_id: str, *, recipient: str, redact: boo
         from ..domain import Cancelled
         raise Cancelled()
     ref = reference or new_reference(f"PROFILE-{prof.person.id}", day)
-    doc = ProfileDocument(prof, redact=redact, agency=agency, recipient=recipient, reference=ref,
+    from .redaction import redactor_for
+    red = redactor_for(store, [prof.person.id]) if redact else None
+    doc = ProfileDocument(prof, redact=redact, agency=agency, recipient=recipient, reference=ref, redactor=red,
                           printed_on=(today or _dt.date.today()).isoformat(), progress=progress, cancelled=cancelled)
     return doc.render(), doc, prof
 
@@ -150,7 +177,28 @@ def profile_pdf(store: Store, person_id: str, *, recipient: str, reason: str | N
     pdf, doc, prof = _render_profile(store, person_id, recipient=recipient, redact=redact, agency=agency, as_of=as_of,
                                      today=today, reference=reference, progress=progress, cancelled=cancelled)
     aid = _profile_audit(store, prof, doc, recipient, reason, redact, agency)
-    return pdf, Export(None, doc.reference, doc.pages, len(pdf), aid)
+    return pdf, Export(None, doc.reference, doc.pages, len(pdf), aid, _counts(doc))
+
+
+def withheld_pack(store: Store, meeting_id: int, *, agency: str | None = None,
+                  progress: Callable[[int, int, str], None] = no_progress,
+                  cancelled: Callable[[], bool] = never_cancelled) -> dict[str, int]:
+    """What the redacted pack would withhold from free text, per section, before anything is printed or audited.
+
+    It builds the redacted pack's content (nothing is laid out, written or recorded) through the same code as
+    the pack, so the counts are those the pack will have.
+    """
+    _, doc, _ = _render_pack(store, meeting_id, recipient="(preview)", redact=True, agency=agency, today=None,
+                             reference="PREVIEW", progress=progress, cancelled=cancelled, lay_out=False)
+    return dict(doc.red.counts)
+
+
+def withheld_profile(store: Store, person_id: str, *, agency: str | None = None, as_of: _dt.date | None = None,
+                     progress=no_progress, cancelled=never_cancelled) -> dict[str, int]:
+    """What the redacted profile would withhold from free text, per section (nothing written or recorded)."""
+    _, doc, _ = _render_profile(store, person_id, recipient="(preview)", redact=True, agency=agency, as_of=as_of,
+                                today=None, reference="PREVIEW", progress=progress, cancelled=cancelled)
+    return dict(doc.redactor.counts)
 
 
 def export_profile(store: Store, path: str | os.PathLike, person_id: str, *, recipient: str,

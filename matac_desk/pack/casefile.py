@@ -16,6 +16,7 @@ from reportlab.lib.units import mm
 from ..meeting.plans import PILLAR_LABELS, PILLARS, ROSH_FIELDS, ROSH_LABELS
 from .document import data_table, key_values
 from .styles import esc, para
+from .styles import esc as _esc
 
 __all__ = ["case_file_story", "withhold_conditional", "pack_withheld", "withhold_from_pack"]
 
@@ -32,11 +33,21 @@ def withhold_conditional(p, store=None):
                                children=[c for c in p.children if c.person_id not in gone], layout=layout)
 
 
-def case_file_story(p, styles, width: float, *, redact: bool = False) -> list:
-    """The flowables of the case file's sections (nothing when the profile carries none)."""
+def case_file_story(p, styles, width: float, *, redact: bool = False, red=None) -> list:
+    """The flowables of the case file's sections (nothing when the profile carries none).
+
+    In a redacted version every value printed goes through ``red`` (a
+    :class:`~matac_desk.pack.redaction.Redactor`): a victim's address, postcode or date of birth written in a
+    plan, a step's note, a requirement or a breach is withheld and counted as in the rest of the profile.
+    """
     cf = getattr(p, "case_file", None)
     if cf is None:
         return []
+
+    def esc(value, *default):
+        if red is not None and isinstance(value, str):
+            value = red.text(value, "Case file")
+        return _esc(value, *default)
     s = styles
     out = [para("Risk management plan", s["H2"])]
     plan = cf.plan

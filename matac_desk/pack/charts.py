@@ -44,7 +44,7 @@ def score_trend(points: Sequence[tuple[str, float | None]], width: float = 230, 
     """A line of the score at each snapshot (``(label, score)``, oldest first; None = not scored, drawn as 0)."""
     register_fonts()
     if not points:
-        return _empty(width, height, "No snapshot has scored him yet")
+        return _empty(width, height, "No snapshot has scored this person yet")
     d = Drawing(width, height)
     left, right, bottom, top = 24.0, 8.0, 20.0, 16.0
     pw, ph = width - left - right, height - bottom - top
@@ -120,7 +120,8 @@ def offending_timeline(incidents: Sequence[tuple[str, int]], start: str, end: st
     if not shown:
         d.add(String(left + pw / 2, bottom + ph / 2, "no incident as perpetrator in this period", fontName=FONT,
                      fontSize=7.5, textAnchor="middle", fillColor=COLOURS["muted"]))
-    d.add(String(width - right, height - 9, f"{len(shown)} incident(s), {start} to {end}", fontName=FONT,
+    d.add(String(width - right, height - 9, f"{len(shown)} {'incident' if len(shown) == 1 else 'incidents'}, "
+                 f"{start} to {end}", fontName=FONT,
                  fontSize=6.5, textAnchor="end", fillColor=COLOURS["muted"]))
     return d
 

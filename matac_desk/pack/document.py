@@ -9,7 +9,10 @@ printed and "Page X of Y". The total is known only at the end, so
 :class:`NumberedCanvas` keeps each page until the document is complete and
 then writes the page numbers; bookmarks (the outline) are kept with their
 page and replayed when the page is really written, so each points at the
-right page. A subclass gives ``story()``; :meth:`Document.render` returns the
+right page. A contents page works the same way: :func:`contents` reserves
+its room, every outlined heading is noted with its page as it is laid out,
+and the lines are drawn into the reserved room when the pages are written,
+in one layout pass. A subclass gives ``story()``; :meth:`Document.render` returns the
 PDF as bytes and :func:`~matac_desk.storage.files.write_atomically` puts bytes on
 disk so that a failed or cancelled export leaves nothing behind.
 """
@@ -25,17 +28,54 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, NextPageTemplate, PageTemplate
 
 from ..domain import Cancelled, never_cancelled, no_progress
-from .styles import COLOURS, FONT, FONT_BOLD, shaped_label, stylesheet
+from .styles import COLOURS, FONT, FONT_BOLD, draw_runs, runs_width, stylesheet
 
-__all__ = ["MARKING", "Document", "NumberedCanvas", "outline", "data_table", "key_values"]
+__all__ = ["MARKING", "Document", "NumberedCanvas", "outline", "contents", "data_table", "key_values"]
 
 MARKING = "OFFICIAL-SENSITIVE"
 
 
-def outline(flowable: Flowable, title: str, level: int = 0) -> Flowable:
-    """Mark a flowable (a heading) to get an outline entry at its top when it is laid out."""
-    flowable._outline = (title, level)
+def outline(flowable: Flowable, title: str, level: int = 0, *, contents: bool = True) -> Flowable:
+    """Mark a flowable (a heading) to get an outline entry at its top when it is laid out, and a line on the
+    contents page (:func:`contents`) unless ``contents`` is false."""
+    flowable._outline = (title, level, contents)
     return flowable
+
+
+class _ContentsSlot(Flowable):
+    """The rest of a contents page: it records where it was laid out; the entries are drawn there when the
+    last page is known (:meth:`Document.on_final_page`), so the contents costs no second layout pass."""
+
+    def __init__(self, owner: "Document"):
+        super().__init__()
+        self.owner = owner
+
+    def wrap(self, avail_width, avail_height):
+        self.width, self.height = avail_width, avail_height - 1
+        return self.width, self.height
+
+    def draw(self):
+        doc = self.canv._doctemplate
+        x, y = self.canv.absolutePosition(0, 0)
+        self.owner._slots.append((doc.page, x, y, self.width, self.height))
+
+
+CONTENTS_LEADING = {0: 17.0, 1: 12.0}
+
+
+def contents(owner: "Document", entries: int, first_room: float) -> list[Flowable]:
+    """Room for a contents of ``entries`` lines (headings and sub-entries): the rest of this page and as many
+    whole pages more as they need (``first_room``: what is left on this page, a safe under-estimate)."""
+    from reportlab.platypus import PageBreak
+    need = entries * CONTENTS_LEADING[0]
+    page_room = owner.pagesize[1] - owner.top_margin - owner.bottom_margin
+    extra = 0
+    while need > first_room + extra * page_room:
+        extra += 1
+    out: list[Flowable] = [_ContentsSlot(owner)]
+    for _ in range(extra):
+        out += [PageBreak(), _ContentsSlot(owner)]
+    return out
 
 
 class NumberedCanvas(Canvas):
@@ -81,12 +121,14 @@ class _Template(BaseDocTemplate):
     def afterFlowable(self, flowable):          # noqa: N802
         mark = getattr(flowable, "_outline", None)
         if mark:
-            title, level = mark
+            title, level, listed = mark
             self.owner._keys += 1
             key = f"o{self.owner._keys}"
             top = self.frame._y + getattr(flowable, "height", 0) + 4
             self.canv.bookmarkPage(key, fit="XYZ", left=0, top=top)
             self.canv.addOutlineEntry(title, key, level=level, closed=level > 0)
+            if listed:
+                self.owner._contents.append((level, title, self.page))
         self.owner.after_flowable(flowable)
 
 
@@ -105,6 +147,7 @@ class Document:
     title = "MATAC Desk"
     subject = ""
     running_title = ""
+    banner = ""                    # e.g. "REDACTED FOR PARTNER AGENCIES": in every page's header
 
     def __init__(self, *, reference: str, printed_on: str, progress=no_progress, cancelled=never_cancelled):
         self.reference = reference
@@ -116,6 +159,8 @@ class Document:
         self._flowables_total = 0
         self._keys = 0
         self.pages = 0
+        self._contents: list[tuple[int, str, int]] = []      # (level, title, page) of each listed heading
+        self._slots: list[tuple[int, float, float, float, float]] = []   # (page, x, y, width, height)
 
     # -- geometry --------------------------------------------------------------
     @property
@@ -148,7 +193,7 @@ class Document:
         canvas.saveState()
         canvas.setFillColor(COLOURS["ink"])
         canvas.setFont(FONT_BOLD, self.marking_size)
-        canvas.drawCentredString(w / 2, h - 8.5 * mm, MARKING)
+        canvas.drawCentredString(w / 2, h - (7.3 if self.banner else 8.5) * mm, MARKING)
         canvas.drawCentredString(w / 2, 6.5 * mm, MARKING)
         canvas.setStrokeColor(COLOURS["rule"])
         canvas.setLineWidth(0.6)
@@ -156,22 +201,66 @@ class Document:
         canvas.line(self.left_margin, self.footer_rule_gap, w - self.right_margin, self.footer_rule_gap)
         canvas.setFont(FONT, 7.5)
         canvas.setFillColor(COLOURS["muted"])
+        line = h - self.header_rule_gap + (1.5 if self.banner else 2.2) * mm
         if self.running_title:
-            canvas.drawString(self.left_margin, h - self.header_rule_gap + 2.2 * mm,
-                              shaped_label(self.running_title, FONT, 7.5))
-        canvas.drawRightString(w - self.right_margin, h - self.header_rule_gap + 2.2 * mm,
-                               f"Ref. {self.reference}")
+            draw_runs(canvas, self.left_margin, line, self.running_title, FONT, 7.5)
+        canvas.setFont(FONT, 7.5)
+        canvas.drawRightString(w - self.right_margin, line, f"Ref. {self.reference}")
+        if self.banner:
+            canvas.setFillColor(COLOURS["alert"])
+            canvas.setFont(FONT_BOLD, 8)
+            canvas.drawCentredString(w / 2, h - 11.2 * mm, self.banner)   # its own line, under the marking
+            canvas.setFillColor(COLOURS["muted"])
+            canvas.setFont(FONT, 7.5)
         canvas.drawString(self.left_margin, self.footer_rule_gap - 4 * mm,
                           f"Printed {self.printed_on}  ·  do not copy or forward")
         canvas.restoreState()
 
     def on_final_page(self, canvas: Canvas, number: int, total: int) -> None:
         self.pages = total
+        self._draw_contents(canvas, number)
         w, _ = canvas._pagesize
         canvas.saveState()
         canvas.setFont(FONT, 7.5)
         canvas.setFillColor(COLOURS["muted"])
         canvas.drawRightString(w - self.right_margin, self.footer_rule_gap - 4 * mm, f"Page {number} of {total}")
+        canvas.restoreState()
+
+    def _draw_contents(self, canvas: Canvas, number: int) -> None:
+        """The contents lines that fall on this page's slot: title, dotted leader, page number."""
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+        if not self._slots or not self._contents:
+            return
+        if not hasattr(self, "_placed"):
+            self._placed: dict[int, list] = {}
+            queue = list(self._contents)
+            for page, x, y, width, height in self._slots:
+                top, lines = y + height, []
+                while queue and top - CONTENTS_LEADING[queue[0][0]] >= y:
+                    level, title, at = queue.pop(0)
+                    top -= CONTENTS_LEADING[level]
+                    lines.append((level, title, at, x, top, width))
+                self._placed[page] = lines
+            self._contents_left_out = len(queue)
+        lines = self._placed.get(number)
+        if not lines:
+            return
+        canvas.saveState()
+        for level, title, at, x, y, width in lines:
+            font, size = (FONT_BOLD, 10) if level == 0 else (FONT, 8.5)
+            indent = 0 if level == 0 else 14
+            canvas.setFillColor(COLOURS["navy"] if level == 0 else COLOURS["ink"])
+            draw_runs(canvas, x + indent, y, title, font, size)
+            canvas.setFont(font, size)
+            canvas.drawRightString(x + width, y, str(at))
+            end = x + indent + runs_width(title, font, size) + 4
+            start = x + width - stringWidth(str(at), font, size) - 4
+            if start > end:
+                canvas.setStrokeColor(COLOURS["rule"])
+                canvas.setDash(1, 2.5)
+                canvas.setLineWidth(0.7)
+                canvas.line(end, y + 1, start, y + 1)
+                canvas.setDash()
         canvas.restoreState()
 
     # -- building ----------------------------------------------------------------
@@ -198,6 +287,8 @@ class Document:
                         leftMargin=self.left_margin, rightMargin=self.right_margin, topMargin=self.top_margin,
                         bottomMargin=self.bottom_margin, pageTemplates=self.page_templates())
         doc.build(story, canvasmaker=lambda *a, **k: NumberedCanvas(*a, on_final_page=self.on_final_page, **k))
+        if getattr(self, "_contents_left_out", 0):
+            raise RuntimeError(f"the contents page had no room for {self._contents_left_out} entries")
         self.progress(self._flowables_total, self._flowables_total, "Done")
         return buf.getvalue()
 

@@ -2,16 +2,23 @@
 
 1. Cover: force and area, meeting number and date, chair, distribution,
    the pack reference and the handling statement.
-2. The agenda (:func:`matac_desk.meeting.agenda.build_agenda`).
-3. Cohort summary: one row per subject.
-4. New partner alerts since the last meeting.
-5. Nominations, each with the explanation of its score.
-6. One perpetrator profile per subject, each on a new page.
-7. The action tracker by agency, overdue first.
-8. Proposed exits and cohort outcomes, with a chart.
+2. Contents, with page numbers: the sections, each subject's profile and
+   each agency's actions.
+3. The agenda (:func:`matac_desk.meeting.agenda.build_agenda`).
+4. Cohort summary: one row per subject, by rank, with the change figure
+   (:func:`matac_desk.analysis.nominations.change`).
+5. New partner alerts since the last meeting: the Dashboard's list, each
+   saying what the perpetrator is, the linking incident's offence and DASH risk.
+6. Nominations: name, score, risk, referring agency, a blank decision box.
+7. One perpetrator profile per subject, each on a new page.
+8. The action tracker by agency, overdue first, with each action's latest update.
+9. Proposed exits and cohort outcomes, with a chart.
 
 :func:`collect_pack` reads the store; :class:`MeetingPackDocument` lays it
-out. ``redact`` and ``agency`` behave as in :mod:`matac_desk.pack.profile`.
+out, one method per section (:meth:`MeetingPackDocument.story` lists them).
+``redact`` and ``agency`` behave as in :mod:`matac_desk.pack.profile`; a
+redacted pack prints "REDACTED FOR PARTNER AGENCIES" in every page's header
+and passes free text through its :class:`~matac_desk.pack.redaction.Redactor`.
 """
 
 from __future__ import annotations
@@ -26,13 +33,17 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak,
 from ..meeting import actions as actions_mod
 from ..meeting import evaluation, force, meetings, outcomes
 from ..analysis import scoring
-from ..meeting.agenda import Agenda, build_agenda
+from ..meeting.agenda import Agenda, build_agenda, clares_law_prompt, plural
 from ..domain import Cancelled, UserError, never_cancelled, no_progress
 from ..storage.store import Store
 from . import charts
 from .document import Document, data_table, key_values, outline
 from .profile import Profile, actions_table, collect_profile, profile_story
 from .casefile import pack_withheld, withhold_from_pack
+from .document import Document, contents, data_table, key_values, outline
+from .profile import ActionUpdate, Profile, actions_table, collect_profile, latest_updates, nobreak, profile_story, \
+    render_change, score_lines
+from .redaction import Redactor
 from .styles import COLOURS, esc, para
 
 __all__ = ["PackData", "collect_pack", "MeetingPackDocument", "HANDLING"]
@@ -65,6 +76,9 @@ class PackData:
     withheld: set[str] = field(default_factory=set)   # known only through C-graded intelligence: not in a redacted pack
     evaluation: evaluation.Evaluation | None = None
     tactic_effects: list[evaluation.TacticEffect] = field(default_factory=list)
+    updates: dict[int, ActionUpdate] = field(default_factory=dict)
+    nominee_risk: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)  # (risk level, max DASH)
+    victim_names: dict[str, str] = field(default_factory=dict)
 
 
 def _agency_check(store: Store, agency: str | None, attendees: list[dict]) -> str | None:
@@ -118,18 +132,43 @@ def collect_pack(store: Store, meeting_id: int, *, agency: str | None = None,
     names = scoring.person_names(store, {p for np in agenda.new_partners for p in np.other_perpetrators})
     previous = meetings.attendees(store, agenda.previous.id) if agenda.previous else []
     ev = evaluation.evaluate(store, day)
+    from ..meeting import cohort as cohort_mod
+    risk = {}
+    for n in agenda.nominations:
+        level = cohort_mod.subject_details(store, n.person_id).get("risk_level")
+        ex = explanations[n.person_id]
+        refs = [ln.ref for ln in ex.incidents if ln.status == "scored"]
+        dash = store.scalar(
+            "SELECT max(CASE dash_risk WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'standard' THEN 1 END)"
+            " FROM involvements WHERE incident_ref IN (SELECT value FROM json_each(?))",
+            [__import__("json").dumps(refs)])
+        risk[n.person_id] = (level, {3: "high", 2: "medium", 1: "standard"}.get(dash))
+    victim_names = scoring.person_names(store, {v for ex in explanations.values() for ln in ex.incidents
+                                                if ln.status == "scored" for v in ln.victim_ids}
+                                        | {v for ex in explanations.values() for v in ex.victim_ids})
     progress(65, 100, "Gathered")
     return PackData(evaluation=ev, tactic_effects=evaluation.tactic_effects(store, evaluation=ev),
                     agenda=agenda, force_name=force.load(store).name, next_meeting=nxt, profiles=profiles,
                     explanations=explanations, tracker=tracker, periods=periods,
                     cohort_outcome=outcomes.cohort_outcomes(store, day), agency=agency,
                     person_ids=list(dict.fromkeys(ids)), previous_attendees=previous, names=names,
-                    withheld=pack_withheld(store, agenda, profiles))
+                    withheld=pack_withheld(store, agenda, profiles),
+                    updates=latest_updates(store, [a.id for a in tracker]), nominee_risk=risk,
+                    victim_names=victim_names)
 
 
 def _reasons(n) -> str:
     said = {"score": "a top serial score outside the cohort", "referral": "a partner referral"}
     return " and ".join(said.get(r, r) for r in n.reasons)
+
+
+def _num(v) -> str:
+    """A number as printed: whole numbers without a decimal point."""
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:g}" if v.is_integer() else f"{v:.1f}"
+    return str(v)
 
 
 def _long_date(iso: str) -> str:
@@ -140,11 +179,16 @@ def _long_date(iso: str) -> str:
 class MeetingPackDocument(Document):
     """The meeting pack as a PDF."""
 
-    def __init__(self, data: PackData, *, redact: bool = False, recipient: str = "", **kwargs):
+    def __init__(self, data: PackData, *, redact: bool = False, recipient: str = "", redactor: Redactor | None = None,
+                 **kwargs):
         super().__init__(**kwargs)
         self.data = data
         self.redact = redact
         self.recipient = recipient
+        if redact and redactor is None:
+            raise ValueError("a redacted pack needs a redactor (redaction.redactor_for)")
+        self.red = redactor if redact else None
+        self.banner = "REDACTED FOR PARTNER AGENCIES" if redact else ""
         m = data.agenda.meeting
         self.title = f"MATAC meeting pack: meeting {m.number}" + (f" ({m.area})" if m.area else "") + f", {m.date}"
         self.subject = ("MATAC meeting pack, OFFICIAL-SENSITIVE"
@@ -158,6 +202,7 @@ class MeetingPackDocument(Document):
         self.data = withhold_from_pack(self.data) if self.redact else self.data
         out: list[Flowable] = []
         out += self.cover(w)
+        out += self.contents_page(w)
         out += self.agenda_section(w)
         out += self.summary_section(w)
         out += self.new_partner_section(w)
@@ -171,13 +216,25 @@ class MeetingPackDocument(Document):
     def section(self, number: int, title: str) -> list[Flowable]:
         return [PageBreak(), outline(para(f"{number}. {esc(title)}", self.styles["H1"]), f"{number}. {title}", 0)]
 
+    def red_text(self, text, section: str):
+        """Free text as printed: through the redactor in the redacted pack."""
+        return self.red.text(text, section) if self.red is not None else text
+
+    def contents_page(self, w: float) -> list[Flowable]:
+        d = self.data
+        lines = 7 + len(d.profiles) + len({a.agency for a in d.tracker})
+        room = self.pagesize[1] - self.top_margin - self.bottom_margin - 30 * mm
+        return [PageBreak(), outline(para("Contents", self.styles["H1"]), "Contents", 0, contents=False),
+                para("Sections, each subject's profile and each agency's actions, with their page numbers.",
+                     self.styles["Lead"]), *contents(self, lines, room)]
+
     def cover(self, w: float) -> list[Flowable]:
         s, d = self.styles, self.data
         m = d.agenda.meeting
         out: list[Flowable] = [self.next_template("portrait"), Spacer(1, 12 * mm)]
         out.append(para((esc(d.force_name).upper() + " · " if d.force_name else "")
                         + "HIGH HARM PERPETRATOR UNIT", s["CoverKicker"]))
-        out.append(outline(para("MATAC meeting pack", s["CoverTitle"]), "Cover", 0))
+        out.append(outline(para("MATAC meeting pack", s["CoverTitle"]), "Cover", 0, contents=False))
         out.append(para(f"Meeting {m.number} · {_long_date(m.date)}", s["CoverSub"]))
         out.append(para(f"Area: {esc(m.area or 'force-wide')} · Chair: {esc(m.chair, 'to be confirmed')}",
                         s["CoverSub"]))
@@ -190,8 +247,9 @@ class MeetingPackDocument(Document):
                  ("Prepared for", esc(self.recipient)),
                  ("Period reviewed", f"since {esc(d.agenda.since)}"
                   + (f" (previous meeting {d.agenda.previous.date})" if d.agenda.previous else "")),
-                 ("Subjects", f"{len(d.agenda.review)} in the cohort; {len(d.agenda.nominations)} nominations; "
-                              f"{len(d.agenda.new_partners)} new partner alert(s)")]
+                 ("Subjects", f"{len(d.agenda.review)} in the cohort; {plural(len(d.agenda.nominations), 'nomination')}; "
+                              f"{plural(len(d.agenda.new_partners), 'new partner alert')}"),
+                 ("Scores", f"as of the meeting's date, {esc(m.date)}")]
         if d.agency:
             facts.append(("Actions", f"only those of <b>{esc(d.agency)}</b>"))
         if d.next_meeting:
@@ -228,17 +286,18 @@ class MeetingPackDocument(Document):
             ("Minutes and actions of the previous meeting"
              + (f" ({a.previous.date})" if a.previous else ""), []),
             (f"New partner alerts since {a.since} ({len(a.new_partners)})",
-             [f"{esc(n.perpetrator_name)}: new partner {esc(n.partner_name)}, first linked {n.first_linked}"
-              for n in a.new_partners]),
-            (f"Nominations ({len(a.nominations)})",
-             [f"{esc(n.name)} ({esc(n.person_id)}): " + _reasons(n) for n in a.nominations]),
-            (f"Cohort review, highest score first ({len(a.review)} subjects)",
+             [f"{esc(n.perpetrator_name)} ({esc(n.role_text)}): new partner {esc(n.partner_name)}, first linked "
+              f"{n.first_linked}" for n in a.new_partners]),
+            (f"Nominations ({len(a.nominations)}: the top {a.top_n} scores outside the cohort and every open "
+             "referral)",
+             [f"{esc(n.name)} ({nobreak(n.person_id)}): " + _reasons(n) for n in a.nominations]),
+            (f"Cohort review by rank ({plural(len(a.review), 'subject')})",
              [", ".join(esc(r.name) for r in a.review)] if a.review else []),
             (f"Actions due or carried forward ({len(a.actions)}, {overdue} overdue)", []),
             (f"Proposed exits ({len(a.proposed_exits)})",
              [f"{esc(e.name)}: {esc(e.reason)}" for e in a.proposed_exits]),
             (f"Referral prompts for MAPPA and MARAC ({len(a.prompts)})",
-             [f"{esc(p.forum)}: {esc(p.person_name)} ({esc(p.person_id)}), {esc(p.reason)}" for p in a.prompts]),
+             [f"{esc(p.forum)}: {esc(p.person_name)} ({nobreak(p.person_id)}), {esc(p.reason)}" for p in a.prompts]),
             ("Any other business; date of the next meeting"
              + (f" ({_long_date(self.data.next_meeting.date)})" if self.data.next_meeting else ""), []),
         ]
@@ -257,8 +316,9 @@ class MeetingPackDocument(Document):
     def summary_section(self, w: float) -> list[Flowable]:
         s, a = self.styles, self.data.agenda
         out = self.section(2, "Cohort summary")
-        out.append(para("One row per subject, highest score first; rank among every scored perpetrator. "
-                        "Change: since the last snapshot (▲ up, ▼ down). "
+        out.append(para(f"One row per subject, by rank among every scored perpetrator; scores as of {a.meeting.date}. "
+                        "Change: the score against the latest snapshot before the meeting, with its date "
+                        "(▲ up, ▼ down, = the same). "
                         "Actions: open / overdue" + (f", {esc(self.data.agency)} only" if self.data.agency else "")
                         + ".", s["Lead"]))
         exits = {e.person_id for e in a.proposed_exits}
@@ -268,110 +328,133 @@ class MeetingPackDocument(Document):
             counts[p.person.id] = (len(open_), sum(1 for x in open_ if x.overdue))
         rows, bg = [], {}
         for k, r in enumerate(a.review):
-            if r.change is None:
-                change = "new"
-            elif r.change > 0:
-                change = f'<font color="#a3141b">▲ {r.change:+g}</font>'
-            elif r.change < 0:
-                change = f'<font color="#1e6b3a">▼ {r.change:+g}</font>'
-            else:
-                change = "▶ 0"
+            change = esc(r.change_text) if r.change is None else self._change_markup(r)
             score = "not scored" if r.score is None else f"<b>{r.score:g}</b><br/>" \
                 f"<font size='6.5' color='#5c6370'>R{r.r} F{r.f} G{r.g} V{r.v}</font>"
             n_open, n_over = counts.get(r.person_id, (r.open_actions, r.overdue_actions))
             acts = f"{n_open} / " + (f'<font color="#a3141b"><b>{n_over}</b></font>' if n_over else "0")
             status = "<b>proposed exit</b>" if r.person_id in exits else f"adopted<br/>{r.adopted_on}"
             rows.append([esc(r.rank) if r.rank else "—", f"{esc(r.name)}<br/><font size='6.5' color='#5c6370'>"
-                         f"{esc(r.person_id)}</font>", esc(r.division), esc(r.om_name, "not allocated"), score, change,
+                         f"{nobreak(r.person_id)}</font>", esc(r.division), esc(r.om_name, "not allocated"), score, change,
                          f'<font color="#c2185b"><b>{r.new_partners}</b></font>' if r.new_partners else "0", acts,
                          status])
             if r.new_partners:
                 bg[k] = COLOURS["amber_bg"]
-        widths = [10 * mm, 38 * mm, 17 * mm, 28 * mm, 21 * mm, 15 * mm, 15 * mm, 15 * mm, w - 159 * mm]
+        widths = [10 * mm, 36 * mm, 16 * mm, 26 * mm, 17 * mm, 26 * mm, 15 * mm, 13 * mm, w - 159 * mm]
         out.append(data_table(["Rank", "Subject", "Division", "Offender manager", "Score", "Change", "New<br/>partners",
                                "Actions", "Status"], rows, widths, s, row_backgrounds=bg,
                               empty="The cohort is empty on the meeting's date."))
         return out
 
+    def _change_markup(self, r) -> str:
+        from ..analysis.nominations import Change
+        return render_change(Change(r.person_id, r.score, self.data.agenda.meeting.date, r.change, r.change_since))
+
     def new_partner_section(self, w: float) -> list[Flowable]:
         s, a = self.styles, self.data.agenda
         out = self.section(3, "New partner alerts")
-        out.append(para(f"Perpetrators in the cohort who started a new intimate relationship between {a.since} and "
-                        f"{a.meeting.date}. A serial perpetrator moves from victim to victim: consider warning her.",
-                        s["Lead"]))
+        out.append(para(f"New intimate partners, first linked between {a.since} and {a.meeting.date}, of the cohort's "
+                        "subjects, the people nominated to this meeting, those referred by a partner agency and every "
+                        "serial perpetrator: the list the Dashboard shows for the same period. Each alert says which "
+                        "of these the perpetrator is.", s["Lead"]))
         if not a.new_partners:
             out.append(para("No new partner was found in the period.", s["Note"]))
         for n in a.new_partners:
-            born = "" if self.redact or not n.partner_dob else f", born {esc(n.partner_dob)}"
-            pairs = [("Perpetrator", f"<b>{esc(n.perpetrator_name)}</b> ({esc(n.perpetrator_id)})"),
-                     ("New partner", f"<b>{esc(n.partner_name)}</b> ({esc(n.partner_id)}){born}"),
-                     ("First linked", f"{n.first_linked} by {esc(n.how)}: {esc(n.source)}"),
-                     ("Relationship", esc(n.relationship, "not stated"))]
-            if n.other_perpetrators:
-                pairs.append(("Also a victim of", ", ".join(
-                    f"{esc(self.data.names.get(o, o))} ({esc(o)})" for o in n.other_perpetrators)))
-            pairs.append(("Children", "; ".join(esc(c.text()) for c in n.children) or "none linked"))
-            if n.possible_duplicates:
-                pairs.append(("Possible duplicates", esc(", ".join(n.possible_duplicates))))
-            if n.disclosure:
-                pairs.append(("Clare's Law", esc(n.disclosure)))
-            else:
-                pairs.append(("Clare's Law", '<font color="#a3141b"><b>None recorded: consider a Clare\'s Law right '
-                                             'to know disclosure.</b></font>'))
-            box = key_values(pairs, w - 8, s, key_share=0.22)
-            frame = Table([[box]], colWidths=[w])
-            frame.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1, COLOURS["new"]),
-                                       ("LEFTPADDING", (0, 0), (-1, -1), 4), ("RIGHTPADDING", (0, 0), (-1, -1), 4)]))
-            out.append(KeepTogether([frame, Spacer(1, 6)]))
+            out.append(self._alert_box(n, w))
         return out
+
+    def _alert_box(self, n, w: float) -> Flowable:
+        s = self.styles
+        born = "" if self.redact or not n.partner_dob else f", born {esc(n.partner_dob)}"
+        linked = f"{n.first_linked} through {esc(n.source)}"
+        if n.incident_ref:
+            linked += " · " + (esc(n.offence) if n.offence else "offence not recorded") \
+                + f" · DASH risk {esc(n.dash_risk, 'not recorded')}"
+        pairs = [("Perpetrator", f"<b>{esc(n.perpetrator_name)}</b> ({nobreak(n.perpetrator_id)}): "
+                                 f"{esc(n.role_text)}"),
+                 ("New partner", f"<b>{esc(n.partner_name)}</b> ({nobreak(n.partner_id)}){born}"),
+                 ("First linked", linked),
+                 ("Relationship", esc(n.relationship, "not stated"))]
+        if n.other_perpetrators:
+            pairs.append(("Also a victim of", ", ".join(
+                f"{esc(self.data.names.get(o, o))} ({nobreak(o)})" for o in n.other_perpetrators)))
+        pairs.append(("Children", "; ".join(esc(c.text()) for c in n.children) or "none linked"))
+        if n.possible_duplicates:
+            pairs.append(("Possible duplicates", esc(", ".join(n.possible_duplicates))))
+        if n.disclosure:
+            pairs.append(("Clare's Law", esc(self.red_text(n.disclosure, "Clare's Law notes"))))
+        else:
+            pairs.append(("Clare's Law", f'<font color="#a3141b"><b>{esc(clares_law_prompt(n)[:1].upper() + clares_law_prompt(n)[1:])}.'
+                                         '</b></font>'))
+        box = key_values(pairs, w - 8, s, key_share=0.22)
+        frame = Table([[box]], colWidths=[w])
+        frame.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1, COLOURS["new"]),
+                                   ("LEFTPADDING", (0, 0), (-1, -1), 4), ("RIGHTPADDING", (0, 0), (-1, -1), 4)]))
+        return KeepTogether([frame, Spacer(1, 6)])
 
     def nominations_section(self, w: float) -> list[Flowable]:
         s, a = self.styles, self.data.agenda
         out = self.section(4, "Nominations")
-        out.append(para("The top serial perpetrators outside the cohort and every open partner referral, with the "
-                        "reasons for their scores.", s["Lead"]))
+        out.append(para(f"The top {a.top_n} serial perpetrators outside the cohort (the number set in Settings, the "
+                        "same as on the Nominations page) and every open partner referral, with their scores as of "
+                        f"{a.meeting.date}. The decision box is for the meeting.", s["Lead"]))
         if not a.nominations:
             out.append(para("No nomination for this meeting.", s["Note"]))
         for n in a.nominations:
-            sc = n.score
-            head = f"{esc(n.name)} <font color='#5c6370'>({esc(n.person_id)})</font>"
-            facts = ("not scored" if sc is None else
-                     f"score <b>{sc.score:g}</b> (R {sc.r}, F {sc.f}, G {sc.g}, V {sc.v}), rank {sc.rank}, "
-                     f"division {esc(sc.division)}")
-            block = [para(head, s["H3"]), para(facts + " · " + _reasons(n), s["Body"])]
-            for r in n.referrals:
-                block.append(para(f"Referred by {esc(r.agency)}" + (f" ({esc(r.referrer)})" if r.referrer else "")
-                                  + f" on {r.date}: {esc(r.reason)}", s["Explain"]))
-            ex = self.data.explanations.get(n.person_id)
-            if ex is not None:
-                for ln in ex.lines()[1:]:
-                    if ln.strip() == "incidents:":
-                        break
-                    block.append(para(esc(ln.strip()), s["Explain"]))
-            out.append(KeepTogether(block))
+            out.append(self._nomination_block(n, w))
         return out
+
+    def _nomination_block(self, n, w: float) -> Flowable:
+        s, d = self.styles, self.data
+        sc = n.score
+        head = f"{esc(n.name)} <font color='#5c6370'>({nobreak(n.person_id)})</font>"
+        level, dash = d.nominee_risk.get(n.person_id, (None, None))
+        ex = d.explanations.get(n.person_id)
+        score = ("not scored: no DA incident in the scoring window" if sc is None else
+                 f"<b>{_num(sc.score)}</b> (R {sc.r} · F {sc.f} · G {sc.g} · V {sc.v}), rank {sc.rank}")
+        facts = [("Why nominated", _reasons(n)),
+                 ("Score", score)]
+        if sc is not None:
+            facts.append(("Offending", f"{plural(sc.incidents, 'DA incident')} against "
+                                       f"{plural(sc.victims, 'victim')}, latest {esc(sc.latest_incident)}"
+                                       + ("; serial" if sc.serial else "")
+                                       + f"; division {esc(sc.division, 'not recorded')}"))
+        facts.append(("Risk", f"risk level {esc(level, 'not assessed')}; highest DASH risk recorded: "
+                              f"{esc(dash, 'none recorded')}"))
+        if n.referrals:
+            facts.append(("Referred by", "<br/>".join(
+                f"<b>{esc(r.agency)}</b>" + (f" ({esc(r.referrer)})" if r.referrer else "")
+                + f" on {r.date}: {esc(self.red_text(r.reason, 'Referral reasons'))}" for r in n.referrals)))
+        else:
+            facts.append(("Referred by", "no partner referral"))
+        if ex is not None and sc is not None:
+            facts.append(("Why this score", "<br/>".join(esc(x) for x in score_lines(ex, d.victim_names))))
+        facts.append(("Decision", "☐ adopt&nbsp;&nbsp;&nbsp;☐ do not adopt&nbsp;&nbsp;&nbsp;☐ defer"
+                                  "<br/><br/>Reason: ____________________________________________"))
+        box = key_values(facts, w, s, key_share=0.2)
+        return KeepTogether([para(head, s["H3"]), box, Spacer(1, 4)])
 
     def profiles_section(self, w: float) -> list[Flowable]:
         s = self.styles
         out = self.section(5, "Perpetrator profiles")
-        out.append(para(f"{len(self.data.profiles)} subject(s), in the order of the cohort review (highest score "
-                        "first). Each profile starts on a new page.", s["Lead"]))
-        rows = [[str(k), esc(p.person.name), esc(p.person.id)] for k, p in enumerate(self.data.profiles, 1)]
-        out.append(data_table(["#", "Subject", "Id"], rows, [10 * mm, 80 * mm, 30 * mm], s,
-                              empty="No subject is in the cohort."))
+        out.append(para(f"{plural(len(self.data.profiles), 'subject')}, in the order of the cohort review (by rank). "
+                        "Each profile starts on a new page; the contents page gives each one's page.", s["Lead"]))
+        if not self.data.profiles:
+            out.append(para("No subject is in the cohort.", s["Note"]))
         for k, p in enumerate(self.data.profiles):
             if self.cancelled():
                 raise Cancelled()
             self.progress(65 + int(20 * k / max(1, len(self.data.profiles))), 100, "Laying out the profiles")
-            out += profile_story(p, s, w, redact=self.redact, agency=self.data.agency, outline_level=1)
+            out += profile_story(p, s, w, redact=self.redact, agency=self.data.agency, outline_level=1, red=self.red)
         return out
 
     def tracker_section(self, w: float) -> list[Flowable]:
         s, d = self.styles, self.data
         out = self.section(6, "Action tracker")
         overdue = sum(1 for a in d.tracker if a.overdue)
-        out.append(para(f"Open actions and those closed since {d.agenda.since}, by agency, overdue first. "
-                        f"{len(d.tracker)} action(s), <font color='#a3141b'><b>{overdue} overdue</b></font>."
+        out.append(para(f"Open actions and those closed since {d.agenda.since}, by agency, overdue first, with the "
+                        f"owner, the due date and the latest update. {plural(len(d.tracker), 'action')}, "
+                        f"<font color='#a3141b'><b>{overdue} overdue</b></font>."
                         + (f" Only {esc(d.agency)}'s actions are listed." if d.agency else ""), s["Lead"]))
         by_agency: dict[str, list[actions_mod.Action]] = {}
         for a in d.tracker:
@@ -381,10 +464,10 @@ class MeetingPackDocument(Document):
         for agency in sorted(by_agency, key=str.casefold):
             acts = by_agency[agency]
             n_over = sum(1 for a in acts if a.overdue)
-            out.append(outline(para(f"{esc(agency)} <font size='9' color='#5c6370'>{len(acts)} action(s)"
+            out.append(outline(para(f"{esc(agency)} <font size='9' color='#5c6370'>{plural(len(acts), 'action')}"
                                     + (f", <font color='#a3141b'>{n_over} overdue</font>" if n_over else "")
                                     + "</font>", s["H2"]), agency, 1))
-            out.append(actions_table(acts, s, w, with_subject=True, with_agency=False))
+            out.append(actions_table(acts, s, w, with_subject=True, with_agency=False, updates=d.updates, red=self.red))
         return out
 
     def exits_section(self, w: float) -> list[Flowable]:
@@ -392,15 +475,16 @@ class MeetingPackDocument(Document):
         a = d.agenda
         out = self.section(7, "Proposed exits and cohort outcomes")
         out.append(para("Proposed exits", s["H2"]))
-        rows = [[esc(e.name), esc(e.person_id), esc(e.reason), esc(e.suggested_exit_reason)] for e in a.proposed_exits]
+        rows = [[esc(e.name), nobreak(e.person_id), esc(e.reason), esc(e.suggested_exit_reason)]
+                for e in a.proposed_exits]
         out.append(data_table(["Subject", "Id", "Why proposed", "Suggested exit reason"], rows,
                               [40 * mm, 22 * mm, w - 112 * mm, 50 * mm], s,
                               empty="No exit is proposed: every subject is still offending or too recently adopted."))
         c = d.cohort_outcome
         out.append(para("Cohort outcomes", s["H2"]))
-        out.append(para(f"Before and after adoption in equal windows, over the {c.periods} adoption period(s) with at "
-                        f"least {c.min_follow_up_days} days' follow-up ({len(c.too_short)} shorter period(s) left "
-                        "out). Harm: the sum of each incident's gravity points.", s["Lead"]))
+        out.append(para(f"Before and after adoption in equal windows, over the {plural(c.periods, 'adoption period')} "
+                        f"with at least {c.min_follow_up_days} days' follow-up ({plural(len(c.too_short), 'shorter period')}"
+                        " left out). Harm: the sum of each incident's gravity points.", s["Lead"]))
         chart = charts.before_after([("DA incidents", c.incidents_before, c.incidents_after),
                                      ("Harm", c.harm_before, c.harm_after),
                                      ("Victims", c.victims_before, c.victims_after)] if c.periods else [],
@@ -412,8 +496,8 @@ class MeetingPackDocument(Document):
                                                                f"({pct(c.incident_change)})"),
                  ("Harm", f"{c.harm_before} → {c.harm_after} ({pct(c.harm_change)})"),
                  ("Victims", f"{c.victims_before} → {c.victims_after}"),
-                 ("New victims after adoption", f"{c.new_victims} ({c.subjects_with_new_victims} subject(s))"),
-                 ("Mean score", f"{esc(c.mean_entry_score)} at entry → {esc(c.mean_exit_or_latest_score)} now")]
+                 ("New victims after adoption", f"{c.new_victims} ({plural(c.subjects_with_new_victims, 'subject')})"),
+                 ("Mean score", f"{_num(c.mean_entry_score)} at entry → {_num(c.mean_exit_or_latest_score)} now")]
         side = key_values(facts, w * 0.42, s, key_share=0.45)
         t = Table([[chart, side]], colWidths=[w * 0.57, w * 0.43])
         t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
@@ -424,7 +508,7 @@ class MeetingPackDocument(Document):
         for p in sorted(d.periods, key=lambda p: (p.adopted_on, p.person_id)):
             rows.append([esc(p.name), p.adopted_on, esc(p.exited_on, "in cohort"), str(p.follow_up_days),
                          f"{p.before.incidents} → {p.after.incidents}", f"{p.before.harm} → {p.after.harm}",
-                         str(p.new_victims), f"{esc(p.entry_score)} → {esc(p.exit_or_latest_score)}",
+                         str(p.new_victims), f"{_num(p.entry_score)} → {_num(p.exit_or_latest_score)}",
                          "" if p.enough_follow_up else "too short"])
         out.append(data_table(["Subject", "Adopted", "Exited", "Days", "Incidents", "Harm", "New victims",
                                "Score", "Note"], rows,

@@ -5,9 +5,21 @@
 the meeting pack and for :class:`ProfileDocument`, the stand-alone profile.
 
 With ``redact`` (the partner-agency version) no victim's or partner's date
-of birth, no incident address and no postcode is printed anywhere,
-including the relationship picture; names stay. With ``agency`` only that
-agency's actions are listed.
+of birth, no incident address and no postcode is printed anywhere: the
+tables leave those columns out, free text goes through a
+:class:`~matac_desk.pack.redaction.Redactor` ("[withheld]", counted per
+section) and the relationship picture prints no year of birth at all;
+names stay. With ``agency`` only that agency's actions are listed.
+
+The change beside the score is :func:`matac_desk.analysis.nominations.change`:
+the score as of the profile's date against the latest snapshot before it.
+A risk factor prints "yes", "no" only when the subject's details were
+recorded (a risk level assessed, for the risk factors), and "not
+recorded" otherwise. No sex is recorded for a person, so the profile
+speaks of "the subject" and "they" (:func:`pronouns`).
+
+Each section is its own function (``_section_*``), so a new section is one
+more function and one more line in :data:`SECTIONS`.
 """
 
 from __future__ import annotations
@@ -31,10 +43,12 @@ from . import charts
 from .document import Document, data_table, key_values, outline
 from .casefile import case_file_story, withhold_conditional
 from ..services.subject_file import SubjectFile, subject_file
-from .styles import COLOURS, FONT, esc, para, shaped_label
+from .redaction import Redactor
+from .styles import COLOURS, FONT, esc, label_runs, para, shaped_label
 
-__all__ = ["PartnerLine", "ChildLine", "IncidentRow", "Profile", "collect_profile", "profile_story",
-           "ProfileDocument"]
+__all__ = ["PartnerLine", "ChildLine", "IncidentRow", "Profile", "ActionUpdate", "collect_profile", "profile_story",
+           "ProfileDocument", "pronouns", "latest_updates", "actions_table", "SECTIONS", "render_change",
+           "score_lines"]
 
 _STATUS = {"serial window only": "serial rule only", "outside the window": "outside window",
            "after the as-of date": "later"}
@@ -54,6 +68,47 @@ class IncidentRow:
     children_present: int | None
 
 
+@dataclass(frozen=True)
+class ActionUpdate:
+    """An action's latest dated update: when, the status it set, its note and who made it (the audit log's actor)."""
+    date: str
+    status: str | None
+    note: str | None
+    who: str | None
+
+
+def latest_updates(store: Store, action_ids) -> dict[int, ActionUpdate]:
+    """The latest update of each action, with who made it (from the audit entry that recorded it)."""
+    ids = json.dumps(sorted(set(action_ids)))
+    out: dict[int, ActionUpdate] = {}
+    rows = store.conn.execute(
+        "SELECT u.action_id, u.date, u.status, u.note FROM action_updates u WHERE u.action_id IN"
+        " (SELECT value FROM json_each(?)) ORDER BY u.action_id, u.date, u.id", [ids]).fetchall()
+    who = {}
+    for aid, actor in store.conn.execute(
+            "SELECT CAST(json_extract(detail, '$.action_id') AS INTEGER), actor FROM audit_log"
+            " WHERE action = 'action.updated' AND json_extract(detail, '$.action_id') IN"
+            " (SELECT value FROM json_each(?)) ORDER BY id", [ids]):
+        who[aid] = actor
+    for aid, date, status, note in rows:
+        out[aid] = ActionUpdate(date, status, note, who.get(aid))
+    return out
+
+
+def pronouns(sex: str | None) -> dict[str, str]:
+    """Words for the subject by recorded sex; neutral ("they", "the subject's") when none is recorded.
+
+    >>> pronouns("female")["they"], pronouns(None)["their"]
+    ('she', 'their')
+    """
+    key = (sex or "").strip().casefold()[:1]
+    if key == "m":
+        return {"they": "he", "them": "him", "their": "his", "they_are": "he is"}
+    if key == "f":
+        return {"they": "she", "them": "her", "their": "her", "they_are": "she is"}
+    return {"they": "they", "them": "them", "their": "their", "they_are": "they are"}
+
+
 @dataclass
 class Profile:
     person: PersonProfile
@@ -66,7 +121,7 @@ class Profile:
     explanation: scoring.Explanation
     rank: int | None
     history: list[nominations.HistoryPoint]
-    change: float | None
+    change: nominations.Change
     incidents: list[IncidentRow]
     partners: list[PartnerLine]
     children: list[ChildLine]
@@ -79,6 +134,13 @@ class Profile:
     layout: picture.Layout
     names: dict[str, str] = field(default_factory=dict)
     case_file: SubjectFile | None = None     # plan, Clare's Law, orders in detail, victim support, equality
+    updates: dict[int, ActionUpdate] = field(default_factory=dict)
+    details_recorded: bool = False
+    victim_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def words(self) -> dict[str, str]:
+        return pronouns(getattr(self.person, "sex", None))
 
     @property
     def in_cohort_since(self) -> str | None:
@@ -128,9 +190,7 @@ def collect_profile(store: Store, person_id: str, *, as_of: _dt.date, since: _dt
                  for ln in expl.incidents if ln.date <= day]
 
     history = [h for h in nominations.score_history(store, pid) if h.snapshot.as_of <= day]
-    change = None
-    if len(history) >= 2:
-        change = history[-1].points - history[-2].points
+    change = nominations.change(store, pid, expl.score.score if expl.score else None, as_of)
 
     wanted = (agency or "").casefold()
     acts = [a for a in actions_mod.list_actions(store, as_of=day, person_id=pid)
@@ -145,15 +205,27 @@ def collect_profile(store: Store, person_id: str, *, as_of: _dt.date, since: _dt
         forum_referrals=forums.forum_referrals(store, pid), tactics=cohort_mod.tactics(store, pid),
         actions=acts, minutes=mins, layout=rel.layout, names=dict(rel.names),
         case_file=subject_file(store, pid, day, picture_ids=[n.id for n in rel.layout.nodes]
-                               + [x.person_id for x in rel.partners] + [c.person_id for c in rel.children]))
+                               + [x.person_id for x in rel.partners] + [c.person_id for c in rel.children]),
+        updates=latest_updates(store, [a.id for a in acts]),
+        details_recorded=details.get("updated_at") is not None,
+        victim_names=scoring.person_names(store, set(expl.victim_ids)))
 
 
 # --------------------------------------------------------------------------
 # Layout
 # --------------------------------------------------------------------------
 
-def _yes(value: bool) -> str:
-    return "<b>yes</b>" if value else "no"
+def _yes(value: bool, recorded: bool = True) -> str:
+    """"yes"; "no" only when the answer was recorded; else "not recorded"."""
+    return "<b>yes</b>" if value else "no" if recorded else "<font color='#5c6370'>not recorded</font>"
+
+
+def render_change(c: nominations.Change) -> str:
+    """The change figure as markup: "▲ +3 since 10 Nov" in red (a rise), green (a fall), grey (none)."""
+    if c.value is None:
+        return esc(c.text())
+    colour = {"up": "#a3141b", "down": "#1e6b3a"}.get(c.direction, "#5c6370")
+    return f'<font color="{colour}">{esc(c.arrow)}&nbsp;{esc(c.number)}</font> since&nbsp;{esc(c.since_text)}'
 
 
 def _score_box(p: Profile, styles, width: float) -> Flowable:
@@ -164,17 +236,13 @@ def _score_box(p: Profile, styles, width: float) -> Flowable:
     else:
         big = f"{s.score:g}"
         parts = f"R {s.r} · F {s.f} · G {s.g} · V {s.v}"
-    change = ""
-    if p.change is not None:
-        arrow = "▲" if p.change > 0 else "▼" if p.change < 0 else "▶"
-        colour = "#a3141b" if p.change > 0 else "#1e6b3a" if p.change < 0 else "#5c6370"
-        change = f'<font color="{colour}">{arrow} {p.change:+g}</font> since the last snapshot'
+    change = render_change(p.change)
     rank = f"rank {p.rank}" if p.rank else ""
     entry = f"entry score {p.entry_score:g}" if p.entry_score is not None else ""
-    cells = [[para(f"<b>{big}</b>", styles["Big"])],
+    cells = [[para(f"<b>{big}</b> <font size='8' color='#5c6370'>as of {esc(p.as_of)}</font>", styles["Big"])],
              [para(parts, styles["Cell"])],
              [para(" · ".join(x for x in (rank, entry) if x) or "&nbsp;", styles["CellMuted"])],
-             [para(change or "no earlier snapshot to compare", styles["Cell"])]]
+             [para(change, styles["Cell"])]]
     t = Table(cells, colWidths=[width])
     t.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), COLOURS["stripe"]),
                            ("BOX", (0, 0), (-1, -1), 0.6, COLOURS["rule"]),
@@ -203,14 +271,36 @@ def _identity(p: Profile, styles, width: float) -> Flowable:
     return key_values(pairs, width, styles, key_share=0.3)
 
 
-def _explanation(p: Profile, styles) -> list[Flowable]:
-    lines = p.explanation.lines()
+def score_lines(e: scoring.Explanation, names: dict[str, str]) -> list[str]:
+    """Why a person scores what he scores, in sentences a partner can read: victims by name, plurals right."""
+    from ..meeting.agenda import plural
+    cfg = e.config
     out = []
-    for ln in lines[1:]:
-        if ln.strip() == "incidents:":
-            break
-        out.append(para(esc(ln.strip()), styles["Explain"]))
+    if len(e.records) > 1:
+        out.append(f"merged records scored as one person: {', '.join(e.records)}")
+    s = e.score
+    if s is None:
+        out.append(f"not scored: no DA incident as perpetrator in the {cfg.window_days + 1} days to {e.as_of}")
+    else:
+        out.append(f"score {s.score:g} = R {s.r} + F {s.f} + G {s.g} + V {s.v}" + (f", rank {s.rank}" if s.rank else ""))
+        out.append(f"R {s.r}: latest incident {e.recency_ref} on {s.latest_incident}, "
+                   f"{plural(e.recency_days, 'day')} before {e.as_of}")
+        out.append(f"F {s.f}: {plural(s.incidents, 'incident')}: {', '.join(e.frequency_refs)}")
+        out.append(f"G {s.g}: {', '.join(e.gravity_offences)} in {', '.join(e.gravity_refs)}")
+        out.append(f"V {s.v}: {plural(s.victims, 'victim')}: "
+                   + ", ".join(f"{names.get(v, v)} ({v})" for v in e.victim_ids))
+    n_inc, n_vic = len(e.serial_refs), len(e.serial_victim_ids)
+    out.append(f"serial: {'yes' if e.serial else 'no'}: {plural(n_inc, 'incident')} against {plural(n_vic, 'victim')} "
+               f"in the {cfg.serial_window_days + 1} days to {e.as_of} (serial means at least "
+               f"{plural(cfg.serial_min_incidents, 'incident')} against at least "
+               f"{plural(cfg.serial_min_victims, 'different victim')})")
+    if e.unmapped:
+        out.append(f"offences not in the gravity table (scored {cfg.unmapped_points}): {', '.join(e.unmapped)}")
     return out
+
+
+def _explanation(p: Profile, styles) -> list[Flowable]:
+    return [para(esc(ln), styles["Explain"]) for ln in score_lines(p.explanation, p.victim_names)]
 
 
 def _status_block(p: Profile, styles, width: float) -> Flowable:
@@ -219,12 +309,16 @@ def _status_block(p: Profile, styles, width: float) -> Flowable:
     if d.get("mappa_category"):
         mappa = f"category {d['mappa_category']}" + (f", level {d['mappa_level']}" if d.get("mappa_level") else "")
     refs = [f"{r['forum']} {r['outcome']} ({r['prompted_on']})" for r in p.forum_referrals]
-    pairs = [("MAPPA", mappa), ("MARAC", _yes(d.get("marac"))), ("IOM", _yes(d.get("iom"))),
+    recorded = p.details_recorded
+    assessed = recorded and d.get("risk_level") is not None
+    if not recorded and not d.get("mappa_category"):
+        mappa = "<font color='#5c6370'>not recorded</font>"
+    pairs = [("MAPPA", mappa), ("MARAC", _yes(d.get("marac"), recorded)), ("IOM", _yes(d.get("iom"), recorded)),
              ("Forum referrals", esc("; ".join(refs), "none recorded")),
              ("Risk level", esc(d.get("risk_level"), "not assessed")),
-             ("Weapons", _yes(d.get("risk_weapons"))),
-             ("Substance misuse", _yes(d.get("risk_substance_misuse"))),
-             ("Mental health", _yes(d.get("risk_mental_health")))]
+             ("Weapons", _yes(d.get("risk_weapons"), assessed)),
+             ("Substance misuse", _yes(d.get("risk_substance_misuse"), assessed)),
+             ("Mental health", _yes(d.get("risk_mental_health"), assessed))]
     half = (width - 8) / 2
     left = key_values(pairs[:4], half, styles, key_share=0.36)
     right = key_values(pairs[4:], half, styles, key_share=0.45)
@@ -235,8 +329,8 @@ def _status_block(p: Profile, styles, width: float) -> Flowable:
 
 
 def _redacted_layout(layout: picture.Layout) -> picture.Layout:
-    """The picture without any year of birth but the subject's and other perpetrators' (children keep their age)."""
-    nodes = tuple(dataclasses.replace(n, detail="") if n.kind not in ("perpetrator", "child") else n
+    """The picture without any year of birth, whoever it belongs to (children keep their age, never a date)."""
+    nodes = tuple(dataclasses.replace(n, detail=n.detail if n.detail.startswith("age ") else "")
                   for n in layout.nodes)
     return dataclasses.replace(layout, nodes=nodes)
 
@@ -246,14 +340,15 @@ def _shaped_layout(layout: picture.Layout) -> picture.Layout:
     return dataclasses.replace(layout, nodes=nodes)
 
 
-def profile_story(p: Profile, styles, width: float, *, redact: bool = False, agency: str | None = None,
-                  outline_level: int = 1) -> list[Flowable]:
-    """The profile's flowables, starting with a page break and an outline entry under the pack's."""
-    p = withhold_conditional(p) if redact else p      # no one known only through C-graded intelligence
+def _plain(text, red: Redactor | None, section: str):
+    """Free text as printed: through the redactor in a redacted version."""
+    return red.text(text, section) if red is not None else text
+
+
+def _section_head(p: Profile, styles, width: float, *, redact: bool, outline_level: int, **_) -> list[Flowable]:
     per = p.person
-    out: list[Flowable] = [PageBreak()]
-    out.append(outline(para(f"{esc(per.name)} <font size='11' color='#5c6370'>{esc(per.id)}</font>",
-                            styles["H1"]), f"{per.name} ({per.id})", outline_level))
+    out: list[Flowable] = [outline(para(f"{esc(per.name)} <font size='11' color='#5c6370'>{esc(per.id)}</font>",
+                                        styles["H1"]), f"{per.name} ({per.id})", outline_level)]
     out.append(para(f"Perpetrator profile as of {p.as_of}" + (" · victims' details redacted" if redact else ""),
                     styles["Lead"]))
     right_w = 62 * mm
@@ -267,12 +362,13 @@ def profile_story(p: Profile, styles, width: float, *, redact: bool = False, age
     top.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                              ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0)]))
     out.append(top)
-    out.append(para("Why he scores this", styles["H2"]))
+    out.append(para("Why this score", styles["H2"]))
     out.extend(_explanation(p, styles))
+    return out
 
-    # offending
-    out.append(CondPageBreak(60 * mm))
-    out.append(para("Offending history", styles["H2"]))
+
+def _section_offending(p: Profile, styles, width: float, *, redact: bool, **_) -> list[Flowable]:
+    out: list[Flowable] = [CondPageBreak(60 * mm), para("Offending history", styles["H2"])]
     end = p.as_of
     first = min([i.date for i in p.incidents] + [(_dt.date.fromisoformat(end) - _dt.timedelta(days=365)).isoformat()])
     marks = [(m.date, m.event) for m in p.membership if m.event in ("adopted", "exited")]
@@ -280,20 +376,22 @@ def profile_story(p: Profile, styles, width: float, *, redact: bool = False, age
                                          height=26 * mm, marks=marks))
     out.append(Spacer(1, 4))
     if redact:
-        header = ["Date", "Incident", "Offences", "G", "Victim(s)", "DASH", "Counted"]
-        widths = [17.5 * mm, 27 * mm, 51 * mm, 6 * mm, 35.5 * mm, 15 * mm, width - 152 * mm]
-        rows = [[i.date, esc(i.ref), esc("; ".join(i.offences)), str(i.gravity), esc(", ".join(i.victims)),
+        header = ["Date", "Incident", "Offences", "G", "Victims", "DASH", "Counted"]
+        widths = [17.5 * mm, 30 * mm, 48 * mm, 6 * mm, 35.5 * mm, 15 * mm, width - 152 * mm]
+        rows = [[i.date, nobreak(i.ref), esc("; ".join(i.offences)), str(i.gravity), esc(", ".join(i.victims)),
                  esc(i.dash), esc(_STATUS.get(i.status, i.status))] for i in p.incidents]
     else:
-        header = ["Date", "Incident", "Offences", "G", "Victim(s)", "Where", "DASH", "Counted"]
-        widths = [17.5 * mm, 27 * mm, 34.5 * mm, 6 * mm, 25 * mm, 34 * mm, 15 * mm, width - 159 * mm]
-        rows = [[i.date, esc(i.ref), esc("; ".join(i.offences)), str(i.gravity), esc(", ".join(i.victims)),
+        header = ["Date", "Incident", "Offences", "G", "Victims", "Where", "DASH", "Counted"]
+        widths = [17.5 * mm, 30 * mm, 31.5 * mm, 6 * mm, 25 * mm, 34 * mm, 15 * mm, width - 159 * mm]
+        rows = [[i.date, nobreak(i.ref), esc("; ".join(i.offences)), str(i.gravity), esc(", ".join(i.victims)),
                  esc(", ".join(x for x in (i.address, i.postcode) if x)), esc(i.dash),
                  esc(_STATUS.get(i.status, i.status))] for i in p.incidents]
     out.append(data_table(header, rows, widths, styles, empty="No incident as perpetrator is recorded."))
+    return out
 
-    # victims and partners
-    out.append(para("Victims and partners", styles["H2"]))
+
+def _section_partners(p: Profile, styles, width: float, *, redact: bool, **_) -> list[Flowable]:
+    out: list[Flowable] = [para("Victims and partners", styles["H2"])]
     if any(x.new for x in p.partners):
         out.append(para(f'<font color="#c2185b"><b>NEW</b></font> marks a new partner since {p.since}.',
                         styles["Note"]))
@@ -308,88 +406,164 @@ def profile_story(p: Profile, styles, width: float, *, redact: bool = False, age
         name = (f'<font color="#c2185b"><b>NEW</b></font> ' if x.new else "") + esc(x.name)
         rel = esc(x.relationship or x.kind) + ("" if not x.relationship or x.relationship == x.kind
                                                else f" <font color='#5c6370'>({esc(x.kind)})</font>")
-        row = [name, esc(x.person_id)] + ([] if redact else [esc(x.dob)]) + [
+        row = [name, nobreak(x.person_id)] + ([] if redact else [esc(x.dob)]) + [
             rel, x.first, x.last, str(x.incidents), esc(x.sources)]
         rows.append(row)
         if x.new:
             marks_bg[k] = COLOURS["amber_bg"]
     out.append(data_table(header, rows, widths, styles, row_backgrounds=marks_bg,
                           empty="No victim or partner is recorded."))
-
-    out.append(para("Children linked to him or his partners", styles["H2"]))
-    header = ["Name", "Id", "Age" if redact else "Born (age)", "Linked to"]
-    widths = [50 * mm, 24 * mm, 26 * mm, width - 100 * mm]
-    rows = [[esc(c.name), esc(c.person_id),
-             esc(c.age) if redact else f"{esc(c.dob)}" + (f" ({c.age})" if c.age is not None else ""),
-             esc(c.linked_to)] for c in p.children]
-    out.append(data_table(header, rows, widths, styles, empty="No child is linked in the records."))
-
-    out.append(para("Orders and bail conditions", styles["H2"]))
-    today = p.as_of
-    rows = [[esc(o["type"]), o["start"], esc(o["end"], "open-ended"),
-             "<b>in force</b>" if o["start"] <= today and (o["end"] is None or o["end"] >= today) else "ended",
-             esc(o["protected_name"]), esc(o["conditions"])] for o in p.orders]
-    out.append(data_table(["Order", "From", "To", "Status", "Protects", "Conditions"], rows,
-                          [30 * mm, 18 * mm, 18 * mm, 16 * mm, 34 * mm, width - 116 * mm], styles,
-                          empty="No order or bail condition is recorded."))
-
-    out.append(para("Clare's Law disclosures", styles["H2"]))
-    rows = [[d["date"], esc(d["kind"]), esc(d["to_name"]), esc(d["decision"])] for d in p.disclosures]
-    out.append(data_table(["Date", "Kind", "To", "Decision"], rows,
-                          [20 * mm, 30 * mm, 60 * mm, width - 110 * mm], styles,
-                          empty="No Clare's Law application or disclosure is recorded."))
-
-    out.append(para("MAPPA, MARAC and IOM; risk factors", styles["H2"]))
-    out.append(_status_block(p, styles, width))
-
-    out.append(para("Tactics agreed", styles["H2"]))
-    rows = [[t["agreed_on"], esc(t["category"]), esc(t["name"]), esc(t["status"]), esc(t["notes"], "")]
-            for t in p.tactics]
-    out.append(data_table(["Agreed", "Category", "Tactic", "Status", "Notes"], rows,
-                          [18 * mm, 30 * mm, 50 * mm, 20 * mm, width - 118 * mm], styles,
-                          empty="No tactic has been agreed yet."))
-
-    out.append(para("Actions" + (f" ({esc(agency)} only)" if agency else ""), styles["H2"]))
-    out.append(actions_table(p.actions, styles, width, with_subject=False))
-
-    out.append(para("Minutes from past meetings", styles["H2"]))
-    if p.minutes:
-        for m in p.minutes:
-            out.append(para(f"<b>{m['date']}</b>" + (f" (chair {esc(m['chair'])})" if m.get("chair") else "")
-                            + f": {esc(m['text'])}", styles["Minutes"]))
-    else:
-        out.append(para("No minutes are recorded for him.", styles["Note"]))
-
-    layout = _redacted_layout(p.layout) if redact else p.layout
-    drawing = picture.layout_drawing(_shaped_layout(layout), width, 118 * mm)
-    out.append(KeepTogether([para("Relationship picture", styles["H2"]),
-                             para("People linked to him by incidents and intelligence, two steps out. "
-                                  + ("Years of birth are withheld in this version." if redact else ""),
-                                  styles["Note"]), drawing]))
-    out += case_file_story(p, styles, width, redact=redact)
     return out
 
 
+def _section_children(p: Profile, styles, width: float, *, redact: bool, **_) -> list[Flowable]:
+    out: list[Flowable] = [para("Children linked to the subject or the subject's partners", styles["H2"])]
+    header = ["Name", "Id", "Age" if redact else "Born (age)", "Linked to"]
+    widths = [50 * mm, 24 * mm, 26 * mm, width - 100 * mm]
+    rows = [[esc(c.name), nobreak(c.person_id),
+             esc(c.age) if redact else f"{esc(c.dob)}" + (f" ({c.age})" if c.age is not None else ""),
+             esc(c.linked_to)] for c in p.children]
+    out.append(data_table(header, rows, widths, styles, empty="No child is linked in the records."))
+    return out
+
+
+def _section_orders(p: Profile, styles, width: float, *, red: Redactor | None, **_) -> list[Flowable]:
+    out: list[Flowable] = [para("Orders and bail conditions", styles["H2"])]
+    today = p.as_of
+    rows = [[esc(o["type"]), o["start"], esc(o["end"], "open-ended"),
+             "<b>in force</b>" if o["start"] <= today and (o["end"] is None or o["end"] >= today) else
+             (f"from {o['start']}" if o["start"] > today else "ended"),
+             esc(o["protected_name"]), esc(_plain(o["conditions"], red, "Order conditions"))] for o in p.orders]
+    out.append(data_table(["Order", "From", "To", "Status", "Protects", "Conditions"], rows,
+                          [30 * mm, 18 * mm, 18 * mm, 16 * mm, 34 * mm, width - 116 * mm], styles,
+                          empty="No order or bail condition is recorded."))
+    return out
+
+
+def _section_disclosures(p: Profile, styles, width: float, *, red: Redactor | None, **_) -> list[Flowable]:
+    out: list[Flowable] = [para("Clare's Law disclosures", styles["H2"])]
+    rows = [[d["date"], esc(d["kind"]), esc(d["to_name"]), esc(d["decision"]),
+             esc(_plain(d.get("notes"), red, "Clare's Law notes"), "")] for d in p.disclosures]
+    out.append(data_table(["Date", "Kind", "To", "Decision", "Notes"], rows,
+                          [20 * mm, 26 * mm, 44 * mm, 24 * mm, width - 114 * mm], styles,
+                          empty="No Clare's Law application or disclosure is recorded."))
+    return out
+
+
+def _section_status(p: Profile, styles, width: float, **_) -> list[Flowable]:
+    return [para("MAPPA, MARAC and IOM; risk factors", styles["H2"]), _status_block(p, styles, width)]
+
+
+def _section_tactics(p: Profile, styles, width: float, *, red: Redactor | None, **_) -> list[Flowable]:
+    out: list[Flowable] = [para("Tactics agreed", styles["H2"])]
+    rows = [[t["agreed_on"], esc(t["category"]), esc(t["name"]), esc(t["status"]),
+             esc(_plain(t["notes"], red, "Tactics' notes"), "")] for t in p.tactics]
+    out.append(data_table(["Agreed", "Category", "Tactic", "Status", "Notes"], rows,
+                          [18 * mm, 30 * mm, 50 * mm, 20 * mm, width - 118 * mm], styles,
+                          empty="No tactic has been agreed yet."))
+    return out
+
+
+def _section_actions(p: Profile, styles, width: float, *, agency: str | None, red: Redactor | None,
+                     **_) -> list[Flowable]:
+    return [para("Actions" + (f" ({esc(agency)} only)" if agency else ""), styles["H2"]),
+            actions_table(p.actions, styles, width, with_subject=False, updates=p.updates, red=red)]
+
+
+def _section_minutes(p: Profile, styles, width: float, *, red: Redactor | None, **_) -> list[Flowable]:
+    out: list[Flowable] = [para("Minutes from past meetings", styles["H2"])]
+    if p.minutes:
+        for m in p.minutes:
+            out.append(para(f"<b>{m['date']}</b>" + (f" (chair {esc(m['chair'])})" if m.get("chair") else "")
+                            + f": {esc(_plain(m['text'], red, 'Minutes'))}", styles["Minutes"]))
+    else:
+        out.append(para("No minutes are recorded for this subject.", styles["Note"]))
+    return out
+
+
+def picture_height(layout: picture.Layout) -> float:
+    """The picture's height on paper: small networks take a third of a page and share it with other content."""
+    n = len(layout.nodes)
+    return (80 if n <= 8 else 110 if n <= 16 else 150) * mm
+
+
+def _section_picture(p: Profile, styles, width: float, *, redact: bool, **_) -> list[Flowable]:
+    layout = picture.limit_layout(_redacted_layout(p.layout) if redact else p.layout)
+    drawing = picture.layout_drawing(_shaped_layout(layout), width, picture_height(layout), runs=label_runs)
+    note = "People linked to the subject by incidents and intelligence, two steps out"
+    if layout.hidden:
+        note += f"; {layout.hidden} more {'person is' if layout.hidden == 1 else 'people are'} not drawn " \
+                "(the closest and the new partners are)"
+    note += ". " + ("No year of birth is printed in this version." if redact else "")
+    return [KeepTogether([para("Relationship picture", styles["H2"]), para(note, styles["Note"]), drawing])]
+
+
+# The profile's sections, in order: each is ``fn(profile, styles, width, **options) -> flowables``.
+# The picture follows the people it draws, so the sections after it fill the rest of its page.
+SECTIONS = [_section_head, _section_offending, _section_partners, _section_children, _section_picture,
+            _section_orders, _section_disclosures, _section_status, _section_tactics, _section_actions,
+            _section_minutes]
+
+
+def profile_story(p: Profile, styles, width: float, *, redact: bool = False, agency: str | None = None,
+                  outline_level: int = 1, red: Redactor | None = None) -> list[Flowable]:
+    """The profile's flowables, starting with a page break and an outline entry under the pack's.
+
+    ``red`` withholds victims' and partners' addresses, postcodes and dates of birth from free text; a
+    redacted profile without one gets its own (:func:`matac_desk.pack.redaction.redactor_for` is read
+    when the profile is collected: see :class:`ProfileDocument`).
+    """
+    if redact and red is None:
+        raise ValueError("a redacted profile needs a redactor")
+    p = withhold_conditional(p) if redact else p      # no one known only through C-graded intelligence
+    out: list[Flowable] = [PageBreak()]
+    for section in SECTIONS:
+        out += section(p, styles, width, redact=redact, agency=agency, outline_level=outline_level,
+                       red=red if redact else None)
+    out += case_file_story(p, styles, width, redact=redact, red=red if redact else None)
+    return out
+
+
+def nobreak(ref) -> str:
+    """An id or reference as markup, in a cell wide enough that it never breaks inside (the characters stay
+    as typed, so searching the PDF for "CE-2026-0000244" finds it)."""
+    return esc(ref)
+
+
 def actions_table(acts: list[actions_mod.Action], styles, width: float, *, with_subject: bool = True,
-                  with_agency: bool = True) -> Flowable:
-    """Actions, overdue first and marked in red."""
-    header = (["Subject"] if with_subject else []) + (["Agency / owner"] if with_agency else []) + \
-        ["Action", "Due", "Status"]
-    fixed = (36 * mm if with_subject else 0) + (34 * mm if with_agency else 0) + 20 * mm + 30 * mm
-    widths = ([36 * mm] if with_subject else []) + ([34 * mm] if with_agency else []) + \
-        [width - fixed, 20 * mm, 30 * mm]
+                  with_agency: bool = True, updates: dict[int, ActionUpdate] | None = None,
+                  red: Redactor | None = None) -> Flowable:
+    """Actions, overdue first and marked in red: owner, due date, status, the latest update and who made it."""
+    updates = updates or {}
+    header = (["Subject"] if with_subject else []) + (["Agency / owner"] if with_agency else ["Owner"]) + \
+        ["Action", "Due", "Status", "Latest update"]
+    fixed = (34 * mm if with_subject else 0) + (30 * mm if with_agency else 24 * mm) + 18 * mm + 22 * mm
+    rest = width - fixed
+    widths = ([34 * mm] if with_subject else []) + ([30 * mm] if with_agency else [24 * mm]) + \
+        [rest * 0.5, 18 * mm, 22 * mm, rest * 0.5]
     rows, bg = [], {}
     for k, a in enumerate(acts):
         status = esc(a.status)
         if a.overdue:
-            status = f'<font color="#a3141b"><b>OVERDUE</b> {a.days_overdue} days</font><br/>{status}'
+            status = (f'<font color="#a3141b"><b>OVERDUE</b> {a.days_overdue} '
+                      f'{"day" if a.days_overdue == 1 else "days"}</font><br/>{status}')
             bg[k] = COLOURS["alert_bg"]
-        row = ([f"{esc(a.subject_name)}<br/><font color='#5c6370'>{esc(a.person_id)}</font>"]
+        row = ([f"{esc(a.subject_name)}<br/><font color='#5c6370'>{nobreak(a.person_id)}</font>"]
                if with_subject else [])
         if with_agency:
-            row.append(f"<b>{esc(a.agency)}</b>" + (f"<br/>{esc(a.owner)}" if a.owner else ""))
-        row += [esc(a.description) + (f"<br/><font color='#5c6370'>raised {a.meeting_date}</font>"
-                                      if a.meeting_date else ""), esc(a.due_date), status]
+            row.append(f"<b>{esc(a.agency)}</b><br/>" + esc(a.owner, "no owner named"))
+        else:
+            row.append(esc(a.owner, "no owner named"))
+        u = updates.get(a.id)
+        if u is None:
+            latest = "<font color='#5c6370'>no update recorded</font>"
+        else:
+            latest = f"<b>{esc(u.date)}</b>" + (f" ({esc(u.status)})" if u.status else "") \
+                + (f": {esc(_plain(u.note, red, 'Action updates'))}" if u.note else "") \
+                + f"<br/><font color='#5c6370'>by {esc(u.who, 'not recorded')}</font>"
+        row += [esc(_plain(a.description, red, "Actions"))
+                + (f"<br/><font color='#5c6370'>raised {a.meeting_date}</font>" if a.meeting_date else ""),
+                esc(a.due_date, "none set"), status, latest]
         rows.append(row)
     return data_table(header, rows, widths, styles, row_backgrounds=bg, empty="No action is recorded.")
 
@@ -398,10 +572,14 @@ class ProfileDocument(Document):
     """A stand-alone perpetrator profile."""
 
     def __init__(self, profile: Profile, *, redact: bool = False, agency: str | None = None,
-                 recipient: str = "", **kwargs):
+                 recipient: str = "", redactor: Redactor | None = None, **kwargs):
         super().__init__(**kwargs)
         self.profile = profile
         self.redact = redact
+        self.banner = "REDACTED FOR PARTNER AGENCIES" if redact else ""
+        self.redactor = redactor if redact else None
+        if redact and redactor is None:
+            raise ValueError("a redacted profile needs a redactor (redactor_for)")
         self.agency = agency
         self.recipient = recipient
         name = profile.person.name
@@ -419,5 +597,5 @@ class ProfileDocument(Document):
         if self.recipient:
             out.append(para(f"Prepared for {esc(self.recipient)} · ref. {esc(self.reference)}", s["Note"]))
         story = profile_story(self.profile, s, self.frame_width, redact=self.redact, agency=self.agency,
-                              outline_level=0)
+                              outline_level=0, red=self.redactor)
         return out + story[1:]  # no page break before the first page's content

@@ -1,19 +1,24 @@
 """The look of every MATAC Desk PDF: the embedded fonts, the colours and the named stylesheet.
 
-Fonts: DejaVu Sans and DejaVu Sans Condensed (regular and bold), shipped
-under ``resources/fonts`` with their licence and embedded (subset) in every
-PDF, so "Łukasz", "Siobhán", "Zoë" and Arabic-script names print. Helvetica
-cannot draw them.
+Fonts: DejaVu Sans and DejaVu Sans Condensed (regular and bold) for Latin,
+Greek and Cyrillic text, and Noto Naskh Arabic (regular and bold) for
+Arabic script (Arabic, Urdu, Persian), all shipped under ``resources/fonts``
+with their licences and embedded (subset) in every PDF. Helvetica cannot
+draw "Łukasz" or "Siobhán", and DejaVu lacks Urdu letters such as ہ and ے.
 
-Right-to-left text: reportlab shapes Arabic with ``uharfbuzz`` when a
-paragraph style has ``shaping=1`` (joining forms, lam-alef ligatures; each
-word comes out in visual order), but puts *words* in visual order only with
-the ``rlbidi`` package, which the package index here does not carry. So
-:func:`visual` runs the Unicode bidirectional algorithm (``python-bidi``)
-over each value on its own (as if wrapped in an isolate: a name does not
-reorder the sentence around it), then turns each right-to-left word back
-to logical order for the shaper. :func:`para` picks the shaping twin of a
-style only for text that needs it, since shaping every Latin word is slow.
+Fallback per character: :func:`esc` puts each run of characters the
+style's font cannot draw (and every Arabic-script run) in a ``<font>`` tag
+of the font that can; :func:`label_runs` does the same for drawings.
+
+Right-to-left text is shaped and ordered here, not by reportlab:
+``arabic-reshaper`` turns each Arabic-script letter into its joining form
+(the Unicode presentation forms, which Noto Naskh maps), then the Unicode
+bidirectional algorithm (``python-bidi``) puts the text in visual order, each
+value on its own (as if isolated: a name does not reorder the sentence
+around it). No paragraph is shaped by reportlab's HarfBuzz path, so Latin
+text never picks up ligatures ("st", "fi") that break search and copying,
+and every glyph maps back to a character: ``pdftotext`` gives the letters
+back (as presentation forms, which NFKC folds to the letters typed).
 """
 
 from __future__ import annotations
@@ -31,6 +36,11 @@ from ..paths import resource
 
 __all__ = [
     "FONT",
+    "FONT_ARABIC",
+    "FONT_ARABIC_BOLD",
+    "label_runs",
+    "draw_runs",
+    "runs_width",
     "FONT_BOLD",
     "FONT_COND",
     "FONT_COND_BOLD",
@@ -48,12 +58,19 @@ FONT = "MatacSans"
 FONT_BOLD = "MatacSans-Bold"
 FONT_COND = "MatacSansCondensed"
 FONT_COND_BOLD = "MatacSansCondensed-Bold"
+FONT_ARABIC = "MatacNaskh"
+FONT_ARABIC_BOLD = "MatacNaskh-Bold"
 _FILES = {
     FONT: "DejaVuSans.ttf",
     FONT_BOLD: "DejaVuSans-Bold.ttf",
     FONT_COND: "DejaVuSansCondensed.ttf",
     FONT_COND_BOLD: "DejaVuSansCondensed-Bold.ttf",
+    FONT_ARABIC: "NotoNaskhArabic-Regular.ttf",
+    FONT_ARABIC_BOLD: "NotoNaskhArabic-Bold.ttf",
 }
+_BOLD = {FONT_BOLD, FONT_COND_BOLD, FONT_ARABIC_BOLD}
+# Arabic script, its supplements and presentation forms: always drawn in Noto Naskh
+_ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufefc]")
 
 COLOURS = {
     "ink": colors.HexColor("#1a1a1a"),
@@ -86,7 +103,8 @@ def register_fonts() -> tuple[str, ...]:
         if not path.is_file():
             raise FileNotFoundError(f"the PDF font {file} is missing from {path.parent}")
         pdfmetrics.registerFont(TTFont(name, str(path)))
-    for family, regular, bold in ((FONT, FONT, FONT_BOLD), (FONT_COND, FONT_COND, FONT_COND_BOLD)):
+    for family, regular, bold in ((FONT, FONT, FONT_BOLD), (FONT_COND, FONT_COND, FONT_COND_BOLD),
+                                  (FONT_ARABIC, FONT_ARABIC, FONT_ARABIC_BOLD)):
         # no oblique face has the Arabic glyphs: italics fall back to the upright faces
         addMapping(family, 0, 0, regular)
         addMapping(family, 1, 0, bold)
@@ -96,45 +114,105 @@ def register_fonts() -> tuple[str, ...]:
 
 
 def needs_shaping(text: str) -> bool:
+    """Whether the text holds right-to-left script (Arabic, Hebrew)."""
     return bool(_RTL.search(text))
 
 
 def visual(text: str) -> str:
-    """``text`` with its right-to-left runs in visual word order and each word in logical order (for the shaper).
+    """``text`` as drawn: Arabic letters in their joining forms, right-to-left runs in visual order.
 
     >>> visual("Zoë Smith") == "Zoë Smith"
     True
-    >>> visual("محمد خان") == "خان محمد"
+    >>> import unicodedata
+    >>> unicodedata.normalize("NFKC", visual("محمد خان"))[::-1] == "محمد خان"
     True
     """
     if not _RTL.search(text):
         return text
+    import arabic_reshaper
     from bidi import get_display
-    shown = get_display(text, base_dir="L")
-    return _WORD.sub(lambda m: m.group(0)[::-1] if _RTL.search(m.group(0)) else m.group(0), shown)
+    return get_display(arabic_reshaper.reshape(text), base_dir="L")
+
+
+@lru_cache(maxsize=8)
+def _cmap(font: str) -> frozenset:
+    from reportlab.pdfbase import pdfmetrics
+    register_fonts()
+    return frozenset(pdfmetrics.getFont(font).face.charToGlyph)
+
+
+def _fallback(font: str) -> str:
+    return FONT_ARABIC_BOLD if font in _BOLD else FONT_ARABIC
+
+
+def label_runs(text: str, font: str) -> list[tuple[str, str]]:
+    """``text`` cut into ``(run, font)``: Arabic script in Noto Naskh, any other character ``font`` lacks in the
+    font that has it (the fallback per character), the rest in ``font``.
+
+    >>> [f for _, f in label_runs("Ali خان", FONT)] == [FONT, FONT_ARABIC]
+    True
+    """
+    if not text:
+        return [(text, font)]
+    main, other = _cmap(font), _fallback(font)
+    extra = _cmap(other)
+    out: list[tuple[str, str]] = []
+    for ch in text:
+        if _ARABIC.match(ch) and ord(ch) in extra:
+            f = other
+        elif ord(ch) in main or ch.isspace() or ord(ch) not in extra:
+            f = font
+        else:
+            f = other
+        if out and (out[-1][1] == f or (ch.isspace() and ord(ch) in _cmap(out[-1][1]))):
+            out[-1] = (out[-1][0] + ch, out[-1][1])
+        else:
+            out.append((ch, f))
+    return out
+
+
+def _with_fallback(markup: str, font: str = FONT) -> str:
+    """Escaped text with every run that needs another font wrapped in a ``<font face>`` tag."""
+    if markup.isascii():
+        return markup
+    parts = []
+    for run, f in label_runs(markup, font):
+        parts.append(run if f == font else f'<font face="{FONT_ARABIC}">{run}</font>')
+    return "".join(parts)
 
 
 def esc(value, empty: str = "—") -> str:
-    """A value for paragraph markup: None as a dash, XML-escaped, right-to-left runs in visual order."""
+    """A value for paragraph markup: None as a dash, XML-escaped, right-to-left runs in visual order, joined
+    Arabic letters, and runs the body font lacks in the fallback font; numbers that are whole print whole."""
     if value is None or value == "":
         return empty
     if isinstance(value, float):
         value = f"{value:g}"
-    return escape(visual(str(value)))
+    return _with_fallback(escape(visual(str(value))))
+
+
+def runs_width(text: str, font: str, size: float) -> float:
+    """The width of ``text`` as :func:`draw_runs` draws it (each run in its own font)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    return sum(stringWidth(t, f, size) for t, f in label_runs(visual(text), font))
+
+
+def draw_runs(canvas, x: float, y: float, text: str, font: str, size: float, anchor: str = "start") -> None:
+    """Draw a plain string on the canvas with the fallback per character (``anchor``: start, middle, end)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    runs = label_runs(visual(text), font)
+    width = sum(stringWidth(t, f, size) for t, f in runs)
+    x -= {"start": 0, "middle": width / 2, "end": width}[anchor]
+    for t, f in runs:
+        canvas.setFont(f, size)
+        canvas.drawString(x, y, t)
+        x += stringWidth(t, f, size)
 
 
 def shaped_label(text: str, font: str, size: float) -> str:
-    """A plain string for a drawing or the canvas: visual order, Arabic in its joining forms.
-
-    Drawings (charts, the relationship picture) cannot shape; DejaVu maps
-    the joined forms to Unicode presentation forms, so the shaped glyphs
-    can be written as plain characters.
-    """
-    if not _RTL.search(text):
-        return text
-    from reportlab.pdfbase.ttfonts import shapeStr
-    return "".join(str(shapeStr(w, font, size)) if _RTL.search(w) else w
-                   for w in re.split(r"(\s+)", visual(text)))
+    """A plain string for a drawing or the canvas: visual order, Arabic in its joining forms
+    (draw it with :func:`label_runs` so each run gets a font that has it)."""
+    return visual(text)
 
 
 def stylesheet() -> StyleSheet1:
@@ -185,15 +263,7 @@ def stylesheet() -> StyleSheet1:
     return ss
 
 
-_TWINS: dict[int, ParagraphStyle] = {}
-
-
 def para(markup: str, style: ParagraphStyle) -> Paragraph:
-    """A Paragraph of ready markup (values already passed through :func:`esc`), shaped when it holds Arabic."""
-    if _RTL.search(markup):
-        twin = _TWINS.get(id(style))
-        if twin is None or twin.parent is not style:
-            twin = ParagraphStyle(style.name + "-shaped", parent=style, shaping=1)
-            _TWINS[id(style)] = twin
-        style = twin
+    """A Paragraph of ready markup (values already passed through :func:`esc`); never shaped by reportlab
+    (Arabic is shaped in :func:`visual`), so Latin text gets no ligatures."""
     return Paragraph(markup, style)

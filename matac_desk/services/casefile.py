@@ -42,6 +42,7 @@ class CaseFile:
     minutes: list[dict] = field(default_factory=list)
     referrals: list[nominations.Referral] = field(default_factory=list)
     audit: list[dict] = field(default_factory=list)
+    change: nominations.Change | None = None    # the score shown against the latest snapshot before the day
 
     @property
     def is_subject(self) -> bool:
@@ -64,9 +65,10 @@ def case_file(store: Store, person_id: str, as_of: _dt.date | str | None = None)
     """Everything above for one person (a merged record is read as its root), as of a day (default today)."""
     root = scoring.resolve_person(store, person_id)
     day = scoring.as_of_date(as_of)
+    expl = scoring.explain(store, root, day)
     return CaseFile(
         person_id=root,
-        explanation=scoring.explain(store, root, day),
+        explanation=expl,
         history=nominations.score_history(store, root),
         trend=nominations.trend(store, root),
         membership=cohort.membership_history(store, root),
@@ -80,6 +82,7 @@ def case_file(store: Store, person_id: str, as_of: _dt.date | str | None = None)
         minutes=meetings.minutes(store, person_id=root),
         referrals=nominations.referrals(store, status=None, person_id=root),
         audit=audit.entries(store.conn, person_id=person_id, limit=AUDIT_SHOWN),
+        change=nominations.change(store, root, expl.score.score if expl.score else None, day),
     )
 
 

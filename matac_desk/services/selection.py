@@ -3,7 +3,8 @@
 Step 3 of the MATAC process, Qt-free. :func:`nomination_rows` and
 :func:`cohort_rows` flatten what :mod:`matac_desk.analysis.nominations`,
 :mod:`matac_desk.meeting.cohort` and the scorer say about each person into one
-:class:`SelectionRow` (score and R/F/G/V, trend since the last snapshot,
+:class:`SelectionRow` (score and R/F/G/V, the change since the latest snapshot
+before the date scored (:func:`matac_desk.analysis.nominations.change`),
 serial flag, division, referrals, offender manager), ready for a sortable
 table. :func:`decide` records adopt, do not adopt and exit through
 :func:`matac_desk.meeting.meetings.record_decision` at the meeting chosen, or the
@@ -16,14 +17,16 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import Callable
 
-from ..meeting import cohort, meetings
+from ..meeting import agenda, cohort, meetings
 from ..analysis import nominations, scoring
 from ..domain import Cancelled, UserError, never_cancelled, no_progress
 from ..storage.store import Store
 
-__all__ = ["SelectionRow", "nomination_rows", "cohort_rows", "decision_meeting", "decide", "TREND_ARROWS"]
+__all__ = ["SelectionRow", "nomination_rows", "cohort_rows", "decision_meeting", "decide", "TREND_ARROWS",
+           "nominations_top_n"]
 
 TREND_ARROWS = {"up": "▲", "down": "▼", "same": "=", "new": "new", "none": ""}
+nominations_top_n = agenda.nominations_top_n
 
 
 @dataclass(frozen=True)
@@ -31,8 +34,9 @@ class SelectionRow:
     """One person in the nominations or the cohort table.
 
     ``score`` and its parts are None when he has no incident in the scoring
-    window; ``change`` is his score minus the one in the snapshot before
-    the latest (``direction`` up/down/same/new/none); ``reasons`` says why
+    window; ``change`` is his score minus his score at the latest snapshot
+    before the day scored (``since`` that snapshot's date; ``direction``
+    up/down/same/none, see :class:`matac_desk.analysis.nominations.Change`); ``reasons`` says why
     he is nominated (score, referral) or, in the cohort, is empty.
     """
 
@@ -58,41 +62,50 @@ class SelectionRow:
     entry_score: float | None = None
     om_name: str | None = None
     in_cohort: bool = False
+    moved: nominations.Change | None = None
+    as_of: str | None = None
 
     @property
     def trend_text(self) -> str:
-        arrow = TREND_ARROWS[self.direction]
-        if self.change is None or self.direction in ("new", "none"):
-            return arrow
-        return f"{arrow} {self.change:+g}" if self.change else arrow
+        """"▲ +3 since 10 Nov" (the one change figure), or "new" when no earlier snapshot scored him."""
+        if self.moved is None or self.moved.since is None:
+            return ""
+        return self.moved.text() if self.moved.value is not None else "new"
 
 
-def _row(pid: str, name: str, s: scoring.PersonScore | None, t: nominations.Trend, division: str | None,
+def _row(pid: str, name: str, s: scoring.PersonScore | None, t: nominations.Change, division: str | None,
          **extra) -> SelectionRow:
     return SelectionRow(
         pid, name, s.rank if s else None, s.score if s else None, s.r if s else None, s.f if s else None,
         s.g if s else None, s.v if s else None, s.incidents if s else 0, s.victims if s else 0,
-        s.latest_incident if s else None, bool(s and s.serial), division, t.change if t.current else None,
-        t.direction, **extra)
+        s.latest_incident if s else None, bool(s and s.serial), division, t.value,
+        t.direction, moved=t, as_of=t.as_of, **extra)
 
 
-def nomination_rows(store: Store, as_of: _dt.date | str | None = None, top_n: int = 20,
+def nomination_rows(store: Store, as_of: _dt.date | str | None = None, top_n: int | None = None,
                     division: str | None = None, *,
                     progress: Callable[[int, int, str], None] = no_progress,
                     cancelled: Callable[[], bool] = never_cancelled) -> list[SelectionRow]:
-    """The nominations (top serial scores outside the cohort, and open referrals), by rank.
+    """The nominations (top serial scores outside the cohort, and open referrals), by rank, as of a day.
+
+    The same list as the agenda of a meeting on that day
+    (:func:`matac_desk.meeting.agenda.meeting_nominations`); ``top_n``
+    defaults to the one setting both use (:func:`nominations_top_n`).
 
     Notes
     -----
-    One :func:`~matac_desk.analysis.scoring.score_all`, then one trend per nominee.
+    One :func:`~matac_desk.analysis.scoring.score_all`, then two queries for the changes.
     """
-    noms = nominations.nominations(store, as_of, top_n, division, progress=progress, cancelled=cancelled)
+    day = scoring.as_of_date(as_of)
+    noms = agenda.meeting_nominations(store, day, top_n=top_n, division=division, progress=progress,
+                                      cancelled=cancelled)
+    moved = nominations.changes(store, {n.person_id: n.score.score if n.score else None for n in noms}, day)
     out = []
     for n in noms:
         if cancelled():
             raise Cancelled()
         reasons = " and ".join({"score": "top score", "referral": "referral"}[r] for r in n.reasons)
-        out.append(_row(n.person_id, n.name, n.score, nominations.trend(store, n.person_id), n.division,
+        out.append(_row(n.person_id, n.name, n.score, moved[n.person_id], n.division,
                         reasons=reasons,
                         referrals=len(n.referrals),
                         referral_agencies=", ".join(dict.fromkeys(r.agency for r in n.referrals)),
@@ -116,6 +129,8 @@ def cohort_rows(store: Store, as_of: _dt.date | str | None = None, division: str
     members = cohort.cohort(store, max(day.isoformat(), latest or ""))
     scores = {s.perpetrator_id: s for s in scoring.score_all(store, day, progress=progress, cancelled=cancelled)}
     want = division.strip().casefold() if division and division.strip() else None
+    moved = nominations.changes(store, {m.person_id: scores[m.person_id].score if m.person_id in scores else None
+                                        for m in members}, day)
     out = []
     for m in members:
         if cancelled():
@@ -124,7 +139,7 @@ def cohort_rows(store: Store, as_of: _dt.date | str | None = None, division: str
         div = m.division or (s.division if s else None)
         if want is not None and (div or "").casefold() != want:
             continue
-        out.append(_row(m.person_id, m.name, s, nominations.trend(store, m.person_id), div,
+        out.append(_row(m.person_id, m.name, s, moved[m.person_id], div,
                         adopted_on=m.adopted_on, entry_score=m.entry_score, om_name=m.om_name, in_cohort=True))
     out.sort(key=lambda r: (r.score is None, -(r.score or 0), r.person_id))
     return out

@@ -45,6 +45,7 @@ _WARNING_COLUMNS = [
 _PARTNER_COLUMNS = [
     Column("Perpetrator", lambda p: p.perpetrator_name,
            tooltip=lambda p: f"{p.perpetrator_id}; double-click to open the graph"),
+    Column("Perpetrator is", lambda p: getattr(p, "role_text", "")),
     Column("New partner", lambda p: p.partner_name, tooltip=lambda p: p.partner_id),
     Column("First linked", lambda p: p.first_linked),
     Column("Through", lambda p: p.source),
@@ -221,10 +222,12 @@ class DashboardPage(Page):
                                          if a.previous_meeting else ""))
             self.meeting_button.setText("Open the &meeting")
         n = len(a.new_partners)
+        on_agenda = (f" The agenda of {escape(m.label)} lists the same alerts." if m else "")
         self.partners_text.setText(
-            f"<span style='color:{warn}'><b>{n} new partner(s)</b></span> of perpetrators in the cohort, referred "
-            f"or serial, since {escape(a.since)}. Consider a Clare's Law right-to-know disclosure." if n else
-            f"No new partner of a cohort, referred or serial perpetrator since {escape(a.since)}.")
+            f"<span style='color:{warn}'><b>{n} new partner{'' if n == 1 else 's'}</b></span> of cohort subjects, "
+            f"referred or serial perpetrators, since {escape(a.since)} as of {escape(a.today)}.{on_agenda}" if n else
+            f"No new partner of a cohort subject, referred or serial perpetrator since {escape(a.since)} as of "
+            f"{escape(a.today)}.")
         self.partner_model.set_rows(a.new_partners)
         k = len(a.overdue_actions)
         worst = a.overdue_actions[0] if k else None

@@ -66,13 +66,17 @@ def history_html(history, trend) -> str:
     """The score at each snapshot (meetings and on demand), oldest first, and the latest change."""
     if not history:
         return "<p>No snapshot has scored this person yet (snapshots are taken when a meeting is held).</p>"
-    arrow = {"up": "▲ up", "down": "▼ down", "same": "= no change", "new": "new", "none": ""}[trend.direction]
-    change = f" ({trend.change:+g})" if trend.change not in (None, 0) else ""
+    if hasattr(trend, "text"):     # nominations.Change: the one change figure
+        head = f"<p><b>Change</b>: {escape(trend.text())} (the score as of {escape(trend.as_of)} against the " \
+               "latest snapshot before that day)</p>"
+    else:
+        arrow = {"up": "▲ up", "down": "▼ down", "same": "= no change", "new": "new", "none": ""}[trend.direction]
+        change = f" ({trend.change:+g})" if trend.change not in (None, 0) else ""
+        head = f"<p><b>Trend since the previous snapshot</b>: {arrow}{change}</p>"
     rows = "".join(
         f"<tr><td>{escape(p.snapshot.as_of)}</td><td>{escape(p.snapshot.label or '')}</td>"
         f"<td align='right'>{p.points:g}</td><td>"
         + (f"R {p.score.r} F {p.score.f} G {p.score.g} V {p.score.v}, rank {p.score.rank}" if p.score else
            "not scored") + "</td></tr>" for p in history)
-    return (f"<p><b>Trend since the previous snapshot</b>: {arrow}{change}</p>"
-            "<table cellspacing='0' cellpadding='2'><tr><th align='left'>As of</th><th align='left'>Snapshot</th>"
+    return (head + "<table cellspacing='0' cellpadding='2'><tr><th align='left'>As of</th><th align='left'>Snapshot</th>"
             f"<th align='right'>Score</th><th align='left'>Parts</th></tr>{rows}</table>")

@@ -109,7 +109,7 @@ def agenda_items(a: Agenda) -> dict[str, list[AgendaItem]]:
              f"against {s.victims} victim(s), latest {escape(s.latest_incident)}" if s else "Not scored.")
             + (f"<br><b>Referred</b>: {escape(refs)}" if refs else ""), "adopt"))
     for r in a.review:
-        change = "" if r.change is None else f", {r.change:+g} since the last snapshot"
+        change = f", {r.change_text}" if r.change_text else ""
         out["review"].append(AgendaItem(
             "review", r.person_id, r.name, f"{r.name}: score {_score(r.score)}{change}",
             f"Score {_score(r.score)} (R {_score(r.r)} F {_score(r.f)} G {_score(r.g)} V {_score(r.v)}), entry "

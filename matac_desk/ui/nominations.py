@@ -50,8 +50,9 @@ _SCORE_COLUMNS = [
     _num("F", lambda r: r.f, "Frequency: how many incidents in the window"),
     _num("G", lambda r: r.g, "Gravity: the most serious offence"),
     _num("V", lambda r: r.v, "Victims: how many different victims"),
-    Column("Trend", lambda r: r.trend_text, sort=lambda r: r.change,
-           tooltip=lambda r: "Change since the previous snapshot" if r.change is not None else "No earlier snapshot"),
+    Column("Change", lambda r: r.trend_text, sort=lambda r: r.change,
+           tooltip=lambda r: (f"Score as of {r.as_of} against the latest snapshot before it"
+                              if r.change is not None else "No earlier snapshot scored him")),
 ]
 
 NOMINATION_COLUMNS = [
@@ -107,7 +108,9 @@ class NominationsPage(Page):
         self.top.setRange(1, 500)
         self.top.setValue(20)
         self.top.setAccessibleName("How many top scores to nominate")
-        self.top.setToolTip("How many of the highest-scoring serial perpetrators outside the cohort to list")
+        self.top.setToolTip("How many of the highest-scoring serial perpetrators outside the cohort to list; it "
+                            "starts at the agenda's number (Settings, Thresholds: Top scores nominated)")
+        self._top_set = False
         self.top.editingFinished.connect(self.refresh)
         top_label.setBuddy(self.top)
         bar.addWidget(self.top)
@@ -176,22 +179,28 @@ class NominationsPage(Page):
         self.status.setText("Scoring…")
         division = self.division.currentData()
         today = self.ctx.today()
-        top = self.top.value()
+        top = self.top.value() if self._top_set else None
 
         def load(store, cancelled):
-            noms = selection.nomination_rows(store, today, top, division, cancelled=cancelled)
+            setting = selection.nominations_top_n(store)
+            noms = selection.nomination_rows(store, today, top or setting, division, cancelled=cancelled)
             members = selection.cohort_rows(store, today, division, cancelled=cancelled)
             divisions = force.load(store).divisions or tuple(force.divisions_in_data(store))
             ms = [m for m in meetings.meetings(store) if m.status == "scheduled" and m.date >= today.isoformat()]
-            return noms, members, divisions, ms, force.agency_choices(store)
+            return noms, members, divisions, ms, force.agency_choices(store), setting
 
         self.ctx.read(load, cancellable=True).then(lambda r, g=gen: self._show(g, *r),
                                                   lambda e: (self.status.setText(""),
                                                              show_error(self, e, "Nominations")))
 
-    def _show(self, gen, noms, members, divisions, ms, agencies) -> None:
+    def _show(self, gen, noms, members, divisions, ms, agencies, setting=None) -> None:
         if gen != self._gen or self.window_.locked:
             return
+        if setting is not None and not self._top_set:
+            self.top.blockSignals(True)
+            self.top.setValue(setting)
+            self.top.blockSignals(False)
+            self._top_set = True
         self.agencies = agencies
         self.nom_model.set_rows(noms)
         self.cohort_model.set_rows(members)
@@ -211,7 +220,10 @@ class NominationsPage(Page):
             self.meeting.addItem("no meeting scheduled", None)
         i = self.meeting.findData(chosen)
         self.meeting.setCurrentIndex(max(i, 0))
-        self.status.setText(f"{len(noms)} nominated · {len(members)} in the cohort")
+        agenda_note = "" if setting is None or self.top.value() == setting else \
+            f" · the agenda lists the top {setting} (Settings)"
+        self.status.setText(f"{len(noms)} nominated · {len(members)} in the cohort · scores as of "
+                            f"{self.ctx.today().isoformat()}{agenda_note}")
         self._selection_changed()
 
     def _fill_divisions(self, divisions) -> None:

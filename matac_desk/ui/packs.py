@@ -28,7 +28,9 @@ from PySide6.QtWidgets import (
 
 from ..meeting import force, meetings
 from ..domain import UserError
+from .. import pack
 from . import pdfexport
+from .dialogs import confirm
 from .context import show_error
 from .returnsbox import ReturnsBox
 from .tasks import Task
@@ -102,7 +104,9 @@ class PacksPage(Page):
                                                                   "system print dialog")
         self.open_button = button("Open the &last PDF", self.open_last)
         self.cancel_button = button("&Cancel", self.cancel)
-        for b in (self.export_button, self.print_button, self.open_button, self.cancel_button):
+        self.withheld_button = button("Chec&k what is withheld", self.check_withheld,
+                                      tip="List, per section, what the redacted version withholds from free text")
+        for b in (self.export_button, self.print_button, self.withheld_button, self.open_button, self.cancel_button):
             brow.addWidget(b)
         brow.addStretch(1)
         lay.addLayout(brow)
@@ -129,6 +133,7 @@ class PacksPage(Page):
         self.agency.setEnabled(self.version.currentData() == "agency" and not busy)
         for b in (self.export_button, self.print_button):
             b.setEnabled(not busy)
+        self.withheld_button.setEnabled(not busy and self.version.currentData() != "full")
         self.cancel_button.setEnabled(busy)
         self.open_button.setEnabled(self.exporter.last_path is not None and not busy)
 
@@ -216,9 +221,47 @@ class PacksPage(Page):
         return self.exporter.export(kind, target, kw, path)
 
     def print_pdf(self) -> Task | None:
-        """Choose a printer in the system dialog, export the PDF, and hand it to the printer (Ctrl+P here)."""
+        """Choose a printer in the system dialog, export the PDF, and hand it to the printer (Ctrl+P here).
+
+        A redacted version first lists what it withholds from free text, and prints only when that is accepted.
+        """
         job = self._checked_job()
-        return None if job is None else self.exporter.print_(*job)
+        if job is None:
+            return None
+        if not job[2]["redact"]:
+            return self.exporter.print_(*job)
+
+        def shown(counts: dict) -> None:
+            lines = self._show_withheld(counts)
+            if confirm(self, "Print the redacted version",
+                       "Withheld from free text:\n" + ("\n".join(lines) or "nothing") + "\n\nPrint it?", yes="Print"):
+                self.exporter.print_(*job)
+        return self.check_withheld(then=shown)
+
+    def check_withheld(self, *, then=None) -> Task | None:
+        """What the redacted version withholds from free text (minutes, actions, notes...), per section,
+        listed before anything is printed or recorded."""
+        job = self._checked_job()
+        if job is None:
+            return None
+        kind, target, kw = job
+        if not kw["redact"]:
+            self.message.setText("The full version withholds nothing.")
+            return None
+        self.message.setText("Checking what the redacted version withholds…")
+        if kind == "pack":
+            task = self.ctx.read(pack.withheld_pack, target, agency=kw["agency"], cancellable=True)
+        else:
+            task = self.ctx.read(pack.withheld_profile, target, agency=kw["agency"], as_of=self.ctx.today(),
+                                 cancellable=True)
+        task.then(then or self._show_withheld, lambda e: (self.message.setText(""), show_error(self, e, "Packs")))
+        return task
+
+    def _show_withheld(self, counts: dict) -> list[str]:
+        lines = [f"{k}: {v} withheld" for k, v in sorted(counts.items())]
+        self.message.setText("Withheld from free text: " + ("; ".join(lines) if lines else
+                             "nothing (no victim's address, postcode or date of birth is written in it)."))
+        return lines
 
     def _started(self) -> None:
         self.progress.setRange(0, 0)

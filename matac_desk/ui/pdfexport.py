@@ -86,8 +86,11 @@ CANCELLED = "Cancelled: no file was written and nothing was recorded."
 
 
 def saved_message(ex: pack.Export) -> str:
-    return (f"Saved {ex.path.name}: {ex.pages} page(s), reference {ex.reference}. "
-            "The disclosure is recorded in the audit log.")
+    lines = ex.withheld_lines()
+    return (f"Saved {ex.path.name}: {ex.pages} {'page' if ex.pages == 1 else 'pages'}, reference {ex.reference}. "
+            "The disclosure is recorded in the audit log."
+            + ("" if ex.withheld is None else " Withheld from free text: "
+               + ("; ".join(lines) + "." if lines else "nothing.")))
 
 
 class PdfExporter(QObject):

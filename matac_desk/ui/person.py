@@ -577,14 +577,15 @@ class PersonPage(QWidget):
             self.case_file_tab.clear()
             return
         s = case.explanation.score
-        arrow = {"up": "▲", "down": "▼", "same": "unchanged", "new": "new", "none": ""}[case.trend.direction]
-        change = f" {case.trend.change:+g}" if case.trend.change else ""
+        moved = case.change
+        change = f" {escape(moved.text())}" if moved is not None and moved.since else ""
         member = " · <b>cohort</b>" if case.in_cohort else ""
+        as_of = f" as of {escape(moved.as_of)}" if moved is not None else ""
         self.score_badge.setText(
-            (f"Score <b>{s.score:g}</b> (R {s.r} F {s.f} G {s.g} V {s.v}) {arrow}{change}" if s else "not scored")
+            (f"Score <b>{s.score:g}</b>{as_of} (R {s.r} F {s.f} G {s.g} V {s.v}){change}" if s else "not scored")
             + (" · serial" if case.explanation.serial else "") + member)
         self.score_text.setHtml(explanation_html(case.explanation) + "<h4>Score history</h4>"
-                                + history_html(case.history, case.trend))
+                                + history_html(case.history, case.change or case.trend))
         self.trend.set_points([Point(h.snapshot.as_of, h.score.score if h.score else None, h.snapshot.label or "")
                                for h in case.history])
         self.timeline.set_incidents(*_timeline(case))
