@@ -82,10 +82,10 @@ def check_pdf(path: Path) -> str:
     for needed in ("OFFICIAL-SENSITIVE", "MATAC"):
         if needed not in text:
             raise Failed(f"{path}: the text ({reader}) has no {needed!r}")
-    # Arabic-script names are shaped by uharfbuzz into joining forms (Arabic presentation forms in the text)
+    # Arabic-script names are shaped by arabic-reshaper into joining forms (Arabic presentation forms in the text)
     arabic = re.findall("[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]+", text)
     if arabic and not any(re.search("[\ufb50-\ufdff\ufe70-\ufeff]", word) for word in arabic):
-        raise Failed(f"{path}: Arabic-script names are not shaped (is uharfbuzz in the build?)")
+        raise Failed(f"{path}: Arabic-script names are not shaped (is arabic-reshaper in the build?)")
     shaped = "Arabic names shaped" if arabic else "no Arabic names to check shaping"
     return f"{pages} pages, {len(data):,} bytes, marked OFFICIAL-SENSITIVE, DejaVu embedded, {shaped} ({reader})"
 
