@@ -48,6 +48,7 @@ def planted(tmp_path_factory):
         "Tactics' notes": f"Victim's new address {address}, dob {dob}",
         "Clare's Law notes": f"Told at {first_line} {postcode}",
         "Referral reasons": f"Seen outside {address} twice; a second address ZZ9 4QX",
+        "Case file": f"Sanctuary scheme fitted at {first_line}, {postcode}; she was born {slashed}",
     }
     meetings.add_minutes(store, prev.id, subject, texts["Minutes"])
     aid = actions.add_action(store, subject, "Housing", texts["Actions"], owner="J Bloggs", due=m.date,
@@ -59,6 +60,8 @@ def planted(tmp_path_factory):
     cohort.record_disclosure(store, subject, "right to know", TODAY - dt.timedelta(days=3), disclosed_to_id=victim,
                              decision="disclosed", notes=texts["Clare's Law notes"])
     nominations.refer(store, subject, "Housing", "A Officer", texts["Referral reasons"], date=TODAY)
+    from matac_desk.meeting import plans
+    plans.set_pillar(store, subject, "victim_safety", texts["Case file"], "IDVA service")
     out = {"store": store, "meeting": m, "folder": folder,
            "facts": {"address": address, "first line": first_line, "postcode": postcode, "dob": dob,
                      "slashed": slashed, "spoken": spoken, "planted postcode": "ZZ9 4QX"}}
@@ -106,7 +109,7 @@ def test_the_redacted_packs_print_none_of_them(planted, version):
 def test_the_redacted_pack_counts_what_it_withheld_per_section(planted):
     counts = planted["redacted"].withheld
     for section in ("Minutes", "Actions", "Action updates", "Order conditions", "Tactics' notes",
-                    "Clare's Law notes", "Referral reasons"):
+                    "Clare's Law notes", "Referral reasons", "Case file"):
         assert counts.get(section, 0) >= 1, section
     assert withheld_pack(planted["store"], planted["meeting"].id) == counts   # the list shown before printing
     assert planted["full"].withheld is None
