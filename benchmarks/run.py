@@ -475,7 +475,7 @@ BASELINE = (
 
 def main(store_path, which):
     from matac_desk.storage.store import Store
-    from matac_desk import scoring
+    from matac_desk.analysis import scoring
     st = Store.open(store_path, %r, migrate=False)
     wall, cpu = time.perf_counter(), time.process_time()
     if which == "baseline":
