@@ -108,6 +108,9 @@ __all__ = [
     "set_gravity_code",
     "victim_groups",
     "GRAVITY_MODES",
+    "RULES_EDITION",
+    "RULES_EDITIONS",
+    "snapshot_rules",
     "PROFILE_GRAVITY",
     "SUM_BANDS_POINTS",
     "SUM_BANDS_DAYS",
@@ -124,6 +127,24 @@ GRAVITY_PROFILES = {
 }
 
 GRAVITY_MODES = ("max", "sum")
+
+RULES_EDITION = 2
+"""The edition of the scoring rules this module applies; ``score_snapshots.rules`` records the one that
+made each snapshot (migration ``0010_scoring_codes``)."""
+
+RULES_EDITIONS = {
+    1: "rules before 0010: victims of any age counted, offences matched on their wording only",
+    2: "both people 16 or over (the configured age) on the day; offences matched by Home Office code, "
+       "then wording",
+}
+
+
+def snapshot_rules(store, snapshot_id: int) -> str:
+    """Which edition of the scoring rules made a saved snapshot, as a sentence."""
+    edition = store.scalar("SELECT rules FROM score_snapshots WHERE id = ?", [snapshot_id])
+    if edition is None:
+        raise UserError(f"no snapshot {snapshot_id}")
+    return f"edition {edition}: {RULES_EDITIONS.get(edition, 'unknown to this version of the program')}"
 
 SUM_BANDS_POINTS: tuple = ((0, 0, 0), (1, 3, 1), (4, 7, 2), (8, 12, 3), (13, 19, 4), (20, None, 5))
 """The project's default bands for ``gravity_mode = sum`` over a points table: the sum of each counted
