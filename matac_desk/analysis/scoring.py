@@ -857,11 +857,11 @@ def set_gravity_code(store, code: str, offence: str, points: int | None = None, 
     if points is not None and (isinstance(points, bool) or not isinstance(points, int)
                                or not 0 <= points <= _MAX_POINTS):
         raise UserError(f"points for {offence!r}: a whole number from 0 to {_MAX_POINTS}")
-    current = ensure_active_config(store)
     key = normalise_offence(offence)
-    target = next((e for e in current.config.gravity if e.key == key), None)
+    target = next((e for e in active_config(store).config.gravity if e.key == key), None)
     if target is None and points is None:
         raise UserError(f"{offence!r} is not in the gravity table: give its points to add it with code {code}")
+    current = ensure_active_config(store)
     table = []
     was = None
     for e in current.config.gravity:
