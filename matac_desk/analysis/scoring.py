@@ -103,6 +103,7 @@ __all__ = [
     "score_person",
     "age_on",
     "normalise_code",
+    "parse_codes",
     "code_spellings",
     "rules_sentence",
     "set_gravity_code",
@@ -362,7 +363,7 @@ class GravityEntry:
         return cls(row[0], row[1], row[2], codes)
 
 
-def _parse_codes(text: str, where: str) -> tuple[str, ...]:
+def parse_codes(text: str, where: str) -> tuple[str, ...]:
     """Codes from a cell: ``"8N"``, ``"8Q; 8/66"``; a :class:`UserError` naming ``where`` for a bad one."""
     out: list[str] = []
     for raw in text.replace(",", ";").split(";"):
@@ -429,7 +430,7 @@ def read_gravity_csv(source: str | os.PathLike | io.TextIOBase, *, name: str | N
         if key in seen:
             raise UserError(f"{label}: line {line_no}: {offence!r} is listed twice (first on line {seen[key]})")
         seen[key] = line_no
-        codes = _parse_codes(cell(i_code), f"{label}: line {line_no}, column offence_code")
+        codes = parse_codes(cell(i_code), f"{label}: line {line_no}, column offence_code")
         for c in codes:
             first = seen_codes.get(normalise_code(c))
             if first is not None:
@@ -846,7 +847,7 @@ def set_gravity_code(store, code: str, offence: str, points: int | None = None, 
     (required then); given for a row in the table, ``points`` changes its
     points too. Nothing changes when the code already maps there.
     """
-    codes = _parse_codes(code or "", "offence code")
+    codes = parse_codes(code or "", "offence code")
     if len(codes) != 1:
         raise UserError("give one offence code to map (such as 8N or 8/67)")
     (code,) = codes
@@ -896,7 +897,7 @@ def edit_gravity(store, changes: dict[str, GravityEntry | None], *, reason: str 
         if not key:
             raise UserError("gravity: an offence has an empty name")
         if entry is not None:
-            entry = GravityEntry(" ".join(entry.offence.split()), entry.points, entry.days)
+            entry = dataclasses.replace(entry, offence=" ".join(entry.offence.split()))
             if entry.key != key:
                 raise UserError(f"gravity: the row for {offence!r} names {entry.offence!r}")
         edits[key] = entry
