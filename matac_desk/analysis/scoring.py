@@ -7,27 +7,34 @@ A. With the default configuration (every number lives in
 the store):
 
 - **window**: incidents with ``0 <= days <= 729``; incidents after A are ignored;
-- **age**: an incident is ignored when the perpetrator's date of birth is
-  known and he was under 16 on the incident date (a 16th birthday on the
-  day after the incident means under 16; born 29 February, the birthday is
-  1 March in a common year);
+- **age** (Domestic Abuse Act 2021 s.1: DA is between two people each aged
+  16 or over): an involvement counts only when the perpetrator and the
+  victim were both 16 or over on the incident date (an unknown date of
+  birth counts, and the explanation says it was assumed; a 16th birthday on
+  the day after the incident means under 16; born 29 February, the
+  birthday is 1 March in a common year). An incident counts when at least
+  one of its involvements counts;
+- **offence**: an involvement whose Home Office code the gravity table
+  lists takes that row; else its wording; else ``unmapped_points`` and it
+  is listed as unmapped;
 - **R** from days since the latest incident in the window (0-30 -> 5,
   31-90 -> 4, 91-180 -> 3, 181-365 -> 2, 366-729 -> 1);
 - **F** from the number of distinct incident refs (1, 2, 3-4, 5-7, 8+ -> 1..5);
-- **G** the highest gravity points of any offence in those incidents (the
-  gravity table; an offence not in it scores ``unmapped_points`` and is
-  listed as unmapped);
+- **G** the highest gravity points of any counted offence in those
+  incidents (``gravity_mode = max``), or each counted incident's highest
+  gravity added up and banded by ``gravity_sum_bands`` (``sum``);
 - **V** from the number of distinct victims (1 -> 1, 2 -> 3, 3 -> 4, 4+ -> 5);
 - **score** ``= wR*R + wF*F + wG*G + wV*V`` (weights 1: 4 to 20);
 - **serial**: at least 2 distinct victims and 2 distinct incidents with
-  ``0 <= days <= 1094``;
+  ``0 <= days <= 1094`` (optionally counting victims who are family of each
+  other or shared an address as one: ``serial_unconnected_victims``);
 - **rank**: score descending, latest incident descending, incidents
   descending, perpetrator id ascending.
 
 Merged person records (``persons.merged_into``, followed to the root) are one
-person: perpetrators are scored and victims counted by their root id. The
-perpetrator's date of birth is the root record's when known, else the
-record's own.
+person: perpetrators are scored and victims counted by their root id. A
+record's date of birth (perpetrator's or victim's) is the root record's
+when known, else the record's own.
 
 Two implementations share these rules: :func:`score_all` pushes windowing
 and aggregation into SQL for the whole store (a million incidents in
@@ -35,11 +42,13 @@ seconds); :func:`explain` and :func:`score_person` work row by row in Python
 for one person and say which incidents gave each part. The tests hold the
 two to the same results.
 
-The gravity table ships as CSV under ``resources/gravity/`` (``default`` and
-a Cambridge Crime Harm Index style ``chi`` table in days, turned into points
-by ``gravity_day_bands``); the coordinator can map an offence, import a
-force's own table or switch profile, and every change is a new, audited
-configuration version.
+The gravity table ships as CSV under ``resources/gravity/`` (``default``,
+with the Home Office codes that could be verified, and an illustrative
+Cambridge Crime Harm Index style ``chi`` table in days, summed over the
+window); the coordinator can map an offence or a code, import a force's own
+table or switch profile, and every change is a new, audited configuration
+version. :func:`rules_sentence` says the rules in one sentence for the Score
+tab and the profile.
 """
 
 from __future__ import annotations
