@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scoring_support import A, load, row
 
 from matac_desk.analysis import scoring
@@ -151,3 +153,19 @@ def test_a_saved_table_without_codes_still_reads():
     assert cfg.gravity_json() == [["Rape", 5, None], ["Stalking", None, 10]]
     coded = scoring.ScoringConfig.from_json({}, [["Rape", 5, None, ["19C"]]])
     assert coded.gravity[0].codes == ("19C",)
+
+
+
+# numbers of one to three digits (leading zeros allowed), then up to two letters, one or two parts
+_PART = st.tuples(st.text("0123456789", min_size=1, max_size=3), st.text("ABCDEFGHJKLMNPQRSTUVWXYZabc", max_size=2))
+_CODES = st.lists(_PART, min_size=1, max_size=2).map(lambda parts: "/".join(d + x for d, x in parts))
+
+
+@given(_CODES)
+def test_every_spelling_of_a_code_is_the_same_code(code):
+    """What the SQL scorer looks up (the spellings) is exactly what the explanation matches."""
+    norm = scoring.normalise_code(code)
+    assert scoring.normalise_code(norm) == norm
+    spellings = scoring.code_spellings(code)
+    assert {scoring.normalise_code(s) for s in spellings} == {norm} and len(set(spellings)) == len(spellings)
+    assert code.upper() in spellings          # any way of writing it with up to three digits matches
