@@ -229,7 +229,7 @@ class GravityModel(QAbstractTableModel):
             v = self._value(r, c)
             return "" if v is None else f"{v:g}" if isinstance(v, float) else str(v)
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _LEFT if c == self.OFFENCE else _RIGHT
+            return _LEFT if c in (self.OFFENCE, self.CODES) else _RIGHT
         if role == Qt.ItemDataRole.FontRole and r.state:
             font = QFont()
             font.setBold(r.state in ("added", "changed"))
@@ -288,7 +288,7 @@ class GravityModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return self.TOOLTIPS[section]
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _LEFT if section == self.OFFENCE else _RIGHT
+            return _LEFT if section in (self.OFFENCE, self.CODES) else _RIGHT
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
