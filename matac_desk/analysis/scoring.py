@@ -1637,8 +1637,8 @@ class Explanation:
         out.append(f"  serial: {'yes' if self.serial else 'no'} ({len(self.serial_refs)} incident(s), "
                    f"{len(self.serial_victim_ids)} victim(s){groups} in the {cfg.serial_window_days + 1} days to "
                    f"{self.as_of}; needs {cfg.serial_min_incidents} and {cfg.serial_min_victims})")
-        for m in self.matches:
-            out.append(f"  offence {m}")
+        if self.matches:
+            out.append("  offences matched (a Home Office code before the wording): " + "; ".join(self.matches))
         if self.unmapped:
             out.append(f"  unmapped offences (scored {cfg.unmapped_points}): {', '.join(self.unmapped)}")
         for n in self.not_counted:
