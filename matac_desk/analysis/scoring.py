@@ -1153,7 +1153,9 @@ GROUP BY {perp}
 HAVING latest >= :w {having}
 """
 
-# gravity_mode = sum: each counted incident's highest value, added up per perpetrator over the window.
+# gravity_mode = sum: each counted incident's highest value, added up per perpetrator over the window. The
+# inner groups go in incident order, which the (incident_ref, perpetrator_id, ...) unique index gives
+# without a sort of every row.
 _SUM = """
 SELECT pid, sum(g) FROM (
     SELECT {perp} AS pid, max({points}) AS g
@@ -1162,7 +1164,7 @@ SELECT pid, sum(g) FROM (
     LEFT JOIN temp.scoring_gravity gp ON gp.offence_key = v.offence_key
     {joins}
     WHERE i.date BETWEEN :w AND :a {where}
-    GROUP BY pid, v.incident_ref)
+    GROUP BY v.incident_ref, pid)
 GROUP BY pid
 """
 
@@ -1417,7 +1419,8 @@ def score_all(
         if special:
             rows.extend(conn.execute(special_sql, params).fetchall())
         if cfg.gravity_mode == "sum":
-            sums = dict(conn.execute(_SUM.format(perp=root_perp, joins=every_join, where=every_where,
+            sum_join = "\n".join([code_join] + (adult_joins if young else []) + root_join)
+            sums = dict(conn.execute(_SUM.format(perp=root_perp, joins=sum_join, where=every_where,
                                                  points=points), params))
             part = cfg.gravity_part
             rows = [(pid, latest, n_inc, n_vic, part(sums.get(pid) or 0), serial)
