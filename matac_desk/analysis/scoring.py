@@ -1614,7 +1614,7 @@ class Explanation:
             out.append(f"  merged records scored as one person: {', '.join(self.records)}")
         s = self.score
         if s is None:
-            out.append(f"  not scored: no counted incident as perpetrator in the {cfg.window_days + 1} days "
+            out.append(f"  not scored: no counted incident as perpetrator in the {cfg.window_days + 1:,} days "
                        f"to {self.as_of}")
         else:
             rank = f", rank {s.rank}" if s.rank else ""
@@ -1638,7 +1638,7 @@ class Explanation:
                 f" ({'; '.join(' and '.join(g) for g in joined)} counted as one: family or shared an address)"
                 if joined else ""))
         out.append(f"  serial: {'yes' if self.serial else 'no'} ({len(self.serial_refs)} incident(s), "
-                   f"{len(self.serial_victim_ids)} victim(s){groups} in the {cfg.serial_window_days + 1} days to "
+                   f"{len(self.serial_victim_ids)} victim(s){groups} in the {cfg.serial_window_days + 1:,} days to "
                    f"{self.as_of}; needs {cfg.serial_min_incidents} and {cfg.serial_min_victims})")
         if self.matches:
             out.append("  offences matched (a Home Office code before the wording): " + "; ".join(self.matches))
