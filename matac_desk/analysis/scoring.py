@@ -1521,7 +1521,10 @@ class IncidentLine:
     offence by offence, how the gravity table matched it (``"code 8N"``,
     ``"text"`` or ``"unmapped"``); ``not_counted`` names the involvements
     left out for age. ``victim_ids`` are all the incident's victims, those
-    not counted included.
+    not counted included. ``gravity`` is the incident's highest points (a
+    days row banded by ``gravity_day_bands``) whatever the gravity mode, so
+    that a timeline of incidents reads 1 to 5; with ``gravity_mode = sum``
+    the values added up are in :attr:`Explanation.gravity_values`.
     """
 
     ref: str
@@ -1720,6 +1723,9 @@ def explain(
     dobs = _record_dobs(store, sorted(set(members) | {r[4] for r in rows}), roots)
     adult = {m: _adult_from(d, cfg.min_age) for m, d in dobs.items()}
     by_text, by_code = cfg.gravity_lookup()
+    # An incident line shows points (days banded) whatever the mode, so that its timeline reads 1 to 5.
+    pts_text, pts_code = (by_text, by_code) if cfg.gravity_mode == "max" else \
+        dataclasses.replace(cfg, gravity_mode="max").gravity_lookup()
     a_ord = a.toordinal()
     reach = max(cfg.window_days, cfg.serial_window_days)
     incidents: dict[str, dict] = {}
@@ -1737,10 +1743,11 @@ def explain(
         hit = by_code.get(_code_key(code)) if code else None
         if hit is not None:
             value, how = hit[0], f"code {hit[2]}" + ("" if normalise_offence(hit[1]) == okey else f" ({hit[1]})")
+            pts = pts_code[_code_key(code)][0]
         elif okey in by_text:
-            value, how = by_text[okey], "text"
+            value, how, pts = by_text[okey], "text", pts_text[okey]
         else:
-            value, how = cfg.unmapped_points, "unmapped"
+            value, how, pts = cfg.unmapped_points, "unmapped", cfg.unmapped_points
         if young:
             if 0 <= days <= reach:
                 for role, pid in young:
@@ -1754,7 +1761,7 @@ def explain(
         inc["rows"].append((vroot, day, address, postcode))
         if how == "unmapped":
             inc["unmapped"].setdefault(okey, offence)
-        inc["offences"].setdefault((okey, _code_key(code) or ""), (offence, code, value, how))
+        inc["offences"].setdefault((okey, _code_key(code) or ""), (offence, code, value, how, pts))
         if 0 <= days <= reach:
             for role, pid in (("perpetrator", perp), ("victim", victim)):
                 if pid not in dobs:
@@ -1767,7 +1774,8 @@ def explain(
     for ref, inc in incidents.items():
         days = a_ord - _dt.date.fromisoformat(inc["date"]).toordinal()
         counted = inc["counted"]
-        gravity = max((v for _, _, v, _ in inc["offences"].values()), default=0)
+        gravity = max((v for _, _, v, _, _ in inc["offences"].values()), default=0)
+        points = max((x for *_, x in inc["offences"].values()), default=0)
         if days < 0:
             status = "after the as-of date"
         elif not counted:
@@ -1777,18 +1785,19 @@ def explain(
             status = "scored" if in_window else "serial window only" if in_serial else "outside the window"
             if in_window:
                 window.append((ref, inc, days, gravity))
-                for (okey, ckey), (offence, code, value, how) in inc["offences"].items():
+                for (okey, ckey), (offence, code, value, how, pts) in inc["offences"].items():
+                    shown = f"{value} days of harm" if value != pts else str(value)
                     matches.setdefault((okey, ckey), f"{offence}" + (f" [code {code}]" if code else "")
-                                       + f": {'matched by ' + how if how != 'unmapped' else 'unmapped'}, {value}")
+                                       + f": {'matched by ' + how if how != 'unmapped' else 'unmapped'}, {shown}")
             if in_serial:
                 serial_refs.append(ref)
                 serial_victims |= inc["victims"]
                 serial_rows.extend(inc["rows"])
         not_counted.extend(inc["not_counted"])
         lines.append(IncidentLine(ref, inc["date"], days, inc["division"],
-                                  tuple(o for o, _, _, _ in inc["offences"].values()), gravity,
+                                  tuple(o for o, *_ in inc["offences"].values()), points,
                                   tuple(sorted(inc["unmapped"].values())), tuple(sorted(inc["all_victims"])),
-                                  inc["perp"], status, tuple(h for _, _, _, h in inc["offences"].values()),
+                                  inc["perp"], status, tuple(h for _, _, _, h, _ in inc["offences"].values()),
                                   tuple(inc["not_counted"])))
     lines.sort(key=lambda ln: (ln.date, ln.ref), reverse=True)
     groups: list[list[str]] = []
@@ -1818,12 +1827,12 @@ def explain(
             g = cfg.gravity_part(g_total)
             g_refs = tuple(ref for ref, _ in g_values)
             g_offences = tuple(sorted({o for _, inc, _, gr in window
-                                       for o, _, v, _ in inc["offences"].values() if v == gr}))
+                                       for o, _, v, _, _ in inc["offences"].values() if v == gr}))
         else:
             g = max(gr for _, _, _, gr in window)
             g_refs = tuple(sorted(ref for ref, _, _, gr in window if gr == g))
             g_offences = tuple(sorted({o for _, inc, _, gr in window if gr == g
-                                       for o, _, v, _ in inc["offences"].values() if v == g}))
+                                       for o, _, v, _, _ in inc["offences"].values() if v == g}))
         for _, inc, _, _ in window:
             victims |= inc["victims"]
             unmapped.update(inc["unmapped"])
