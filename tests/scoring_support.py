@@ -10,7 +10,7 @@ from conftest import write_csv
 from matac_desk.intake.importer import import_extract
 
 HEADER = ["incident_ref", "incident_date", "offence", "perpetrator_id", "perpetrator_dob", "victim_id",
-          "division"]
+          "division", "victim_dob", "offence_code", "address", "postcode", "relationship"]
 A = dt.date(2026, 11, 1)          # the as-of date of most cases
 LATER = dt.date(2030, 1, 1)       # "today" for the importer, so incidents after A can be imported
 
@@ -21,8 +21,10 @@ def day(days_before: int, as_of: dt.date = A) -> str:
 
 
 def row(ref: str, days_before: int, offence: str, perp: str, victim: str, *, dob: str = "",
-        division: str = "North") -> list[str]:
-    return [ref, day(days_before), offence, perp, dob, victim, division]
+        division: str = "North", victim_dob: str = "", code: str = "", address: str = "", postcode: str = "",
+        relationship: str = "partner") -> list[str]:
+    return [ref, day(days_before), offence, perp, dob, victim, division, victim_dob, code, address, postcode,
+            relationship]
 
 
 def load(store, tmp_path: Path, rows: list[list[str]], name: str = "extract.csv") -> None:

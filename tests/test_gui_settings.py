@@ -270,8 +270,8 @@ def test_importing_and_exporting_a_gravity_csv(settings, demo_store, tmp_path, m
     out = tmp_path / "out.csv"
     tab.export_csv(str(out))
     with open(out, encoding="utf-8") as fh:
-        assert list(csv.reader(fh)) == [["offence", "points", "days"], ["Murder", "5", ""], ["Harassment", "3", ""],
-                                        ["Stalking", "4", ""]]
+        assert list(csv.reader(fh)) == [["offence", "offence_code", "points", "days"], ["Murder", "", "5", ""],
+                                        ["Harassment", "", "3", ""], ["Stalking", "", "4", ""]]
     assert tab.message.text() == f"Wrote the 3 offences in use to {out}."
 
 
@@ -282,11 +282,16 @@ def test_switching_to_the_chi_profile_scores_by_days(settings, demo_store, monke
     tab.profile_button.click()
     active = scoring.active_config(demo_store)
     assert active.config.gravity_source == "chi" and active.reason == "gravity profile chi"
+    assert (active.config.gravity_mode, active.config.gravity_sum_bands) == ("sum", scoring.SUM_BANDS_DAYS)
     i = tab.model.find("Harassment")
     row = tab.model.row(i)
-    assert (row.points, row.days, tab.model.scores(row)) == (None, 10, 2)
-    assert tab.model.data(tab.model.index(i, tab.model.SCORES)) == "2"
-    assert "scored by days of harm" in tab.status.text()
+    # G is summed: a days row gives an incident its days of harm, added up over the window and then banded
+    assert (row.points, row.days, tab.model.scores(row)) == (None, 10, 10)
+    assert tab.model.data(tab.model.index(i, tab.model.SCORES)) == "10"
+    assert tab.model.data(tab.model.index(i, tab.model.CODES)) == "8L"
+    assert "scored by days of harm, summed over the window" in tab.status.text()
+    tab.model.mode = "max"                       # with the highest offence, days are banded into points
+    assert tab.model.scores(row) == 2
 
 
 def test_mapping_an_unmapped_offence_still_works(settings, demo_store):  # noqa: F811
@@ -301,10 +306,56 @@ def test_mapping_an_unmapped_offence_still_works(settings, demo_store):  # noqa:
     assert tab.model.find(offence) is not None
 
 
+def test_mapping_a_code_in_one_step(settings, demo_store):  # noqa: F811
+    tab = settings.show_section(settings.gravity)
+    rows = tab.unmapped_model.rows()
+    i = next(n for n, u in enumerate(rows) if u.code)
+    u = rows[i]
+    assert tab.unmapped_model.data(tab.unmapped_model.index(i, 0)) == u.code
+    tab.unmapped_view.selectRow(i)
+    assert tab.map_code_button.isEnabled()
+    tab.code_target.setCurrentIndex(tab.code_target.findData("Common assault"))
+    tab.map_code_button.click()
+    assert u.code in _gravity(demo_store)["common assault"].codes
+    assert f"Code {u.code} now means Common assault; configuration version" in tab.gravity_message.text()
+    assert (u.key, u.code) not in [(x.key, x.code) for x in tab.unmapped_model.rows()]
+    j = tab.model.find("Common assault")
+    assert u.code in tab.model.data(tab.model.index(j, tab.model.CODES))
+
+
+def test_codes_are_edited_in_place(settings, demo_store, monkeypatch):  # noqa: F811
+    tab = settings.show_section(settings.gravity)
+    model = tab.model
+    i = model.find("Criminal damage")
+    assert model.setData(model.index(i, model.CODES), "58A; 58b")
+    assert not model.setData(model.index(i, model.CODES), "8L")
+    assert tab.message.text() == "Not changed: Criminal damage: code 8L is already given to 'Harassment'"
+    Answers(monkeypatch, reason="force codes")
+    tab.save_button.click()
+    assert _gravity(demo_store)["criminal damage"].codes == ("58A", "58b")
+
+
 def test_the_dashboard_opens_the_unmapped_offences(window):
     window.show_page("dashboard").gravity_button.click()
     settings = window.current_page()
     assert settings.key == "settings" and settings.tabs.currentIndex() == settings.sections.index(settings.gravity)
+
+
+def test_mode_and_unconnected_victims_are_saved_and_restored(settings, demo_store, monkeypatch):  # noqa: F811
+    tab = settings.show_section(settings.scoring)
+    assert tab.rules.text().startswith("Rules in use: R, F, V and G over 730 days; serial over 1,095 days")
+    first = scoring.active_config(demo_store).version
+    tab.mode.setCurrentIndex(tab.mode.findData("sum"))
+    tab.unconnected.setChecked(True)
+    answers = Answers(monkeypatch, reason="harm-based ranking")
+    tab.save_button.click()
+    assert "Gravity: max → sum" in answers.asked[0][1] and "Serial: unconnected victims: off → on" in answers.asked[0][1]
+    active = scoring.active_config(demo_store)
+    assert (active.config.gravity_mode, active.config.serial_unconnected_victims) == ("sum", True)
+    assert "unconnected victims" in tab.rules.text() and "sum of each incident" in tab.rules.text()
+    scoring.restore_config(demo_store, first)
+    tab.reload()
+    assert tab.mode.currentData() == "max" and not tab.unconnected.isChecked()
 
 
 def test_the_gravity_model_passes_the_model_tester(qtmodeltester):

@@ -111,7 +111,7 @@ def test_refer_and_nominations(cli):
 
 def test_gravity_commands(cli):
     code, out, _ = cli("gravity", "unmapped", "--format", "csv")
-    assert out.splitlines() == ["offence,incidents,latest", "'=HYPERLINK(1),1,2026-10-28"]
+    assert out.splitlines() == ["offence,code,incidents,latest", "'=HYPERLINK(1),,1,2026-10-28"]
     code, out, _ = cli("gravity", "set", "=HYPERLINK(1)", "4", "--reason", "test")
     assert code == 0 and "now configuration version 2" in out
     code, out, _ = cli("gravity", "unmapped")
@@ -124,3 +124,34 @@ def test_gravity_commands(cli):
     assert code == 0 and "gravity profile chi" in out
     code, out, _ = cli("scoring-config", "show")
     assert "recency_bands          0-30=5, 31-90=4, 91-180=3, 181-365=2, 366-729=1" in out
+
+
+def test_gravity_code_maps_a_code_in_one_step(cli, store, tmp_path):
+    from scoring_support import load, row
+    load(store, tmp_path, [row("C1", 3, "ASSLT OCC ABH S47", "Q1", "QV", code="8x")], name="coded.csv")
+    code, out, _ = cli("gravity", "unmapped")
+    assert code == 0 and "ASSLT OCC ABH S47" in out and "8x" in out and "gravity STORE code CODE OFFENCE" in out
+    code, out, _ = cli("gravity", "code", "8X", "assault occasioning actual bodily harm", "--reason", "force code")
+    assert code == 0 and "code 8X = assault occasioning actual bodily harm: now configuration version" in out
+    code, out, _ = cli("gravity", "unmapped", "--format", "csv")
+    assert "ASSLT" not in out
+    code, out, _ = cli("gravity", "list", "--format", "csv")
+    assert "Assault occasioning actual bodily harm,4,,8N;8G;8X" in out
+    code, out, _ = cli("explain", "Q1", "--as-of", "2026-11-01")
+    assert "ASSLT OCC ABH S47 [code 8x]: matched by code 8X (Assault occasioning actual bodily harm), 4" in out
+    assert "rules: R, F, V and G over 730 days; serial over 1,095 days" in out
+    code, out, err = cli("gravity", "code", "8X")
+    assert code != 0 and "usage: gravity STORE code CODE OFFENCE [POINTS]" in err
+    code, out, err = cli("gravity", "code", "9Q", "Nothing like it")
+    assert code != 0 and "'Nothing like it' is not in the gravity table: give its points" in err
+
+
+def test_scoring_config_new_settings(cli):
+    code, out, _ = cli("scoring-config", "set", "gravity_mode", "sum", "--reason", "harm-based")
+    assert code == 0
+    code, out, _ = cli("scoring-config", "set", "serial_unconnected_victims", "on")
+    code, out, _ = cli("scoring-config", "show")
+    assert "gravity_mode           sum" in out and "serial_unconnected_victims on" in out
+    assert "Rules: R, F, V and G over 730 days" in out and "unconnected victims" in out
+    code, out, err = cli("scoring-config", "set", "gravity_mode", "average")
+    assert code != 0 and "gravity_mode: 'average' is not a mode; modes: max, sum" in err

@@ -7,27 +7,34 @@ A. With the default configuration (every number lives in
 the store):
 
 - **window**: incidents with ``0 <= days <= 729``; incidents after A are ignored;
-- **age**: an incident is ignored when the perpetrator's date of birth is
-  known and he was under 16 on the incident date (a 16th birthday on the
-  day after the incident means under 16; born 29 February, the birthday is
-  1 March in a common year);
+- **age** (Domestic Abuse Act 2021 s.1: DA is between two people each aged
+  16 or over): an involvement counts only when the perpetrator and the
+  victim were both 16 or over on the incident date (an unknown date of
+  birth counts, and the explanation says it was assumed; a 16th birthday on
+  the day after the incident means under 16; born 29 February, the
+  birthday is 1 March in a common year). An incident counts when at least
+  one of its involvements counts;
+- **offence**: an involvement whose Home Office code the gravity table
+  lists takes that row; else its wording; else ``unmapped_points`` and it
+  is listed as unmapped;
 - **R** from days since the latest incident in the window (0-30 -> 5,
   31-90 -> 4, 91-180 -> 3, 181-365 -> 2, 366-729 -> 1);
 - **F** from the number of distinct incident refs (1, 2, 3-4, 5-7, 8+ -> 1..5);
-- **G** the highest gravity points of any offence in those incidents (the
-  gravity table; an offence not in it scores ``unmapped_points`` and is
-  listed as unmapped);
+- **G** the highest gravity points of any counted offence in those
+  incidents (``gravity_mode = max``), or each counted incident's highest
+  gravity added up and banded by ``gravity_sum_bands`` (``sum``);
 - **V** from the number of distinct victims (1 -> 1, 2 -> 3, 3 -> 4, 4+ -> 5);
 - **score** ``= wR*R + wF*F + wG*G + wV*V`` (weights 1: 4 to 20);
 - **serial**: at least 2 distinct victims and 2 distinct incidents with
-  ``0 <= days <= 1094``;
+  ``0 <= days <= 1094`` (optionally counting victims who are family of each
+  other or shared an address as one: ``serial_unconnected_victims``);
 - **rank**: score descending, latest incident descending, incidents
   descending, perpetrator id ascending.
 
 Merged person records (``persons.merged_into``, followed to the root) are one
-person: perpetrators are scored and victims counted by their root id. The
-perpetrator's date of birth is the root record's when known, else the
-record's own.
+person: perpetrators are scored and victims counted by their root id. A
+record's date of birth (perpetrator's or victim's) is the root record's
+when known, else the record's own.
 
 Two implementations share these rules: :func:`score_all` pushes windowing
 and aggregation into SQL for the whole store (a million incidents in
@@ -35,11 +42,13 @@ seconds); :func:`explain` and :func:`score_person` work row by row in Python
 for one person and say which incidents gave each part. The tests hold the
 two to the same results.
 
-The gravity table ships as CSV under ``resources/gravity/`` (``default`` and
-a Cambridge Crime Harm Index style ``chi`` table in days, turned into points
-by ``gravity_day_bands``); the coordinator can map an offence, import a
-force's own table or switch profile, and every change is a new, audited
-configuration version.
+The gravity table ships as CSV under ``resources/gravity/`` (``default``,
+with the Home Office codes that could be verified, and an illustrative
+Cambridge Crime Harm Index style ``chi`` table in days, summed over the
+window); the coordinator can map an offence or a code, import a force's own
+table or switch profile, and every change is a new, audited configuration
+version. :func:`rules_sentence` says the rules in one sentence for the Score
+tab and the profile.
 """
 
 from __future__ import annotations
@@ -49,9 +58,11 @@ import dataclasses
 import gc
 import datetime as _dt
 import io
+import itertools
 import json
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
 from pathlib import Path
@@ -99,6 +110,20 @@ __all__ = [
     "person_names",
     "score_all",
     "score_person",
+    "age_on",
+    "normalise_code",
+    "parse_codes",
+    "code_spellings",
+    "rules_sentence",
+    "set_gravity_code",
+    "victim_groups",
+    "GRAVITY_MODES",
+    "RULES_EDITION",
+    "RULES_EDITIONS",
+    "snapshot_rules",
+    "PROFILE_GRAVITY",
+    "SUM_BANDS_POINTS",
+    "SUM_BANDS_DAYS",
     "explain",
     "is_serial",
 ]
@@ -110,6 +135,41 @@ GRAVITY_PROFILES = {
     "default": "default.csv",
     "chi": "chi.csv",
 }
+
+GRAVITY_MODES = ("max", "sum")
+
+RULES_EDITION = 2
+"""The edition of the scoring rules this module applies; ``score_snapshots.rules`` records the one that
+made each snapshot (migration ``0010_scoring_codes``)."""
+
+RULES_EDITIONS = {
+    1: "rules before 0010: victims of any age counted, offences matched on their wording only",
+    2: "both people 16 or over (the configured age) on the day; offences matched by Home Office code, "
+       "then wording",
+}
+
+
+def snapshot_rules(store, snapshot_id: int) -> str:
+    """Which edition of the scoring rules made a saved snapshot, as a sentence."""
+    edition = store.scalar("SELECT rules FROM score_snapshots WHERE id = ?", [snapshot_id])
+    if edition is None:
+        raise UserError(f"no snapshot {snapshot_id}")
+    return f"edition {edition}: {RULES_EDITIONS.get(edition, 'unknown to this version of the program')}"
+
+SUM_BANDS_POINTS: tuple = ((0, 0, 0), (1, 3, 1), (4, 7, 2), (8, 12, 3), (13, 19, 4), (20, None, 5))
+"""The project's default bands for ``gravity_mode = sum`` over a points table: the sum of each counted
+incident's highest points (1 to 5 each) over the window."""
+
+SUM_BANDS_DAYS: tuple = ((0, 9, 1), (10, 99, 2), (100, 364, 3), (365, 1824, 4), (1825, None, 5))
+"""The project's default bands for a days (Crime Harm Index style) table summed over the window: one
+band per tenfold step of harm, so that ten harassments (100 days) rank below one assault with injury
+(365 days) and that below one rape (1,825 days), as the index intends."""
+
+PROFILE_GRAVITY = {
+    "default": ("max", SUM_BANDS_POINTS),
+    "chi": ("sum", SUM_BANDS_DAYS),
+}
+"""The gravity aggregation each shipped profile is meant for: a profile brings its mode and sum bands."""
 
 _MAX_POINTS = 100
 
@@ -225,29 +285,118 @@ def _check_bands(name: str, bands: Sequence[Band], start: int, *, open_end: bool
 # The configuration
 # --------------------------------------------------------------------------
 
+def _shown(value: object) -> str:
+    """A value quoted for a one-line message: cut to 40 characters, control characters escaped."""
+    text = str(value)
+    return repr(text[:40] + ("…" if len(text) > 40 else ""))
+
+
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_CODE_PART = re.compile(r"0*(\d+)(.*)\Z", re.S)
+_CODE_OK = re.compile(r"[A-Za-z0-9]+(?:/[A-Za-z0-9]+)*\Z")
+_CODE_WIDTH = 3     # Home Office classes and subclasses run to three digits: 8, 08 and 008 are one class
+
+
+def normalise_code(text: str) -> str:
+    """A Home Office offence code as the table matches it: ASCII letters in capitals, leading zeros dropped.
+
+    Forces write the same code as ``8/67``, ``08/67`` or ``008/67``, and a
+    classification as ``8n`` or ``8N``; each ``/``-separated part loses the
+    leading zeros of its number.
+
+    >>> normalise_code("008/067")
+    '8/67'
+    >>> normalise_code(" 8n ")
+    '8N'
+    """
+    parts = []
+    for part in (text or "").strip().translate(_ASCII_UPPER).split("/"):
+        m = _CODE_PART.match(part)
+        parts.append(m.group(1) + m.group(2) if m else part)
+    return "/".join(parts)
+
+
+def code_spellings(code: str) -> tuple[str, ...]:
+    """Every spelling of ``code`` that matches it: its number parts padded with zeros to three digits.
+
+    The SQL scorer looks codes up by these spellings (case aside), and the
+    row-by-row explanation by the same set, so the two always agree; a code
+    written with more zeros than that (``0008/67``) matches nothing.
+
+    >>> code_spellings("8/67")
+    ('8/67', '8/067', '08/67', '08/067', '008/67', '008/067')
+    """
+    options = []
+    for part in normalise_code(code).split("/"):
+        m = _CODE_PART.match(part)
+        if not m:
+            options.append([part])
+            continue
+        digits, rest = m.group(1), m.group(2)
+        options.append(["0" * k + digits + rest for k in range(max(0, _CODE_WIDTH - len(digits)) + 1)])
+    return tuple("/".join(combo) for combo in itertools.product(*options))
+
+
+def _code_key(raw: str | None) -> str | None:
+    """The key a stored code is looked up by (SQLite's NOCASE folds ASCII letters only, and so does this)."""
+    return raw.translate(_ASCII_UPPER) if raw else None
+
+
 @dataclass(frozen=True)
 class GravityEntry:
-    """One row of the gravity table: an offence and its points, or its harm in days (CHI style)."""
+    """One row of the gravity table: an offence and its points, or its harm in days (CHI style).
+
+    ``codes`` are the Home Office offence codes of the offence (none, one or
+    several); an involvement whose code is listed takes this row whatever
+    its offence text says.
+    """
 
     offence: str
     points: int | None = None
     days: float | None = None
+    codes: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
         return normalise_offence(self.offence)
 
     def as_json(self) -> list:
-        return [self.offence, self.points, self.days]
+        # A row without codes keeps the three-element form of the versions saved before codes existed.
+        return [self.offence, self.points, self.days] + ([list(self.codes)] if self.codes else [])
+
+    @classmethod
+    def from_json(cls, row: Sequence) -> "GravityEntry":
+        if not isinstance(row, (list, tuple)) or len(row) not in (3, 4):
+            raise UserError(f"gravity: a saved row must be [offence, points, days(, codes)], not {row!r}"[:120])
+        codes = tuple(row[3]) if len(row) == 4 and row[3] else ()
+        return cls(row[0], row[1], row[2], codes)
+
+
+def parse_codes(text: str, where: str) -> tuple[str, ...]:
+    """Codes from a cell: ``"8N"``, ``"8Q; 8/66"``; a :class:`UserError` naming ``where`` for a bad one."""
+    out: list[str] = []
+    for raw in text.replace(",", ";").split(";"):
+        code = raw.strip()
+        if not code:
+            continue
+        if len(code) > 16 or not _CODE_OK.match(code):
+            raise UserError(f"{where}: offence code {_shown(code)} is not a code (letters and digits, "
+                            "parts separated by '/', at most 16 characters)")
+        if normalise_code(code) not in {normalise_code(c) for c in out}:
+            out.append(code)
+    return tuple(out)
 
 
 def read_gravity_csv(source: str | os.PathLike | io.TextIOBase, *, name: str | None = None) -> tuple[GravityEntry, ...]:
-    """Read a gravity table from CSV: ``offence`` and ``points`` and/or ``days`` columns.
+    """Read a gravity table from CSV: ``offence``, optionally ``offence_code``, and ``points`` and/or ``days``.
 
-    Lines starting with ``#`` are comments. Headers match case-insensitively.
-    A row with points uses them; a row with only days is banded by the
-    configuration's ``gravity_day_bands``. Raises :class:`UserError` naming
-    the line for a bad row, a missing column or an offence listed twice.
+    Lines starting with ``#`` are comments. Headers match case-insensitively
+    (``code`` and ``offence_codes`` are taken for ``offence_code``). A row with
+    points uses them; a row with only days is banded by the configuration's
+    ``gravity_day_bands``. ``offence_code`` holds none, one or several Home
+    Office codes separated by ``;``. Raises :class:`UserError` naming the
+    line for a bad row, a missing column, an offence listed twice or a code
+    given to two offences.
     """
     if isinstance(source, (str, os.PathLike)):
         p = Path(source)
@@ -270,12 +419,14 @@ def read_gravity_csv(source: str | os.PathLike | io.TextIOBase, *, name: str | N
     header = [h.strip().casefold() for h in rows[0]]
     if "offence" not in header or not ({"points", "days"} & set(header)):
         raise UserError(f"{label}: line {lines[0][0]}: the header must name an 'offence' column and a "
-                        "'points' or 'days' column")
+                        "'points' or 'days' column (and, if the table has codes, an 'offence_code' column)")
     i_off = header.index("offence")
     i_pts = header.index("points") if "points" in header else None
     i_days = header.index("days") if "days" in header else None
+    i_code = next((header.index(h) for h in ("offence_code", "offence_codes", "code", "codes") if h in header), None)
     out: list[GravityEntry] = []
     seen: dict[str, int] = {}
+    seen_codes: dict[str, tuple[int, str]] = {}
     for (line_no, _), rec in zip(lines[1:], rows[1:]):
         def cell(i):
             return rec[i].strip() if i is not None and i < len(rec) else ""
@@ -288,41 +439,48 @@ def read_gravity_csv(source: str | os.PathLike | io.TextIOBase, *, name: str | N
         if key in seen:
             raise UserError(f"{label}: line {line_no}: {offence!r} is listed twice (first on line {seen[key]})")
         seen[key] = line_no
+        codes = parse_codes(cell(i_code), f"{label}: line {line_no}, column offence_code")
+        for c in codes:
+            first = seen_codes.get(normalise_code(c))
+            if first is not None:
+                raise UserError(f"{label}: line {line_no}: offence code {_shown(c)} is already given to "
+                                f"{first[1]!r} on line {first[0]}")
+            seen_codes[normalise_code(c)] = (line_no, offence)
         pts_text, days_text = cell(i_pts), cell(i_days)
         points = days = None
         if pts_text:
             try:
                 points = int(pts_text)
             except ValueError:
-                raise UserError(f"{label}: line {line_no}: points {pts_text!r} is not a whole number") from None
+                raise UserError(f"{label}: line {line_no}: points {_shown(pts_text)} is not a whole number") from None
             if not 0 <= points <= _MAX_POINTS:
                 raise UserError(f"{label}: line {line_no}: points must run from 0 to {_MAX_POINTS}")
         if days_text:
             try:
                 days = float(days_text)
             except ValueError:
-                raise UserError(f"{label}: line {line_no}: days {days_text!r} is not a number") from None
+                raise UserError(f"{label}: line {line_no}: days {_shown(days_text)} is not a number") from None
             if not math.isfinite(days) or days < 0:
                 raise UserError(f"{label}: line {line_no}: days must be 0 or more")
             if days.is_integer():
                 days = int(days)
         if points is None and days is None:
             raise UserError(f"{label}: line {line_no}: {offence!r} has neither points nor days")
-        out.append(GravityEntry(offence, points, days))
+        out.append(GravityEntry(offence, points, days, codes))
     if not out:
         raise UserError(f"{label}: the gravity table has a header but no offences")
     return tuple(out)
 
 
 def write_gravity_csv(path: str | os.PathLike, entries: Iterable[GravityEntry]) -> Path:
-    """Write a gravity table as CSV (``offence,points,days``), spreadsheet-safe."""
+    """Write a gravity table as CSV (``offence,offence_code,points,days``), spreadsheet-safe."""
     target = Path(path)
     try:
         with open(target, "w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh, lineterminator="\n")
-            w.writerow(["offence", "points", "days"])
+            w.writerow(["offence", "offence_code", "points", "days"])
             for e in entries:
-                w.writerow([safe_cell(e.offence), "" if e.points is None else e.points,
+                w.writerow([safe_cell(e.offence), ";".join(e.codes), "" if e.points is None else e.points,
                             "" if e.days is None else e.days])
     except OSError as e:
         raise UserError(f"{target}: cannot write the gravity table ({e.strerror})") from None
@@ -369,6 +527,9 @@ class ScoringConfig:
     weight_v: float = 1
     unmapped_points: int = 1
     gravity_day_bands: tuple[Band, ...] = ((0, 1, 1), (2, 19, 2), (20, 179, 3), (180, 1094, 4), (1095, None, 5))
+    gravity_mode: str = "max"
+    gravity_sum_bands: tuple[Band, ...] = SUM_BANDS_POINTS
+    serial_unconnected_victims: bool = False
     gravity_source: str = "default"
     gravity: tuple[GravityEntry, ...] = field(default_factory=_default_gravity, repr=False)
 
@@ -386,6 +547,11 @@ class ScoringConfig:
             raise UserError(f"min_age: {self.min_age} is not an age")
         if self.unmapped_points > _MAX_POINTS:
             raise UserError(f"unmapped_points: points run from 0 to {_MAX_POINTS}")
+        if self.gravity_mode not in GRAVITY_MODES:
+            raise UserError(f"gravity_mode: {_shown(self.gravity_mode)} is not a mode; modes: "
+                            + ", ".join(GRAVITY_MODES))
+        if not isinstance(self.serial_unconnected_victims, bool):
+            raise UserError(f"serial_unconnected_victims: on or off (got {_shown(self.serial_unconnected_victims)})")
         for name in ("weight_r", "weight_f", "weight_g", "weight_v"):
             w = getattr(self, name)
             if not isinstance(w, (int, float)) or isinstance(w, bool) or not math.isfinite(w) or not 0 <= w <= 100:
@@ -394,7 +560,9 @@ class ScoringConfig:
         _check_bands("frequency_bands", self.frequency_bands, 1, open_end=True)
         _check_bands("victim_bands", self.victim_bands, 1, open_end=True)
         _check_bands("gravity_day_bands", self.gravity_day_bands, 0, open_end=True)
+        _check_bands("gravity_sum_bands", self.gravity_sum_bands, 0, open_end=True)
         keys: set[str] = set()
+        codes: dict[str, str] = {}
         for e in self.gravity:
             k = e.key
             if not k:
@@ -402,6 +570,15 @@ class ScoringConfig:
             if k in keys:
                 raise UserError(f"gravity: {e.offence!r} is listed twice")
             keys.add(k)
+            if not isinstance(e.codes, tuple):
+                raise UserError(f"gravity: {e.offence!r}: the codes must be a tuple")
+            for c in e.codes:
+                if not isinstance(c, str) or len(c) > 16 or not _CODE_OK.match(c):
+                    raise UserError(f"gravity: {e.offence!r}: offence code {_shown(c)} is not a code")
+                n = normalise_code(c)
+                if n in codes and codes[n] != k:
+                    raise UserError(f"gravity: offence code {_shown(c)} is given to both {codes[n]!r} and {k!r}")
+                codes[n] = k
             if e.points is None and e.days is None:
                 raise UserError(f"gravity: {e.offence!r} has neither points nor days")
             if e.points is not None and not (isinstance(e.points, int) and not isinstance(e.points, bool)
@@ -419,6 +596,32 @@ class ScoringConfig:
         for e in self.gravity:
             out[e.key] = e.points if e.points is not None else band_points(self.gravity_day_bands, int(e.days))
         return out
+
+    def entry_value(self, e: GravityEntry) -> int:
+        """What one table row gives an incident: points (days banded) for ``max``; for ``sum``, the days
+        of harm of a days row and the points of a points row."""
+        if self.gravity_mode == "sum" and e.days is not None and e.points is None:
+            return int(e.days)
+        return e.points if e.points is not None else band_points(self.gravity_day_bands, int(e.days))
+
+    def gravity_lookup(self) -> tuple[dict[str, int], dict[str, tuple[int, str, str]]]:
+        """``({offence key: value}, {code spelling: (value, offence, code)})`` for the mode in use.
+
+        Code spellings are upper-case and padded as :func:`code_spellings`
+        makes them; look a stored code up with its ASCII letters in capitals.
+        """
+        by_text, by_code = {}, {}
+        for e in self.gravity:
+            value = self.entry_value(e)
+            by_text[e.key] = value
+            for c in e.codes:
+                for spelling in code_spellings(c):
+                    by_code[spelling] = (value, e.offence, normalise_code(c))
+        return by_text, by_code
+
+    def gravity_part(self, value: int) -> int:
+        """G from the aggregated gravity: the value itself for ``max``, banded by ``gravity_sum_bands`` for ``sum``."""
+        return band_points(self.gravity_sum_bands, value) if self.gravity_mode == "sum" else value
 
     def recency(self, days: int) -> int:
         return band_points(self.recency_bands, days)
@@ -468,7 +671,7 @@ class ScoringConfig:
             else:
                 kw[k] = v
         if gravity is not None:
-            kw["gravity"] = tuple(GravityEntry(o, p, d) for o, p, d in gravity)
+            kw["gravity"] = tuple(GravityEntry.from_json(row) for row in gravity)
         return cls(**kw).validate()
 
     def changed_settings(self, other: "ScoringConfig") -> list[str]:
@@ -564,9 +767,22 @@ def save_config(store, config: ScoringConfig, *, reason: str | None = None,
     return StoredConfig(version, config, created_at, actor, reason, True)
 
 
+_ON = {"on": True, "yes": True, "true": True, "1": True, "off": False, "no": False, "false": False, "0": False}
+
+
 def _coerce(key: str, text: str) -> Any:
     if key.endswith("_bands"):
         return parse_bands(text)
+    if key == "gravity_mode":
+        mode = text.strip().casefold()
+        if mode not in GRAVITY_MODES:
+            raise UserError(f"gravity_mode: {_shown(text)} is not a mode; modes: {', '.join(GRAVITY_MODES)}")
+        return mode
+    if key == "serial_unconnected_victims":
+        try:
+            return _ON[text.strip().casefold()]
+        except KeyError:
+            raise UserError(f"serial_unconnected_victims: {_shown(text)}: say on or off") from None
     if key.startswith("weight_"):
         try:
             w = float(text)
@@ -623,10 +839,56 @@ def set_gravity_points(store, offence: str, points: int, *, reason: str | None =
     if old is None:
         table = current.config.gravity + (GravityEntry(offence, points, None),)
     else:
-        table = tuple(GravityEntry(e.offence, points, None) if e.key == key else e for e in current.config.gravity)
+        table = tuple(dataclasses.replace(e, points=points, days=None) if e.key == key else e
+                      for e in current.config.gravity)
     cfg = dataclasses.replace(current.config, gravity=table)
     return save_config(store, cfg, reason=reason or f"gravity: {offence} = {points}",
                        detail={"offence": key, "points": points, "was": None if old is None else old.points})
+
+
+def set_gravity_code(store, code: str, offence: str, points: int | None = None, *,
+                     reason: str | None = None) -> StoredConfig:
+    """Map a Home Office offence code to a row of the gravity table in one step; a new version.
+
+    ``offence`` names a row of the table (matched as the table matches:
+    case and spaces aside), which gains the code; the code leaves any other
+    row that had it. An offence not in the table is added with ``points``
+    (required then); given for a row in the table, ``points`` changes its
+    points too. Nothing changes when the code already maps there.
+    """
+    codes = parse_codes(code or "", "offence code")
+    if len(codes) != 1:
+        raise UserError("give one offence code to map (such as 8N or 8/67)")
+    (code,) = codes
+    norm = normalise_code(code)
+    offence = " ".join((offence or "").split())
+    if not offence:
+        raise UserError(f"give the offence that code {code} is to map to")
+    if points is not None and (isinstance(points, bool) or not isinstance(points, int)
+                               or not 0 <= points <= _MAX_POINTS):
+        raise UserError(f"points for {offence!r}: a whole number from 0 to {_MAX_POINTS}")
+    key = normalise_offence(offence)
+    target = next((e for e in active_config(store).config.gravity if e.key == key), None)
+    if target is None and points is None:
+        raise UserError(f"{offence!r} is not in the gravity table: give its points to add it with code {code}")
+    current = ensure_active_config(store)
+    table = []
+    was = None
+    for e in current.config.gravity:
+        kept = tuple(c for c in e.codes if normalise_code(c) != norm)
+        if len(kept) != len(e.codes) and e.key != key:
+            was = e.offence
+        if e.key == key:
+            kept = kept + (code,) if len(kept) == len(e.codes) else e.codes
+            e = dataclasses.replace(e, codes=kept, **({} if points is None else {"points": points, "days": None}))
+        elif len(kept) != len(e.codes):
+            e = dataclasses.replace(e, codes=kept)
+        table.append(e)
+    if target is None:
+        table.append(GravityEntry(offence, points, None, (code,)))
+    cfg = dataclasses.replace(current.config, gravity=tuple(table))
+    return save_config(store, cfg, reason=reason or f"gravity: code {code} = {offence}",
+                       detail={"code": norm, "offence": key, "points": points, "was": was})
 
 
 def edit_gravity(store, changes: dict[str, GravityEntry | None], *, reason: str | None = None) -> StoredConfig:
@@ -644,7 +906,7 @@ def edit_gravity(store, changes: dict[str, GravityEntry | None], *, reason: str 
         if not key:
             raise UserError("gravity: an offence has an empty name")
         if entry is not None:
-            entry = GravityEntry(" ".join(entry.offence.split()), entry.points, entry.days)
+            entry = dataclasses.replace(entry, offence=" ".join(entry.offence.split()))
             if entry.key != key:
                 raise UserError(f"gravity: the row for {offence!r} names {entry.offence!r}")
         edits[key] = entry
@@ -670,11 +932,19 @@ def import_gravity(store, path: str | os.PathLike, *, reason: str | None = None)
 
 
 def use_gravity_profile(store, name: str, *, reason: str | None = None) -> StoredConfig:
-    """Replace the gravity table with a shipped profile (``default`` or ``chi``); a new version."""
+    """Replace the gravity table with a shipped profile (``default`` or ``chi``); a new version.
+
+    The profile brings the aggregation it is meant for (:data:`PROFILE_GRAVITY`): ``default`` the
+    highest points (``max``), ``chi`` the sum of the days of harm over the window, banded by
+    :data:`SUM_BANDS_DAYS`.
+    """
     entries = load_gravity_profile(name)
+    mode, sum_bands = PROFILE_GRAVITY[name]
     current = ensure_active_config(store)
-    cfg = dataclasses.replace(current.config, gravity=entries, gravity_source=name)
-    return save_config(store, cfg, reason=reason or f"gravity profile {name}", detail={"offences": len(entries)})
+    cfg = dataclasses.replace(current.config, gravity=entries, gravity_source=name, gravity_mode=mode,
+                              gravity_sum_bands=sum_bands)
+    return save_config(store, cfg, reason=reason or f"gravity profile {name}",
+                       detail={"offences": len(entries), "gravity_mode": mode})
 
 
 def restore_config(store, version: int, *, reason: str | None = None) -> StoredConfig:
@@ -687,25 +957,37 @@ def restore_config(store, version: int, *, reason: str | None = None) -> StoredC
 
 @dataclass(frozen=True)
 class UnmappedOffence:
-    """An offence in the store that the gravity table does not list."""
+    """Offence wording (and code) held in the store that the gravity table maps neither by code nor by text.
+
+    ``code`` is the Home Office code the records carry with it (None when
+    they carry none); :func:`set_gravity_code` maps it in one step.
+    """
 
     offence: str
     key: str
     incidents: int
     latest: str
+    code: str | None = None
 
 
 def unmapped_offences(store, config: ScoringConfig | None = None) -> list[UnmappedOffence]:
-    """Offences held in the store that the gravity table does not map, most incidents first."""
+    """Offences held that the gravity table maps neither by code nor by text, most incidents first.
+
+    One row per offence wording and code (codes compared with their letters
+    in capitals): "ASSLT OCC ABH S47" with code 8N is mapped when the table
+    gives 8N to a row, whatever its own wording.
+    """
     cfg = config or active_config(store).config
-    known = cfg.gravity_points()
+    by_text, by_code = cfg.gravity_lookup()
     out = []
-    for key, offence, n, latest in store.conn.execute(
-            "SELECT v.offence_key, min(v.offence), count(DISTINCT v.incident_ref), max(i.date)"
-            " FROM involvements v JOIN incidents i ON i.ref = v.incident_ref GROUP BY v.offence_key"):
-        if key not in known:
-            out.append(UnmappedOffence(offence, key, n, latest))
-    out.sort(key=lambda u: (-u.incidents, u.key))
+    for key, code, offence, raw_code, n, latest in store.conn.execute(
+            "SELECT v.offence_key, upper(v.offence_code), min(v.offence), min(v.offence_code),"
+            " count(DISTINCT v.incident_ref), max(i.date)"
+            " FROM involvements v JOIN incidents i ON i.ref = v.incident_ref"
+            " GROUP BY v.offence_key, upper(v.offence_code)"):
+        if key not in by_text and _code_key(raw_code) not in by_code:
+            out.append(UnmappedOffence(offence, key, n, latest, raw_code or None))
+    out.sort(key=lambda u: (-u.incidents, u.key, u.code or ""))
     return out
 
 
@@ -832,16 +1114,35 @@ def _adult_from(dob_iso: str, min_age: int) -> str | None:
         return None
 
 
+def age_on(dob_iso: str | None, day_iso: str) -> int | None:
+    """Whole years of age on ``day_iso`` of someone born on ``dob_iso`` (None when the date of birth is unknown).
+
+    >>> age_on("2010-07-25", "2026-07-24")
+    15
+    >>> age_on("2008-02-29", "2024-02-29")
+    16
+    """
+    if not dob_iso:
+        return None
+    try:
+        dob, day = _dt.date.fromisoformat(dob_iso), _dt.date.fromisoformat(day_iso)
+    except ValueError:
+        return None
+    years = day.year - dob.year
+    return years - 1 if birthday(dob, years) > day else years
+
+
 # The whole store in one pass: involvements in perpetrator-index order, each
-# joined to its incident (window, division) and its offence's points; merged
-# victims resolved through a small temporary table; per perpetrator the
-# aggregates that R, F, G, V and the serial rule need.
+# joined to its incident (window, division) and its offence's points (by code
+# first, then by text); the age test joined for perpetrator and victim;
+# merged victims resolved through a small temporary table; per perpetrator
+# the aggregates that R, F, G, V and the serial rule need.
 _AGGREGATE = """
 SELECT {perp} AS pid,
        max(i.date || coalesce(i.division, '')) AS latest,
        count(DISTINCT v.incident_ref) {wf} AS n_inc,
        count(DISTINCT {victim}) {wf} AS n_vic,
-       max(coalesce(gp.points, :unmapped)) {wf} AS g,
+       max({points}) {wf} AS g,
        {serial_inc} AND {serial_vic} AS serial
 FROM involvements v
 JOIN incidents i ON i.ref = v.incident_ref
@@ -852,7 +1153,34 @@ GROUP BY {perp}
 HAVING latest >= :w {having}
 """
 
-_TEMP_TABLES = ("scoring_gravity", "scoring_adult", "scoring_root", "scoring_special")
+# gravity_mode = sum: each counted incident's highest value, added up per perpetrator over the window. The
+# inner groups go in incident order, which the (incident_ref, perpetrator_id, ...) unique index gives
+# without a sort of every row.
+_SUM = """
+SELECT pid, sum(g) FROM (
+    SELECT {perp} AS pid, max({points}) AS g
+    FROM involvements v
+    JOIN incidents i ON i.ref = v.incident_ref
+    LEFT JOIN temp.scoring_gravity gp ON gp.offence_key = v.offence_key
+    {joins}
+    WHERE i.date BETWEEN :w AND :a {where}
+    GROUP BY v.incident_ref, pid)
+GROUP BY pid
+"""
+
+# The serial window's counted involvements of the perpetrators the serial test passed, for the
+# "unconnected victims" rule.
+_SERIAL_ROWS = """
+SELECT {perp} AS pid, {victim}, i.date, i.address, i.postcode
+FROM involvements v
+JOIN incidents i ON i.ref = v.incident_ref
+{joins}
+WHERE i.date BETWEEN :s AND :a {where}
+  AND v.perpetrator_id IN (SELECT id FROM temp.scoring_serial)
+"""
+
+_TEMP_TABLES = ("scoring_gravity", "scoring_codes", "scoring_adult", "scoring_root", "scoring_special",
+                "scoring_serial")
 
 
 def _serial_expr(column: str, minimum: int, flt: str) -> str:
@@ -864,6 +1192,86 @@ def _serial_expr(column: str, minimum: int, flt: str) -> str:
     if minimum == 2:  # two distinct values exactly when the smallest and the largest differ
         return f"coalesce(min({column}) {flt} <> max({column}) {flt}, 0)"
     return f"count(DISTINCT {column}) {flt} >= {int(minimum)}"
+
+
+def _address_key(address: str | None, postcode: str | None) -> tuple[str, str] | None:
+    """An incident's address as the "unconnected victims" rule compares it (None when none is recorded)."""
+    a = " ".join((address or "").split()).casefold()
+    if not a:
+        return None
+    return a, "".join((postcode or "").split()).upper()
+
+
+def victim_groups(store, rows: dict[str, list[tuple[str, str, str | None, str | None]]],
+                  roots: dict[str, str] | None = None) -> dict[str, list[list[str]]]:
+    """Each perpetrator's serial victims in groups of victims connected to each other.
+
+    ``rows`` maps a perpetrator to his counted involvements in the serial
+    window as ``(victim root id, date, address, postcode)``. Two victims are
+    connected (the police chiefs' 2009 definition counts only victims
+    "unconnected to each other") when they are family of each other (an
+    intelligence link of kind ``family``, or an involvement between them
+    recorded as family) or shared an address: both victims at incidents
+    recorded at the same address on the same day (the store holds addresses
+    per incident, not per person, so living together is seen only this way).
+
+    Notes
+    -----
+    One read of the family links and family involvements among the victims
+    named, then a union-find per perpetrator: O(rows + links).
+    """
+    roots = root_map(store) if roots is None else roots
+    victims = sorted({v for rs in rows.values() for v, *_ in rs})
+    family: dict[str, set[str]] = {}
+    if victims:
+        # Every record of those victims (merged records are one person).
+        records = sorted(set(victims) | {k for k, r in roots.items() if r in set(victims)})
+        ids = json.dumps(records)
+        pairs = store.conn.execute(
+            "SELECT person_a_id, person_b_id FROM links WHERE relationship_kind = 'family'"
+            " AND person_a_id IN (SELECT value FROM json_each(:ids))"
+            " AND person_b_id IN (SELECT value FROM json_each(:ids))"
+            " UNION SELECT perpetrator_id, victim_id FROM involvements WHERE relationship_kind = 'family'"
+            " AND perpetrator_id IN (SELECT value FROM json_each(:ids))"
+            " AND victim_id IN (SELECT value FROM json_each(:ids))", {"ids": ids}).fetchall()
+        for a, b in pairs:
+            a, b = roots.get(a, a), roots.get(b, b)
+            if a != b:
+                family.setdefault(a, set()).add(b)
+                family.setdefault(b, set()).add(a)
+    out: dict[str, list[list[str]]] = {}
+    for pid, rs in rows.items():
+        parent = {v: v for v, *_ in rs}
+
+        def find(x: str) -> str:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        def union(a: str, b: str) -> None:
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+
+        at: dict[tuple, str] = {}
+        for v, day, address, postcode in rs:
+            key = _address_key(address, postcode)
+            if key is not None:
+                key = (day, *key)
+                if key in at:
+                    union(v, at[key])
+                else:
+                    at[key] = v
+        for v in list(parent):
+            for w in family.get(v, ()):
+                if w in parent:
+                    union(v, w)
+        groups: dict[str, list[str]] = {}
+        for v in sorted(parent):
+            groups.setdefault(find(v), []).append(v)
+        out[pid] = sorted(groups.values())
+    return out
 
 
 def score_all(
@@ -900,13 +1308,16 @@ def score_all(
     Notes
     -----
     One SQL pass over the involvements in perpetrator-index order (window,
-    gravity, distinct counts, serial test per perpetrator; the age test
-    joined for those young enough to have been under age in the window,
-    found through the ``persons_dob`` index), a second pass over just the
-    rows of merged records, then banding and ranking in Python:
+    gravity by code then text, distinct counts, serial test per
+    perpetrator; the age test joined for perpetrator and victim, through a
+    small table of those young enough to have been under age in the
+    window, found through the ``persons_dob`` index), a second pass over
+    just the rows of merged records, then banding and ranking in Python:
     O(rows) in SQLite and O(p log p) in Python for p scored perpetrators.
-    The benchmark (``benchmarks/run.py scoring``) compares it with a plain
-    ``GROUP BY`` over the same data.
+    ``gravity_mode = sum`` adds one pass over the window for the sums; the
+    "unconnected victims" serial rule one over the serial rows of those the
+    serial test passed. The benchmark (``benchmarks/run.py scoring``)
+    compares it with a plain ``GROUP BY`` over the same data.
 
     Examples
     --------
@@ -921,15 +1332,20 @@ def score_all(
     s = (a - _dt.timedelta(days=cfg.serial_window_days)).isoformat()
     lo = min(w, s)
     roots = root_map(store)
+    by_text, by_code = cfg.gravity_lookup()
 
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS scoring_gravity (offence_key TEXT PRIMARY KEY, points INTEGER)"
                  " WITHOUT ROWID")
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS scoring_codes (code TEXT COLLATE NOCASE PRIMARY KEY,"
+                 " points INTEGER) WITHOUT ROWID")
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS scoring_adult (id TEXT PRIMARY KEY, adult_from TEXT) WITHOUT ROWID")
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS scoring_root (id TEXT PRIMARY KEY, root TEXT) WITHOUT ROWID")
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS scoring_special (id TEXT PRIMARY KEY) WITHOUT ROWID")
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS scoring_serial (id TEXT PRIMARY KEY) WITHOUT ROWID")
     for t in _TEMP_TABLES:
         conn.execute(f"DELETE FROM temp.{t}")
-    conn.executemany("INSERT INTO temp.scoring_gravity VALUES (?, ?)", list(cfg.gravity_points().items()))
+    conn.executemany("INSERT INTO temp.scoring_gravity VALUES (?, ?)", list(by_text.items()))
+    conn.executemany("INSERT INTO temp.scoring_codes VALUES (?, ?)", [(c, v[0]) for c, v in by_code.items()])
     # Who was under age on some day of the window: SQLite's date(dob, '+16 years') is the birthday
     # rule of this module (29 February -> 1 March). Merged records take the root's date of birth.
     conn.execute("INSERT INTO temp.scoring_adult SELECT id, date(dob, :age) FROM persons"
@@ -950,6 +1366,10 @@ def score_all(
     if roots:
         victim_join = "LEFT JOIN temp.scoring_root rv ON rv.id = v.victim_id"
         victim = "coalesce(rv.root, v.victim_id)"
+    code_join, points = "", "coalesce(gp.points, :unmapped)"
+    if by_code:
+        code_join = "LEFT JOIN temp.scoring_codes gc ON gc.code = v.offence_code"
+        points = "coalesce(gc.points, gp.points, :unmapped)"
     # The WHERE clause spans the longer of the two windows; only the shorter one needs a FILTER.
     wf = "FILTER (WHERE i.date >= :w)" if w > lo else ""
     sf = "FILTER (WHERE i.date >= :s)" if s > lo else ""
@@ -960,27 +1380,31 @@ def score_all(
         # count over the older rows is cheaper than comparing every row's ref with a min and a max.
         serial_inc = (f"count(DISTINCT v.incident_ref) {wf} + count(DISTINCT v.incident_ref)"
                       f" FILTER (WHERE i.date < :w) >= {int(cfg.serial_min_incidents)}")
-    parts = dict(victim=victim, wf=wf, serial_inc=serial_inc,
+    parts = dict(victim=victim, wf=wf, serial_inc=serial_inc, points=points,
                  serial_vic=_serial_expr(victim, cfg.serial_min_victims, sf))
-    # Everyone in one pass over the perpetrator index, the age test joined row by row for the few
-    # who were under age on a day of the window (a lookup in a small table, cheaper than reading
-    # their rows a second time); then the merged records again, over just their own rows, scored
-    # as their root.
+    # Everyone in one pass over the perpetrator index, the age test joined row by row, for the
+    # perpetrator and for the victim, against the few who were under age on a day of the window (a
+    # lookup in a small table, cheaper than reading their rows a second time); then the merged
+    # records again, over just their own rows, scored as their root.
     conn.execute("INSERT INTO temp.scoring_special SELECT id FROM temp.scoring_root"
                  " UNION SELECT root FROM temp.scoring_root")
     special = bool(roots)
     young = store.scalar("SELECT EXISTS (SELECT 1 FROM temp.scoring_adult)")
-    adult_join = "LEFT JOIN temp.scoring_adult ad ON ad.id = v.perpetrator_id"
-    adult_where = "AND (ad.adult_from IS NULL OR i.date >= ad.adult_from)"
+    adult_joins = ["LEFT JOIN temp.scoring_adult ad ON ad.id = v.perpetrator_id",
+                   "LEFT JOIN temp.scoring_adult av ON av.id = v.victim_id"]
+    adult_where = ("AND (ad.adult_from IS NULL OR i.date >= ad.adult_from)"
+                   " AND (av.adult_from IS NULL OR i.date >= av.adult_from)")
     main_sql = _AGGREGATE.format(perp="v.perpetrator_id",
-                                 joins="\n".join([victim_join] + ([adult_join] if young else [])),
+                                 joins="\n".join([victim_join, code_join] + (adult_joins if young else [])),
                                  where=adult_where if young else "",
                                  having="AND pid NOT IN temp.scoring_special" if special else "", **parts)
+    root_join = ["LEFT JOIN temp.scoring_root rp ON rp.id = v.perpetrator_id"] if roots else []
+    root_perp = "coalesce(rp.root, v.perpetrator_id)" if roots else "v.perpetrator_id"
     special_sql = _AGGREGATE.format(
-        perp="coalesce(rp.root, v.perpetrator_id)" if roots else "v.perpetrator_id",
-        joins="\n".join([victim_join, adult_join]
-                        + (["LEFT JOIN temp.scoring_root rp ON rp.id = v.perpetrator_id"] if roots else [])),
+        perp=root_perp, joins="\n".join([victim_join, code_join] + adult_joins + root_join),
         where=adult_where + " AND v.perpetrator_id IN (SELECT id FROM temp.scoring_special)", having="", **parts)
+    every_join = "\n".join([victim_join, code_join] + (adult_joins if young else []) + root_join)
+    every_where = adult_where if young else ""
 
     if cancelled():
         raise Cancelled()
@@ -994,6 +1418,27 @@ def score_all(
         rows = conn.execute(main_sql, params).fetchall()
         if special:
             rows.extend(conn.execute(special_sql, params).fetchall())
+        if cfg.gravity_mode == "sum":
+            sum_join = "\n".join([code_join] + (adult_joins if young else []) + root_join)
+            sums = dict(conn.execute(_SUM.format(perp=root_perp, joins=sum_join, where=every_where,
+                                                 points=points), params))
+            part = cfg.gravity_part
+            rows = [(pid, latest, n_inc, n_vic, part(sums.get(pid) or 0), serial)
+                    for pid, latest, n_inc, n_vic, _g, serial in rows]
+        if cfg.serial_unconnected_victims and cfg.serial_min_victims >= 2:
+            passed = [r[0] for r in rows if r[5] == 1]
+            if passed:
+                conn.executemany("INSERT INTO temp.scoring_serial VALUES (?)",
+                                 [(m,) for pid in passed for m in _members(pid, roots)] if roots else
+                                 [(pid,) for pid in passed])
+                serial_rows: dict[str, list] = {pid: [] for pid in passed}
+                for pid, vic, day, address, postcode in conn.execute(
+                        _SERIAL_ROWS.format(perp=root_perp, victim=victim, joins=every_join, where=every_where),
+                        params):
+                    serial_rows[pid].append((vic, day, address, postcode))
+                groups = victim_groups(store, serial_rows, roots)
+                still = {pid for pid in passed if len(groups[pid]) >= cfg.serial_min_victims}
+                rows = [r if r[5] != 1 or r[0] in still else r[:5] + (0,) for r in rows]
         progress(2, steps, "Scoring")
         ranked = _rank_rows(rows, cfg, a, ver)
     except Exception as e:
@@ -1023,7 +1468,8 @@ def _rank_rows(rows: list[tuple], cfg: ScoringConfig, a: _dt.date, version: int 
     # exact to 6 decimals: ScoringConfig.total).
     whole = all(float(w).is_integer() for w in (cfg.weight_r, cfg.weight_f, cfg.weight_g, cfg.weight_v))
     scale = 1 if whole else 1_000_000
-    best_g = max([cfg.unmapped_points, *cfg.gravity_points().values()])
+    best_g = (max(p for _, _, p in cfg.gravity_sum_bands) if cfg.gravity_mode == "sum" else
+              max([cfg.unmapped_points, *cfg.gravity_points().values()]))
     top = round(cfg.total(max(p for _, _, p in cfg.recency_bands), max(p for _, _, p in cfg.frequency_bands),
                           best_g, max(p for _, _, p in cfg.victim_bands)) * scale)
     days_span = cfg.window_days + 1
@@ -1069,8 +1515,16 @@ class IncidentLine:
     """One incident of the person, with what it counted for.
 
     ``status`` is ``"scored"`` (in the window), ``"serial window only"``,
-    ``"after the as-of date"``, ``"under 16"`` (or the configured age) or
-    ``"outside the window"``.
+    ``"after the as-of date"``, ``"under 16"`` (or the configured age: no
+    involvement of the incident counts, the perpetrator or every victim
+    being under age that day) or ``"outside the window"``. ``matched`` says,
+    offence by offence, how the gravity table matched it (``"code 8N"``,
+    ``"text"`` or ``"unmapped"``); ``not_counted`` names the involvements
+    left out for age. ``victim_ids`` are all the incident's victims, those
+    not counted included. ``gravity`` is the incident's highest points (a
+    days row banded by ``gravity_day_bands``) whatever the gravity mode, so
+    that a timeline of incidents reads 1 to 5; with ``gravity_mode = sum``
+    the values added up are in :attr:`Explanation.gravity_values`.
     """
 
     ref: str
@@ -1083,6 +1537,26 @@ class IncidentLine:
     victim_ids: tuple[str, ...]
     perpetrator_record: str
     status: str
+    matched: tuple[str, ...] = ()
+    not_counted: tuple[str, ...] = ()
+
+
+def rules_sentence(cfg: "ScoringConfig") -> str:
+    """The windows and the tests of the scoring rules in one sentence, for the Score tab and the profile.
+
+    >>> rules_sentence(ScoringConfig())  # doctest: +NORMALIZE_WHITESPACE
+    'R, F, V and G over 730 days; serial over 1,095 days: 2+ victims and 2+ incidents. G is the highest
+    gravity of one offence. An involvement counts when both people were 16 or over on the day (an
+    unknown date of birth is taken as 16 or over).'
+    """
+    serial = f"serial over {cfg.serial_window_days + 1:,} days: {cfg.serial_min_victims}+ " + (
+        "unconnected victims (victims who are family or shared an address count as one)"
+        if cfg.serial_unconnected_victims else "victims") + f" and {cfg.serial_min_incidents}+ incidents"
+    g = ("G is the highest gravity of one offence" if cfg.gravity_mode == "max" else
+         "G is the sum of each incident's highest gravity, banded " + format_bands(cfg.gravity_sum_bands))
+    return (f"R, F, V and G over {cfg.window_days + 1:,} days; {serial}. {g}. An involvement counts when both "
+            f"people were {cfg.min_age} or over on the day (an unknown date of birth is taken as "
+            f"{cfg.min_age} or over).")
 
 
 @dataclass(frozen=True)
@@ -1091,10 +1565,16 @@ class Explanation:
 
     ``recency_ref`` is the incident that gave R; ``frequency_refs`` the
     incidents counted for F; ``gravity_refs`` those that reached G (with
-    ``gravity_offences`` the offences that scored it); ``victim_ids`` the
-    victims counted for V; ``serial_refs``/``serial_victim_ids`` what the
-    serial rule counted; ``unmapped`` the offences in the window the gravity
-    table does not map. ``score`` is None when nothing is in the window.
+    ``gravity_offences`` the offences that scored it; for ``gravity_mode =
+    sum`` every incident of the window, ``gravity_total`` their sum and
+    ``gravity_values`` each one's part); ``victim_ids`` the victims counted
+    for V; ``serial_refs``/``serial_victim_ids`` what the serial rule
+    counted (``serial_groups`` the victims connected to each other, with the
+    "unconnected victims" rule); ``unmapped`` the offences in the window the
+    gravity table does not map; ``matches`` how each offence of the window
+    was matched (code or text); ``not_counted`` the involvements left out
+    for age and ``assumed`` the people counted whose date of birth is not
+    recorded. ``score`` is None when nothing is in the window.
     """
 
     person_id: str
@@ -1115,6 +1595,16 @@ class Explanation:
     unmapped: tuple[str, ...]
     incidents: tuple[IncidentLine, ...]
     config: ScoringConfig = field(repr=False, default_factory=ScoringConfig)
+    matches: tuple[str, ...] = ()
+    not_counted: tuple[str, ...] = ()
+    assumed: tuple[str, ...] = ()
+    gravity_total: int | None = None
+    gravity_values: tuple[tuple[str, int], ...] = ()
+    serial_groups: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def rules(self) -> str:
+        return rules_sentence(self.config)
 
     def lines(self) -> list[str]:
         """The explanation as plain sentences, for the terminal and the profile."""
@@ -1122,11 +1612,13 @@ class Explanation:
         out = [f"{self.name} ({self.person_id}), scored as of {self.as_of}"
                + (f" with configuration version {self.config_version}" if self.config_version else
                   " with the built-in default configuration")]
+        out.append(f"  rules: {self.rules}")
         if len(self.records) > 1:
             out.append(f"  merged records scored as one person: {', '.join(self.records)}")
         s = self.score
         if s is None:
-            out.append(f"  not scored: no incident as perpetrator in the {cfg.window_days + 1} days to {self.as_of}")
+            out.append(f"  not scored: no counted incident as perpetrator in the {cfg.window_days + 1:,} days "
+                       f"to {self.as_of}")
         else:
             rank = f", rank {s.rank}" if s.rank else ""
             out.append(f"  score {s.score} = R {s.r} + F {s.f} + G {s.g} + V {s.v}{rank}"
@@ -1135,13 +1627,30 @@ class Explanation:
             out.append(f"  R {s.r}: latest incident {self.recency_ref} on {s.latest_incident}, "
                        f"{self.recency_days} days before {self.as_of}")
             out.append(f"  F {s.f}: {s.incidents} incident(s): {', '.join(self.frequency_refs)}")
-            out.append(f"  G {s.g}: {', '.join(self.gravity_offences)} in {', '.join(self.gravity_refs)}")
+            if cfg.gravity_mode == "sum":
+                parts = " + ".join(f"{v} ({r})" for r, v in self.gravity_values)
+                out.append(f"  G {s.g}: sum of each incident's highest gravity {self.gravity_total}"
+                           f" = {parts}; banded {format_bands(cfg.gravity_sum_bands)}")
+            else:
+                out.append(f"  G {s.g}: {', '.join(self.gravity_offences)} in {', '.join(self.gravity_refs)}")
             out.append(f"  V {s.v}: {s.victims} victim(s): {', '.join(self.victim_ids)}")
+        groups = ""
+        if cfg.serial_unconnected_victims:
+            joined = [g for g in self.serial_groups if len(g) > 1]
+            groups = (f", {len(self.serial_groups)} unconnected" + (
+                f" ({'; '.join(' and '.join(g) for g in joined)} counted as one: family or shared an address)"
+                if joined else ""))
         out.append(f"  serial: {'yes' if self.serial else 'no'} ({len(self.serial_refs)} incident(s), "
-                   f"{len(self.serial_victim_ids)} victim(s) in the {cfg.serial_window_days + 1} days to "
+                   f"{len(self.serial_victim_ids)} victim(s){groups} in the {cfg.serial_window_days + 1:,} days to "
                    f"{self.as_of}; needs {cfg.serial_min_incidents} and {cfg.serial_min_victims})")
+        if self.matches:
+            out.append("  offences matched (a Home Office code before the wording): " + "; ".join(self.matches))
         if self.unmapped:
             out.append(f"  unmapped offences (scored {cfg.unmapped_points}): {', '.join(self.unmapped)}")
+        for n in self.not_counted:
+            out.append(f"  not counted: {n}")
+        if self.assumed:
+            out.append(f"  date of birth not recorded, assumed {cfg.min_age} or over: {', '.join(self.assumed)}")
         if self.incidents:
             out.append("  incidents:")
             for ln in self.incidents:
@@ -1152,9 +1661,9 @@ class Explanation:
 
 
 def _record_dobs(store, members: Sequence[str], roots: dict[str, str]) -> dict[str, str]:
-    """``{record id: dob}`` for one person's records: the root's dob when known, else the record's own."""
+    """``{record id: dob}`` for records: the root's dob when known, else the record's own."""
     own: dict[str, str] = {}
-    ids = list(members)
+    ids = sorted(set(members) | {roots[m] for m in members if m in roots})
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
         q = ",".join("?" * len(chunk))
@@ -1170,9 +1679,10 @@ def _record_dobs(store, members: Sequence[str], roots: dict[str, str]) -> dict[s
 def _person_rows(store, ids: Sequence[str]) -> list[tuple]:
     q = ",".join("?" * len(ids))
     return store.conn.execute(
-        "SELECT v.incident_ref, i.date, i.division, v.perpetrator_id, v.victim_id, v.offence, v.offence_key"
+        "SELECT v.incident_ref, i.date, i.division, v.perpetrator_id, v.victim_id, v.offence, v.offence_key,"
+        " v.offence_code, i.address, i.postcode"
         f" FROM involvements v JOIN incidents i ON i.ref = v.incident_ref WHERE v.perpetrator_id IN ({q})"
-        " ORDER BY i.date DESC, v.incident_ref, v.victim_id, v.offence_key", list(ids)).fetchall()
+        " ORDER BY i.date DESC, v.incident_ref, v.victim_id, v.offence_key, v.offence_code", list(ids)).fetchall()
 
 
 def explain(
@@ -1209,52 +1719,100 @@ def explain(
     roots = root_map(store)
     root = resolve_person(store, person_id, roots)
     members = _members(root, roots)
-    dobs = _record_dobs(store, members, roots)
-    adult = {m: _adult_from(dobs[m], cfg.min_age) for m in members if dobs.get(m)}
-    points = cfg.gravity_points()
+    rows = _person_rows(store, members)
+    dobs = _record_dobs(store, sorted(set(members) | {r[4] for r in rows}), roots)
+    adult = {m: _adult_from(d, cfg.min_age) for m, d in dobs.items()}
+    by_text, by_code = cfg.gravity_lookup()
+    # An incident line shows points (days banded) whatever the mode, so that its timeline reads 1 to 5.
+    pts_text, pts_code = (by_text, by_code) if cfg.gravity_mode == "max" else \
+        dataclasses.replace(cfg, gravity_mode="max").gravity_lookup()
     a_ord = a.toordinal()
-    by_ref: dict[str, dict] = {}
-    young: dict[str, dict] = {}
-    for ref, day, division, perp, victim, offence, okey in _person_rows(store, members):
-        start = adult.get(perp)
-        target = young if start and day < start else by_ref
-        inc = target.setdefault(ref, {"date": day, "division": division, "perp": perp, "offences": {},
-                                      "victims": set(), "unmapped": {}})
-        inc["victims"].add(roots.get(victim, victim))
-        pts = points.get(okey)
-        if pts is None:
+    reach = max(cfg.window_days, cfg.serial_window_days)
+    incidents: dict[str, dict] = {}
+    not_counted: list[str] = []
+    assumed: dict[str, str] = {}
+    for ref, day, division, perp, victim, offence, okey, code, address, postcode in rows:
+        inc = incidents.setdefault(ref, {"date": day, "division": division, "perp": perp, "offences": {},
+                                         "victims": set(), "all_victims": set(), "unmapped": {},
+                                         "counted": False, "rows": [], "not_counted": []})
+        vroot = roots.get(victim, victim)
+        inc["all_victims"].add(vroot)
+        days = a_ord - _dt.date.fromisoformat(day).toordinal()
+        young = [(role, pid) for role, pid in (("perpetrator", perp), ("victim", victim))
+                 if adult.get(pid) and day < adult[pid]]
+        hit = by_code.get(_code_key(code)) if code else None
+        if hit is not None:
+            value, how = hit[0], f"code {hit[2]}" + ("" if normalise_offence(hit[1]) == okey else f" ({hit[1]})")
+            pts = pts_code[_code_key(code)][0]
+        elif okey in by_text:
+            value, how, pts = by_text[okey], "text", pts_text[okey]
+        else:
+            value, how, pts = cfg.unmapped_points, "unmapped", cfg.unmapped_points
+        if young:
+            if 0 <= days <= reach:
+                for role, pid in young:
+                    note = (f"{role} under {cfg.min_age} (age {age_on(dobs.get(pid), day)}) in {ref}"
+                            + (f" ({pid})" if role == "victim" or len(members) > 1 else ""))
+                    if note not in inc["not_counted"]:
+                        inc["not_counted"].append(note)
+            continue
+        inc["counted"] = True
+        inc["victims"].add(vroot)
+        inc["rows"].append((vroot, day, address, postcode))
+        if how == "unmapped":
             inc["unmapped"].setdefault(okey, offence)
-            pts = cfg.unmapped_points
-        inc["offences"].setdefault(okey, (offence, pts))
+        inc["offences"].setdefault((okey, _code_key(code) or ""), (offence, code, value, how, pts))
+        if 0 <= days <= reach:
+            for role, pid in (("perpetrator", perp), ("victim", victim)):
+                if pid not in dobs:
+                    assumed.setdefault(pid, f"{pid} ({role})")
     lines = []
     window, serial_refs = [], []
     serial_victims: set[str] = set()
-    for ref, inc in list(by_ref.items()) + [(r, i) for r, i in young.items() if r not in by_ref]:
+    serial_rows: list[tuple] = []
+    matches: dict[tuple, str] = {}
+    for ref, inc in incidents.items():
         days = a_ord - _dt.date.fromisoformat(inc["date"]).toordinal()
-        gravity = max(p for _, p in inc["offences"].values())
+        counted = inc["counted"]
+        gravity = max((v for _, _, v, _, _ in inc["offences"].values()), default=0)
+        points = max((x for *_, x in inc["offences"].values()), default=0)
         if days < 0:
             status = "after the as-of date"
-        elif ref not in by_ref:
+        elif not counted:
             status = f"under {cfg.min_age}"
         else:
             in_window, in_serial = days <= cfg.window_days, days <= cfg.serial_window_days
             status = "scored" if in_window else "serial window only" if in_serial else "outside the window"
             if in_window:
                 window.append((ref, inc, days, gravity))
+                for (okey, ckey), (offence, code, value, how, pts) in inc["offences"].items():
+                    shown = f"{value} days of harm" if value != pts else str(value)
+                    matches.setdefault((okey, ckey), f"{offence}" + (f" [code {code}]" if code else "")
+                                       + f": {'matched by ' + how if how != 'unmapped' else 'unmapped'}, {shown}")
             if in_serial:
                 serial_refs.append(ref)
                 serial_victims |= inc["victims"]
+                serial_rows.extend(inc["rows"])
+        not_counted.extend(inc["not_counted"])
         lines.append(IncidentLine(ref, inc["date"], days, inc["division"],
-                                  tuple(o for o, _ in inc["offences"].values()), gravity,
-                                  tuple(sorted(inc["unmapped"].values())), tuple(sorted(inc["victims"])),
-                                  inc["perp"], status))
+                                  tuple(o for o, *_ in inc["offences"].values()), points,
+                                  tuple(sorted(inc["unmapped"].values())), tuple(sorted(inc["all_victims"])),
+                                  inc["perp"], status, tuple(h for _, _, _, h, _ in inc["offences"].values()),
+                                  tuple(inc["not_counted"])))
     lines.sort(key=lambda ln: (ln.date, ln.ref), reverse=True)
-    serial = cfg.is_serial(len(serial_refs), len(serial_victims))
+    groups: list[list[str]] = []
+    if cfg.serial_unconnected_victims:
+        groups = victim_groups(store, {root: serial_rows}, roots)[root]
+        serial = cfg.is_serial(len(serial_refs), len(groups))
+    else:
+        serial = cfg.is_serial(len(serial_refs), len(serial_victims))
     names = person_names(store, [root])
     score = None
     recency_ref = recency_days = None
     g_refs: tuple[str, ...] = ()
     g_offences: tuple[str, ...] = ()
+    g_total = None
+    g_values: tuple[tuple[str, int], ...] = ()
     victims: set[str] = set()
     unmapped: dict[str, str] = {}
     if window:
@@ -1263,10 +1821,18 @@ def explain(
         divisions = [inc["division"] or "" for _, inc, _, _ in window if inc["date"] == latest]
         recency_ref = latest_refs[0] if len(latest_refs) == 1 else ", ".join(latest_refs)
         recency_days = a_ord - _dt.date.fromisoformat(latest).toordinal()
-        g = max(gr for _, _, _, gr in window)
-        g_refs = tuple(sorted(ref for ref, _, _, gr in window if gr == g))
-        g_offences = tuple(sorted({o for _, inc, _, gr in window if gr == g
-                                   for o, p in inc["offences"].values() if p == g}))
+        if cfg.gravity_mode == "sum":
+            g_values = tuple(sorted((ref, gr) for ref, _, _, gr in window))
+            g_total = sum(gr for _, gr in g_values)
+            g = cfg.gravity_part(g_total)
+            g_refs = tuple(ref for ref, _ in g_values)
+            g_offences = tuple(sorted({o for _, inc, _, gr in window
+                                       for o, _, v, _, _ in inc["offences"].values() if v == gr}))
+        else:
+            g = max(gr for _, _, _, gr in window)
+            g_refs = tuple(sorted(ref for ref, _, _, gr in window if gr == g))
+            g_offences = tuple(sorted({o for _, inc, _, gr in window if gr == g
+                                       for o, _, v, _, _ in inc["offences"].values() if v == g}))
         for _, inc, _, _ in window:
             victims |= inc["victims"]
             unmapped.update(inc["unmapped"])
@@ -1283,6 +1849,9 @@ def explain(
         gravity_offences=g_offences, victim_ids=tuple(sorted(victims)), serial=serial,
         serial_refs=tuple(sorted(serial_refs)), serial_victim_ids=tuple(sorted(serial_victims)),
         unmapped=tuple(sorted(unmapped.values())), incidents=tuple(lines), config=cfg,
+        matches=tuple(matches[k] for k in sorted(matches)), not_counted=tuple(not_counted),
+        assumed=tuple(assumed[k] for k in sorted(assumed)), gravity_total=g_total, gravity_values=g_values,
+        serial_groups=tuple(tuple(g) for g in groups),
     )
 
 

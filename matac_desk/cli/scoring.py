@@ -84,22 +84,28 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_nominations)
 
     p = sub.add_parser("gravity", help="the gravity table: list, unmapped offences, map one, import, profiles",
-                       description="list: the active table. unmapped: offences in the store the table does not map. "
-                                   "set OFFENCE POINTS: map (or re-map) one offence. import FILE: replace the table "
-                                   "with a CSV (offence,points or offence,days). export FILE: write the table. "
-                                   "profile default|chi: use a shipped table. Each change is a new, audited "
-                                   "configuration version.")
+                       description="list: the active table with its Home Office codes. unmapped: offences in the "
+                                   "store the table maps neither by code nor by wording, with their codes. "
+                                   "set OFFENCE POINTS: map (or re-map) one offence's wording. code CODE OFFENCE "
+                                   "[POINTS]: map a Home Office code to a row of the table in one step (POINTS adds "
+                                   "an offence not in it). import FILE: replace the table with a CSV "
+                                   "(offence,offence_code,points; offence,points; or offence,days, codes separated "
+                                   "by ';'). export FILE: write the table. profile default|chi: use a shipped table "
+                                   "(chi also sets gravity_mode sum). Each change is a new, audited configuration "
+                                   "version.")
     p.add_argument("store")
-    p.add_argument("action", choices=("list", "unmapped", "set", "import", "export", "profile"))
+    p.add_argument("action", choices=("list", "unmapped", "set", "code", "import", "export", "profile"))
     p.add_argument("args", nargs="*", metavar="ARG")
     p.add_argument("--reason", help="why (kept with the configuration version and in the audit log)")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(func=cmd_gravity)
 
     p = sub.add_parser("scoring-config", help="show or change the scoring configuration (versioned)",
-                       description="show: the active settings. history: every version. set KEY VALUE: change "
-                                   "one setting (bands as '0-30=5, 31-90=4, ...', '8+=5' for 'and above'). "
-                                   "restore VERSION: make an old version's settings active again.")
+                       description="show: the active settings and the rules in one sentence. history: every "
+                                   "version. set KEY VALUE: change one setting (bands as '0-30=5, 31-90=4, ...', "
+                                   "'8+=5' for 'and above'; gravity_mode max or sum; serial_unconnected_victims on "
+                                   "or off). restore VERSION: make an old version's settings active again (all of "
+                                   "them, the gravity table included).")
     p.add_argument("store")
     p.add_argument("action", choices=("show", "history", "set", "restore"))
     p.add_argument("args", nargs="*", metavar="ARG")
@@ -310,12 +316,17 @@ def cmd_gravity(args) -> int:
             _need(args, 0, "gravity STORE list")
             cfg = scoring.active_config(store)
             points = cfg.config.gravity_points()
-            rows = [{"offence": e.offence, "points": points[e.key], "days": e.days} for e in cfg.config.gravity]
+            rows = [{"offence": e.offence, "points": points[e.key], "days": e.days,
+                     "offence_code": ";".join(e.codes)} for e in cfg.config.gravity]
             rows.sort(key=lambda r: (-r["points"], r["offence"].casefold()))
-            print_rows(rows, ["offence", "points", "days"], args.format)
+            print_rows(rows, ["offence", "points", "days", "offence_code"], args.format)
             if args.format == "table":
                 emit(f"({len(rows)} offences; source {cfg.config.gravity_source}; configuration version "
-                     f"{cfg.version or 'built-in default'}; unmapped offences score {cfg.config.unmapped_points})")
+                     f"{cfg.version or 'built-in default'}; G is the "
+                     + ("highest gravity of one offence" if cfg.config.gravity_mode == "max" else
+                        "sum of each incident's highest gravity, banded "
+                        + scoring.format_bands(cfg.config.gravity_sum_bands))
+                     + f"; unmapped offences score {cfg.config.unmapped_points})")
             return 0
         if act == "unmapped":
             _need(args, 0, "gravity STORE unmapped")
@@ -323,7 +334,10 @@ def cmd_gravity(args) -> int:
             if not found and args.format == "table":
                 emit("Every offence in the store is in the gravity table.")
                 return 0
-            print_rows([dataclasses.asdict(u) for u in found], ["offence", "incidents", "latest"], args.format)
+            print_rows([dataclasses.asdict(u) for u in found], ["offence", "code", "incidents", "latest"],
+                       args.format)
+            if args.format == "table" and any(u.code for u in found):
+                emit("(map a code in one step: matac-desk gravity STORE code CODE OFFENCE)")
             return 0
         if act == "export":
             (path,) = _need(args, 1, "gravity STORE export FILE")
@@ -340,6 +354,19 @@ def cmd_gravity(args) -> int:
                 raise UserError(str(e)) from None
             new = scoring.set_gravity_points(store, offence, points, reason=args.reason)
             _changed(old, new, f"{' '.join(offence.split())} = {points} points")
+        elif act == "code":
+            if len(args.args) not in (2, 3):
+                raise UserError("usage: gravity STORE code CODE OFFENCE [POINTS]")
+            code, offence = args.args[:2]
+            points = None
+            if len(args.args) == 3:
+                try:
+                    points = _points(args.args[2])
+                except argparse.ArgumentTypeError as e:
+                    raise UserError(str(e)) from None
+            new = scoring.set_gravity_code(store, code, offence, points, reason=args.reason)
+            _changed(old, new, f"code {code.strip()} = {' '.join(offence.split())}"
+                     + (f" ({points} points)" if points is not None else ""))
         elif act == "import":
             (path,) = _need(args, 1, "gravity STORE import FILE")
             new = scoring.import_gravity(store, path, reason=args.reason)
@@ -365,8 +392,11 @@ def cmd_config(args) -> int:
             for key, value in cur.config.settings().items():
                 if key.endswith("_bands"):
                     value = scoring.format_bands(value)
+                elif isinstance(value, bool):
+                    value = "on" if value else "off"
                 emit(f"  {key:<22} {value}")
             emit(f"  {'gravity':<22} {len(cur.config.gravity)} offences (matac-desk gravity STORE list)")
+            emit(f"Rules: {scoring.rules_sentence(cur.config)}")
             return 0
         if act == "history":
             _need(args, 0, "scoring-config STORE history")

@@ -64,16 +64,17 @@ STREETS = ("Acacia Road", "Station Road", "Church Lane", "Victoria Street", "Mil
 TOWNS = {"North": ("Northby", "Fellside", "Coldharbour"), "Central": ("Midtown", "Eastgate", "Riverside"),
          "South": ("Southwick", "Downham", "Marshfield")}
 
-# (offence, weight, has offence code)
+# (offence, weight, Home Office offence code as the default gravity table lists it; blank where the table
+# has none, as many force extracts leave it)
 OFFENCES = (
-    ("Common assault", 30, "105/1"), ("Assault occasioning actual bodily harm", 14, "8/1"),
-    ("Controlling or coercive behaviour", 10, "8/75"), ("Harassment", 9, "8/63"),
-    ("Criminal damage", 8, "58/1"), ("Malicious communications", 6, "195/12"),
-    ("Non-crime domestic incident", 14, ""), ("Stalking", 3, "8/71"), ("Threats to kill", 2, "9/1"),
-    ("Breach of protective order", 4, "8/65"), ("Non-fatal strangulation or suffocation", 2, "8/80"),
-    ("Public order offence", 3, "125/8"), ("Sexual assault", 1, "20/3"), ("Burglary dwelling", 1, "28/1"),
-    ("Wounding or inflicting GBH", 1, "8/6"), ("Rape", 0.4, "19/7"), ("False imprisonment", 0.3, "36"),
-    ("Disclosing private sexual images", 0.5, "8/82"),
+    ("Common assault", 30, ""), ("Assault occasioning actual bodily harm", 14, "8N"),
+    ("Controlling or coercive behaviour", 10, "8/67"), ("Harassment", 9, "8L"),
+    ("Criminal damage", 8, ""), ("Malicious communications", 6, "8R"),
+    ("Non-crime domestic incident", 14, ""), ("Stalking", 3, "8Q"), ("Threats to kill", 2, "3B"),
+    ("Breach of protective order", 4, ""), ("Non-fatal strangulation or suffocation", 2, ""),
+    ("Public order offence", 3, "9A"), ("Sexual assault", 1, ""), ("Burglary dwelling", 1, ""),
+    ("Wounding or inflicting GBH", 1, "8F"), ("Rape", 0.4, ""), ("False imprisonment", 0.3, ""),
+    ("Disclosing private sexual images", 0.5, ""),
     # not in the default gravity table: shows up as unmapped
     ("Theft from the person", 0.6, "39"), ("Assault on emergency worker", 0.4, "104"),
 )

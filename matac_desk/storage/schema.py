@@ -591,6 +591,33 @@ def _people_search_columnsize(db: Database) -> None:
     )
 
 
+@migrations(name="0010_scoring_codes")
+def _scoring_codes(db: Database) -> None:
+    """Scoring that follows the DA Act's ages and the force's offence codes (issue 18).
+
+    The gravity table lives in ``scoring_configs.gravity`` as JSON: a row
+    with Home Office codes gains a fourth element (its codes), and the
+    three-element rows of the versions saved before stay readable as rows
+    without codes, so no configuration row is rewritten. Settings added to
+    the configuration (``gravity_mode``, ``gravity_sum_bands``,
+    ``serial_unconnected_victims``) read as their defaults from older
+    versions, which is what those versions meant.
+
+    Each snapshot already names the configuration version that made it;
+    ``rules`` now also names the edition of the scoring rules: 1 for the
+    snapshots taken before this step (victims of any age counted, offences
+    matched on their wording only), 2 from here on (the column's default,
+    so every snapshot written from now on is marked without its writer
+    naming it). Their scores are kept as they were saved.
+    """
+    db.executescript(
+        """
+        ALTER TABLE score_snapshots ADD COLUMN rules INTEGER NOT NULL DEFAULT 2;
+        UPDATE score_snapshots SET rules = 1;
+        """
+    )
+
+
 @migrations(name="0012_case_file")
 def _case_file(db: Database) -> None:
     """The case file a MATAC coordinator keeps (issue 20).

@@ -1,13 +1,16 @@
-"""The score explanation as rich text: which incidents gave R, F, G and V, and the offences left unmapped.
+"""The score explanation as rich text: the rules and their windows, which incidents gave R, F, G and V, how
+each offence was matched (Home Office code or wording), the involvements left out for age and the dates of
+birth assumed, and the offences left unmapped.
 
-Shared by the nominations page's side panel and the person page's Score tab.
+Shared by the nominations page's side panel and the person page's Score tab. The sentences come from
+:mod:`matac_desk.analysis.scoring` (``rules_sentence``, ``Explanation``), which the printed profile uses too.
 """
 
 from __future__ import annotations
 
 from html import escape
 
-from ..analysis.scoring import Explanation
+from ..analysis.scoring import Explanation, format_bands
 from .widgets import ACCENT
 
 __all__ = ["explanation_html", "history_html"]
@@ -17,16 +20,27 @@ def _refs(refs) -> str:
     return ", ".join(escape(r) for r in refs) or "—"
 
 
+def _gravity_row(e: Explanation) -> str:
+    s, cfg = e.score, e.config
+    if cfg.gravity_mode == "sum":
+        parts = " + ".join(f"{v} ({escape(r)})" for r, v in e.gravity_values)
+        return (f"<tr><td><b>G {s.g}</b></td><td>Gravity: each incident's highest, added up: {e.gravity_total}"
+                f" = {parts}; banded {escape(format_bands(cfg.gravity_sum_bands))}</td></tr>")
+    return (f"<tr><td><b>G {s.g}</b></td><td>Gravity: {escape(', '.join(e.gravity_offences))} in "
+            f"{_refs(e.gravity_refs)}</td></tr>")
+
+
 def explanation_html(e: Explanation, *, incidents_shown: int = 30) -> str:
     s = e.score
     out = [f"<h3 style='margin:0'>{escape(e.name)}</h3>"
            f"<p style='margin-top:2px'>{escape(e.person_id)} · scored as of {escape(e.as_of)}"
            + (f" · configuration v{e.config_version}" if e.config_version else " · default configuration") + "</p>"]
+    out.append(f"<p style='color:gray'>{escape(e.rules)}</p>")
     if len(e.records) > 1:
         out.append(f"<p>Merged records scored as one person: {_refs(e.records)}</p>")
     if s is None:
-        out.append(f"<p><b>Not scored</b>: no incident as perpetrator in the {e.config.window_days + 1} days "
-                   f"to {escape(e.as_of)}.</p>")
+        out.append(f"<p><b>Not scored</b>: no counted incident as perpetrator in the {e.config.window_days + 1:,} "
+                   f"days to {escape(e.as_of)}.</p>")
     else:
         rank = f", rank {s.rank}" if s.rank else ""
         out.append(f"<p style='font-size:large'><b>Score {s.score:g}</b> = R {s.r} + F {s.f} + G {s.g} + V {s.v}"
@@ -36,14 +50,33 @@ def explanation_html(e: Explanation, *, incidents_shown: int = 30) -> str:
                    f"{escape(s.latest_incident)}, {e.recency_days} days before</td></tr>"
                    f"<tr><td><b>F {s.f}</b></td><td>Frequency: {s.incidents} incident(s): "
                    f"{_refs(e.frequency_refs)}</td></tr>"
-                   f"<tr><td><b>G {s.g}</b></td><td>Gravity: {escape(', '.join(e.gravity_offences))} in "
-                   f"{_refs(e.gravity_refs)}</td></tr>"
-                   f"<tr><td><b>V {s.v}</b></td><td>Victims: {s.victims}: {_refs(e.victim_ids)}</td></tr></table>")
+                   + _gravity_row(e)
+                   + f"<tr><td><b>V {s.v}</b></td><td>Victims: {s.victims}: {_refs(e.victim_ids)}</td></tr></table>")
     cfg = e.config
     serial = "yes" if e.serial else "no"
+    groups = ""
+    if cfg.serial_unconnected_victims:
+        joined = [g for g in e.serial_groups if len(g) > 1]
+        groups = f", {len(e.serial_groups)} unconnected" + (
+            " (" + "; ".join(" and ".join(escape(v) for v in g) for g in joined)
+            + " counted as one: family or shared an address)" if joined else "")
     out.append(f"<p><b>Serial</b>: {serial} ({len(e.serial_refs)} incident(s), {len(e.serial_victim_ids)} "
-               f"victim(s) in {cfg.serial_window_days + 1} days; the rule needs {cfg.serial_min_incidents} and "
-               f"{cfg.serial_min_victims})</p>")
+               f"victim(s){groups} in {cfg.serial_window_days + 1:,} days; the rule needs "
+               f"{cfg.serial_min_incidents} and {cfg.serial_min_victims})</p>")
+    if e.serial_refs and len(e.serial_refs) != len(e.frequency_refs):
+        out.append(f"<p style='color:gray'>The serial test looks back {cfg.serial_window_days + 1:,} days and the "
+                   f"score {cfg.window_days + 1:,}: it counts {len(e.serial_refs)} incident(s) where F counts "
+                   f"{len(e.frequency_refs)}.</p>")
+    if e.matches:
+        out.append("<p><b>How each offence was matched</b> (a Home Office code before the wording):<br>"
+                   + "<br>".join(escape(m) for m in e.matches) + "</p>")
+    if e.not_counted:
+        out.append(f"<p><b>Not counted</b> (domestic abuse is between two people {cfg.min_age} or over; the "
+                   "children stay on the Children tab and in the profile):<br>"
+                   + "<br>".join(escape(n) for n in e.not_counted) + "</p>")
+    if e.assumed:
+        out.append(f"<p>Date of birth not recorded, assumed {cfg.min_age} or over: "
+                   f"{escape(', '.join(e.assumed))}</p>")
     if e.unmapped:
         out.append(f"<p style='color:{ACCENT['warning']}'><b>Unmapped offences</b> (scored "
                    f"{cfg.unmapped_points} each until the gravity table lists them): "

@@ -2,13 +2,18 @@
 
 The table shows every offence with its points, or its harm in days for a
 days profile (CHI style, turned into points by the configuration's day
-bands), and what it scores. Points and days are edited in place, offences
+bands), its Home Office offence codes (an involvement whose code is listed
+takes the row whatever its wording), and what it gives an incident (its
+points; with ``gravity_mode = sum``, the days of harm of a days row, which
+are added up). Points and days are edited in place, offences
 added and removed; the edits are marked until "Save changes…" saves them
 together as one new configuration version with a reason
 (:func:`matac_desk.analysis.scoring.edit_gravity`). A force's own CSV is checked
 before anything changes (the same checks and messages as ``matac-desk
-gravity import``). Offences held that the table does not map are listed
-underneath, to be mapped one by one.
+gravity import``). Offences held that the table maps neither by code nor by
+wording are listed underneath with their codes: an offence's wording is
+mapped with points, or its code is mapped to a row of the table in one
+step.
 """
 
 from __future__ import annotations
@@ -63,6 +68,7 @@ class GravityRow:
     days: float | None
     saved: GravityEntry | None
     removed: bool = False
+    codes: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -75,10 +81,11 @@ class GravityRow:
             return "removed"
         if self.saved is None:
             return "added"
-        return "changed" if (self.points, self.days) != (self.saved.points, self.saved.days) else ""
+        return "changed" if (self.points, self.days, self.codes) != \
+            (self.saved.points, self.saved.days, self.saved.codes) else ""
 
     def entry(self) -> GravityEntry:
-        return GravityEntry(self.offence, self.points, self.days)
+        return GravityEntry(self.offence, self.points, self.days, self.codes)
 
 
 def _number(text: str, *, whole: bool, what: str) -> int | float | None:
@@ -101,11 +108,13 @@ def _number(text: str, *, whole: bool, what: str) -> int | float | None:
 class GravityModel(QAbstractTableModel):
     """The gravity table with the edits not saved yet; points and days editable in place."""
 
-    OFFENCE, POINTS, DAYS, SCORES = range(4)
-    HEADERS = ("Offence", "Points", "Harm (days)", "Scores")
-    TOOLTIPS = (None, "Points given; empty for an offence scored by its days of harm",
+    OFFENCE, CODES, POINTS, DAYS, SCORES = range(5)
+    HEADERS = ("Offence", "Codes", "Points", "Harm (days)", "Scores")
+    TOOLTIPS = (None, "Home Office offence codes, separated by ';': an involvement with one of these codes takes "
+                      "this row whatever its wording",
+                "Points given; empty for an offence scored by its days of harm",
                 "Harm in days (CHI style), turned into points by the day bands; used when there are no points",
-                "The G this offence gives")
+                "What this offence gives an incident: its points, or with G summed, its days of harm")
     STATES = {"added": "Added: not saved yet", "changed": "Changed: not saved yet",
               "removed": "To be removed when the changes are saved"}
 
@@ -115,25 +124,28 @@ class GravityModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[GravityRow] = []
         self.day_bands: tuple[Band, ...] = scoring.ScoringConfig.gravity_day_bands
+        self.mode = "max"
 
     # ---- content
     def set_table(self, entries: tuple[GravityEntry, ...], day_bands: tuple[Band, ...], *,
-                  keep_edits: bool = False) -> None:
+                  keep_edits: bool = False, mode: str | None = None) -> None:
         """Show a saved table; with ``keep_edits`` the edits not saved yet are laid over it again."""
         pending = self.changes() if keep_edits else {}
         self.beginResetModel()
         self.day_bands = day_bands
-        self._rows = [GravityRow(e.offence, e.points, e.days, e) for e in entries]
+        if mode is not None:
+            self.mode = mode
+        self._rows = [GravityRow(e.offence, e.points, e.days, e, codes=e.codes) for e in entries]
         by_key = {r.key: i for i, r in enumerate(self._rows)}
         for offence, entry in pending.items():
             i = by_key.get(normalise_offence(offence))
             if i is None:
                 if entry is not None:
-                    self._rows.append(GravityRow(entry.offence, entry.points, entry.days, None))
+                    self._rows.append(GravityRow(entry.offence, entry.points, entry.days, None, codes=entry.codes))
             elif entry is None:
                 self._rows[i] = replace(self._rows[i], removed=True)
             else:
-                self._rows[i] = replace(self._rows[i], points=entry.points, days=entry.days)
+                self._rows[i] = replace(self._rows[i], points=entry.points, days=entry.days, codes=entry.codes)
         self.endResetModel()
 
     def clear(self) -> None:
@@ -143,7 +155,7 @@ class GravityModel(QAbstractTableModel):
 
     def drop_edits(self) -> None:
         """Back to the saved table: added rows go, edited and removed ones are as saved."""
-        self.set_table(tuple(r.saved for r in self._rows if r.saved is not None), self.day_bands)
+        self.set_table(tuple(r.saved for r in self._rows if r.saved is not None), self.day_bands, mode=self.mode)
 
     def rows(self) -> list[GravityRow]:
         return list(self._rows)
@@ -165,7 +177,7 @@ class GravityModel(QAbstractTableModel):
                 out[r.offence] = r.entry()
         return out
 
-    def add(self, offence: str, points: int | None, days: float | None) -> int:
+    def add(self, offence: str, points: int | None, days: float | None, codes: tuple[str, ...] = ()) -> int:
         offence = " ".join(offence.split())
         if not offence:
             raise UserError("give the offence's name")
@@ -176,7 +188,7 @@ class GravityModel(QAbstractTableModel):
             raise UserError(f"give {offence!r} points or days")
         n = len(self._rows)
         self.beginInsertRows(QModelIndex(), n, n)
-        self._rows.append(GravityRow(offence, points, days, None))
+        self._rows.append(GravityRow(offence, points, days, None, codes=codes))
         self.endInsertRows()
         return n
 
@@ -192,9 +204,12 @@ class GravityModel(QAbstractTableModel):
         self.dataChanged.emit(self.index(i, 0), self.index(i, len(self.HEADERS) - 1))
 
     def scores(self, r: GravityRow) -> int | None:
+        """What the row gives an incident, as :meth:`ScoringConfig.entry_value` reckons it."""
         if r.points is not None:
             return r.points
-        return band_points(self.day_bands, int(r.days)) if r.days is not None else None
+        if r.days is None:
+            return None
+        return int(r.days) if self.mode == "sum" else band_points(self.day_bands, int(r.days))
 
     # ---- Qt
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
@@ -204,7 +219,7 @@ class GravityModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.HEADERS)
 
     def _value(self, r: GravityRow, c: int) -> Any:
-        return (r.offence, r.points, r.days, self.scores(r))[c]
+        return (r.offence, "; ".join(r.codes), r.points, r.days, self.scores(r))[c]
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
@@ -214,7 +229,7 @@ class GravityModel(QAbstractTableModel):
             v = self._value(r, c)
             return "" if v is None else f"{v:g}" if isinstance(v, float) else str(v)
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _LEFT if c == self.OFFENCE else _RIGHT
+            return _LEFT if c in (self.OFFENCE, self.CODES) else _RIGHT
         if role == Qt.ItemDataRole.FontRole and r.state:
             font = QFont()
             font.setBold(r.state in ("added", "changed"))
@@ -224,7 +239,8 @@ class GravityModel(QAbstractTableModel):
             if r.state:
                 was = "" if r.saved is None or r.state != "changed" else \
                     f" (saved: {r.saved.points if r.saved.points is not None else '—'} points, " \
-                    f"{r.saved.days if r.saved.days is not None else '—'} days)"
+                    f"{r.saved.days if r.saved.days is not None else '—'} days, " \
+                    f"codes {'; '.join(r.saved.codes) or '—'})"
                 return self.STATES[r.state] + was
             return None
         if role == RowRole:
@@ -233,7 +249,8 @@ class GravityModel(QAbstractTableModel):
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         base = super().flags(index)
-        if index.isValid() and index.column() in (self.POINTS, self.DAYS) and not self._rows[index.row()].removed:
+        if index.isValid() and index.column() in (self.CODES, self.POINTS, self.DAYS) \
+                and not self._rows[index.row()].removed:
             return base | Qt.ItemFlag.ItemIsEditable
         return base
 
@@ -243,8 +260,17 @@ class GravityModel(QAbstractTableModel):
             return False
         r, c = self._rows[index.row()], index.column()
         try:
-            v = _number(str(value), whole=c == self.POINTS, what="points" if c == self.POINTS else "days")
-            new = replace(r, points=v) if c == self.POINTS else replace(r, days=v)
+            if c == self.CODES:
+                codes = scoring.parse_codes(str(value), "codes")
+                taken = {scoring.normalise_code(x): o.offence for o in self._rows if o is not r and not o.removed
+                         for x in o.codes}
+                for code in codes:
+                    if scoring.normalise_code(code) in taken:
+                        raise UserError(f"code {code} is already given to {taken[scoring.normalise_code(code)]!r}")
+                new = replace(r, codes=codes)
+            else:
+                v = _number(str(value), whole=c == self.POINTS, what="points" if c == self.POINTS else "days")
+                new = replace(r, points=v) if c == self.POINTS else replace(r, days=v)
             if new.points is None and new.days is None:
                 raise UserError("an offence needs points or days")
         except UserError as e:
@@ -262,7 +288,7 @@ class GravityModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return self.TOOLTIPS[section]
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _LEFT if section == self.OFFENCE else _RIGHT
+            return _LEFT if section in (self.OFFENCE, self.CODES) else _RIGHT
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -330,10 +356,11 @@ class GravitySection(Section):
         self.model.rowsInserted.connect(lambda *_: self._changed())
         self.model.rowsRemoved.connect(lambda *_: self._changed())
         self.model.modelReset.connect(self._changed)
-        self.view = table_view("settings_gravity", "Gravity table")
+        # A new name for the five-column table: widths saved for the four-column one do not fit it.
+        self.view = table_view("settings_gravity_codes", "Gravity table")
         self.view.setModel(self.model)
         header = self.view.horizontalHeader()
-        if not remember_header(self.view, {1: "Points", 2: "Harm (days)", 3: "Scores"}):
+        if not remember_header(self.view, {1: "8Q; 8/66; 195/12", 2: "Points", 3: "Harm (days)", 4: "Scores"}):
             header.setStretchLastSection(False)
             header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
@@ -356,7 +383,8 @@ class GravitySection(Section):
             row.addWidget(b)
         row.addStretch(1)
         self.import_button = button("I&mport CSV…", lambda: self.import_csv(),
-                                    tip="Replace the table with a force's own CSV (offence,points or offence,days)")
+                                    tip="Replace the table with a force's own CSV (offence,offence_code,points; "
+                                        "offence,points; or offence,days)")
         self.export_button = button("E&xport CSV…", lambda: self.export_csv())
         for b in (self.import_button, self.export_button, self.discard_button, self.save_button):
             row.addWidget(b)
@@ -364,28 +392,43 @@ class GravitySection(Section):
         self.message = MessageLabel("Gravity table message")
         lay.addWidget(self.message)
 
-        box = QGroupBox("Offences held that the table does not map")
+        box = QGroupBox("Offences held that the table maps neither by code nor by wording")
         box.setObjectName("gravity_box")
         gl = QVBoxLayout(box)
-        self.unmapped_model = RowsModel([Column("Offence", lambda u: u.offence),
+        self.unmapped_model = RowsModel([Column("Code", lambda u: u.code or ""),
+                                         Column("Offence", lambda u: u.offence),
                                          Column("Incidents", lambda u: u.incidents, numeric=True),
                                          Column("Latest", lambda u: u.latest)])
-        self.unmapped_view = table_view("settings_unmapped", "Unmapped offences")
+        self.unmapped_view = table_view("settings_unmapped_codes", "Unmapped offences")
         attach_model(self.unmapped_view, self.unmapped_model)
         self.unmapped_view.setMinimumHeight(self.fontMetrics().height() * 5)
         self.unmapped_view.setMaximumHeight(self.fontMetrics().height() * 8)
+        self.unmapped_view.selectionModel().selectionChanged.connect(lambda *_: self._enable_unmapped())
         gl.addWidget(self.unmapped_view)
         urow = QHBoxLayout()
-        urow.addWidget(QLabel("Points for the selected offence:"))
+        urow.addWidget(QLabel("Its wording scores:"))
         self.points = QSpinBox()
         self.points.setRange(0, 100)
         self.points.setValue(3)
         self.points.setAccessibleName("Gravity points")
         urow.addWidget(self.points)
-        urow.addStretch(1)
         self.map_button = button("Map o&ffence", self.map_selected, accessible="Map the selected offence",
-                                 tip="Save a new scoring configuration with this offence in the gravity table")
+                                 tip="Save a new scoring configuration with this wording in the gravity table")
         urow.addWidget(self.map_button)
+        urow.addSpacing(self.fontMetrics().averageCharWidth() * 4)
+        code_label = QLabel("or its &code means:")
+        self.code_target = QComboBox()
+        self.code_target.setAccessibleName("Offence of the gravity table the code maps to")
+        self.code_target.setMinimumContentsLength(28)
+        self.code_target.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        code_label.setBuddy(self.code_target)
+        urow.addWidget(code_label)
+        urow.addWidget(self.code_target)
+        self.map_code_button = button("Map co&de", self.map_code, accessible="Map the selected code",
+                                      tip="Give the selected Home Office code to this row of the gravity table "
+                                          "(one new configuration version)")
+        urow.addWidget(self.map_code_button)
+        urow.addStretch(1)
         gl.addLayout(urow)
         self.gravity_message = MessageLabel("Unmapped offences message")
         gl.addWidget(self.gravity_message)
@@ -405,18 +448,31 @@ class GravitySection(Section):
             return
         self.active = active
         cfg = active.config
-        self.model.set_table(cfg.gravity, cfg.gravity_day_bands, keep_edits=True)
+        self.model.set_table(cfg.gravity, cfg.gravity_day_bands, keep_edits=True, mode=cfg.gravity_mode)
         days = sum(1 for e in cfg.gravity if e.points is None)
+        coded = sum(1 for e in cfg.gravity if e.codes)
+        how = ("summed over the window (gravity sum bands on the Scoring tab)" if cfg.gravity_mode == "sum" else
+               "through the day bands on the Scoring tab")
         self.status.setText(
-            f"{len(cfg.gravity)} offences, from {cfg.gravity_source}"
-            + (f" ({days} scored by days of harm, through the day bands on the Scoring tab)" if days else "")
+            f"{len(cfg.gravity)} offences ({coded} with Home Office codes, matched before the wording), from "
+            f"{cfg.gravity_source}"
+            + (f"; {days} scored by days of harm, {how}" if days else "")
             + f"; configuration version {active.version or 'not saved yet (built-in default)'}. An offence not in "
-              f"the table scores {cfg.unmapped_points}.")
+              f"the table scores {cfg.unmapped_points}. G is "
+            + ("the highest gravity of one offence." if cfg.gravity_mode == "max" else
+               "the sum of each incident's highest gravity, banded."))
+        current = self.code_target.currentText()
+        self.code_target.clear()
+        for e in sorted(cfg.gravity, key=lambda e: e.offence.casefold()):
+            self.code_target.addItem(e.offence, e.offence)
+        if current:
+            self.code_target.setCurrentIndex(max(0, self.code_target.findText(current)))
         i = self.profile.findData(cfg.gravity_source)
         if i >= 0:
             self.profile.setCurrentIndex(i)
         self.unmapped_model.set_rows(unmapped)
         self.map_button.setEnabled(bool(unmapped))
+        self._enable_unmapped()
         if not self.gravity_message.text() or not unmapped:
             self.gravity_message.say("" if unmapped else "Every offence held is in the gravity table.")
         self._filter()
@@ -448,6 +504,14 @@ class GravitySection(Section):
             self.view.selectRow(i)
         return i is not None
 
+    def _enable_unmapped(self) -> None:
+        rows = self.unmapped_view.selectionModel().selectedRows()
+        u = self.unmapped_model.data(rows[0], RowRole) if rows else None
+        self.map_code_button.setEnabled(bool(u and u.code))
+        self.map_code_button.setToolTip(
+            f"Give code {u.code} to the chosen row of the gravity table" if u and u.code else
+            "Select an unmapped offence that carries a Home Office code")
+
     def _enable(self) -> None:
         i = self.selected_row()
         self.remove_button.setEnabled(i is not None)
@@ -459,6 +523,7 @@ class GravitySection(Section):
     def add_offence(self) -> None:
         got = dialogs.ask(self, "Add an offence to the gravity table", [
             Field("offence", "&Offence", required=True, placeholder="as the force's records name it"),
+            Field("codes", "Home Office &codes", placeholder="optional: 8N, or several as 8Q; 8/66"),
             Field("points", "&Points", placeholder="0 to 100"),
             Field("days", "or harm in &days", placeholder="CHI style: turned into points by the day bands"),
         ], intro="Matching ignores case and spacing. The offence is saved with the other changes.", ok="Add")
@@ -467,7 +532,8 @@ class GravitySection(Section):
         try:
             points = _number(got["points"], whole=True, what="points")
             days = _number(got["days"], whole=False, what="days")
-            i = self.model.add(got["offence"], points, days)
+            codes = scoring.parse_codes(got.get("codes") or "", "codes")
+            i = self.model.add(got["offence"], points, days, codes)
         except UserError as e:
             self.message.refuse(f"Not added: {e}")
             return
@@ -500,7 +566,8 @@ class GravitySection(Section):
             return
         lines = [f"{o}: removed" if e is None else
                  f"{o}: {e.points if e.points is not None else '—'} points"
-                 + (f", {e.days:g} days" if e.days is not None else "") for o, e in changes.items()]
+                 + (f", {e.days:g} days" if e.days is not None else "")
+                 + (f", codes {'; '.join(e.codes)}" if e.codes else "") for o, e in changes.items()]
         reason = self.ask_reason("Save the gravity table",
                                  f"{len(changes)} change(s) are saved as one new configuration version: "
                                  + "; ".join(lines[:12]) + ("; …" if len(lines) > 12 else "") + ".",
@@ -521,13 +588,28 @@ class GravitySection(Section):
                         parent=self, done=lambda cfg: self.gravity_message.say(
                             f"{u.offence} now scores {points}; configuration version {cfg.version} saved."))
 
+    def map_code(self) -> None:
+        rows = self.unmapped_view.selectionModel().selectedRows()
+        u = self.unmapped_model.data(rows[0], RowRole) if rows else None
+        if u is None or not u.code:
+            self.gravity_message.refuse("Select an unmapped offence that carries a code first.")
+            return
+        target = self.code_target.currentData()
+        if not target:
+            return
+        self.ctx.change(scoring.set_gravity_code, u.code, target, kinds=("scores",), what="Gravity table",
+                        parent=self, done=lambda cfg: self.gravity_message.say(
+                            f"Code {u.code} now means {target}; configuration version {cfg.version} saved."),
+                        failed=lambda e: self.refuse(e, "Not mapped", "Gravity table"))
+
     def use_profile(self) -> None:
         name = self.profile.currentData()
         entries = scoring.load_gravity_profile(name)
         reason = self.ask_reason(
             "Use a shipped gravity table",
             f"The table in use is replaced by the shipped {name!r} profile ({len(entries)} offences)"
-            + (", harm in days turned into points by the day bands" if any(e.points is None for e in entries) else "")
+            + (", harm in days added up over the window (G summed, banded by the profile's sum bands)"
+               if scoring.PROFILE_GRAVITY[name][0] == "sum" else "")
             + ". The table in use now stays in the version history, and can be restored from the Scoring tab."
             + (" Your changes not saved are dropped." if self.dirty else ""),
             default=f"gravity profile {name}", ok="Use it")
@@ -577,6 +659,7 @@ class GravitySection(Section):
         self.active = None
         self.model.clear()
         self.unmapped_model.clear()
+        self.code_target.clear()
         self.status.setText("")
         self.message.clear()
         self.gravity_message.clear()

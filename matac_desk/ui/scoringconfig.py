@@ -1,9 +1,13 @@
 """The Settings page's Scoring tab: every number of the active configuration, its versions, restoring one.
 
 The form holds the active configuration's numbers: the windows, the serial
-test, the minimum age, the points of an unmapped offence, the weights and
-the four band tables (recency, frequency, victims, and the days-to-points
-bands of a CHI-style gravity table). Saving checks the whole configuration
+test (and whether victims connected to each other count as one), the
+minimum age of both people for an involvement to count, the points of an
+unmapped offence, how G is aggregated (the highest offence, or the sum of
+each incident's highest, banded), the weights and the five band tables
+(recency, frequency, victims, the days-to-points bands of a CHI-style
+gravity table and the bands of a summed G). Above them, the rules in one
+sentence, as the Score tab and the profile say them. Saving checks the whole configuration
 first (a refusal is said in the tab and nothing is saved), asks why, and
 saves the settings that changed as a new version
 (:func:`matac_desk.analysis.scoring.set_config_values`); the pages that show scores
@@ -21,6 +25,8 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
+    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
@@ -60,6 +66,9 @@ LABELS = {
     "frequency_bands": "Frequency bands",
     "victim_bands": "Victim bands",
     "gravity_day_bands": "Gravity day bands",
+    "gravity_mode": "Gravity",
+    "gravity_sum_bands": "Gravity sum bands",
+    "serial_unconnected_victims": "Serial: unconnected victims",
     "gravity_source": "Gravity table source",
     "gravity": "Gravity table",
 }
@@ -72,8 +81,9 @@ _WHOLE = (
      "The serial test counts incidents and victims this many days back"),
     ("serial_min_incidents", "Serial: at least", 0, 1000, "incidents", "Distinct incidents needed to be serial"),
     ("serial_min_victims", "and at least", 0, 1000, "different victims", "Distinct victims needed to be serial"),
-    ("min_age", "Minimum a&ge", 0, 120, "years at the incident",
-     "An incident where the perpetrator was younger is not scored"),
+    ("min_age", "Minimum a&ge", 0, 120, "years, both people, on the day",
+     "An involvement counts only when perpetrator and victim were both this age or over on the incident day "
+     "(Domestic Abuse Act 2021 s.1: 16). An unknown date of birth counts, and the explanation says so"),
     ("unmapped_points", "&Unmapped offence scores", 0, 100, "points",
      "G for an offence the gravity table does not list"),
 )
@@ -85,7 +95,9 @@ _BANDS = (
     ("frequency_bands", "Frequency (F)", "incidents", 1),
     ("victim_bands", "Victims (V)", "different victims", 1),
     ("gravity_day_bands", "Gravity from days of harm", "days of harm (days-profile tables)", 0),
+    ("gravity_sum_bands", "Gravity summed (G)", "sum of each incident's highest gravity, when G is summed", 0),
 )
+MODES = {"max": "the highest gravity of one offence", "sum": "the sum of each incident's highest gravity, banded"}
 OPEN = "and above"
 
 
@@ -103,6 +115,8 @@ def _show(key: str, value: Any) -> str:
         return scoring.format_bands(value)
     if key == "gravity":
         return f"{len(value)} offences"
+    if isinstance(value, bool):
+        return "on" if value else "off"
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
@@ -271,6 +285,8 @@ class ScoringSection(Section):
         self.status = text_label("Active scoring configuration")
         self.status.setTextFormat(Qt.TextFormat.RichText)
         lay.addWidget(self.status)
+        self.rules = text_label("The scoring rules in one sentence")
+        lay.addWidget(self.rules)
 
         top = QHBoxLayout()
         box = QGroupBox("Windows and thresholds")
@@ -282,6 +298,22 @@ class ScoringSection(Section):
             spin.setRange(low, high)
             spin.setGroupSeparatorShown(True)
             self._add_number(form, key, label, spin, unit, tip)
+        self.mode = QComboBox()
+        for key, text in MODES.items():
+            self.mode.addItem(text, key)
+        self.mode.setAccessibleName(LABELS["gravity_mode"])
+        self.mode.setToolTip("How G is made: the highest offence in the window, or each counted incident's highest "
+                             "gravity added up over the window and banded by the 'Gravity summed' bands (harm-based "
+                             "ranking, as the Crime Harm Index is used)")
+        self.mode.currentIndexChanged.connect(self.edited)
+        form_row(form, "&G is", self.mode, "", self.mode.toolTip())
+        self.unconnected = QCheckBox("victims who are family or shared an address count as one")
+        self.unconnected.setAccessibleName(LABELS["serial_unconnected_victims"])
+        self.unconnected.setToolTip("The police chiefs' 2009 definition counts victims 'unconnected to each other'. "
+                                    "Family: an intelligence link or an involvement recorded as family. Shared "
+                                    "address: victims at the same recorded address on the same day. Off by default")
+        self.unconnected.toggled.connect(self.edited)
+        form_row(form, "Serial: &unconnected", self.unconnected, "", self.unconnected.toolTip())
         top.addWidget(box, 3)
         box = QGroupBox("Weights: score = R × wR + F × wF + G × wG + V × wV")
         form = QFormLayout(box)
@@ -349,6 +381,8 @@ class ScoringSection(Section):
                 spin.setValue(getattr(cfg, key))
             for key, editor in self.bands.items():
                 editor.set_bands(getattr(cfg, key))
+            self.mode.setCurrentIndex(max(0, self.mode.findData(cfg.gravity_mode)))
+            self.unconnected.setChecked(cfg.serial_unconnected_victims)
 
     def values(self) -> dict[str, Any]:
         """What the form holds, as the configuration keeps it (a UserError for a band cell that is no number)."""
@@ -358,6 +392,8 @@ class ScoringSection(Section):
             out[key] = (int(v) if float(v).is_integer() else v) if isinstance(spin, QDoubleSpinBox) else v
         for key, editor in self.bands.items():
             out[key] = editor.bands()
+        out["gravity_mode"] = self.mode.currentData()
+        out["serial_unconnected_victims"] = self.unconnected.isChecked()
         return out
 
     def _enable(self) -> None:
@@ -386,6 +422,8 @@ class ScoringSection(Section):
             "version 1)")
         if not self.dirty:
             self._fill(active.config)
+        self.rules.setText("Rules in use: " + scoring.rules_sentence(active.config)
+                           + " The bands are the project's defaults unless your force has changed them.")
         chosen = self.chosen_version()
         rows, prev = [], None
         for h in history:
@@ -516,6 +554,7 @@ class ScoringSection(Section):
         self.dirty = False
         self.history_model.clear()
         self.status.setText("")
+        self.rules.setText("")
         self.version_detail.setText("")
         self.message.clear()
         self._fill(ScoringConfig())
