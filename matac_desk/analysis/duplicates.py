@@ -193,19 +193,12 @@ def load_records(store: Store) -> linkage.Records:
         yield from conn.execute("SELECT a.person_id, a.forename, a.surname, p.dob, coalesce(p.merged_into, p.id)"
                                 " FROM aliases a JOIN persons p ON p.id = a.person_id")
 
-    addresses = conn.execute(
-        "SELECT i.perpetrator_id, n.address, n.postcode FROM involvements i JOIN incidents n ON n.ref = i.incident_ref"
-        " WHERE n.address IS NOT NULL OR n.postcode IS NOT NULL"
-        " UNION SELECT i.victim_id, n.address, n.postcode FROM involvements i JOIN incidents n ON n.ref = i.incident_ref"
-        " WHERE n.address IS NOT NULL OR n.postcode IS NOT NULL")
-    associations = conn.execute(
-        "SELECT victim_id, perpetrator_id, 'perpetrator' FROM involvements"
-        " UNION SELECT perpetrator_id, victim_id, 'victim' FROM involvements"
-        " UNION SELECT person_a_id, person_b_id, CASE relationship_kind WHEN 'family' THEN 'family member'"
-        " ELSE 'associate' END FROM links"
-        " UNION SELECT person_b_id, person_a_id, CASE relationship_kind WHEN 'family' THEN 'family member'"
-        " ELSE 'associate' END FROM links")
-    return linkage.Records.build(people(), addresses, associations)
+    incidents = conn.execute(
+        "SELECT i.perpetrator_id, i.victim_id, n.address, n.postcode FROM involvements i"
+        " JOIN incidents n ON n.ref = i.incident_ref")
+    links = conn.execute("SELECT person_a_id, person_b_id, CASE relationship_kind WHEN 'family' THEN 'family member'"
+                         " ELSE 'associate' END FROM links")
+    return linkage.Records.build(people(), incidents, links)
 
 
 def _labels(store: Store, recs: linkage.Records) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
@@ -234,13 +227,13 @@ def train_model(store: Store, recs: linkage.Records | None = None) -> tuple[link
     return recs, _train_with(recs, merged, not_same)
 
 
-def _train_with(recs, merged, not_same):
+def _train_with(recs, merged, not_same, shared=None):
     # a merged pair is compared as two records: the merged record's row against its root's own row
-    model = linkage.train(recs, [], not_same)
+    model = linkage.train(recs, [], not_same, shared=shared)
     if merged:
         a = np.array([x for x, _ in merged], dtype=np.int64)
         b = np.array([y for _, y in merged], dtype=np.int64)
-        c = linkage.compare(recs, a, b, None, model)
+        c = linkage.compare(recs, a, b, shared, model)
         for f in linkage.FIELDS:
             counts = np.bincount(c.levels[f].astype(np.int64), minlength=len(linkage.LEVELS[f])).astype(float)
             n = counts.sum()
@@ -277,7 +270,7 @@ def _scan(recs: linkage.Records, model: linkage.Model, wanted: list[int] | None,
     floor_w = float(np.log2(floor / (1 - floor)))
     best: dict[tuple[int, int], tuple[float, linkage.Compared, int, dict]] = {}
     compared = 0
-    for rule, a, b in linkage.candidate_pairs(recs, wanted, progress=progress, cancelled=cancelled):
+    for rule, a, b in linkage.candidate_pairs(recs, wanted, shared=shared, progress=progress, cancelled=cancelled):
         for s in range(0, len(a), CHUNK):
             if cancelled():
                 raise Cancelled()

@@ -73,9 +73,9 @@ __all__ = [
     "probability",
 ]
 
-MAX_BLOCK = 400           # records sharing a blocking key; past it the key is refined by a second one
-MAX_SHARED = 40           # persons at one address or around one associate (a hostel, a prolific perpetrator)
-SAMPLE_PAIRS = 400_000    # random pairs for u; a smaller store uses every pair
+MAX_BLOCK = 30            # records sharing a blocking key; past it the key is refined by the next one
+MAX_SHARED = 12           # persons at one address or around one associate (past it: a hostel, not a household)
+SAMPLE_PAIRS = 150_000    # random pairs for u; a smaller store uses every pair
 PSEUDO_MATCHES = 40.0     # the defaults count as this many labelled duplicates when merges refine m
 PSEUDO_NONMATCHES = 20_000.0   # and the sample as this many when "not the same" pairs refine u
 EXACT_RECALL = 0.5        # the share of duplicates that agree on every field, for the prior
@@ -211,6 +211,8 @@ def fold(text: str | None) -> str:
     """
     if not text:
         return ""
+    if text.isascii():
+        return " ".join(_NON_ALNUM.sub(" ", text.lower()).split())
     t = unicodedata.normalize("NFKD", text)
     t = "".join(c for c in t if not unicodedata.combining(c))
     t = t.casefold().replace("ł", "l").replace("ø", "o").replace("đ", "d").replace("ß", "ss")
@@ -344,49 +346,65 @@ class Records:
 
     @classmethod
     def build(cls, people: Iterable[tuple[str, str | None, str | None, str | None, str]],
-              addresses: Iterable[tuple[str, str | None, str | None]] = (),
-              associations: Iterable[tuple[str, str, str]] = ()) -> "Records":
+              incidents: Iterable[tuple[str, str, str | None, str | None]] = (),
+              links: Iterable[tuple[str, str, str]] = ()) -> "Records":
         """From ``(record id, forename, surname, dob, root id)`` rows (aliases as further rows of their record),
-        ``(record id, address, postcode)`` and ``(record id, other record id, role of the other)``."""
+        ``(perpetrator id, victim id, address, postcode)`` per involvement and ``(person a, person b, role)`` per
+        intelligence link (the role of each to the other: ``family member`` or ``associate``)."""
         vocab = _Vocab()
+        rows = list(people)
         ids: list[str] = []
         rindex: dict[str, int] = {}
-        root, record, fn, sn, rfn, rsn, dob, gen = [], [], [], [], [], [], [], []
-        rec_root: dict[str, int] = {}
-        for rid, f, s, d, r in people:
+        names: dict[tuple, tuple[int, int, int]] = {}
+        dobs: dict[str | None, int] = {}
+        root, fn, sn, dob, gen = [], [], [], [], []
+        for _rid, f, s, d, r in rows:
             ri = rindex.get(r)
             if ri is None:
                 ri = rindex[r] = len(ids)
                 ids.append(r)
-            rec_root[rid] = ri
-            ff, ss, g = _strip_suffix(fold(f), fold(s))
             root.append(ri)
-            record.append(rid)
-            fn.append(vocab.id(ff))
-            sn.append(vocab.id(ss))
-            rfn.append(f or "")
-            rsn.append(s or "")
-            dob.append(_dob_int(d))
-            gen.append(g)
+            key = (f, s)
+            got = names.get(key)
+            if got is None:
+                ff, ss, g = _strip_suffix(fold(f), fold(s))
+                got = names[key] = (vocab.id(ff), vocab.id(ss), g)
+            fn.append(got[0])
+            sn.append(got[1])
+            gen.append(got[2])
+            v = dobs.get(d)
+            if v is None:
+                v = dobs[d] = _dob_int(d)
+            dob.append(v)
         vocab.finish()
+        record = [r[0] for r in rows]
+        rec_root = {rid: ri for rid, ri in zip(record, root)}
         recs = cls(ids, np.array(root, dtype=np.int64), record, np.array(fn, dtype=np.int64),
-                   np.array(sn, dtype=np.int64), rfn, rsn, np.array(dob, dtype=np.int64),
-                   np.array(gen, dtype=np.int64), vocab)
-        for rid, address, postcode in addresses:
-            ri = rec_root.get(rid)
-            if ri is None:
+                   np.array(sn, dtype=np.int64), [r[1] or "" for r in rows], [r[2] or "" for r in rows],
+                   np.array(dob, dtype=np.int64), np.array(gen, dtype=np.int64), vocab)
+        addresses, postcodes, neighbours = recs.addresses, recs.postcodes, recs.neighbours
+        get = rec_root.get
+        for perp, victim, address, postcode in incidents:
+            rp, rv = get(perp), get(victim)
+            if rp is None or rv is None or rp == rv:
                 continue
-            a = fold(address)
-            if a:
-                recs.addresses.setdefault(ri, set()).add(a)
-            p = (postcode or "").replace(" ", "").upper()
-            if p:
-                recs.postcodes.setdefault(ri, set()).add(p)
-        for a, b, role in associations:
-            ra, rb = rec_root.get(a), rec_root.get(b)
+            neighbours.setdefault(rv, {})[rp] = "perpetrator"
+            neighbours.setdefault(rp, {})[rv] = "victim"
+            if address:
+                a = fold(address)
+                if a:
+                    addresses.setdefault(rp, set()).add(a)
+                    addresses.setdefault(rv, set()).add(a)
+            if postcode:
+                pc = postcode.replace(" ", "").upper()
+                postcodes.setdefault(rp, set()).add(pc)
+                postcodes.setdefault(rv, set()).add(pc)
+        for a, b, role in links:
+            ra, rb = get(a), get(b)
             if ra is None or rb is None or ra == rb:
                 continue
-            recs.neighbours.setdefault(ra, {})[rb] = role
+            neighbours.setdefault(ra, {}).setdefault(rb, role)
+            neighbours.setdefault(rb, {}).setdefault(ra, role)
         return recs
 
     @property
@@ -444,22 +462,28 @@ def _pairs_within(keys: np.ndarray, wanted: np.ndarray | None = None) -> tuple[n
     return lo, hi
 
 
-def _refined(keys: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Dense keys; those shared by more than MAX_BLOCK rows combined with ``second`` (absent where it is)."""
+def _refined(keys: np.ndarray, *more: np.ndarray) -> np.ndarray:
+    """Dense keys; a key shared by more than MAX_BLOCK rows is combined with the next of ``more`` (absent where
+    that one is), and so on while blocks stay too large. Past the last, a block is kept as it is."""
     out = np.full(len(keys), -1, dtype=np.int64)
     idx = np.nonzero(keys >= 0)[0]
     if not len(idx):
         return out
-    uniq, inv, counts = np.unique(keys[idx], return_inverse=True, return_counts=True)
-    dense = inv.astype(np.int64).ravel()
-    big = counts[dense] > MAX_BLOCK
-    out[idx[~big]] = dense[~big]
-    bi = idx[big]
-    if len(bi):
-        sec = second[bi]
-        ok = sec >= 0
-        span = int(second.max()) + 1
-        out[bi[ok]] = len(uniq) + dense[big][ok] * span + sec[ok]
+    _, dense = np.unique(keys[idx], return_inverse=True)
+    dense = dense.astype(np.int64).ravel()
+    for second in more:
+        counts = np.bincount(dense)
+        big = counts[dense] > MAX_BLOCK
+        if not big.any():
+            break
+        sec = second[idx]
+        combined = np.where(big, np.where(sec >= 0, dense * (int(second.max()) + 2) + sec + 1, -1),
+                            -(dense + 2))      # small blocks keep their key, apart from the combined ones
+        keep = combined != -1
+        idx, combined = idx[keep], combined[keep]
+        _, dense = np.unique(combined, return_inverse=True)
+        dense = dense.astype(np.int64).ravel()
+    out[idx] = dense
     return out
 
 
@@ -479,7 +503,7 @@ def _key(*parts: np.ndarray) -> np.ndarray:
 class Rule:
     name: str
     keys: Callable[["Records"], np.ndarray]
-    refine: Callable[["Records"], np.ndarray] | None = None
+    refine: tuple[Callable[["Records"], np.ndarray], ...] = ()
 
 
 def _dob_sorted(r: Records) -> np.ndarray:
@@ -497,48 +521,87 @@ def _names_sorted(r: Records) -> np.ndarray:
     return _key(np.minimum(a, b), np.maximum(a, b))
 
 
+def _yob(r: Records) -> np.ndarray:
+    return np.where(r.dob > 0, r.dob // 10000, -1)
+
+
+def _mob(r: Records) -> np.ndarray:
+    return np.where(r.dob > 0, r.dob // 100 % 100, -1)
+
+
+def _sn_initial(r: Records) -> np.ndarray:
+    return r.vocab.initial[r.surname]
+
+
+def _sn_sound(r: Records) -> np.ndarray:
+    return np.where(r.vocab.meta[r.surname] > 0, r.vocab.meta[r.surname], -1)
+
+
 RULES: tuple[Rule, ...] = (
-    Rule("date of birth", lambda r: np.where(r.dob > 0, r.dob, -1)),
-    Rule("date of birth, day and month in either order", _dob_sorted),
-    Rule("surname sound", lambda r: _key(r.vocab.meta[r.surname]), _fn_initial),
-    Rule("forename sound", lambda r: _key(r.vocab.meta[r.forename]), lambda r: np.where(r.dob > 0, r.dob // 10000, -1)),
+    Rule("date of birth", lambda r: np.where(r.dob > 0, r.dob, -1), (_fn_initial,)),
+    Rule("date of birth, day and month in either order", _dob_sorted, (_fn_initial,)),
+    Rule("surname sound", lambda r: _key(r.vocab.meta[r.surname]), (_fn_initial, _yob)),
+    Rule("forename sound", lambda r: _key(r.vocab.meta[r.forename]), (_yob, _sn_initial)),
     Rule("year of birth and forename initial", lambda r: _key(np.where(r.dob > 0, r.dob // 10000, 0), _fn_initial(r)),
-         lambda r: np.where(r.dob > 0, r.dob // 100 % 100, -1)),
-    Rule("forename and surname sounds, either order", _names_sorted, lambda r: np.where(r.dob > 0, r.dob // 10000, -1)),
+         (_mob, _sn_initial)),
+    Rule("forename and surname sounds, either order", _names_sorted, (_yob,)),
 )
 
 
-def _shared_pairs(recs: Records) -> tuple[set[int], set[int], set[int]]:
-    """Root pairs (encoded lo * R + hi) sharing an address, a postcode, an associate."""
+@dataclass(frozen=True)
+class Shared:
+    """Person (root) pairs, encoded ``lo * R + hi`` and sorted, that share an address, a postcode, an associate."""
+    address: np.ndarray
+    postcode: np.ndarray
+    associates: np.ndarray
+
+    R: int = 0
+
+    def member(self, codes: np.ndarray, sorted_codes: np.ndarray) -> np.ndarray:
+        """Whether each pair code is among ``sorted_codes`` (only pairs of two persons with any are looked up)."""
+        out = np.zeros(len(codes), dtype=bool)
+        if not len(sorted_codes):
+            return out
+        flagged = self.__dict__.get("_flagged")
+        if flagged is None:
+            flagged = np.zeros(max(self.R, 1), dtype=bool)
+            for arr in (self.address, self.postcode, self.associates):
+                flagged[arr // max(self.R, 1)] = True
+                flagged[arr % max(self.R, 1)] = True
+            object.__setattr__(self, "_flagged", flagged)
+        maybe = np.nonzero(flagged[codes // self.R] & flagged[codes % self.R])[0]
+        if len(maybe):
+            sub = codes[maybe]
+            i = np.minimum(np.searchsorted(sorted_codes, sub), len(sorted_codes) - 1)
+            out[maybe] = sorted_codes[i] == sub
+        return out
+
+
+def _shared_pairs(recs: Records) -> Shared:
+    """Root pairs sharing an address, a postcode, an associate (groups of at most MAX_SHARED persons)."""
     R = len(recs.ids)
 
-    def pairs_of(groups: dict) -> set[int]:
-        out: set[int] = set()
+    def pairs_of(groups: dict) -> np.ndarray:
+        out: list[int] = []
         for members in groups.values():
             if 1 < len(members) <= MAX_SHARED:
                 ms = sorted(members)
-                for i, a in enumerate(ms):
-                    for b in ms[i + 1:]:
-                        out.add(a * R + b)
-        return out
+                out.extend(a * R + b for i, a in enumerate(ms) for b in ms[i + 1:])
+        return np.unique(np.array(out, dtype=np.int64))
 
-    by_address: dict[str, set[int]] = defaultdict(set)
-    for ri, addrs in recs.addresses.items():
-        for a in addrs:
-            by_address[a].add(ri)
-    by_postcode: dict[str, set[int]] = defaultdict(set)
-    for ri, pcs in recs.postcodes.items():
-        for p in pcs:
-            by_postcode[p].add(ri)
-    around: dict[int, set[int]] = defaultdict(set)
-    for ri, nbrs in recs.neighbours.items():
-        for other in nbrs:
-            around[other].add(ri)
-    # a person is not the duplicate of someone they are linked to directly
-    return pairs_of(by_address), pairs_of(by_postcode), pairs_of(around)
+    def grouped(by_root: dict) -> dict:
+        groups: dict = defaultdict(set)
+        for ri, values in by_root.items():
+            for v in values:
+                groups[v].add(ri)
+        return groups
+
+    # a person is never the duplicate of someone they are linked to directly; around a shared one, maybe
+    return Shared(pairs_of(grouped(recs.addresses)), pairs_of(grouped(recs.postcodes)),
+                  pairs_of(grouped(recs.neighbours)), R)
 
 
-def candidate_pairs(recs: Records, wanted_roots: Iterable[int] | None = None, *,
+def candidate_pairs(recs: Records, wanted_roots: Iterable[int] | None = None, *, shared: Shared | None = None,
                     progress: Callable[[int, int, str], None] = no_progress,
                     cancelled: Callable[[], bool] = never_cancelled) -> Iterable[tuple[str, np.ndarray, np.ndarray]]:
     """Yield ``(rule, rows a, rows b)``: the pairs of rows each rule brings, each pair once (in its first rule).
@@ -556,9 +619,7 @@ def candidate_pairs(recs: Records, wanted_roots: Iterable[int] | None = None, *,
         if cancelled():
             raise Cancelled()
         progress(step, total, f"Blocking: {rule.name}")
-        keys = rule.keys(recs)
-        keys = _refined(keys, rule.refine(recs) if rule.refine is not None
-                        else np.full(len(keys), -1, dtype=np.int64))
+        keys = _refined(rule.keys(recs), *(f(recs) for f in rule.refine))
         a, b = _pairs_within(keys, wanted)
         keep = recs.root[a] != recs.root[b]
         for prev in earlier:
@@ -567,8 +628,8 @@ def candidate_pairs(recs: Records, wanted_roots: Iterable[int] | None = None, *,
         yield rule.name, a[keep], b[keep]
     progress(len(RULES), total, "Blocking: addresses and associates")
     R = len(recs.ids)
-    same_addr, same_pc, shared = _shared_pairs(recs)
-    codes = np.fromiter(same_addr | same_pc | shared, dtype=np.int64)
+    shared = shared if shared is not None else _shared_pairs(recs)
+    codes = np.union1d(shared.address, shared.associates)      # a postcode alone is too wide to block on
     if len(codes):
         prim = recs.primary_rows()
         lo, hi = codes // R, codes % R
@@ -663,22 +724,30 @@ class Compared:
     levels: dict[str, np.ndarray]
 
 
-def compare(recs: Records, a: np.ndarray, b: np.ndarray, shared: tuple[set[int], set[int], set[int]] | None = None,
+def compare(recs: Records, a: np.ndarray, b: np.ndarray, shared: Shared | None = None,
             model: "Model | None" = None) -> Compared:
     """Compare rows ``a[k]`` and ``b[k]`` field by field; names the better way round (as recorded or swapped)."""
     v = recs.vocab
     fa, fb, sa, sb = recs.forename[a], recs.forename[b], recs.surname[a], recs.surname[b]
     f1 = _name_levels(v, fa, fb, False)
     s1 = _name_levels(v, sa, sb, True)
-    f2 = _name_levels(v, fa, sb, False)
-    s2 = _name_levels(v, sa, fb, True)
     model = model or Model.default()
-    w1 = model.table("forename")[f1] + model.table("surname")[s1]
-    w2 = model.table("forename")[f2] + model.table("surname")[s2] + model.table("order")[O_SWAPPED] \
-        - model.table("order")[O_AS_RECORDED]
-    swapped = (w2 > w1) & (f2 <= F_INITIAL) & (s2 <= S_SOUND)
-    fl = np.where(swapped, f2, f1)
-    sl = np.where(swapped, s2, s1)
+    fl, sl = f1, s1
+    swapped = np.zeros(len(a), dtype=bool)
+    # the other way round only where it could agree: a forename with the other's surname initial, and back
+    init = v.initial
+    maybe = np.nonzero((init[fa] == init[sb]) & (init[sa] == init[fb]) & (fa > 0) & (sb > 0))[0]
+    if len(maybe):
+        f2 = _name_levels(v, fa[maybe], sb[maybe], False)
+        s2 = _name_levels(v, sa[maybe], fb[maybe], True)
+        ft, st = model.table("forename"), model.table("surname")
+        w1 = ft[f1[maybe]] + st[s1[maybe]]
+        w2 = ft[f2] + st[s2] + model.table("order")[O_SWAPPED] - model.table("order")[O_AS_RECORDED]
+        better = (w2 > w1) & (f2 <= F_INITIAL) & (s2 <= S_SOUND)
+        swapped[maybe] = better
+        fl, sl = f1.copy(), s1.copy()
+        fl[maybe[better]] = f2[better]
+        sl[maybe[better]] = s2[better]
     dl = _dob_levels(recs.dob[a], recs.dob[b])
     # twins and siblings: different forenames, the same surname and date of birth
     fl = np.where((fl == F_DIFF) & (sl <= S_PART) & (dl == D_EXACT), F_FAMILY, fl).astype(np.int8)
@@ -687,19 +756,15 @@ def compare(recs: Records, a: np.ndarray, b: np.ndarray, shared: tuple[set[int],
                   np.where((ga > 0) != (gb > 0), G_ONE, G_NONE)).astype(np.int8)
     if shared is None:
         shared = _shared_pairs(recs)
-    same_addr, same_pc, assoc = shared
     R = len(recs.ids)
     ra, rb = recs.root[a], recs.root[b]
     code = np.minimum(ra, rb) * R + np.maximum(ra, rb)
     has_addr = _has_address(recs, ra) & _has_address(recs, rb)
     al = np.where(has_addr, A_NONE, A_UNKNOWN).astype(np.int8)
-    if same_pc:
-        al[np.isin(code, np.fromiter(same_pc, dtype=np.int64)) & has_addr] = A_POSTCODE
-    if same_addr:
-        al[np.isin(code, np.fromiter(same_addr, dtype=np.int64)) & has_addr] = A_SAME
+    al[shared.member(code, shared.postcode) & has_addr] = A_POSTCODE
+    al[shared.member(code, shared.address) & has_addr] = A_SAME
     xl = np.full(len(a), X_NONE, dtype=np.int8)
-    if assoc:
-        xl[np.isin(code, np.fromiter(assoc, dtype=np.int64))] = X_SHARED
+    xl[shared.member(code, shared.associates)] = X_SHARED
     # an address or an associate counts only when the names agree at least in part
     names_agree = (fl <= F_INITIAL) | (sl <= S_SOUND)
     al = np.where(names_agree | (al == A_UNKNOWN), al, A_NONE).astype(np.int8)
@@ -709,8 +774,11 @@ def compare(recs: Records, a: np.ndarray, b: np.ndarray, shared: tuple[set[int],
 
 
 def _has_address(recs: Records, roots: np.ndarray) -> np.ndarray:
-    known = np.zeros(len(recs.ids), dtype=bool)
-    known[list(set(recs.addresses) | set(recs.postcodes))] = True
+    known = recs.__dict__.get("_known_address")
+    if known is None:
+        known = np.zeros(len(recs.ids), dtype=bool)
+        known[list(set(recs.addresses) | set(recs.postcodes))] = True
+        recs.__dict__["_known_address"] = known
     return known[roots]
 
 
@@ -804,6 +872,21 @@ def train(recs: Records, merged: Iterable[tuple[int, int]] = (), not_same: Itera
                 _, counts = np.unique(vals, return_counts=True)
                 share = float((counts * (counts - 1)).sum()) / (len(vals) * (len(vals) - 1))
                 model.u[f][lvl] = unmatched(share, f, lvl, float(total))
+        # day and month swapped: counted over every pair from the dates' own frequencies (a sample rarely meets it)
+        d = recs.dob[own][recs.dob[own] > 0]
+        if len(d) > 1:
+            vals, counts = np.unique(d, return_counts=True)
+            y, mo, dd = vals // 10000, vals // 100 % 100, vals % 100
+            swap = y * 10000 + dd * 100 + mo
+            ok = (dd <= 12) & (dd != mo)
+            pos = np.minimum(np.searchsorted(vals, swap), len(vals) - 1)
+            met = ok & (vals[pos] == swap)
+            pairs = float((counts[met] * counts[pos[met]]).sum()) / 2
+            model.u["dob"][D_SWAPPED] = unmatched(pairs / total, "dob", D_SWAPPED, float(total))
+        # sharing an address, a postcode or an associate: counted over every pair, not sampled
+        for f, lvl, arr in (("address", A_SAME, shared.address), ("address", A_POSTCODE, shared.postcode),
+                            ("associates", X_SHARED, shared.associates)):
+            model.u[f][lvl] = unmatched(len(arr) / total, f, lvl, float(total))
         # the exact name levels weighed by the name's own frequency ("Nowak" says more than "Smith")
         for f, col in (("forename", recs.forename), ("surname", recs.surname)):
             cids = recs.vocab.cid[col[own]]
@@ -840,12 +923,18 @@ def score(recs: Records, model: Model, c: Compared) -> tuple[np.ndarray, dict[st
     for f in FIELDS:
         weights[f] = model.table(f)[c.levels[f]]
     # exact names by their own frequency
-    for f, col, exact in (("forename", recs.forename, F_EXACT), ("surname", recs.surname, S_EXACT)):
+    swapped = c.levels["order"] == O_SWAPPED
+    for f, exact, other in (("forename", F_EXACT, "surname"), ("surname", S_EXACT, "forename")):
         if f in model.tf:
-            vid = col[c.a]          # the levels always read from the first record's forename and surname
             hit = c.levels[f] == exact
             if hit.any():
-                weights[f] = np.where(hit, np.log2(model.m[f][exact] / np.maximum(model.tf[f][vid], 1e-9)), weights[f])
+                # the value's share in its field (the larger of the two records' own, so the order does not
+                # matter; swapped, "Wilson" as a forename counts as the common surname it is)
+                col_a = recs.forename if f == "forename" else recs.surname
+                col_b = recs.forename if other == "forename" else recs.surname
+                own = np.maximum(model.tf[f][col_a[c.a]], model.tf[f][col_a[c.b]])
+                share = np.where(swapped, np.maximum(model.tf[f][col_a[c.a]], model.tf[other][col_b[c.b]]), own)
+                weights[f] = np.where(hit, np.log2(model.m[f][exact] / np.maximum(share, 1e-9)), weights[f])
     total = model.prior + sum(weights.values())
     return total, weights
 
