@@ -182,7 +182,7 @@ def band_of(probability: float) -> str:
     return next(label for label, low in BANDS if probability >= low)
 
 
-def load_records(store: Store) -> linkage.Records:
+def load_records(store: Store, cancelled: Callable[[], bool] = never_cancelled) -> linkage.Records:
     """Every person record, alias and merged record, with their incidents' addresses and their associates."""
     conn = store.conn
 
@@ -198,7 +198,7 @@ def load_records(store: Store) -> linkage.Records:
         " JOIN incidents n ON n.ref = i.incident_ref")
     links = conn.execute("SELECT person_a_id, person_b_id, CASE relationship_kind WHEN 'family' THEN 'family member'"
                          " ELSE 'associate' END FROM links")
-    return linkage.Records.build(people(), incidents, links)
+    return linkage.Records.build(people(), incidents, links, cancelled=cancelled)
 
 
 def _labels(store: Store, recs: linkage.Records) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
@@ -270,7 +270,10 @@ def _scan(recs: linkage.Records, model: linkage.Model, wanted: list[int] | None,
     floor_w = float(np.log2(floor / (1 - floor)))
     best: dict[tuple[int, int], tuple[float, linkage.Compared, int, dict]] = {}
     compared = 0
-    for rule, a, b in linkage.candidate_pairs(recs, wanted, shared=shared, progress=progress, cancelled=cancelled):
+    def stage(done: int, total: int, message: str) -> None:
+        progress(2 + 8 * done // max(total, 1), 10, message)
+
+    for rule, a, b in linkage.candidate_pairs(recs, wanted, shared=shared, progress=stage, cancelled=cancelled):
         for s in range(0, len(a), CHUNK):
             if cancelled():
                 raise Cancelled()
@@ -359,11 +362,13 @@ def find_duplicates(
     """
     floor = threshold(store) if threshold_ is None else threshold_
     progress(0, 10, "Reading the person records")
-    recs = load_records(store)
+    recs = load_records(store, cancelled)
     if cancelled():
         raise Cancelled()
-    progress(0, 10, "Estimating the weights from the store")
+    progress(1, 10, "Estimating the weights from the store")
     recs, model = train_model(store, recs)
+    if cancelled():
+        raise Cancelled()
     wanted = None
     if person_ids is not None:
         roots = merged_roots(store)

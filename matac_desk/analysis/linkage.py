@@ -347,7 +347,8 @@ class Records:
     @classmethod
     def build(cls, people: Iterable[tuple[str, str | None, str | None, str | None, str]],
               incidents: Iterable[tuple[str, str, str | None, str | None]] = (),
-              links: Iterable[tuple[str, str, str]] = ()) -> "Records":
+              links: Iterable[tuple[str, str, str]] = (), *,
+              cancelled: Callable[[], bool] = never_cancelled) -> "Records":
         """From ``(record id, forename, surname, dob, root id)`` rows (aliases as further rows of their record),
         ``(perpetrator id, victim id, address, postcode)`` per involvement and ``(person a, person b, role)`` per
         intelligence link (the role of each to the other: ``family member`` or ``associate``)."""
@@ -358,7 +359,9 @@ class Records:
         names: dict[tuple, tuple[int, int, int]] = {}
         dobs: dict[str | None, int] = {}
         root, fn, sn, dob, gen = [], [], [], [], []
-        for _rid, f, s, d, r in rows:
+        for n, (_rid, f, s, d, r) in enumerate(rows):
+            if not n & 0xFFFF and cancelled():
+                raise Cancelled()
             ri = rindex.get(r)
             if ri is None:
                 ri = rindex[r] = len(ids)
@@ -384,6 +387,8 @@ class Records:
                    np.array(dob, dtype=np.int64), np.array(gen, dtype=np.int64), vocab)
         addresses, postcodes, neighbours = recs.addresses, recs.postcodes, recs.neighbours
         get = rec_root.get
+        if cancelled():
+            raise Cancelled()
         for perp, victim, address, postcode in incidents:
             rp, rv = get(perp), get(victim)
             if rp is None or rv is None or rp == rv:
