@@ -201,6 +201,79 @@ def load_records(store: Store, cancelled: Callable[[], bool] = never_cancelled) 
     return linkage.Records.build(people(), incidents, links, cancelled=cancelled)
 
 
+LIGHT_SAMPLE = 20_000     # persons drawn at random for the weights when only a few persons are compared
+LIGHT_LIMIT = 200         # up to this many persons: read only their candidates and a sample, not every record
+
+
+def load_some_records(store: Store, person_ids: Iterable[str]) -> tuple[linkage.Records, np.ndarray, tuple[int, float]]:
+    """The records a few persons can meet (same or swapped date of birth, same year of birth, same surname,
+    their graph neighbours), a random sample of the store for the weights, and the store's size and exact pairs.
+
+    Cheaper than :func:`load_records` for the new-partner alert: indexed reads and a sample, not every
+    record. The blocking keys that need every record's sound (a sounds-alike surname with the date of birth
+    off) are not met here; the Duplicates page and the CLI compare everyone.
+    """
+    conn = store.conn
+    roots = merged_roots(store)
+    wanted = sorted({roots.get(p, p) for p in person_ids})
+    wj = json.dumps(wanted)
+    n = store.scalar("SELECT count(*) FROM persons WHERE merged_into IS NULL")
+    exact = float(store.scalar("SELECT coalesce(sum(c * (c - 1) / 2), 0) FROM (SELECT count(*) AS c FROM persons"
+                               " WHERE dob IS NOT NULL AND name_key <> '' GROUP BY name_key, dob HAVING c > 1)"))
+    keys = conn.execute("SELECT dob, surname FROM persons WHERE coalesce(merged_into, id) IN"
+                        " (SELECT value FROM json_each(?))", [wj]).fetchall()
+    dobs, years, surnames = set(), set(), set()
+    for dob, surname in keys:
+        if dob and len(dob) >= 10:
+            dobs.add(dob)
+            dobs.add(f"{dob[:4]}-{dob[8:10]}-{dob[5:7]}")
+            years.add(dob[:4])
+        if surname:
+            surnames.add(surname)
+    near = set(wanted)
+    for (pid,) in conn.execute("SELECT id FROM persons WHERE dob IN (SELECT value FROM json_each(?))",
+                               [json.dumps(sorted(dobs))]):
+        near.add(pid)
+    for y in sorted(years):
+        near.update(r[0] for r in conn.execute("SELECT id FROM persons WHERE dob >= ? AND dob < ?",
+                                               [f"{y}-01-01", f"{y}-13"]))
+    for sn in sorted(surnames):
+        near.update(r[0] for r in conn.execute("SELECT id FROM persons WHERE surname = ? COLLATE NOCASE", [sn]))
+    for a, b in conn.execute("SELECT perpetrator_id, victim_id FROM involvements WHERE victim_id IN"
+                             " (SELECT value FROM json_each(?1)) OR perpetrator_id IN (SELECT value FROM json_each(?1))",
+                             [wj]):
+        near.update((a, b))
+    max_rowid = store.scalar("SELECT max(rowid) FROM persons") or 0
+    rng = np.random.default_rng(0)
+    drawn = sorted(set(rng.integers(1, max_rowid + 1, min(LIGHT_SAMPLE, n)).tolist())) if max_rowid else []
+    sample_ids = [r[0] for r in conn.execute(
+        "SELECT coalesce(merged_into, id) FROM persons WHERE rowid IN (SELECT value FROM json_each(?))",
+        [json.dumps(drawn)])]
+    near = {roots.get(p, p) for p in near}
+    everyone = json.dumps(sorted(near | set(sample_ids)))
+
+    def people():
+        yield from conn.execute("SELECT id, forename, surname, dob, id FROM persons WHERE merged_into IS NULL AND id IN"
+                                " (SELECT value FROM json_each(?))", [everyone])
+        yield from conn.execute("SELECT id, forename, surname, dob, merged_into FROM persons WHERE merged_into IN"
+                                " (SELECT value FROM json_each(?))", [everyone])
+        yield from conn.execute("SELECT a.person_id, a.forename, a.surname, p.dob, coalesce(p.merged_into, p.id)"
+                                " FROM aliases a JOIN persons p ON p.id = a.person_id"
+                                " WHERE coalesce(p.merged_into, p.id) IN (SELECT value FROM json_each(?))", [everyone])
+
+    incidents = conn.execute(
+        "SELECT i.perpetrator_id, i.victim_id, n.address, n.postcode FROM involvements i"
+        " JOIN incidents n ON n.ref = i.incident_ref WHERE i.victim_id IN (SELECT value FROM json_each(?1))"
+        " OR i.perpetrator_id IN (SELECT value FROM json_each(?1))", [everyone])
+    links = conn.execute("SELECT person_a_id, person_b_id, CASE relationship_kind WHEN 'family' THEN 'family member'"
+                         " ELSE 'associate' END FROM links WHERE person_a_id IN (SELECT value FROM json_each(?1))"
+                         " OR person_b_id IN (SELECT value FROM json_each(?1))", [everyone])
+    recs = linkage.Records.build(people(), incidents, links)
+    index = {pid: i for i, pid in enumerate(recs.ids)}
+    sample = np.array(sorted({index[p] for p in sample_ids if p in index}), dtype=np.int64)
+    return recs, sample, (int(n), exact)
+
+
 def _labels(store: Store, recs: linkage.Records) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """The coordinator's decisions: merged (standing; as row pairs) and marked not the same (as root pairs)."""
     index = {pid: i for i, pid in enumerate(recs.ids)}
@@ -220,16 +293,17 @@ def _labels(store: Store, recs: linkage.Records) -> tuple[list[tuple[int, int]],
     return merged, not_same
 
 
-def train_model(store: Store, recs: linkage.Records | None = None) -> tuple[linkage.Records, linkage.Model]:
+def train_model(store: Store, recs: linkage.Records | None = None, *, sample=None,
+                population=None) -> tuple[linkage.Records, linkage.Model]:
     """The records and the model for this store (u from its pairs, m refined on its merges)."""
     recs = recs if recs is not None else load_records(store)
     merged, not_same = _labels(store, recs)
-    return recs, _train_with(recs, merged, not_same)
+    return recs, _train_with(recs, merged, not_same, sample=sample, population=population)
 
 
-def _train_with(recs, merged, not_same, shared=None):
+def _train_with(recs, merged, not_same, shared=None, sample=None, population=None):
     # a merged pair is compared as two records: the merged record's row against its root's own row
-    model = linkage.train(recs, [], not_same, shared=shared)
+    model = linkage.train(recs, [], not_same, shared=shared, sample=sample, population=population)
     if merged:
         a = np.array([x for x, _ in merged], dtype=np.int64)
         b = np.array([y for _, y in merged], dtype=np.int64)
@@ -362,11 +436,17 @@ def find_duplicates(
     """
     floor = threshold(store) if threshold_ is None else threshold_
     progress(0, 10, "Reading the person records")
-    recs = load_records(store, cancelled)
+    if person_ids is not None:
+        person_ids = list(person_ids)
+    light = person_ids is not None and 0 < len(person_ids) <= LIGHT_LIMIT
+    if light:
+        recs, sample, population = load_some_records(store, person_ids)
+    else:
+        recs, sample, population = load_records(store, cancelled), None, None
     if cancelled():
         raise Cancelled()
     progress(1, 10, "Estimating the weights from the store")
-    recs, model = train_model(store, recs)
+    recs, model = train_model(store, recs, sample=sample, population=population)
     if cancelled():
         raise Cancelled()
     wanted = None

@@ -79,6 +79,8 @@ SAMPLE_PAIRS = 150_000    # random pairs for u; a smaller store uses every pair
 PSEUDO_MATCHES = 40.0     # the defaults count as this many labelled duplicates when merges refine m
 PSEUDO_NONMATCHES = 20_000.0   # and the sample as this many when "not the same" pairs refine u
 EXACT_RECALL = 0.5        # the share of duplicates that agree on every field, for the prior
+U_PRIOR = 2_000.0         # u estimated on few pairs leans on the defaults, as if seen on this many pairs
+TF_PRIOR = 100.0          # and a name's frequency in a small store, as if on this many persons
 
 
 # --------------------------------------------------------------------------
@@ -828,17 +830,23 @@ def _level_counts(levels: np.ndarray, n: int) -> np.ndarray:
 
 
 def train(recs: Records, merged: Iterable[tuple[int, int]] = (), not_same: Iterable[tuple[int, int]] = (),
-          *, seed: int = 0, shared=None) -> Model:
+          *, seed: int = 0, shared=None, sample: np.ndarray | None = None,
+          population: tuple[int, float] | None = None) -> Model:
     """A model for this store: u from its pairs, the prior from the pairs that agree on everything, m refined by
-    the merged root pairs (``merged``) and u nudged by the pairs marked not the same person (``not_same``)."""
+    the merged root pairs (``merged``) and u nudged by the pairs marked not the same person (``not_same``).
+
+    When ``recs`` holds only part of the store: ``sample`` names the roots drawn at random (u and the names'
+    frequencies come from them alone) and ``population`` is (persons in the store, pairs agreeing on
+    everything in it), for the prior."""
     model = Model.default()
     prim = recs.primary_rows()
-    R = len(recs.ids)
+    pool = np.arange(len(recs.ids)) if sample is None else np.asarray(sample, dtype=np.int64)
+    R = len(pool)
     if shared is None:
         shared = _shared_pairs(recs)
     if R >= 2:
-        total = R * (R - 1) // 2
-        if total <= SAMPLE_PAIRS:
+        total = R * (R - 1) // 2 if population is None else max(population[0] * (population[0] - 1) // 2, 1)
+        if R * (R - 1) // 2 <= SAMPLE_PAIRS:
             i, j = np.triu_indices(R, 1)
         else:
             rng = np.random.default_rng(seed)
@@ -846,20 +854,26 @@ def train(recs: Records, merged: Iterable[tuple[int, int]] = (), not_same: Itera
             j = rng.integers(0, R, SAMPLE_PAIRS)
             keep = i != j
             i, j = i[keep], j[keep]
-        own = prim[prim >= 0]
+        i, j = pool[i], pool[j]
+        own = prim[pool]
+        own = own[own >= 0]
         # the prior first: pairs agreeing on compact forename, surname and date of birth, over the share of
         # duplicates that do (EXACT_RECALL)
         key = _key(recs.vocab.cid[recs.forename[own]] + 1, recs.vocab.cid[recs.surname[own]] + 1,
                    np.where(recs.dob[own] > 0, recs.dob[own], 0))
         key = key[key >= 0]
         _, counts = np.unique(key, return_counts=True)
-        exact_pairs = float((counts * (counts - 1) // 2).sum())
+        exact_pairs = float((counts * (counts - 1) // 2).sum()) if population is None else population[1]
         lam = min(max(exact_pairs, 1.0) / EXACT_RECALL / total, 0.5)
         model.prior = math.log2(lam / (1 - lam))
 
+        defaults = Model.default().u
+
         def unmatched(share: float, f: str, k: int, n: float) -> float:
-            # what is seen among all pairs, less the duplicates among them (lambda * m), over the non-duplicates
-            return max(share - lam * model.m[f][k], 0.5 / n) / (1 - lam)
+            # what is seen among all pairs, less the duplicates among them (lambda * m), over the non-duplicates;
+            # a small store's estimate leans on the defaults (U_PRIOR pseudo-pairs)
+            seen = max(share - lam * model.m[f][k], 0.5 / n) / (1 - lam)
+            return (n * seen + U_PRIOR * defaults[f][k]) / (n + U_PRIOR)
 
         c = compare(recs, prim[i], prim[j], shared, model)
         n = float(len(i))
@@ -887,17 +901,20 @@ def train(recs: Records, merged: Iterable[tuple[int, int]] = (), not_same: Itera
             pos = np.minimum(np.searchsorted(vals, swap), len(vals) - 1)
             met = ok & (vals[pos] == swap)
             pairs = float((counts[met] * counts[pos[met]]).sum()) / 2
-            model.u["dob"][D_SWAPPED] = unmatched(pairs / total, "dob", D_SWAPPED, float(total))
+            model.u["dob"][D_SWAPPED] = unmatched(pairs / (len(d) * (len(d) - 1) / 2), "dob", D_SWAPPED,
+                                                  float(total))
         # sharing an address, a postcode or an associate: counted over every pair, not sampled
         for f, lvl, arr in (("address", A_SAME, shared.address), ("address", A_POSTCODE, shared.postcode),
                             ("associates", X_SHARED, shared.associates)):
-            model.u[f][lvl] = unmatched(len(arr) / total, f, lvl, float(total))
+            if population is None:      # part of the store: these stay at their defaults
+                model.u[f][lvl] = unmatched(len(arr) / total, f, lvl, float(total))
         # the exact name levels weighed by the name's own frequency ("Nowak" says more than "Smith")
         for f, col in (("forename", recs.forename), ("surname", recs.surname)):
             cids = recs.vocab.cid[col[own]]
             present = col[own] > 0
             cnt = np.bincount(cids[present], minlength=int(recs.vocab.cid.max()) + 1).astype(float)
-            share = np.maximum(cnt, 2.0) / max(present.sum(), 1)
+            exact = F_EXACT if f == "forename" else S_EXACT
+            share = (np.maximum(cnt, 2.0) + TF_PRIOR * defaults[f][exact]) / (present.sum() + TF_PRIOR)
             model.tf[f] = share[recs.vocab.cid]          # by vocabulary id
     merged, not_same = list(merged), list(not_same)
     if merged:
