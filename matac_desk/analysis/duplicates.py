@@ -182,7 +182,8 @@ def band_of(probability: float) -> str:
     return next(label for label, low in BANDS if probability >= low)
 
 
-def load_records(store: Store, cancelled: Callable[[], bool] = never_cancelled) -> linkage.Records:
+def load_records(store: Store, cancelled: Callable[[], bool] = never_cancelled,
+                 progress: Callable[[int, int, str], None] = no_progress) -> linkage.Records:
     """Every person record, alias and merged record, with their incidents' addresses and their associates."""
     conn = store.conn
 
@@ -198,7 +199,8 @@ def load_records(store: Store, cancelled: Callable[[], bool] = never_cancelled) 
         " JOIN incidents n ON n.ref = i.incident_ref")
     links = conn.execute("SELECT person_a_id, person_b_id, CASE relationship_kind WHEN 'family' THEN 'family member'"
                          " ELSE 'associate' END FROM links")
-    return linkage.Records.build(people(), incidents, links, cancelled=cancelled)
+    return linkage.Records.build(people(), incidents, links, cancelled=cancelled,
+                                 progress=lambda d, t, m: progress(0, 10, f"{m}: {d:,} of {t:,}"))
 
 
 LIGHT_SAMPLE = 20_000     # persons drawn at random for the weights when only a few persons are compared
@@ -442,7 +444,7 @@ def find_duplicates(
     if light:
         recs, sample, population = load_some_records(store, person_ids)
     else:
-        recs, sample, population = load_records(store, cancelled), None, None
+        recs, sample, population = load_records(store, cancelled, progress), None, None
     if cancelled():
         raise Cancelled()
     progress(1, 10, "Estimating the weights from the store")

@@ -350,7 +350,8 @@ class Records:
     def build(cls, people: Iterable[tuple[str, str | None, str | None, str | None, str]],
               incidents: Iterable[tuple[str, str, str | None, str | None]] = (),
               links: Iterable[tuple[str, str, str]] = (), *,
-              cancelled: Callable[[], bool] = never_cancelled) -> "Records":
+              cancelled: Callable[[], bool] = never_cancelled,
+              progress: Callable[[int, int, str], None] = no_progress) -> "Records":
         """From ``(record id, forename, surname, dob, root id)`` rows (aliases as further rows of their record),
         ``(perpetrator id, victim id, address, postcode)`` per involvement and ``(person a, person b, role)`` per
         intelligence link (the role of each to the other: ``family member`` or ``associate``)."""
@@ -362,8 +363,10 @@ class Records:
         dobs: dict[str | None, int] = {}
         root, fn, sn, dob, gen = [], [], [], [], []
         for n, (_rid, f, s, d, r) in enumerate(rows):
-            if not n & 0xFFFF and cancelled():
-                raise Cancelled()
+            if not n & 0xFFFF:
+                if cancelled():
+                    raise Cancelled()
+                progress(n, len(rows), "Reading the person records")
             ri = rindex.get(r)
             if ri is None:
                 ri = rindex[r] = len(ids)
