@@ -345,7 +345,7 @@ class RecordsPage(Page):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setObjectName("records_duplicates_split")
         self.pair_model = RowsModel(PAIR_COLUMNS)
-        self.pair_view = sortable_table("records_pairs", "Probable duplicates", self.pair_model)
+        self.pair_view = sortable_table("records_duplicate_pairs", "Probable duplicates", self.pair_model)
         self.pair_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.pair_view.setToolTip("S: the same person (merge)  N: not the same (every pair selected)  K: skip")
         self.pair_view.selectionModel().selectionChanged.connect(lambda *_: self._pair_selected())
