@@ -242,3 +242,22 @@ def test_an_associate_counts_only_when_names_agree(store):
     assert [(p.a_id, p.b_id) for p in find_duplicates(store)] == [("V1", "V3")]
     assert "shares a perpetrator: P, +" in explain_pair(store, "V1", "V3").explanation
     assert "shares" not in explain_pair(store, "V1", "V2").explanation
+
+
+def test_the_new_partner_alert_says_why_she_may_also_be_another_record(store):
+    import datetime as dt
+    from matac_desk.analysis.graph import new_partners
+    with store.transaction():
+        person(store, "Q", "Rebecca", "Okafor", "1992-04-09")
+        person(store, "Q2", "Becky", "Okafor", "1992-09-04")      # nickname, day and month swapped
+        person(store, "Q3", "Ruth", "Okafor", "1992-04-09")       # her twin sister: not her
+        for i in range(30):
+            person(store, f"X{i}", f"F{i}", f"S{i}", f"19{60 + i}-0{1 + i % 9}-1{i % 9}")
+        incident(store, "R-1", "2026-10-10", "P", "Q", "girlfriend")
+    [np_] = new_partners(store, dt.date(2026, 10, 1), dt.date(2026, 10, 29), scope="all")
+    assert np_.possible_duplicates == ("Q2",)
+    [why] = np_.possible_duplicates_why
+    assert why.startswith("Q2 Becky Okafor, ")
+    assert "forename: Rebecca ~ Becky (nickname or other spelling), +" in why
+    assert "(day and month swapped), +" in why
+    assert np_.as_row()["possible_duplicates_why"] == why
