@@ -200,7 +200,7 @@ def load_records(store: Store, cancelled: Callable[[], bool] = never_cancelled,
     links = conn.execute("SELECT person_a_id, person_b_id, CASE relationship_kind WHEN 'family' THEN 'family member'"
                          " ELSE 'associate' END FROM links")
     return linkage.Records.build(people(), incidents, links, cancelled=cancelled,
-                                 progress=lambda d, t, m: progress(0, 10, f"{m}: {d:,} of {t:,}"))
+                                 progress=lambda d, t, m: progress(0, 10, f"{m}: {d:,}" + (f" of {t:,}" if t else "")))
 
 
 LIGHT_SAMPLE = 20_000     # persons drawn at random for the weights when only a few persons are compared

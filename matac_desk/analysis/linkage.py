@@ -356,7 +356,13 @@ class Records:
         ``(perpetrator id, victim id, address, postcode)`` per involvement and ``(person a, person b, role)`` per
         intelligence link (the role of each to the other: ``family member`` or ``associate``)."""
         vocab = _Vocab()
-        rows = list(people)
+        rows = []
+        for n, row in enumerate(people):      # read in steps that a cancel can stop
+            if not n & 0x3FFF:
+                if cancelled():
+                    raise Cancelled()
+                progress(n, 0, "Reading the person records")
+            rows.append(row)
         ids: list[str] = []
         rindex: dict[str, int] = {}
         names: dict[tuple, tuple[int, int, int]] = {}
@@ -394,7 +400,11 @@ class Records:
         get = rec_root.get
         if cancelled():
             raise Cancelled()
-        for perp, victim, address, postcode in incidents:
+        for n, (perp, victim, address, postcode) in enumerate(incidents):
+            if not n & 0x3FFF:
+                if cancelled():
+                    raise Cancelled()
+                progress(n, 0, "Reading the incidents' addresses and associates")
             rp, rv = get(perp), get(victim)
             if rp is None or rv is None or rp == rv:
                 continue
