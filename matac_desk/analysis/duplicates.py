@@ -236,11 +236,12 @@ def load_some_records(store: Store, person_ids: Iterable[str]) -> tuple[linkage.
     for (pid,) in conn.execute("SELECT id FROM persons WHERE dob IN (SELECT value FROM json_each(?))",
                                [json.dumps(sorted(dobs))]):
         near.add(pid)
-    for y in sorted(years):
-        near.update(r[0] for r in conn.execute("SELECT id FROM persons WHERE dob >= ? AND dob < ?",
-                                               [f"{y}-01-01", f"{y}-13"]))
-    for sn in sorted(surnames):
-        near.update(r[0] for r in conn.execute("SELECT id FROM persons WHERE surname = ? COLLATE NOCASE", [sn]))
+    if len(wanted) <= LIGHT_LIMIT:      # for many persons these would read most of the store
+        for y in sorted(years):
+            near.update(r[0] for r in conn.execute("SELECT id FROM persons WHERE dob >= ? AND dob < ?",
+                                                   [f"{y}-01-01", f"{y}-13"]))
+        for sn in sorted(surnames):
+            near.update(r[0] for r in conn.execute("SELECT id FROM persons WHERE surname = ? COLLATE NOCASE", [sn]))
     for a, b in conn.execute("SELECT perpetrator_id, victim_id FROM involvements WHERE victim_id IN"
                              " (SELECT value FROM json_each(?1)) OR perpetrator_id IN (SELECT value FROM json_each(?1))",
                              [wj]):
@@ -417,6 +418,7 @@ def find_duplicates(
     person_ids: Iterable[str] | None = None,
     *,
     threshold_: float | None = None,
+    quick: bool = False,
     progress: Callable[[int, int, str], None] = no_progress,
     cancelled: Callable[[], bool] = never_cancelled,
 ) -> list[DuplicatePair]:
@@ -429,7 +431,9 @@ def find_duplicates(
     are returned with their explanation. Pairs already merged, and pairs a
     coordinator marked as different people, are left out. With
     ``person_ids``, only pairs involving those persons (after an import: the
-    new or changed ones, :func:`changed_in_batch`).
+    new or changed ones, :func:`changed_in_batch`); for up to
+    :data:`LIGHT_LIMIT` of them, or any number with ``quick`` (the new-partner
+    alert), only their candidates are read (:func:`load_some_records`).
 
     Notes
     -----
@@ -440,7 +444,7 @@ def find_duplicates(
     progress(0, 10, "Reading the person records")
     if person_ids is not None:
         person_ids = list(person_ids)
-    light = person_ids is not None and 0 < len(person_ids) <= LIGHT_LIMIT
+    light = person_ids is not None and 0 < len(person_ids) and (quick or len(person_ids) <= LIGHT_LIMIT)
     if light:
         recs, sample, population = load_some_records(store, person_ids)
     else:

@@ -763,7 +763,7 @@ def _facts(store: Store, found: list[tuple[str, str, str]], as_of: _dt.date) -> 
 
     dups: dict[str, list[str]] = defaultdict(list)
     why: dict[str, list[str]] = defaultdict(list)
-    for pair in find_duplicates(store, partners):
+    for pair in find_duplicates(store, partners, quick=True):
         dups[pair.a_id].append(pair.b_id)
         dups[pair.b_id].append(pair.a_id)
         why[pair.a_id].append(f"{pair.b_id} {pair.b_name}, {pair.score:.2f}: {pair.explanation}")
