@@ -220,8 +220,6 @@ def load_some_records(store: Store, person_ids: Iterable[str]) -> tuple[linkage.
     wanted = sorted({roots.get(p, p) for p in person_ids})
     wj = json.dumps(wanted)
     n = store.scalar("SELECT count(*) FROM persons WHERE merged_into IS NULL")
-    exact = float(store.scalar("SELECT coalesce(sum(c * (c - 1) / 2), 0) FROM (SELECT count(*) AS c FROM persons"
-                               " WHERE dob IS NOT NULL AND name_key <> '' GROUP BY name_key, dob HAVING c > 1)"))
     keys = conn.execute("SELECT dob, surname FROM persons WHERE coalesce(merged_into, id) IN"
                         " (SELECT value FROM json_each(?))", [wj]).fetchall()
     dobs, years, surnames = set(), set(), set()
@@ -274,6 +272,15 @@ def load_some_records(store: Store, person_ids: Iterable[str]) -> tuple[linkage.
     recs = linkage.Records.build(people(), incidents, links)
     index = {pid: i for i, pid in enumerate(recs.ids)}
     sample = np.array(sorted({index[p] for p in sample_ids if p in index}), dtype=np.int64)
+    # the pairs agreeing on everything, for the prior: counted in the sample and scaled up to the store
+    # (a count over the whole store would read every record, which this path is here to avoid)
+    prim = recs.primary_rows()[sample]
+    key = linkage._key(recs.vocab.cid[recs.forename[prim]] + 1, recs.vocab.cid[recs.surname[prim]] + 1,
+                       np.where(recs.dob[prim] > 0, recs.dob[prim], 0))
+    _, counts = np.unique(key[key >= 0], return_counts=True)
+    in_sample = float((counts * (counts - 1) // 2).sum())
+    scale = (n / max(len(sample), 1)) ** 2
+    exact = max(in_sample, 1.0) * scale
     return recs, sample, (int(n), exact)
 
 

@@ -598,7 +598,16 @@ class Shared:
 
 
 def _shared_pairs(recs: Records) -> Shared:
-    """Root pairs sharing an address, a postcode, an associate (groups of at most MAX_SHARED persons)."""
+    """Root pairs sharing an address, a postcode, an associate (groups of at most MAX_SHARED persons).
+
+    Made once per set of records (kept on it)."""
+    made = recs.__dict__.get("_shared")
+    if made is None:
+        made = recs.__dict__["_shared"] = _make_shared(recs)
+    return made
+
+
+def _make_shared(recs: Records) -> Shared:
     R = len(recs.ids)
 
     def pairs_of(groups: dict) -> np.ndarray:
