@@ -4,6 +4,7 @@ victims and networks."""
 from __future__ import annotations
 
 import json
+from html import escape
 
 import pytest
 from PySide6.QtCore import Qt
@@ -94,7 +95,9 @@ def test_the_seeded_duplicates_are_listed_with_both_records_side_by_side(page, d
     name_row = [f[0] for f in page.fact_model.rows()].index("Name")
     assert page.fact_model.data(page.fact_model.index(name_row, 1), Qt.ItemDataRole.ForegroundRole) == \
         QColor(ACCENT["warning"])            # what differs stands out
-    assert "Score" in page.pair_why.text() and first.reason in page.pair_why.text()
+    assert "Probability" in page.pair_why.text() and escape(first.reason) in page.pair_why.text()
+    for e in first.evidence:     # the explanation, field by field, each with its weight
+        assert escape(e.text) in page.pair_why.text() and f"{e.weight:+.1f}" in page.pair_why.text()
 
 
 def test_merge_through_the_page_then_undo_it(page, window, demo_store, monkeypatch):
@@ -181,6 +184,87 @@ def test_not_the_same_person_hides_the_pair(page, demo_store, monkeypatch):
         [(pair.a_id, pair.b_id, "different mothers' names")]
     assert [r[1] for r in _audit(demo_store, "person.not_duplicate")] == ["different mothers' names"]
     assert "are different people" in page.dup_message.text()
+
+
+@pytest.fixture
+def more_pairs(page, demo_store):
+    """Three more pairs of one person's records, with incidents in two divisions."""
+    from graphdata import incident
+    made = [("NM0999001", "Kerry", "Okonjo", "1991-02-03", "North"), ("NM0999002", "KERRY", "OKONJO", "1991-02-03",
+                                                                      "North"),
+            ("NM0999003", "Marta", "Zielinska", "1985-06-07", "South"),
+            ("NM0999004", "Marta", "Zielinska-Nowak", "1985-06-07", "South"),
+            ("NM0999005", "Ruth", "Abara", "1979-09-10", "Central"), ("NM0999006", "Ruth", "Abara", None, "Central")]
+    with demo_store.transaction():
+        for i, (pid, fn, sn, dob, division) in enumerate(made):
+            person(demo_store, pid, fn, sn, dob)
+            incident(demo_store, f"X-{i}", "2026-09-01", f"NM09990{50 + i}", pid)
+            demo_store.conn.execute("UPDATE incidents SET division = ? WHERE ref = ?", [division, f"X-{i}"])
+    page.ctx.notify("persons")
+    assert {("NM0999001", "NM0999002"), ("NM0999003", "NM0999004")} <= set(_pairs(page))
+    return page
+
+
+def _key(qtbot, page, key):
+    page.pair_view.setFocus()
+    qtbot.keyClick(page.pair_view, key)
+
+
+def test_filters_by_division_and_probability_band(more_pairs, demo_store):
+    page = more_pairs
+    every = page.pair_model.rows()
+    assert every == duplicates.find_duplicates(demo_store)
+    divisions = [page.division_filter.itemText(i) for i in range(1, page.division_filter.count())]
+    assert divisions == sorted({d for p in every for d in p.division.split(" / ") if d})
+    page.division_filter.setCurrentText(divisions[0])
+    shown = page.pair_model.rows()
+    assert shown == [p for p in every if divisions[0] in p.division.split(" / ")] and len(shown) < len(every)
+    assert f"{len(shown):,} of {len(every):,} probable duplicate pair(s)" in page.pair_summary.text()
+    page.division_filter.setCurrentText(records.ALL)
+    for i, (label, low) in enumerate(duplicates.BANDS, start=1):
+        page.band_filter.setCurrentIndex(i)
+        assert page.pair_model.rows() == [p for p in every if duplicates.band_of(p.score) == label]
+    page.band_filter.setCurrentIndex(0)
+    assert page.pair_model.rows() == every
+
+
+def test_keyboard_skip_not_the_same_for_a_selection_and_undo(more_pairs, demo_store, monkeypatch, qtbot):
+    page = more_pairs
+    rows = page.pair_model.rows()
+    assert len(rows) >= 3
+    page.pair_view.selectRow(0)
+    _key(qtbot, page, Qt.Key.Key_K)                        # skip: the next pair, nothing written
+    assert page.selected_pair() == rows[1] and _count(demo_store, "not_duplicates") == 0
+    page.pair_view.selectRow(0)
+    page.pair_view.selectionModel().select(page.pair_model.index(1, 0), page.pair_view.selectionModel().SelectionFlag
+                                           .Select | page.pair_view.selectionModel().SelectionFlag.Rows)
+    assert page.selected_pairs() == rows[:2]
+    assert page.not_same_button.text() == "&Not the same: 2 pairs…" and not page.merge_button.isEnabled()
+    asked = _answer(monkeypatch, reason="different people, checked with the OM")
+    _key(qtbot, page, Qt.Key.Key_N)                        # not the same: both pairs, one decision
+    assert "The 2 selected pairs" in asked[0][2]
+    assert {tuple(r) for r in demo_store.conn.execute("SELECT person_a_id, person_b_id FROM not_duplicates")} == \
+        {(p.a_id, p.b_id) for p in rows[:2]}
+    assert len(_audit(demo_store, "person.not_duplicate")) == 2
+    assert [(p.a_id, p.b_id) for p in page.pair_model.rows()] == [(p.a_id, p.b_id) for p in rows[2:]]
+    _answer(monkeypatch, reason="marked by mistake")
+    page.undo_decision_button.click()
+    assert _count(demo_store, "not_duplicates") == 0
+    assert [r[1] for r in _audit(demo_store, "person.not_duplicate_undone")] == ["marked by mistake"] * 2
+    assert page.pair_model.rows() == rows
+    assert page.dup_message.text() == "Undid decision 1: 2 pair(s) may be listed again."
+    _answer(monkeypatch, reason="x")
+    page.undo_decision_button.click()
+    assert "No \u2018not the same person\u2019 decision stands" in page.dup_message.text()
+
+
+def test_keyboard_same_asks_to_merge(page, demo_store, monkeypatch, qtbot):
+    pair = page.pair_model.rows()[0]
+    page.pair_view.selectRow(0)
+    asked = _answer(monkeypatch, keep=lambda fields: fields[0].choices[0], reason="same person")
+    _key(qtbot, page, Qt.Key.Key_S)
+    assert asked[0][0] == "Merge two records"
+    assert demo_store.scalar("SELECT merged_into FROM persons WHERE id = ?", [pair.b_id]) == pair.a_id
 
 
 def test_open_either_record(page, window):

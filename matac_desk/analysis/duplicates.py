@@ -1,10 +1,19 @@
-"""Probable duplicate person records, and merging them (with undo).
+"""Probable duplicate person records, the coordinator's decisions on them, and merging (with undo).
 
-Record systems hold the same woman under two ids: a dropped accent, capitals,
-a double-barrelled surname, forename and surname swapped, a typo. Two
-records are a *probable duplicate* when they have the same date of birth and
-the same or a very similar name, or one's alias is the other's name. They
-are listed with the reason and a score, never merged automatically.
+Record systems hold the same woman under two ids: a dropped accent, a typo, a
+nickname, a married name, a date of birth with day and month swapped or a year
+mistyped, or no date of birth at all. :func:`find_duplicates` compares the
+records with a probabilistic record linker (:mod:`.linkage`: blocking on several
+keys, comparison levels per field, Fellegi–Sunter weights with u from the store
+and m refined on the coordinator's decisions) and lists the pairs whose
+probability reaches the threshold (:func:`threshold`), each with its explanation
+field by field. Nothing is merged automatically.
+
+Decisions: *the same* is a merge (:func:`merge`, undone by :func:`unmerge`);
+*not the same* is :func:`mark_not_duplicates` (one pair or a selection, one
+decision, undone by :func:`undo_decision`); *skip* writes nothing. Merged pairs
+and pairs marked not the same are never listed again, and both are labels the
+next comparison learns from.
 
 A coordinator merges two records. Nothing is rewritten: ``persons.merged_into``
 of the merged record (and of every record already merged into it) points at
@@ -18,21 +27,34 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+import numpy as np
+
 from ..storage import audit
-from ..domain import Cancelled, UserError, display_name, name_key, never_cancelled, no_progress
+from ..domain import Cancelled, UserError, display_name, never_cancelled, no_progress
 from ..storage.store import Store
+from . import linkage
+from .linkage import Evidence
 
 __all__ = [
     "DuplicatePair",
     "MergeRecord",
-    "name_match",
-    "within_one_edit",
+    "Decision",
+    "BANDS",
+    "THRESHOLD_KEY",
+    "DEFAULT_THRESHOLD",
+    "Evidence",
+    "threshold",
+    "set_threshold",
+    "band_of",
+    "load_records",
+    "train_model",
     "find_duplicates",
     "duplicates_of",
+    "explain_pair",
+    "changed_in_batch",
     "merged_roots",
     "root_of",
     "group_of",
@@ -40,12 +62,25 @@ __all__ = [
     "unmerge",
     "merges",
     "mark_not_duplicate",
+    "mark_not_duplicates",
+    "undo_decision",
+    "decisions",
 ]
+
+THRESHOLD_KEY = "duplicates.threshold"
+DEFAULT_THRESHOLD = 0.5     # more likely than not
+# score bands the Duplicates page filters by: (label, lowest probability)
+BANDS = (("almost certain (99% or more)", 0.99), ("likely (90% to 99%)", 0.90), ("possible (below 90%)", 0.0))
 
 
 @dataclass(frozen=True)
 class DuplicatePair:
-    """Two person records (``a_id < b_id``, both roots) that may be one person."""
+    """Two person records (``a_id < b_id``, both roots) that may be one person.
+
+    ``score`` is the probability; ``evidence`` explains it field by field
+    (:attr:`explanation`); ``reason`` is the short form; ``dob`` is the first
+    record's date of birth and ``b_dob`` the second's.
+    """
     a_id: str
     b_id: str
     score: float
@@ -53,10 +88,20 @@ class DuplicatePair:
     a_name: str
     b_name: str
     dob: str
+    b_dob: str | None = None
+    evidence: tuple[Evidence, ...] = ()
+    weight: float = 0.0
+    division: str = ""
+
+    @property
+    def explanation(self) -> str:
+        return "; ".join(str(e) for e in self.evidence)
 
     def as_row(self) -> dict:
-        return {"person_a_id": self.a_id, "person_b_id": self.b_id, "score": round(self.score, 2),
-                "reason": self.reason, "person_a_name": self.a_name, "person_b_name": self.b_name, "dob": self.dob}
+        return {"person_a_id": self.a_id, "person_b_id": self.b_id, "score": round(self.score, 3),
+                "reason": self.reason, "person_a_name": self.a_name, "person_b_name": self.b_name,
+                "dob": self.dob, "b_dob": self.b_dob or "", "division": self.division,
+                "explanation": self.explanation}
 
 
 @dataclass(frozen=True)
@@ -76,78 +121,19 @@ class MergeRecord:
                 "undone_at": self.undone_at or ""}
 
 
-# --------------------------------------------------------------------------
-# Comparing names
-# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Decision:
+    """A "not the same person" decision on one pair or a selection of pairs."""
+    id: int
+    reason: str
+    decided_by: str
+    decided_at: str
+    pairs: int
+    undone_at: str | None
 
-def within_one_edit(a: str, b: str) -> str | None:
-    """The kind of single edit that turns ``a`` into ``b``, or None.
-
-    Damerau-Levenshtein distance at most 1 (optimal string alignment),
-    answered in linear time: ``"same"``, ``"transposed"``, ``"substituted"``
-    or ``"inserted"``.
-
-    >>> within_one_edit("smith", "smtih")
-    'transposed'
-    >>> within_one_edit("smith", "smyth")
-    'substituted'
-    >>> within_one_edit("smith", "smiths")
-    'inserted'
-    >>> within_one_edit("smith", "smythe") is None
-    True
-    """
-    if a == b:
-        return "same"
-    la, lb = len(a), len(b)
-    if abs(la - lb) > 1:
-        return None
-    if la == lb:
-        diff = [i for i in range(la) if a[i] != b[i]]
-        if len(diff) == 1:
-            return "substituted"
-        if len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]:
-            return "transposed"
-        return None
-    if la > lb:
-        a, b = b, a
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    return "inserted" if a[i:] == b[i + 1:] else None
-
-
-def name_match(key_a: str, key_b: str) -> tuple[float, str] | None:
-    """Score and reason when two folded name keys (``domain.name_key``) look like one name.
-
-    >>> name_match("siobhan o neill", "siobhan o neill")
-    (0.97, 'same name (apart from accents, capitals or punctuation)')
-    >>> name_match("smith james", "james smith")
-    (0.93, 'forename and surname swapped')
-    >>> name_match("emma smith", "emma smtih")
-    (0.8, 'letters transposed')
-    >>> name_match("emma smith", "lucy smith") is None
-    True
-    """
-    if not key_a or not key_b:
-        return None
-    if key_a == key_b:
-        return 0.97, "same name (apart from accents, capitals or punctuation)"
-    compact_a, compact_b = key_a.replace(" ", ""), key_b.replace(" ", "")
-    if compact_a == compact_b:
-        return 0.95, "same name apart from spaces"
-    ta, tb = key_a.split(), key_b.split()
-    if sorted(ta) == sorted(tb):
-        return 0.93, "forename and surname swapped"
-    short, long_ = (ta, tb) if len(ta) < len(tb) else (tb, ta)
-    if len(short) >= 2 and len(short) < len(long_) and short[0] == long_[0] and set(short) <= set(long_):
-        return 0.85, "one name has an extra part (double-barrelled or middle name)"
-    if min(len(compact_a), len(compact_b)) >= 5:
-        edit = within_one_edit(key_a, key_b)
-        if edit == "transposed":
-            return 0.8, "letters transposed"
-        if edit:
-            return 0.75, f"one letter {edit} (a typing slip?)"
-    return None
+    def as_row(self) -> dict:
+        return {"decision": self.id, "pairs": self.pairs, "decided_at": self.decided_at,
+                "decided_by": self.decided_by, "reason": self.reason, "undone_at": self.undone_at or ""}
 
 
 # --------------------------------------------------------------------------
@@ -178,153 +164,419 @@ def group_of(store: Store, person_id: str) -> list[str]:
 # Finding duplicates
 # --------------------------------------------------------------------------
 
-def _dismissed(store: Store) -> set[tuple[str, str]]:
-    return {(a, b) for a, b in store.conn.execute("SELECT person_a_id, person_b_id FROM not_duplicates")}
+def threshold(store: Store) -> float:
+    """The probability from which a pair is listed (the setting, else :data:`DEFAULT_THRESHOLD`)."""
+    value = store.get_setting(THRESHOLD_KEY, DEFAULT_THRESHOLD)
+    return float(value) if isinstance(value, (int, float)) and 0 < value < 1 else DEFAULT_THRESHOLD
 
 
-def _compare_group(records: list[tuple], aliases: dict[str, list[str]], roots: dict[str, str],
-                   names: dict[str, tuple], dob: str, dismissed: set, found: dict, wanted: set | None) -> None:
-    # records: (id, forename, surname, name_key) sharing one dob; compared per root.
-    keys: dict[str, set[str]] = defaultdict(set)
-    own: dict[str, str] = {}
-    for pid, _fn, _sn, key in records:
-        root = roots.get(pid, pid)
-        if key:
-            keys[root].add(key)
-        if pid == root:
-            own[root] = key
-        more = aliases.get(pid)
-        if more:
-            keys[root].update(more)
-    ids = sorted(keys)
-    if wanted is None:
-        pairs = ((a, b) for i, a in enumerate(ids) for b in ids[i + 1:])
-    else:  # only pairs with a wanted person: O(k) per wanted person rather than O(k**2)
-        pairs = sorted({(a, b) if a < b else (b, a) for a in ids if a in wanted for b in ids if b != a})
-    # What name_match needs to be able to match, per own key: most pairs of a date of birth fail all
-    # four at once and are passed over without calling it (the answer is the same).
-    shape = {}
-    for root, key in own.items():
-        tokens = key.split()
-        shape[root] = (len(key), len(key.replace(" ", "")), tokens[0] if tokens else None, tuple(sorted(tokens)))
-    # whether a root has names besides its own key (aliases, merged records): only then the alias test
-    # (a name other than the own key: two distinct names always include one; a single one, unless it is the key)
-    extra = {root: len(ks) > 1 or (len(ks) == 1 and own.get(root) not in ks) for root, ks in keys.items()}
-    for a, b in pairs:
-        if (a, b) in dismissed:
-            continue
-        best = None
-        if a in own and b in own:
-            sa, sb = shape[a], shape[b]
-            # same name -> same length; spaces only -> same compact length; one edit -> lengths within 1;
-            # swapped -> same sorted parts; an extra part -> same first part
-            if (-1 <= sa[0] - sb[0] <= 1 or sa[1] == sb[1] or (sa[2] is not None and sa[2] == sb[2])
-                    or sa[3] == sb[3]):
-                best = name_match(own[a], own[b])
-        if best is None and (extra[a] or extra[b]) and any(
-                (ka, kb) != (own.get(a), own.get(b)) and (m := name_match(ka, kb)) and m[0] >= 0.93
-                for ka in keys[a] for kb in keys[b]):
-            best = (0.9, "an alias or merged record has the same name")
-        if best is None:
-            continue
-        prev = found.get((a, b))
-        if prev is None or best[0] > prev.score:
-            found[(a, b)] = DuplicatePair(a, b, best[0], best[1], display_name(*names.get(a, (a, None))),
-                                          display_name(*names.get(b, (b, None))), dob)
+def set_threshold(store: Store, value: float) -> None:
+    """Keep the listing threshold (a probability strictly between 0.5 and 1), audited."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.5 <= value < 1:
+        raise UserError(f"the duplicates threshold is a probability from 0.5 to below 1, not {value!r}")
+    store.set_setting(THRESHOLD_KEY, float(value))
+
+
+def band_of(probability: float) -> str:
+    """The score band a probability falls in (:data:`BANDS`)."""
+    return next(label for label, low in BANDS if probability >= low)
+
+
+def load_records(store: Store, cancelled: Callable[[], bool] = never_cancelled,
+                 progress: Callable[[int, int, str], None] = no_progress) -> linkage.Records:
+    """Every person record, alias and merged record, with their incidents' addresses and their associates."""
+    conn = store.conn
+
+    def people():
+        yield from conn.execute("SELECT id, forename, surname, dob, id FROM persons WHERE merged_into IS NULL")
+        yield from conn.execute("SELECT id, forename, surname, dob, merged_into FROM persons"
+                                " WHERE merged_into IS NOT NULL")
+        yield from conn.execute("SELECT a.person_id, a.forename, a.surname, p.dob, coalesce(p.merged_into, p.id)"
+                                " FROM aliases a JOIN persons p ON p.id = a.person_id")
+
+    incidents = conn.execute(
+        "SELECT i.perpetrator_id, i.victim_id, n.address, n.postcode FROM involvements i"
+        " JOIN incidents n ON n.ref = i.incident_ref")
+    links = conn.execute("SELECT person_a_id, person_b_id, CASE relationship_kind WHEN 'family' THEN 'family member'"
+                         " ELSE 'associate' END FROM links")
+    return linkage.Records.build(people(), incidents, links, cancelled=cancelled,
+                                 progress=lambda d, t, m: progress(0, 10, f"{m}: {d:,}" + (f" of {t:,}" if t else "")))
+
+
+LIGHT_SAMPLE = 20_000     # persons drawn at random for the weights when only a few persons are compared
+LIGHT_LIMIT = 200         # up to this many persons: read only their candidates and a sample, not every record
+
+
+def load_some_records(store: Store, person_ids: Iterable[str]) -> tuple[linkage.Records, np.ndarray, tuple[int, float]]:
+    """The records a few persons can meet (same or swapped date of birth, same year of birth, same surname,
+    their graph neighbours), a random sample of the store for the weights, and the store's size and exact pairs.
+
+    Cheaper than :func:`load_records` for the new-partner alert: indexed reads and a sample, not every
+    record. The blocking keys that need every record's sound (a sounds-alike surname with the date of birth
+    off) are not met here; the Duplicates page and the CLI compare everyone.
+    """
+    conn = store.conn
+    roots = merged_roots(store)
+    wanted = sorted({roots.get(p, p) for p in person_ids})
+    wj = json.dumps(wanted)
+    n = store.scalar("SELECT count(*) FROM persons WHERE merged_into IS NULL")
+    keys = conn.execute("SELECT dob, surname FROM persons WHERE coalesce(merged_into, id) IN"
+                        " (SELECT value FROM json_each(?))", [wj]).fetchall()
+    dobs, years, surnames = set(), set(), set()
+    for dob, surname in keys:
+        if dob and len(dob) >= 10:
+            dobs.add(dob)
+            dobs.add(f"{dob[:4]}-{dob[8:10]}-{dob[5:7]}")
+            years.add(dob[:4])
+        if surname:
+            surnames.add(surname)
+    near = set(wanted)
+    for (pid,) in conn.execute("SELECT id FROM persons WHERE dob IN (SELECT value FROM json_each(?))",
+                               [json.dumps(sorted(dobs))]):
+        near.add(pid)
+    if len(wanted) <= LIGHT_LIMIT:      # for many persons these would read most of the store
+        for y in sorted(years):
+            near.update(r[0] for r in conn.execute("SELECT id FROM persons WHERE dob >= ? AND dob < ?",
+                                                   [f"{y}-01-01", f"{y}-13"]))
+        for sn in sorted(surnames):
+            near.update(r[0] for r in conn.execute("SELECT id FROM persons WHERE surname = ? COLLATE NOCASE", [sn]))
+    for a, b in conn.execute("SELECT perpetrator_id, victim_id FROM involvements WHERE victim_id IN"
+                             " (SELECT value FROM json_each(?1)) OR perpetrator_id IN (SELECT value FROM json_each(?1))",
+                             [wj]):
+        near.update((a, b))
+    max_rowid = store.scalar("SELECT max(rowid) FROM persons") or 0
+    rng = np.random.default_rng(0)
+    drawn = sorted(set(rng.integers(1, max_rowid + 1, min(LIGHT_SAMPLE, n)).tolist())) if max_rowid else []
+    sample_ids = [r[0] for r in conn.execute(
+        "SELECT coalesce(merged_into, id) FROM persons WHERE rowid IN (SELECT value FROM json_each(?))",
+        [json.dumps(drawn)])]
+    near = {roots.get(p, p) for p in near}
+    everyone = json.dumps(sorted(near | set(sample_ids)))
+
+    def people():
+        yield from conn.execute("SELECT id, forename, surname, dob, id FROM persons WHERE merged_into IS NULL AND id IN"
+                                " (SELECT value FROM json_each(?))", [everyone])
+        yield from conn.execute("SELECT id, forename, surname, dob, merged_into FROM persons WHERE merged_into IN"
+                                " (SELECT value FROM json_each(?))", [everyone])
+        yield from conn.execute("SELECT a.person_id, a.forename, a.surname, p.dob, coalesce(p.merged_into, p.id)"
+                                " FROM aliases a JOIN persons p ON p.id = a.person_id"
+                                " WHERE coalesce(p.merged_into, p.id) IN (SELECT value FROM json_each(?))", [everyone])
+
+    incidents = conn.execute(
+        "SELECT i.perpetrator_id, i.victim_id, n.address, n.postcode FROM involvements i"
+        " JOIN incidents n ON n.ref = i.incident_ref WHERE i.victim_id IN (SELECT value FROM json_each(?1))"
+        " OR i.perpetrator_id IN (SELECT value FROM json_each(?1))", [everyone])
+    links = conn.execute("SELECT person_a_id, person_b_id, CASE relationship_kind WHEN 'family' THEN 'family member'"
+                         " ELSE 'associate' END FROM links WHERE person_a_id IN (SELECT value FROM json_each(?1))"
+                         " OR person_b_id IN (SELECT value FROM json_each(?1))", [everyone])
+    recs = linkage.Records.build(people(), incidents, links)
+    index = {pid: i for i, pid in enumerate(recs.ids)}
+    sample = np.array(sorted({index[p] for p in sample_ids if p in index}), dtype=np.int64)
+    # the pairs agreeing on everything, for the prior: counted in the sample and scaled up to the store
+    # (a count over the whole store would read every record, which this path is here to avoid)
+    prim = recs.primary_rows()[sample]
+    key = linkage._key(recs.vocab.cid[recs.forename[prim]] + 1, recs.vocab.cid[recs.surname[prim]] + 1,
+                       np.where(recs.dob[prim] > 0, recs.dob[prim], 0))
+    _, counts = np.unique(key[key >= 0], return_counts=True)
+    in_sample = float((counts * (counts - 1) // 2).sum())
+    scale = (n / max(len(sample), 1)) ** 2
+    exact = max(in_sample, 1.0) * scale
+    return recs, sample, (int(n), exact)
+
+
+def _labels(store: Store, recs: linkage.Records) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The coordinator's decisions: merged (standing; as row pairs) and marked not the same (as root pairs)."""
+    index = {pid: i for i, pid in enumerate(recs.ids)}
+    rows = {r: i for i, r in enumerate(recs.record)}
+    merged = []
+    prim = recs.primary_rows()
+    for keep, gone in store.conn.execute("SELECT keep_id, merged_id FROM person_merges WHERE undone_at IS NULL"):
+        # the merged record's own row against the kept record's own row: what made them one person
+        if keep in index and gone in rows:
+            merged.append((int(prim[index[keep]]), rows[gone]))
+    roots = merged_roots(store)
+    not_same = []
+    for a, b in store.conn.execute("SELECT person_a_id, person_b_id FROM not_duplicates"):
+        ra, rb = roots.get(a, a), roots.get(b, b)
+        if ra in index and rb in index and ra != rb:
+            not_same.append((index[ra], index[rb]))
+    return merged, not_same
+
+
+def train_model(store: Store, recs: linkage.Records | None = None, *, sample=None,
+                population=None) -> tuple[linkage.Records, linkage.Model]:
+    """The records and the model for this store (u from its pairs, m refined on its merges)."""
+    recs = recs if recs is not None else load_records(store)
+    merged, not_same = _labels(store, recs)
+    return recs, _train_with(recs, merged, not_same, sample=sample, population=population)
+
+
+def _train_with(recs, merged, not_same, shared=None, sample=None, population=None):
+    # a merged pair is compared as two records: the merged record's row against its root's own row
+    model = linkage.train(recs, [], not_same, shared=shared, sample=sample, population=population)
+    if merged:
+        a = np.array([x for x, _ in merged], dtype=np.int64)
+        b = np.array([y for _, y in merged], dtype=np.int64)
+        c = linkage.compare(recs, a, b, shared, model)
+        for f in linkage.FIELDS:
+            counts = np.bincount(c.levels[f].astype(np.int64), minlength=len(linkage.LEVELS[f])).astype(float)
+            n = counts.sum()
+            model.m[f] = [(linkage.PSEUDO_MATCHES * m0 + counts[k]) / (linkage.PSEUDO_MATCHES + n)
+                          for k, m0 in enumerate(model.m[f])]
+        model.labels = (len(merged), len(not_same))
+    return model
+
+
+def _shared_with(store_recs: linkage.Records):
+    def who(ra: int, rb: int) -> str:
+        na, nb = store_recs.neighbours.get(ra, {}), store_recs.neighbours.get(rb, {})
+        common = sorted(set(na) & set(nb), key=lambda r: store_recs.ids[r])
+        if not common:
+            return ""
+        first = common[0]
+        more = f" and {len(common) - 1} more" if len(common) > 1 else ""
+        return f"a {na[first]}: {store_recs.ids[first]}{more}"
+    return who
+
+
+def _reason(ev: tuple[Evidence, ...]) -> str:
+    notes = [e.text for e in ev if e.weight > 0 and e.level != "the same" and e.field != "prior"]
+    return "; ".join(notes) if notes else "same name and date of birth"
+
+
+CHUNK = 1_000_000
+
+
+def _scan(recs: linkage.Records, model: linkage.Model, wanted: list[int] | None, floor: float,
+          progress, cancelled) -> list[tuple[int, int, float, tuple[Evidence, ...]]]:
+    """(root a, root b, probability, evidence) of every pair at or above ``floor``, best row pair per person pair."""
+    shared = linkage._shared_pairs(recs)
+    floor_w = float(np.log2(floor / (1 - floor)))
+    best: dict[tuple[int, int], tuple[float, linkage.Compared, int, dict]] = {}
+    compared = 0
+    def stage(done: int, total: int, message: str) -> None:
+        progress(2 + 8 * done // max(total, 1), 10, message)
+
+    for rule, a, b in linkage.candidate_pairs(recs, wanted, shared=shared, progress=stage, cancelled=cancelled):
+        for s in range(0, len(a), CHUNK):
+            if cancelled():
+                raise Cancelled()
+            c = linkage.compare(recs, a[s:s + CHUNK], b[s:s + CHUNK], shared, model)
+            total, weights = linkage.score(recs, model, c)
+            compared += len(c.a)
+            hit = np.nonzero(total >= floor_w)[0]
+            if not len(hit):
+                continue
+            sub = linkage.Compared(c.a[hit], c.b[hit], {f: v[hit] for f, v in c.levels.items()})
+            subw = {f: v[hit] for f, v in weights.items()}
+            for k in range(len(hit)):
+                ra, rb = int(recs.root[sub.a[k]]), int(recs.root[sub.b[k]])
+                key = (ra, rb) if ra < rb else (rb, ra)
+                w = float(total[hit[k]])
+                if key not in best or w > best[key][0]:
+                    best[key] = (w, sub, k, subw)
+    out = []
+    who = _shared_with(recs)
+    for (ra, rb), (w, sub, k, subw) in best.items():
+        if recs.ids[int(recs.root[sub.a[k]])] > recs.ids[int(recs.root[sub.b[k]])]:
+            sub = linkage.Compared(sub.b, sub.a, sub.levels)      # the first record's values first
+        out.append((ra, rb, float(linkage.probability(w)), linkage.evidence(recs, model, sub, k, subw, who)))
+    return out
+
+
+def _divisions(store: Store, ids: Iterable[str]) -> dict[str, str]:
+    """Each person's division: that of their latest incident (records merged into them included)."""
+    out: dict[str, str] = {}
+    roots = merged_roots(store)
+    for pid, division in store.conn.execute(
+            "SELECT x.pid, n.division FROM (SELECT perpetrator_id AS pid, incident_ref FROM involvements"
+            " UNION ALL SELECT victim_id, incident_ref FROM involvements) x JOIN incidents n ON n.ref = x.incident_ref"
+            " WHERE x.pid IN (SELECT p.id FROM persons p WHERE coalesce(p.merged_into, p.id) IN"
+            " (SELECT value FROM json_each(?))) AND n.division IS NOT NULL ORDER BY n.date",
+            [json.dumps(sorted(set(ids)))]):
+        out[roots.get(pid, pid)] = division
+    return out
+
+
+def _pairs_out(store: Store, recs: linkage.Records, found) -> list[DuplicatePair]:
+    if not found:
+        return []
+    ids = recs.ids
+    info = {pid: (fn, sn, dob) for pid, fn, sn, dob in store.conn.execute(
+        "SELECT id, forename, surname, dob FROM persons WHERE id IN (SELECT value FROM json_each(?))",
+        [json.dumps(sorted({ids[r] for a, b, *_ in found for r in (a, b)}))])}
+    divisions = _divisions(store, [ids[r] for a, b, *_ in found for r in (a, b)])
+    out = []
+    for ra, rb, p, ev in found:
+        a, b = ids[ra], ids[rb]
+        if a > b:
+            a, b = b, a
+        fa, sa, da = info.get(a, (None, None, None))
+        fb, sb, db = info.get(b, (None, None, None))
+        div = sorted({d for d in (divisions.get(a), divisions.get(b)) if d})
+        out.append(DuplicatePair(a, b, p, _reason(ev), display_name(fa, sa) if a in info else a,
+                                 display_name(fb, sb) if b in info else b, da or "", db, ev,
+                                 float(np.log2(p / (1 - p))) if 0 < p < 1 else 0.0, " / ".join(div)))
+    return out
 
 
 def find_duplicates(
     store: Store,
     person_ids: Iterable[str] | None = None,
     *,
+    threshold_: float | None = None,
+    quick: bool = False,
     progress: Callable[[int, int, str], None] = no_progress,
     cancelled: Callable[[], bool] = never_cancelled,
 ) -> list[DuplicatePair]:
-    """Probable duplicate records, best first.
+    """Probable duplicate records, most probable first.
 
-    Records are compared only with records of the same date of birth
-    (``persons_dob`` index), name keys folded for diacritics, case and
-    punctuation (see :func:`name_match`); aliases and the names of records
-    already merged count as names of their root. Pairs already merged, and
-    pairs a coordinator marked as different people, are left out. With
-    ``person_ids``, only pairs involving those persons.
+    Every record (aliases and records already merged count as names of their
+    person) is compared with those sharing a blocking key (:data:`.linkage.RULES`),
+    scored by the store's own model (:func:`train_model`), and the pairs whose
+    probability reaches ``threshold_`` (default: the setting, :func:`threshold`)
+    are returned with their explanation. Pairs already merged, and pairs a
+    coordinator marked as different people, are left out. With
+    ``person_ids``, only pairs involving those persons (after an import: the
+    new or changed ones, :func:`changed_in_batch`); for up to
+    :data:`LIGHT_LIMIT` of them, or any number with ``quick`` (the new-partner
+    alert), only their candidates are read (:func:`load_some_records`).
 
     Notes
     -----
-    One pass over the persons ordered by date of birth, then every pair
-    within a date: O(n + sum of k**2) for k records per date.
+    Reading the store and training are O(n); the comparisons O(candidate
+    pairs), vectorised (numpy, rapidfuzz), distinct name pairs compared once.
     """
-    conn = store.conn
-    roots = merged_roots(store)
-    dismissed = _dismissed(store)
-    aliases: dict[str, list[str]] = defaultdict(list)
+    floor = threshold(store) if threshold_ is None else threshold_
+    progress(0, 10, "Reading the person records")
+    if person_ids is not None:
+        person_ids = list(person_ids)
+    light = person_ids is not None and 0 < len(person_ids) and (quick or len(person_ids) <= LIGHT_LIMIT)
+    if light:
+        recs, sample, population = load_some_records(store, person_ids)
+    else:
+        recs, sample, population = load_records(store, cancelled, progress), None, None
+    if cancelled():
+        raise Cancelled()
+    progress(1, 10, "Estimating the weights from the store")
+    recs, model = train_model(store, recs, sample=sample, population=population)
+    if cancelled():
+        raise Cancelled()
     wanted = None
     if person_ids is not None:
-        wanted = {roots.get(p, p) for p in person_ids}
-        dobs = json.dumps([r[0] for r in conn.execute(
-            "SELECT DISTINCT dob FROM persons WHERE dob IS NOT NULL AND (id IN (SELECT value FROM json_each(?1))"
-            " OR merged_into IN (SELECT value FROM json_each(?1)))", [json.dumps(sorted(wanted))])])
-        # only the aliases of the records compared
-        for pid, key in conn.execute(
-                "SELECT a.person_id, a.name_key FROM persons p JOIN aliases a ON a.person_id = p.id"
-                " WHERE p.dob IN (SELECT value FROM json_each(?)) AND a.name_key <> ''", [dobs]):
-            aliases[pid].append(key)
-        rows = conn.execute(
-            "SELECT id, forename, surname, dob, name_key FROM persons WHERE dob IN (SELECT value FROM json_each(?))"
-            " ORDER BY dob, id", [dobs])
-        total = len(json.loads(dobs))
-    else:
-        for pid, key in conn.execute("SELECT person_id, name_key FROM aliases WHERE name_key <> ''"):
-            aliases[pid].append(key)
-        rows = conn.execute("SELECT id, forename, surname, dob, name_key FROM persons WHERE dob IS NOT NULL"
-                            " ORDER BY dob, id")
-        total = store.scalar("SELECT count(*) FROM persons WHERE dob IS NOT NULL")
-    names = {}
-    found: dict[tuple[str, str], DuplicatePair] = {}
-    group: list[tuple] = []
-    current = None
-    done = 0
-    for pid, fn, sn, dob, key in rows:
-        if dob != current:
-            if len(group) > 1:
-                _compare_group(group, aliases, roots, names, current, dismissed, found, wanted)
-            group = []
-            current = dob
-        group.append((pid, fn, sn, key))
-        if pid not in roots:
-            names[pid] = (fn, sn)
-        done += 1
-        if done % 20000 == 0:
-            if cancelled():
-                raise Cancelled()
-            progress(done, total, "Comparing names")
-    if len(group) > 1:
-        _compare_group(group, aliases, roots, names, current, dismissed, found, wanted)
-    pairs = found.values()
-    if wanted is not None:
-        pairs = [p for p in pairs if p.a_id in wanted or p.b_id in wanted]
+        roots = merged_roots(store)
+        index = {pid: i for i, pid in enumerate(recs.ids)}
+        wanted = sorted({index[roots.get(p, p)] for p in person_ids if roots.get(p, p) in index})
+        if not wanted:
+            return []
+    found = _scan(recs, model, wanted, floor, progress, cancelled)
+    dismissed = _dismissed(store)
+    ids = recs.ids
+    found = [f for f in found if (min(ids[f[0]], ids[f[1]]), max(ids[f[0]], ids[f[1]])) not in dismissed]
+    pairs = _pairs_out(store, recs, found)
+    progress(10, 10, "Done")
     return sorted(pairs, key=lambda p: (-p.score, p.a_id, p.b_id))
 
 
 def duplicates_of(store: Store, person_id: str) -> list[DuplicatePair]:
-    """Probable duplicates of one person (cheap: only that date of birth is read)."""
+    """Probable duplicates of one person."""
     return find_duplicates(store, [person_id])
 
 
-def mark_not_duplicate(store: Store, a: str, b: str, reason: str) -> None:
-    """Record that two records are different people, so they are not listed again."""
-    if not (reason or "").strip():
-        raise UserError("say why the two records are different people")
-    ra, rb = root_of(store, a), root_of(store, b)
+def explain_pair(store: Store, a: str, b: str) -> DuplicatePair:
+    """Two records compared and explained field by field, whatever their probability."""
+    ra, rb = sorted((root_of(store, a), root_of(store, b)))
     if ra == rb:
-        raise UserError(f"{a} and {b} are already merged as one person; undo the merge instead")
-    lo, hi = sorted((ra, rb))
+        raise UserError(f"{a} and {b} are already merged as one person")
+    recs, model = train_model(store)
+    index = {pid: i for i, pid in enumerate(recs.ids)}
+    rows_a = np.nonzero(recs.root == index[ra])[0]
+    rows_b = np.nonzero(recs.root == index[rb])[0]
+    A = np.repeat(rows_a, len(rows_b))
+    B = np.tile(rows_b, len(rows_a))
+    c = linkage.compare(recs, A, B, None, model)
+    total, weights = linkage.score(recs, model, c)
+    k = int(np.argmax(total))
+    ev = linkage.evidence(recs, model, c, k, weights, _shared_with(recs))
+    [pair] = _pairs_out(store, recs, [(index[ra], index[rb], float(linkage.probability(total[k])), ev)])
+    return pair
+
+
+def changed_in_batch(store: Store, batch_id: int) -> list[str]:
+    """The persons an import added or changed (compare only these afterwards)."""
+    return [r[0] for r in store.conn.execute(
+        "SELECT id FROM persons WHERE first_batch_id = ?1 OR last_batch_id = ?1 ORDER BY id", [batch_id])]
+
+
+def _dismissed(store: Store) -> set[tuple[str, str]]:
+    roots = merged_roots(store)
+    out = set()
+    for a, b in store.conn.execute("SELECT person_a_id, person_b_id FROM not_duplicates"):
+        ra, rb = roots.get(a, a), roots.get(b, b)
+        out.add((min(ra, rb), max(ra, rb)))
+    return out
+
+
+def mark_not_duplicate(store: Store, a: str, b: str, reason: str) -> int:
+    """Record that two records are different people, so they are not listed again; returns the decision's number."""
+    return mark_not_duplicates(store, [(a, b)], reason)
+
+
+def mark_not_duplicates(store: Store, pairs: Iterable[tuple[str, str]], reason: str) -> int:
+    """Record that each pair is two different people: one decision (undone together), each pair audited."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise UserError("say why the two records are different people")
+    resolved = []
+    for a, b in pairs:
+        ra, rb = root_of(store, a), root_of(store, b)
+        if ra == rb:
+            raise UserError(f"{a} and {b} are already merged as one person; undo the merge instead")
+        resolved.append(tuple(sorted((ra, rb))))
+    resolved = sorted(set(resolved))
+    if not resolved:
+        raise UserError("no pair was chosen")
+    actor, now = audit.current_actor(), _now()
     with store.transaction():
-        store.conn.execute(
-            "INSERT OR REPLACE INTO not_duplicates (person_a_id, person_b_id, reason, decided_by, decided_at)"
-            " VALUES (?,?,?,?,?)", [lo, hi, reason.strip(), audit.current_actor(), _now()])
-        store.audit("person.not_duplicate", entity="person", entity_id=lo, reason=reason.strip(),
-                    detail={"other": hi}, persons=[hi])
+        decision = store.conn.execute(
+            "INSERT INTO duplicate_decisions (decision, reason, decided_by, decided_at, pairs) VALUES"
+            " ('not the same', ?, ?, ?, 0)", [reason, actor, now]).lastrowid
+        n = 0
+        for lo, hi in resolved:
+            n += store.conn.execute(
+                "INSERT OR IGNORE INTO not_duplicates (person_a_id, person_b_id, reason, decided_by, decided_at,"
+                " decision_id) VALUES (?,?,?,?,?,?)", [lo, hi, reason, actor, now, decision]).rowcount
+            store.audit("person.not_duplicate", entity="person", entity_id=lo, reason=reason,
+                        detail={"other": hi, "decision": decision}, persons=[hi])
+        store.conn.execute("UPDATE duplicate_decisions SET pairs = ? WHERE id = ?", [n, decision])
+    return decision
+
+
+def undo_decision(store: Store, decision_id: int, reason: str = "") -> int:
+    """Undo a "not the same person" decision: its pairs may be listed again. Returns how many pairs."""
+    row = store.conn.execute("SELECT undone_at FROM duplicate_decisions WHERE id = ?", [decision_id]).fetchone()
+    if row is None:
+        raise UserError(f"no duplicates decision {decision_id}")
+    if row[0]:
+        raise UserError(f"decision {decision_id} was already undone")
+    pairs = store.conn.execute("SELECT person_a_id, person_b_id FROM not_duplicates WHERE decision_id = ?",
+                               [decision_id]).fetchall()
+    with store.transaction():
+        store.conn.execute("DELETE FROM not_duplicates WHERE decision_id = ?", [decision_id])
+        store.conn.execute("UPDATE duplicate_decisions SET undone_at = ?, undone_by = ? WHERE id = ?",
+                           [_now(), audit.current_actor(), decision_id])
+        for lo, hi in pairs:
+            store.audit("person.not_duplicate_undone", entity="person", entity_id=lo,
+                        reason=(reason or "").strip() or None, detail={"other": hi, "decision": decision_id},
+                        persons=[hi])
+    return len(pairs)
+
+
+def decisions(store: Store, *, include_undone: bool = False) -> list[Decision]:
+    """The "not the same person" decisions, newest first."""
+    sql = ("SELECT id, reason, decided_by, decided_at, pairs, undone_at FROM duplicate_decisions"
+           + ("" if include_undone else " WHERE undone_at IS NULL") + " ORDER BY id DESC")
+    return [Decision(*r) for r in store.conn.execute(sql)]
 
 
 # --------------------------------------------------------------------------

@@ -546,10 +546,12 @@ class NewPartner:
     children: tuple[Child, ...] = ()
     disclosure: str | None = None
     possible_duplicates: tuple[str, ...] = ()
+    # why each of possible_duplicates may be her: "NM0000345 Jade Okafor, 0.97: surname: …; forename: …"
+    possible_duplicates_why: tuple[str, ...] = ()
 
     CSV_COLUMNS = ("perpetrator_id", "partner_id", "partner_name", "first_linked", "source",
                    "perpetrator_name", "partner_dob", "how", "incident_ref", "relationship",
-                   "other_perpetrators", "children", "disclosure", "possible_duplicates")
+                   "other_perpetrators", "children", "disclosure", "possible_duplicates", "possible_duplicates_why")
 
     def as_row(self) -> dict:
         return {
@@ -559,6 +561,7 @@ class NewPartner:
             "relationship": self.relationship, "other_perpetrators": "; ".join(self.other_perpetrators),
             "children": "; ".join(c.text() for c in self.children),
             "disclosure": self.disclosure or "", "possible_duplicates": "; ".join(self.possible_duplicates),
+            "possible_duplicates_why": " | ".join(self.possible_duplicates_why),
         }
 
 
@@ -759,9 +762,12 @@ def _facts(store: Store, found: list[tuple[str, str, str]], as_of: _dt.date) -> 
         disclosures[(root(subject, subject), root(to, to))] = f"{kind} {date} ({decision})"
 
     dups: dict[str, list[str]] = defaultdict(list)
-    for pair in find_duplicates(store, partners):
+    why: dict[str, list[str]] = defaultdict(list)
+    for pair in find_duplicates(store, partners, quick=True):
         dups[pair.a_id].append(pair.b_id)
         dups[pair.b_id].append(pair.a_id)
+        why[pair.a_id].append(f"{pair.b_id} {pair.b_name}, {pair.score:.2f}: {pair.explanation}")
+        why[pair.b_id].append(f"{pair.a_id} {pair.a_name}, {pair.score:.2f}: {pair.explanation}")
 
     people = names_and_dobs(conn, perps | partners | {k for ks in kin.values() for k, _ in ks})
     out = []
@@ -781,7 +787,8 @@ def _facts(store: Store, found: list[tuple[str, str, str]], as_of: _dt.date) -> 
             source=(what or "") if is_link else f"incident {what}", incident_ref=None if is_link else what,
             relationship=rel, other_perpetrators=tuple(sorted(abusers.get(q, set()) - {p, q})),
             children=tuple(children), disclosure=disclosures.get((p, q)),
-            possible_duplicates=tuple(sorted(set(dups.get(q, ()))))))
+            possible_duplicates=tuple(sorted(set(dups.get(q, ())))),
+            possible_duplicates_why=tuple(sorted(set(why.get(q, ()))))))
     return out
 
 

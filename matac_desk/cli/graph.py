@@ -8,7 +8,8 @@ from pathlib import Path
 
 from ..storage import audit
 from ..domain import UserError
-from ..analysis.duplicates import find_duplicates, mark_not_duplicate, merge, merges, unmerge
+from ..analysis.duplicates import (changed_in_batch, explain_pair, find_duplicates, mark_not_duplicate, merge, merges,
+                                   threshold, undo_decision, unmerge)
 from ..storage.files import write_atomically
 from ..analysis.graph import SCOPES, NewPartner, default_period, networks, new_partners, partner_count_over_time, \
     shared_victims
@@ -18,6 +19,16 @@ from .common import TerminalProgress, emit, listing_options, open_store, print_r
 __all__ = ["register"]
 
 FORMATS = ("table", "csv", "json")
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"not a probability between 0 and 1: {text!r}")
+    return value
 
 
 def _date(text: str) -> _dt.date:
@@ -58,8 +69,16 @@ def register(sub) -> None:
     p = sub.add_parser("duplicates", help="probable duplicate person records (never merged automatically)")
     p.add_argument("store")
     p.add_argument("--person", metavar="ID", help="only the duplicates of this person")
+    p.add_argument("--batch", type=int, metavar="N",
+                   help="only the persons import N added or changed (compare after an import)")
+    p.add_argument("--threshold", type=_probability, metavar="P",
+                   help="list pairs from this probability (default: the setting, 0.5 unless changed)")
+    p.add_argument("--explain", nargs=2, metavar=("ID_A", "ID_B"),
+                   help="compare two records and explain the score field by field, whatever it is")
     p.add_argument("--not-same", nargs=2, metavar=("ID_A", "ID_B"),
                    help="record that two records are different people (needs --reason)")
+    p.add_argument("--undo-decision", type=int, metavar="N",
+                   help="undo the 'not the same person' decision N: its pairs may be listed again")
     p.add_argument("--reason", help="with --not-same: why they differ; otherwise why the duplicates are listed "
                                     "(recorded in the audit log; no names)")
     p.add_argument("--format", choices=FORMATS, default="table")
@@ -174,24 +193,64 @@ def cmd_duplicates(args) -> int:
         if args.not_same:
             if not args.reason:
                 raise UserError("--not-same needs --reason")
-            mark_not_duplicate(store, args.not_same[0], args.not_same[1], args.reason)
-            emit(f"Recorded that {args.not_same[0]} and {args.not_same[1]} are different people.")
+            n = mark_not_duplicate(store, args.not_same[0], args.not_same[1], args.reason)
+            emit(f"Recorded that {args.not_same[0]} and {args.not_same[1]} are different people (decision {n}); "
+                 f"undo with: matac-desk duplicates STORE --undo-decision {n}")
             return 0
+        if args.undo_decision is not None:
+            n = undo_decision(store, args.undo_decision, args.reason or "")
+            emit(f"Undid decision {args.undo_decision}: {n} pair(s) may be listed again.")
+            return 0
+        if args.explain:
+            return _explain(store, args)
+        ids = None
+        if args.person:
+            ids = [args.person]
+        if args.batch is not None:
+            if not store.scalar("SELECT count(*) FROM import_batches WHERE id = ?", [args.batch]):
+                raise UserError(f"no import {args.batch} in the store")
+            ids = (ids or []) + changed_in_batch(store, args.batch)
+        floor = args.threshold if args.threshold is not None else threshold(store)
         bar = TerminalProgress("Duplicates")
         try:
-            pairs = find_duplicates(store, [args.person] if args.person else None, progress=bar)
+            pairs = find_duplicates(store, ids, threshold_=floor, progress=bar) if ids != [] else []
         finally:
             bar.finish()
         rows = [p.as_row() for p in pairs]
         record_listing(store, "duplicates", rows, args.format, args, person_keys=("person_a_id", "person_b_id"),
-                       filters=("person",))
+                       filters=("person", "batch", "threshold"))
     finally:
         store.close()
     if args.format == "table" and not pairs:
-        emit("No probable duplicates.")
+        emit(f"No probable duplicates (probability {floor:.2f} or more).")
         return 0
-    print_rows(rows, ["person_a_id", "person_b_id", "score", "reason", "person_a_name", "person_b_name", "dob"],
-               args.format)
+    if args.format == "table":
+        emit(f"{len(pairs):,} probable duplicate pair(s), probability {floor:.2f} or more; why each is listed: "
+             f"--explain ID_A ID_B, or --format csv/json for every field's part")
+    print_rows(rows, ["person_a_id", "person_b_id", "score", "division", "reason", "person_a_name", "person_b_name",
+                      "dob", "b_dob"] + ([] if args.format == "table" else ["explanation"]), args.format)
+    return 0
+
+
+def _explain(store, args) -> int:
+    pair = explain_pair(store, *args.explain)
+    row = pair.as_row() | {"evidence": [{"field": e.field, "level": e.level, "text": e.text, "weight": e.weight}
+                                        for e in pair.evidence]}
+    record_listing(store, "duplicates-explain", [row], args.format, args, person_keys=("person_a_id", "person_b_id"))
+    if args.format == "json":
+        print_rows([row], list(row), "json")
+        return 0
+    if args.format == "csv":
+        print_rows([{"field": e.field, "level": e.level, "text": e.text, "weight": e.weight} for e in pair.evidence],
+                   ["field", "level", "text", "weight"], "csv")
+        return 0
+    listed = pair.score >= threshold(store)
+    emit(f"{pair.a_id} {pair.a_name} (born {pair.dob or 'not recorded'}) and {pair.b_id} {pair.b_name} "
+         f"(born {pair.b_dob or 'not recorded'})")
+    for e in pair.evidence:
+        emit(f"  {e.weight:+6.1f}  {e.text}")
+    emit(f"  {sum(e.weight for e in pair.evidence):+6.1f}  in all: probability {pair.score:.3f} "
+         f"({'listed' if listed else 'not listed'} at the threshold {threshold(store):.2f})")
     return 0
 
 

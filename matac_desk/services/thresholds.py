@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 from typing import Mapping
 
+from ..analysis import duplicates
 from ..meeting import agenda, forums, outcomes, workload
 from ..meeting import clares_law
 from ..storage.backups import POLICY_KEY as BACKUP_KEY
@@ -105,6 +106,10 @@ THRESHOLDS: tuple[Threshold, ...] = (
               clares_law.DEFAULT_DEADLINE_DAYS, 1, 120, "days of the request",
               "The DVDS statutory guidance (Home Office, April 2023) sets 28 days; applications keep the deadline "
               "they were opened under"),
+    Threshold(duplicates.THRESHOLD_KEY, None, "Probable duplicates", "List a pair from a probability of",
+              duplicates.DEFAULT_THRESHOLD, 0.5, 0.99, "", "Pairs of person records at least this likely to be one "
+              "person are listed on the Duplicates page and as \u2018may also be\u2019 (50%: more likely than not)",
+              share=True),
     Threshold(RETENTION_KEY, "review_years", _RETENTION, "Review a person after", _RP.review_years, 1, 100,
               "years", "Years after a person's latest record before the record is due for review"),
     Threshold(RETENTION_KEY, "cohort_review_years", _RETENTION, "A MATAC subject after", _RP.cohort_review_years,

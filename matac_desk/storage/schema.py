@@ -618,6 +618,32 @@ def _scoring_codes(db: Database) -> None:
     )
 
 
+@migrations(name="0011_duplicate_decisions")
+def _duplicate_decisions(db: Database) -> None:
+    """The coordinator's "not the same person" decisions on probable duplicates, each undoable (issue 19).
+
+    One row per decision (a bulk decision covers many pairs); ``not_duplicates``
+    rows name the decision that made them, so undoing it removes exactly those.
+    Pairs marked before this step have no decision and stay as they are.
+    """
+    db.executescript(
+        """
+        CREATE TABLE duplicate_decisions (
+            id INTEGER PRIMARY KEY,
+            decision TEXT NOT NULL CHECK (decision IN ('not the same')),
+            reason TEXT NOT NULL,
+            decided_by TEXT NOT NULL,
+            decided_at TEXT NOT NULL,
+            pairs INTEGER NOT NULL,
+            undone_at TEXT,
+            undone_by TEXT
+        );
+        ALTER TABLE not_duplicates ADD COLUMN decision_id INTEGER REFERENCES duplicate_decisions(id);
+        CREATE INDEX not_duplicates_decision ON not_duplicates(decision_id);
+        """
+    )
+
+
 @migrations(name="0012_case_file")
 def _case_file(db: Database) -> None:
     """The case file a MATAC coordinator keeps (issue 20).

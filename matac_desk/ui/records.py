@@ -4,12 +4,18 @@ Four tabs over the relationship-graph services, each loaded when it is
 shown and the store has changed since:
 
 * **Probable duplicates**: :func:`matac_desk.analysis.duplicates.find_duplicates`
-  (it reads every person, so it runs on a connection of its own, with
-  progress and stop, leaving the background connection to the other
-  pages), the two records' key facts side by side, and Merge (the record
-  to keep, a reason; :func:`~matac_desk.analysis.duplicates.merge` backs the store
-  up first and audits) or "Not the same person" (a reason;
-  :func:`~matac_desk.analysis.duplicates.mark_not_duplicate`).
+  (the record linker reads every person, so it runs on a connection of its
+  own, with progress and stop, leaving the background connection to the
+  other pages), listed by probability and filtered by division and score
+  band; the selected pair's explanation field by field and the two records'
+  key facts side by side. Decisions by keyboard on the list: **S** the same
+  (Merge: the record to keep, a reason; :func:`~matac_desk.analysis.duplicates.merge`
+  backs the store up first and audits), **N** not the same (a reason; for
+  every selected pair at once, one decision:
+  :func:`~matac_desk.analysis.duplicates.mark_not_duplicates`), **K** skip (the
+  next pair; nothing written). "Undo last 'not the same'" takes the latest
+  such decision back (:func:`~matac_desk.analysis.duplicates.undo_decision`);
+  merges are undone on the Merges tab. Nothing is merged automatically.
 * **Merges**: :func:`~matac_desk.analysis.duplicates.merges` and Undo merge (a
   reason); a merge that a later merge builds on says so, in the page.
 * **Intelligence links**: a form checked by
@@ -41,7 +47,9 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFileDialog,
@@ -62,7 +70,7 @@ from ..analysis import duplicates, graph
 from ..services import imports, people
 from ..intake import links
 from ..domain import Cancelled, UserError
-from ..analysis.duplicates import DuplicatePair, MergeRecord
+from ..analysis.duplicates import BANDS, DuplicatePair, MergeRecord, band_of
 from ..analysis.graph import Network, SharedVictim
 from ..intake.links import LinkError, LinkRow, LinksSummary
 from ..storage.store import Store
@@ -92,14 +100,24 @@ def _when(iso: str | None) -> str:
     return (iso or "")[:16].replace("T", " ")
 
 
+def _percent(p: float) -> str:
+    """A probability as the page shows it: 99.9% at most unless it is certain (it never is)."""
+    return f"{min(p, 0.999) * 100:.1f}%"
+
+
 PAIR_COLUMNS = [
-    Column("Score", lambda p: f"{p.score:.2f}", sort=lambda p: p.score, numeric=True),
+    Column("Probability", lambda p: _percent(p.score), sort=lambda p: p.score, numeric=True,
+           tooltip=lambda p: band_of(p.score)),
+    Column("Division", lambda p: p.division),
     Column("First record", lambda p: p.a_id),
     Column("Name", lambda p: p.a_name),
+    Column("Born", lambda p: p.dob),
     Column("Second record", lambda p: p.b_id),
     Column("Name", lambda p: p.b_name),
-    Column("Why", lambda p: p.reason, tooltip=lambda p: f"{p.reason}; both born {p.dob}"),
+    Column("Born", lambda p: p.b_dob or ""),
+    Column("Why", lambda p: p.reason, tooltip=lambda p: p.explanation.replace("; ", "\n")),
 ]
+ALL = "All"
 
 # the rows of the side-by-side comparison (key_facts): (fact, first record, second record)
 FACTS = ("Id", "Name", "Date of birth", "Perpetrator in", "Victim in", "Last incident", "Records merged into it")
@@ -282,7 +300,7 @@ class RecordsPage(Page):
         lay.addWidget(self.tabs)
         if ctx.store.read_only:
             for b in (self.merge_button, self.not_same_button, self.undo_button, self.add_button,
-                      self.import_button, self.remove_button):
+                      self.import_button, self.remove_button, self.undo_decision_button):
                 b.setToolTip("Read-only: another copy has this store open; changes cannot be saved")
                 b.setEnabled(False)
         self._pair_selected()
@@ -315,14 +333,28 @@ class RecordsPage(Page):
         bar.addWidget(self.stop_button)
         self.rescan_button = button("Look &again", lambda: self._load(DUPLICATES),
                                     accessible="Look for probable duplicates again",
-                                    tip="Compare every record again (records of the same date of birth)")
+                                    tip="Compare every record again")
         bar.addWidget(self.rescan_button)
+        filters = QHBoxLayout()
+        self.division_filter = self._filter_combo(filters, "Di&vision:", "Division filter")
+        self.band_filter = self._filter_combo(filters, "Pro&bability:", "Probability band filter")
+        self.band_filter.addItems([label for label, _low in BANDS])
+        filters.addStretch(1)
+        tl.addLayout(filters)
+        self._all_pairs: list[DuplicatePair] = []
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setObjectName("records_duplicates_split")
         self.pair_model = RowsModel(PAIR_COLUMNS)
-        self.pair_view = sortable_table("records_pairs", "Probable duplicates", self.pair_model)
+        self.pair_view = sortable_table("records_duplicate_pairs", "Probable duplicates", self.pair_model)
+        self.pair_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.pair_view.setToolTip("S: the same person (merge)  N: not the same (every pair selected)  K: skip")
         self.pair_view.selectionModel().selectionChanged.connect(lambda *_: self._pair_selected())
+        self.pair_view.selectionModel().currentRowChanged.connect(lambda *_: self._pair_selected())
+        for key, slot in (("S", self.merge_selected), ("N", self.not_same), ("K", self.skip)):
+            sc = QShortcut(QKeySequence(key), self.pair_view)
+            sc.setContext(Qt.ShortcutContext.WidgetShortcut)
+            sc.activated.connect(slot)
         split.addWidget(self.pair_view)
         side = QWidget()
         sl = QVBoxLayout(side)
@@ -341,11 +373,20 @@ class RecordsPage(Page):
         self.open_a_button = button("&Open first", lambda: self._open_pair(0), accessible="Open the first record")
         self.open_b_button = button("Open &second", lambda: self._open_pair(1), accessible="Open the second record")
         sl.addLayout(_buttons(self.open_a_button, self.open_b_button))
+        self.skip_button = button("S&kip", self.skip, accessible="Skip to the next pair",
+                                  tip="Decide later: the next pair (K); nothing is written")
         self.not_same_button = button("&Not the same person…", self.not_same,
-                                      tip="Record that these are two people, so the pair is not listed again")
+                                      tip="Record that these are two people, so the pair is not listed again (N); "
+                                          "with several pairs selected, all of them at once")
         self.merge_button = button("Me&rge…", self.merge_selected, accessible="Merge the two records",
-                                   tip="Choose the record to keep; the other's incidents and links follow it")
-        sl.addLayout(_buttons(self.not_same_button, self.merge_button))
+                                   tip="The same person (S): choose the record to keep; the other's incidents and "
+                                       "links follow it")
+        sl.addLayout(_buttons(self.skip_button, self.not_same_button, self.merge_button))
+        self.undo_decision_button = button("&Undo last \u2018not the same\u2019…", self.undo_last_decision,
+                                           accessible="Undo the last not the same decision",
+                                           tip="The pairs of the latest \u2018not the same person\u2019 decision "
+                                               "may be listed again; merges are undone on the Merges tab")
+        sl.addLayout(_buttons(self.undo_decision_button))
         self.dup_message = text_label("Duplicates message")
         sl.addWidget(self.dup_message)
         sl.addStretch(1)
@@ -354,6 +395,39 @@ class RecordsPage(Page):
         split.setStretchFactor(1, 2)
         tl.addWidget(split, 1)
         return tab
+
+    def _filter_combo(self, row: QHBoxLayout, label: str, accessible: str) -> QComboBox:
+        lab = QLabel(label)
+        combo = QComboBox()
+        combo.setAccessibleName(accessible)
+        combo.addItem(ALL)
+        combo.setMinimumContentsLength(14)
+        lab.setBuddy(combo)
+        row.addWidget(lab)
+        row.addWidget(combo)
+        combo.currentIndexChanged.connect(lambda _i: self._apply_filters())
+        return combo
+
+    def _apply_filters(self) -> None:
+        """The pairs shown: those of the division and probability band chosen."""
+        division, band = self.division_filter.currentText(), self.band_filter.currentText()
+        keep = self.selected_pair()
+        rows = [p for p in self._all_pairs
+                if (division == ALL or division in p.division.split(" / "))
+                and (band == ALL or band_of(p.score) == band)]
+        self.pair_model.set_rows(rows)
+        self._keep_sorted(self.pair_view, self.pair_model)
+        n, total = len(rows), len(self._all_pairs)
+        shown = f"{n:,} of {total:,}" if n != total else f"{n:,}"
+        self.pair_summary.setText(
+            f"{shown} probable duplicate pair(s), most probable first. Never merged automatically: compare the two "
+            f"records, then decide (S the same, N not the same, K skip)." if total else
+            "No probable duplicates: no two records are likely enough to be one person.")
+        target = next((i for i, p in enumerate(self.pair_model.rows())
+                       if keep and (p.a_id, p.b_id) == (keep.a_id, keep.b_id)), 0)
+        if n:
+            self.pair_view.selectRow(target)
+        self._pair_selected()
 
     def _merges_tab(self) -> QWidget:
         tab, tl, bar, self.merge_summary = self._summary_tab("Merges summary")
@@ -604,7 +678,7 @@ class RecordsPage(Page):
         def work(progress, cancelled):
             return _on_own_connection(store, duplicates.find_duplicates, progress=progress, cancelled=cancelled)
 
-        self.pair_summary.setText("Comparing records of the same date of birth…")
+        self.pair_summary.setText("Comparing the records…")
         self.scan_progress.setRange(0, 0)
         self.scan_progress.show()
         self.stop_button.show()
@@ -631,19 +705,15 @@ class RecordsPage(Page):
         if not self._current(DUPLICATES, gen):
             return
         self._scan_finished()
-        keep = self.selected_pair()
-        self.pair_model.set_rows(pairs)
-        self._keep_sorted(self.pair_view, self.pair_model)
-        n = len(pairs)
-        self.pair_summary.setText(
-            f"{n:,} probable duplicate pair(s), best first. Never merged automatically: compare the two records, "
-            f"then merge them or record that they are different people." if n else
-            "No probable duplicates: no two records share a date of birth and a similar name.")
-        target = next((i for i, p in enumerate(self.pair_model.rows())
-                       if keep and (p.a_id, p.b_id) == (keep.a_id, keep.b_id)), 0)
-        if n:
-            self.pair_view.selectRow(target)
-        self._pair_selected()
+        self._all_pairs = list(pairs)
+        division = self.division_filter.currentText()
+        divisions = sorted({d for p in pairs for d in p.division.split(" / ") if d})
+        self.division_filter.blockSignals(True)
+        self.division_filter.clear()
+        self.division_filter.addItems([ALL, *divisions])
+        self.division_filter.setCurrentText(division if division in divisions else ALL)
+        self.division_filter.blockSignals(False)
+        self._apply_filters()
 
     def _scan_failed(self, gen: int, e: BaseException) -> None:
         if gen != self._gen[DUPLICATES]:
@@ -659,25 +729,79 @@ class RecordsPage(Page):
             self.pair_summary.setText("")
             show_error(self, e, "Probable duplicates")
 
+    def selected_pairs(self) -> list[DuplicatePair]:
+        """Every selected pair, in the order shown."""
+        return [self.pair_model.row(i.row()) for i in sorted(self.pair_view.selectionModel().selectedRows(),
+                                                             key=lambda i: i.row())]
+
     def selected_pair(self) -> DuplicatePair | None:
+        """The pair under the cursor (the current row, when it is selected), else the first selected."""
+        current = self.pair_view.currentIndex()
+        sel = self.pair_view.selectionModel()
+        if current.isValid() and sel.isRowSelected(current.row(), current.parent()):
+            return self.pair_model.row(current.row())
         return selected_row(self.pair_view)
 
     def _pair_selected(self) -> None:
         p = self.selected_pair()
+        many = len(self.selected_pairs())
         writable = p is not None and not self.ctx.store.read_only
-        for b in (self.merge_button, self.not_same_button):
-            b.setEnabled(writable)
+        self.merge_button.setEnabled(writable and many == 1)
+        self.not_same_button.setEnabled(writable)
+        self.not_same_button.setText(f"&Not the same: {many} pairs…" if many > 1 else "&Not the same person…")
+        self.skip_button.setEnabled(p is not None)
         for b in (self.open_a_button, self.open_b_button):
             b.setEnabled(p is not None)
         self._facts_gen += 1
         self.pair_rows = None
-        self.pair_why.setText("" if p is None else f"<b>Score {p.score:.2f}</b>: {escape(p.reason)}.")
+        self.pair_why.setText("" if p is None else self._explanation_html(p))
         if p is None:
             self.fact_model.clear()
             return
         gen = self._facts_gen
         self.ctx.read(_pair_facts, p).then(lambda r, g=gen, pair=p: self._show_facts(g, pair, *r),
                                            lambda e: show_error(self, e, "The two records"))
+
+    @staticmethod
+    def _explanation_html(p: DuplicatePair) -> str:
+        """The pair's probability and every field's part in it, one line each, its weight in front."""
+        lines = "".join(f"<tr><td align='right'>{e.weight:+.1f}</td><td>&nbsp;{escape(e.text)}</td></tr>"
+                        for e in p.evidence)
+        return (f"<b>Probability {_percent(p.score)}</b> ({escape(band_of(p.score))}): {escape(p.reason)}."
+                + (f"<table>{lines}</table>" if lines else ""))
+
+    def skip(self) -> None:
+        """Leave the pair undecided and go to the next one (nothing is written)."""
+        rows = self.pair_model.rowCount()
+        if not rows:
+            return
+        current = self.pair_view.currentIndex().row()
+        nxt = min(max(current, 0) + 1, rows - 1)
+        self.pair_view.selectRow(nxt)
+        self.pair_view.setFocus()
+
+    def undo_last_decision(self) -> None:
+        if self.ctx.store.read_only:
+            return
+        self.ctx.read(duplicates.decisions).then(self._ask_undo_decision,
+                                                 lambda e: show_error(self, e, "Undo a decision"))
+
+    def _ask_undo_decision(self, decisions: list) -> None:
+        if not decisions:
+            say(self.dup_message, "No \u2018not the same person\u2019 decision stands to undo.", "info")
+            return
+        d = decisions[0]
+        answer = dialogs.ask(self, "Undo a decision", [
+            Field("reason", "&Why", "long", placeholder="e.g. marked by mistake"),
+        ], intro=f"Decision {d.id} ({_when(d.decided_at)}, {d.decided_by}): {d.pairs:,} pair(s) marked not the "
+                 f"same person, because \u201c{d.reason}\u201d. Undone, they may be listed again; the undo goes "
+                 f"in the audit log.", ok="Undo decision")
+        if answer is None:
+            return
+        self.ctx.change(duplicates.undo_decision, d.id, answer.get("reason", ""), kinds=("persons",),
+                        what="Undo a decision", parent=self, failed=self._failed_in(self.dup_message, "Undo"),
+                        done=lambda n, i=d.id: say(self.dup_message, f"Undid decision {i}: {n:,} pair(s) may be "
+                                                                      f"listed again.", "ok"))
 
     def _show_facts(self, gen: int, pair: DuplicatePair, rows, groups) -> None:
         if gen != self._facts_gen or self.window_.locked:
@@ -692,7 +816,10 @@ class RecordsPage(Page):
 
     def merge_selected(self) -> None:
         p = self.selected_pair()
-        if p is None:
+        if p is None or self.ctx.store.read_only:
+            return
+        if len(self.selected_pairs()) > 1:
+            say(self.dup_message, "Merge one pair at a time: select a single pair.", "warning")
             return
         # suggest keeping the record with more incidents (the first on a tie)
         rows = self.pair_rows if self.pair_rows is not None and self.pair_rows[0] == p else (p, {})
@@ -721,21 +848,26 @@ class RecordsPage(Page):
                             self.dup_message, f"Merged {o} into {k} (merge {n}). Undo it on the Merges tab.", "ok"))
 
     def not_same(self) -> None:
-        p = self.selected_pair()
-        if p is None:
+        pairs = self.selected_pairs()
+        if not pairs or self.ctx.store.read_only:
             return
+        p = pairs[0]
+        who = (f"{p.a_id} {p.a_name} and {p.b_id} {p.b_name}" if len(pairs) == 1 else
+               f"The {len(pairs)} selected pairs")
         answer = dialogs.ask(self, "Not the same person", [
             Field("reason", "&Why they are different people", "long", required=True,
                   placeholder="e.g. different mothers' names, different addresses at the same time"),
-        ], intro=f"{p.a_id} {p.a_name} and {p.b_id} {p.b_name} will not be listed as probable duplicates again. "
-                 f"The decision and its reason go in the audit log.", ok="Record")
+        ], intro=f"{who} will not be listed as probable duplicates again (one decision, which Undo last "
+                 f"\u2018not the same\u2019 takes back). The decision and its reason go in the audit log.", ok="Record")
         if answer is None:
             return
-        self.ctx.change(duplicates.mark_not_duplicate, p.a_id, p.b_id, answer["reason"], kinds=("persons",),
+        ids = [(q.a_id, q.b_id) for q in pairs]
+        done = (f"Recorded that {p.a_id} and {p.b_id} are different people." if len(pairs) == 1 else
+                f"Recorded that the {len(pairs)} pairs are different people.")
+        self.ctx.change(duplicates.mark_not_duplicates, ids, answer["reason"], kinds=("persons",),
                         what="Not the same person", parent=self, failed=self._failed_in(self.dup_message,
                                                                                         "Not the same person"),
-                        done=lambda _r: say(self.dup_message, f"Recorded that {p.a_id} and {p.b_id} are different "
-                                                               f"people.", "ok"))
+                        done=lambda n, d=done: say(self.dup_message, f"{d} (Decision {n}.)", "ok"))
 
     def _failed_in(self, label: QLabel, what: str) -> Callable[[BaseException], None]:
         """A failed write: a UserError told in the page, anything else by its type only."""
@@ -1038,6 +1170,7 @@ class RecordsPage(Page):
                 w.setCurrentText("")
             else:
                 w.clear()
+        self._all_pairs = []
         for label in (self.pair_summary, self.pair_why, self.dup_message, self.merge_summary, self.merge_message,
                       self.a_name, self.b_name, self.link_message, self.import_message, self.recent_title,
                       self.shared_title, self.network_title):
