@@ -101,10 +101,16 @@ __all__ = [
     "PersonChangesHeld",
     "header_key",
     "shown",
+    "check_file",
+    "open_text",
+    "read_header",
+    "read_header_line",
+    "reason_kind",
     "detect_encoding",
     "choose_encoding",
     "read_headers",
     "resolve_columns",
+    "columns_held",
     "guess_mapping",
     "iter_checked_rows",
     "person_changes",
@@ -489,7 +495,7 @@ def _scan_bytes(fh) -> tuple[int, int, dict, dict]:
     return valid, invalid, invalid_lines, valid_lines
 
 
-def _open_text(path: Path, encoding: Encoding | str):
+def open_text(path: Path, encoding: Encoding | str):
     enc = encoding if isinstance(encoding, Encoding) else Encoding(encoding, "")
     raw = open(path, "rb")
     return raw, io.TextIOWrapper(raw, encoding=enc.name, errors=enc.errors, newline="")
@@ -499,7 +505,7 @@ def _open_text(path: Path, encoding: Encoding | str):
 # The header
 # --------------------------------------------------------------------------
 
-def _check_file(p: Path) -> Path:
+def check_file(p: Path) -> Path:
     if not p.exists():
         raise _refuse(f"{shown(p, 200)}: no such file")
     if not p.is_file():
@@ -509,7 +515,7 @@ def _check_file(p: Path) -> Path:
     return p
 
 
-def _read_header(text, file_name: str, encoding: Encoding) -> list[str]:
+def read_header_line(text, file_name: str, encoding: Encoding) -> list[str]:
     """The header: the first physical line, which must hold the whole header row and nothing else."""
     name = shown(file_name, 100)
     try:
@@ -546,11 +552,29 @@ def read_headers(path: str | os.PathLike) -> tuple[list[str], str]:
 
 def read_header(path: str | os.PathLike) -> tuple[list[str], Encoding]:
     """The header row and the :class:`Encoding` chosen for the file; a damaged header is a UserError."""
-    p = _check_file(Path(path))
+    p = check_file(Path(path))
     enc = choose_encoding(p)
-    raw, text = _open_text(p, enc)
+    raw, text = open_text(p, enc)
     with raw, text:
-        return _read_header(text, p.name, enc), enc
+        return read_header_line(text, p.name, enc), enc
+
+
+def columns_held(headers: list[str], mapping: dict[str, str | None] | None) -> list[str | None]:
+    """The canonical column each header holds: as ``mapping`` maps it (the header's exact text first, then
+    matched as :func:`header_key` matches; ``None`` or "": not imported), else as it is named, else None."""
+    mapping = mapping or {}
+    exact = set(headers)
+    keyed = {header_key(k): (v or None) for k, v in mapping.items() if k not in exact}
+    out: list[str | None] = []
+    for h in headers:
+        k = header_key(h)
+        if h in mapping:
+            out.append(mapping[h] or None)
+        elif k in keyed:
+            out.append(keyed[k])
+        else:
+            out.append(k if k in CANONICAL_COLUMNS else None)
+    return out
 
 
 def resolve_columns(headers: list[str], mapping: dict[str, str | None] | None, file_name: str) -> dict[str, int]:
@@ -561,11 +585,8 @@ def resolve_columns(headers: list[str], mapping: dict[str, str | None] | None, f
     UserError naming them.
     """
     name = shown(file_name, 100)
-    keyed = {header_key(k): (v or None) for k, v in (mapping or {}).items()}
     by_key: dict[str, int] = {}
-    for i, h in enumerate(headers):
-        k = header_key(h)
-        canon = keyed[k] if k in keyed else (k if k in CANONICAL_COLUMNS else None)
+    for i, (h, canon) in enumerate(zip(headers, columns_held(headers, mapping))):
         if canon is None:
             continue
         if canon in by_key:
@@ -687,6 +708,16 @@ def _spanning_reject(rec: list[str], ncols: int, multiline: frozenset[int], hdr:
                   tuple(_clean(v) for v in rec[:ncols]), end)
 
 
+def _csv_error_reason(e: csv.Error, start: int, end: int) -> str:
+    lines = f"lines {start}–{end} rejected" if end > start else f"line {start} rejected"
+    text = str(e)
+    if "unexpected end of data" in text:
+        return f"a quote opened in the row on line {start} is not closed before the end of the file: {lines}"
+    if "expected after" in text:
+        return f"not valid CSV: a closing quote is followed by more text in its field: {lines}"
+    return f"not valid CSV ({shown(text, 80)}): {lines}"
+
+
 def _unknown_name(v: str) -> bool:
     s = v.strip()
     return bool(s) and not s.strip("?\ufffd")
@@ -711,7 +742,9 @@ def iter_checked_rows(
     whole validation; the preview and the importer share it.
     """
     counts = counts if counts is not None else LineCounts()
-    reader = csv.reader(text_stream)
+    # strict: a quote left open at the end of the file, or text after a closing quote, is an error to reject,
+    # never a field quietly completed
+    reader = csv.reader(text_stream, strict=True)
     ncols = len(headers)
     # A column absent from the file reads as "" through this extra slot.
     pad = ncols
@@ -753,8 +786,7 @@ def iter_checked_rows(
             start, end = base + prev + 1, base + max(reader.line_num, prev + 1)
             prev = reader.line_num
             counts.rejected_lines += end - start + 1
-            span = f": lines {start}–{end} rejected" if end > start else ""
-            yield start, None, Reject(start, None, None, f"not valid CSV ({shown(e, 80)}){span}", (),
+            yield start, None, Reject(start, None, None, _csv_error_reason(e, start, end), (),
                                       end if end > start else None)
             continue
         ln = reader.line_num
@@ -770,13 +802,6 @@ def iter_checked_rows(
         else:
             end = start
             prev = ln
-            last = rec[-1] if rec else ""
-            if last and last[-1] in "\r\n":   # a quote opened on the last line and never closed
-                bad = _spanning_reject(rec, ncols, multiline, hdr, start, end)
-                if bad is not None:
-                    counts.rejected_lines += 1
-                    yield start, None, bad
-                    continue
         if bad_lines is not None and (start in bad_lines or (
                 end > start and any(n in bad_lines for n in range(start, end + 1)))):
             line = next(n for n in range(start, end + 1) if n in bad_lines)
@@ -975,7 +1000,7 @@ def reject_limit_error(file_name: str, rejected_lines: int, data_lines: int | No
                   and rejected_lines > max_share * data_lines)
     if not (over_count or over_share):
         return None
-    reasons = Counter(_reason_kind(r.reason) for r in rejects).most_common(3)
+    reasons = Counter(reason_kind(r.reason) for r in rejects).most_common(3)
     first = "; ".join(f"{n:,} × {shown(reason, 90)}" for reason, n in reasons)
     limit = (f"more than {max_rejects:,} rejected lines" if over_count else
              f"{rejected_lines:,} of {data_lines:,} data lines rejected (more than {max_share:.0%})")
@@ -989,7 +1014,7 @@ def reject_limit_error(file_name: str, rejected_lines: int, data_lines: int | No
 _NUMBERED = re.compile(r"\b(lines?|byte offset) \d[\d,]*(?:–\d[\d,]*)?")
 
 
-def _reason_kind(reason: str) -> str:
+def reason_kind(reason: str) -> str:
     """A reason without its line numbers and offsets, for counting reasons of one kind together."""
     return _NUMBERED.sub(lambda m: m.group(1) + (" N–M" if "–" in m.group() else " N"), reason)
 
@@ -1378,7 +1403,7 @@ def _precheck(p: Path, encoding: Encoding, headers: list[str], columns: dict[str
         return
     counts = LineCounts()
     rejects: list[Reject] = []
-    raw, text = _open_text(p, encoding)
+    raw, text = open_text(p, encoding)
     with raw, text:
         text.readline()
         for n, (_line, _good, rej) in enumerate(iter_checked_rows(text, headers, columns, today=today,
@@ -1428,25 +1453,26 @@ def import_extract(
     ``cancelled()`` turns true; in every case nothing is written. The file's
     header and first rows are checked before the pre-import backup.
     """
-    p = _check_file(Path(path))
+    p = check_file(Path(path))
     if profile:
         mapping = load_profile(store, profile)
     today = today or _dt.date.today()
     file_name = source_name or p.name
     progress(0, 0, "Checking the encoding")
     encoding = choose_encoding(p)
-    raw, text = _open_text(p, encoding)
+    raw, text = open_text(p, encoding)
     with raw, text:
-        headers = _read_header(text, file_name, encoding)
+        headers = read_header_line(text, file_name, encoding)
     columns = resolve_columns(headers, mapping, file_name)
     _precheck(p, encoding, headers, columns, today, max_rejects, max_reject_share, file_name)
     total = p.stat().st_size
     summary = ImportSummary(file_name=file_name, encoding=encoding.name, encoding_why=encoding.why)
     digest = _sha256(p)
-    if backup and store.scalar("SELECT count(*) FROM involvements"):
-        backups.backup(store, "pre-import")
+    # The pre-import backup is recorded in the import's own transaction and rotated in only once the import is in:
+    # an import that fails leaves the store byte-for-byte as it was, and no copy of it beside the others.
+    taken = store.backup_file("pre-import") if backup and store.scalar("SELECT count(*) FROM involvements") else None
 
-    raw, text = _open_text(p, encoding)
+    raw, text = open_text(p, encoding)
     conn = store.conn
     old_cache = store.scalar("PRAGMA cache_size")
     conn.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
@@ -1456,13 +1482,21 @@ def import_extract(
             now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
             actor = audit.current_actor()
             with store.transaction():
+                if taken is not None:
+                    store.audit("backup.made", entity="backup", entity_id=taken.name, detail={"label": "pre-import"})
                 _run_import(store, p, text, raw, headers, columns, today, now, actor, digest, encoding, profile,
                             summary, total, progress, cancelled, max_rejects, max_reject_share,
                             accept_person_changes)
+    except BaseException:
+        if taken is not None:
+            taken.unlink(missing_ok=True)
+        raise
     finally:
         conn.execute(f"PRAGMA cache_size = {old_cache}")
         conn.execute("DROP TRIGGER IF EXISTS temp.import_dob_changed")
         conn.execute("DROP TRIGGER IF EXISTS temp.import_name_changed")
+    if taken is not None:
+        backups.rotate(store.path, backups.get_policy(store))
     if rejects_path:
         write_rejects(rejects_path, headers, summary.rejects)
     progress(total, total, "Done")
@@ -1561,7 +1595,7 @@ def _run_import(store, p, text, raw, headers, columns, today, now, actor, digest
     summary.unchanged = good - summary.new - summary.updated
     summary.rows_read = good + len(rejects)
     summary.rejected = len(rejects)
-    summary.rejected_by_reason = Counter(_reason_kind(r.reason) for r in rejects)
+    summary.rejected_by_reason = Counter(reason_kind(r.reason) for r in rejects)
     summary.rejects = rejects
     summary.lines_read = counts.lines
     summary.header_lines = counts.header

@@ -28,10 +28,11 @@ from ..intake.importer import (
     LineCounts,
     PersonChanges,
     Reject,
-    _open_text,
-    _read_header,
-    _check_file,
+    open_text,
+    read_header_line,
+    check_file,
     choose_encoding,
+    columns_held,
     guess_mapping,
     header_key,
     iter_checked_rows,
@@ -76,8 +77,7 @@ _GOOD_ORDER = ("incident_ref", "incident_date", "time", "offence", "offence_key"
 
 def missing_required(headers: list[str], mapping: dict[str, str | None]) -> list[str]:
     """Required columns that neither the mapping nor a header's own name provides (as the importer resolves them)."""
-    keyed = {header_key(k): (v or None) for k, v in mapping.items()}
-    have = {keyed[k] if k in keyed else k for k in map(header_key, headers)}
+    have = set(columns_held(headers, mapping))
     return [c for c in REQUIRED_COLUMNS if c not in have]
 
 
@@ -89,12 +89,12 @@ def read_sample(path: str | os.PathLike, rows: int = 3) -> tuple[list[str], str,
 
 def read_sample_why(path: str | os.PathLike, rows: int = 3) -> tuple[list[str], str, list[list[str]], str]:
     """As :func:`read_sample`, with the reason the encoding was chosen."""
-    p = _check_file(Path(path))
+    p = check_file(Path(path))
     enc = choose_encoding(p)
     sample: list[list[str]] = []
-    raw, text = _open_text(p, enc)
+    raw, text = open_text(p, enc)
     with raw, text:
-        headers = _read_header(text, p.name, enc)
+        headers = read_header_line(text, p.name, enc)
         reader = csv.reader(text)
         try:
             for rec in reader:
@@ -142,12 +142,12 @@ def preview(path: str | os.PathLike, mapping: dict[str, str | None] | None, *, t
     With ``store``: also the known persons whose name or date of birth the file would change (read, not
     written). Raises UserError for a file that cannot be imported at all (as the import would).
     """
-    p = _check_file(Path(path))
+    p = check_file(Path(path))
     enc = choose_encoding(p)
     total = p.stat().st_size
-    raw, text = _open_text(p, enc)
+    raw, text = open_text(p, enc)
     with raw, text:
-        headers = _read_header(text, p.name, enc)
+        headers = read_header_line(text, p.name, enc)
         columns = resolve_columns(headers, mapping, p.name)
         result = Preview(headers=headers, encoding=enc.name, encoding_why=enc.why,
                          labels={c: headers[i] for c, i in columns.items()})
