@@ -61,6 +61,8 @@ __all__ = [
     "person_changes_of",
     "put_back",
     "put_back_batch",
+    "record_changes_shown",
+    "read_sample_why",
 ]
 
 PREVIEW_GOOD_ROWS = 20
@@ -388,3 +390,11 @@ def _put_back(store: Store, warning_id: int, reason: str | None) -> None:
     store.conn.execute("UPDATE data_quality SET resolved_at = ? WHERE id = ?", [now, warning_id])
     store.audit("person.put_back", entity="person", entity_id=person_id, reason=reason,
                 detail={"warning": warning_id, "kind": kind})
+
+
+def record_changes_shown(store: Store, file_name: str, person_ids: list[str]) -> None:
+    """Record that the names of known persons a file would change were shown (the wizard's preview lists them)."""
+    ids, detail = audit.itemised(person_ids, {"listing": "import-person-changes", "rows": len(person_ids),
+                                              "file": file_name})
+    with store.audit_transaction():
+        store.audit("view.listing", entity="listing", entity_id="import-person-changes", detail=detail, persons=ids)
