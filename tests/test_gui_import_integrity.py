@@ -97,7 +97,8 @@ def test_the_reject_limit_holds_the_import_until_ticked(qtbot, window, store, tm
     assert (wizard.summary.new, wizard.summary.rejected) == (20, 12)
 
 
-def test_name_changes_above_the_limit_are_listed_and_held_until_accepted(qtbot, window, store, tmp_path):
+def test_name_changes_above_the_limit_are_listed_and_held_until_accepted(qtbot, window, store, tmp_path,
+                                                                         monkeypatch):
     import_extract(store, write_csv(tmp_path / "first.csv", HEADER, rows(50)),
                    mapping={"Occurrence No": "incident_ref", "Occurrence Date": "incident_date",
                             "Offence Description": "offence", "Offender Nominal ID": "perpetrator_id",
@@ -117,3 +118,17 @@ def test_name_changes_above_the_limit_are_listed_and_held_until_accepted(qtbot, 
     assert wizard.summary.name_changes == 12
     assert "12 name change(s) of known persons" in wizard.summary_page.text.text()
     assert store.scalar("SELECT count(*) FROM data_quality WHERE kind = 'name_changed'") == 12
+    wizard.accept()
+
+    # the Import page counts them and puts them back, once confirmed
+    from matac_desk.ui import dialogs
+    page = window.show_page("imports")
+    qtbot.waitUntil(lambda: "changed 12 name(s)" in page.changes_label.text(), timeout=3000)
+    asked = []
+    monkeypatch.setattr(dialogs, "confirm", lambda *_a, **_k: asked.append(1) or False)
+    page.put_back()
+    assert asked and store.scalar("SELECT count(*) FROM persons WHERE forename = 'Lee'") == 12
+    monkeypatch.setattr(dialogs, "confirm", lambda *_a, **_k: True)
+    page.put_back()
+    qtbot.waitUntil(lambda: store.scalar("SELECT count(*) FROM persons WHERE forename = 'Lee'") == 0, timeout=3000)
+    qtbot.waitUntil(lambda: not page.put_back_button.isEnabled(), timeout=3000)
