@@ -132,7 +132,7 @@ def test_file_size_limit_during_import_and_backup(tmp_path, extracts, command):
     path = _store_on(tmp_path, small)
     before = _counts(path)
     limit = path.stat().st_size + 64 * 1024 if command == "import" else path.stat().st_size // 2
-    args = ["import", str(path), str(big)] if command == "import" else ["backup", str(path)]
+    args = ["import", str(path), str(big), "--accept-person-changes"] if command == "import" else ["backup", str(path)]
     env = dict(os.environ, MATAC_DESK_PASSPHRASE=PASSPHRASE, MATAC_DESK_IMPORT_THREADS="1")
     r = subprocess.run([sys.executable, "-c", LIMITED, str(limit), *args], capture_output=True, text=True, env=env)
     assert r.returncode == 1, r.stderr
