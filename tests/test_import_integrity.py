@@ -309,3 +309,40 @@ def test_every_physical_line_is_accounted_for(tmp_path_factory, rows, ending, la
         # no stored value holds a line break except a multi-line column's
         assert not store.scalar("SELECT count(*) FROM persons WHERE instr(id || coalesce(forename, ''), char(10))"
                                 " OR instr(id || coalesce(forename, ''), char(13))")
+
+
+# --------------------------------------------------------------------------- encodings, by property
+
+names = st.sampled_from(["Siobhán", "Zoë", "Łukasz", "Lee", "Amy", "Renée", "Ólafur"])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(forenames=st.lists(names, min_size=3, max_size=20), data=st.data())
+def test_a_few_windows_bytes_never_switch_a_utf8_file(tmp_path_factory, forenames, data):
+    """Whatever lines hold a Windows-1252 byte (and however many, up to a third of them), a file with UTF-8
+    names stays UTF-8: exactly those rows are rejected, naming their line and byte, and no name is garbled."""
+    from matac_desk.storage.store import Store
+    from conftest import PASSPHRASE
+    folder = tmp_path_factory.mktemp("enc")
+    n = len(forenames)
+    spoiled = set(data.draw(st.lists(st.integers(0, n - 1), max_size=n // 3, unique=True)))
+    body = []
+    for i, name in enumerate(forenames):
+        row = line(i + 1, forename=name).encode("utf-8")
+        body.append(row.replace(b",Amy,", b",Ren\xe9e,") if i in spoiled else row)
+    raw = HEADER.encode() + b"\n" + b"\n".join(body) + b"\n"
+    if not any(ord(c) > 127 for c in "".join(f for i, f in enumerate(forenames) if i not in spoiled)):
+        return   # no UTF-8 character left: Windows-1252 is the honest reading then (tested above)
+    path = write(folder, raw)
+    with Store.create(folder / "s.mdesk", PASSPHRASE) as store:
+        s = import_extract(store, path, today=TODAY, max_rejects=None, max_reject_share=None)
+        assert s.encoding == "utf-8"
+        assert sorted(r.row_number for r in s.rejects) == sorted(i + 2 for i in spoiled)
+        for r in s.rejects:
+            assert r.reason.startswith(f"line {r.row_number}: byte E9 at byte offset ")
+            offset = int(r.reason.split("offset ")[1].split()[0].replace(",", ""))
+            assert raw[offset] == 0xE9
+        held = {f for (f,) in store.conn.execute("SELECT forename FROM persons")}
+        assert {f for i, f in enumerate(forenames) if i not in spoiled} <= held
+        assert not any("Ã" in (f or "") or "\ufffd" in (f or "") for f in held)
+        assert s.reconciled

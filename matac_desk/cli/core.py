@@ -339,8 +339,8 @@ def cmd_rejects(args) -> int:
             record_listing(store, "rejects", len(kept), "table", args,
                            persons=imports.reject_person_ids(store, batch, kept), filters=("batch",),
                            extra={"batch": batch})
-            print_rows([{"row": k.row_number, "column": k.column or "", "reason": k.reason} for k in kept],
-                       ["row", "column", "reason"])
+            print_rows([{"line": k.row_number, "column": shown(k.column or ""), "reason": k.reason} for k in kept],
+                       ["line", "column", "reason"])
         return 0
 
 

@@ -39,7 +39,7 @@ _BATCH_COLUMNS = [
 ]
 
 _REJECT_COLUMNS = [
-    Column("Row", lambda r: r.row_number, numeric=True),
+    Column("Line", lambda r: r.row_number, numeric=True),
     Column("Column", lambda r: r.column),
     Column("Value", lambda r: r.value),
     Column("Reason", lambda r: r.reason),
@@ -190,8 +190,8 @@ class ImportPage(Page):
         else:
             waiting = sum(1 for r in rows if not r.reviewed)
             self.reject_title.setText(f"<b>Import {b.id}</b> ({b.file_name}): {len(rows):,} rejected row(s), "
-                                      f"{waiting:,} awaiting review. Row numbers are the file's (the header is "
-                                      f"row 1).")
+                                      f"{waiting:,} awaiting review. Line numbers are the file's physical lines (the "
+                                      f"header is line 1).")
         self._update_buttons()
 
     def _update_buttons(self) -> None:

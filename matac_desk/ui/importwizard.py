@@ -77,7 +77,7 @@ _CHANGE_COLUMNS = [
 ]
 
 _REJECT_COLUMNS = [
-    Column("Row", lambda r: r.row_number, numeric=True),
+    Column("Line", lambda r: r.row_number, numeric=True),
     Column("Column", lambda r: r.column),
     Column("Value", lambda r: r.value),
     Column("Why it would be rejected", lambda r: r.reason),
