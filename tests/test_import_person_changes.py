@@ -169,3 +169,13 @@ def test_cli_dry_run_writes_nothing(env, tmp_path, capsys):
     path = write_csv(tmp_path / "q.csv", HEADER, rows(3) + [["Z", "2026-05-01", "x", "P9", "????", "", "", "V9", "", ""]])
     code, out, _ = run(capsys, "import", store, path)
     assert code == 0 and "1 row(s) hold a name made only of '?'" in out and "line(s) 5" in out
+
+
+def test_a_new_person_named_twice_differently_is_no_known_persons_change(store, tmp_path, monkeypatch):
+    import matac_desk.intake.importer as importer
+    monkeypatch.setattr(importer, "CHUNK", 5)    # the two spellings land in different chunks, one upsert each
+    data = rows(20) + [[f"S{i}", "2026-05-02", "Harassment", f"P{i}", "John", "Smith", "", f"V{i}", "", ""]
+                       for i in range(12)]
+    s = import_extract(store, write_csv(tmp_path / "a.csv", HEADER, data), today=TODAY)
+    assert s.name_changes == 0 and store.scalar("SELECT count(*) FROM data_quality") == 0
+    assert store.scalar("SELECT forename FROM persons WHERE id = 'P0'") == "John"   # the last row wins, as before

@@ -1122,13 +1122,15 @@ BEGIN
 END
 """
 
-# A changed name of a known person likewise: the entry keeps the name it replaced, to be put back from it
+# A changed name of a known person likewise (a person this import added is not known: a file that names him
+# twice differently changes no one held): the entry keeps the name it replaced, to be put back from it
 # (:func:`matac_desk.services.imports.put_back`).
 _NAME_TRIGGER = """
 CREATE TEMP TRIGGER IF NOT EXISTS import_name_changed
 AFTER UPDATE OF forename, surname ON main.persons
-WHEN (old.forename IS NOT NULL AND new.forename IS NOT old.forename)
-  OR (old.surname IS NOT NULL AND new.surname IS NOT old.surname)
+WHEN old.first_batch_id IS NOT new.last_batch_id
+ AND ((old.forename IS NOT NULL AND new.forename IS NOT old.forename)
+  OR (old.surname IS NOT NULL AND new.surname IS NOT old.surname))
 BEGIN
     INSERT INTO data_quality (batch_id, person_id, kind, detail, old_value, new_value, detected_at, put_back)
     VALUES (new.last_batch_id, new.id, 'name_changed', 'name differs from the one held',
@@ -1514,7 +1516,7 @@ def _run_import(store, p, text, raw, headers, columns, today, now, actor, digest
     summary.batch_id = batch_id
     before_inv = store.scalar("SELECT count(*) FROM involvements")
     # the persons the file names are gathered only when the store holds some: known persons are counted from them
-    track = store.scalar("SELECT count(*) FROM persons") > 0
+    track = bool(store.scalar("SELECT EXISTS (SELECT 1 FROM persons)"))
     seen: set[str] = set()
     deferred = _defer_search_index(conn)
     rebuilt = _defer_person_indexes(conn, total)
