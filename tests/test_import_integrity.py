@@ -6,7 +6,6 @@ the reject limit, short messages, rejects kept once, and every failing import le
 
 from __future__ import annotations
 
-import csv
 import io
 
 import pytest
@@ -14,7 +13,6 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from matac_desk.domain import UserError
 from matac_desk.intake.importer import (
-    CANONICAL_COLUMNS,
     RejectLimitExceeded,
     choose_encoding,
     guess_mapping,
