@@ -344,3 +344,10 @@ def test_a_few_windows_bytes_never_switch_a_utf8_file(tmp_path_factory, forename
         assert {f for i, f in enumerate(forenames) if i not in spoiled} <= held
         assert not any("Ã" in (f or "") or "\ufffd" in (f or "") for f in held)
         assert s.reconciled
+
+
+@pytest.mark.parametrize("data", [b"a,b\n1,2\n", b"a,b\n1,\xe9\n", b"a,b\n1,\xc3\xa9\n\xe9\n", b"\xef\xbb\xbfa\n",
+                                  "a\n1\n".encode("utf-16")])
+def test_the_encoding_pass_takes_the_files_hash(tmp_path, data):
+    import hashlib
+    assert choose_encoding(write(tmp_path, data)).sha256 == hashlib.sha256(data).hexdigest()

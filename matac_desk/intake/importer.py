@@ -367,6 +367,7 @@ class Encoding:
     name: str
     why: str
     bad_lines: Mapping[int, tuple[int, bytes]] = field(default_factory=dict)
+    sha256: str | None = None     # the file's hash, taken in the same pass (the import's key for rejects kept once)
 
     @property
     def errors(self) -> str:
@@ -409,34 +410,38 @@ def choose_encoding(path: str | os.PathLike) -> Encoding:
     and the lines holding the undecodable bytes are named for rejection.
     """
     p = Path(path)
+    digest = hashlib.sha256()
     with open(p, "rb") as fh:
         head = fh.read(4)
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return Encoding("utf-16", "a UTF-16 byte-order mark")
+            return Encoding("utf-16", "a UTF-16 byte-order mark", sha256=_sha256(p))
         bom = head.startswith(codecs.BOM_UTF8)
         fh.seek(0)
         dec = codecs.getincrementaldecoder("utf-8")()
         try:
             while chunk := fh.read(SCAN_CHUNK):
+                digest.update(chunk)
                 dec.decode(chunk)
             dec.decode(b"", final=True)
             return Encoding("utf-8-sig" if bom else "utf-8",
-                            "a UTF-8 byte-order mark, and every byte is UTF-8" if bom else "every byte is UTF-8")
+                            "a UTF-8 byte-order mark, and every byte is UTF-8" if bom else "every byte is UTF-8",
+                            sha256=digest.hexdigest())
         except UnicodeDecodeError:
             pass
         fh.seek(0)
-        valid, invalid, invalid_lines, valid_lines = _scan_bytes(fh)
+        digest = hashlib.sha256()
+        valid, invalid, invalid_lines, valid_lines = _scan_bytes(fh, digest)
     if not bom and (valid == 0 or valid * CP1252_RATIO < invalid):
         why = f"{invalid:,} byte(s) are not UTF-8" + (
             " and no character is written as UTF-8" if valid == 0 else
             f"; {valid:,} character(s) that look like UTF-8 text: their rows are rejected")
-        return Encoding("cp1252", f"Windows-1252: {why}", valid_lines)
+        return Encoding("cp1252", f"Windows-1252: {why}", valid_lines, digest.hexdigest())
     why = (f"{'a UTF-8 byte-order mark; ' if bom else ''}{valid:,} character(s) are UTF-8 and {invalid:,} byte(s) "
            f"on {len(invalid_lines):,} line(s) are not: those rows are rejected")
-    return Encoding("utf-8-sig" if bom else "utf-8", f"UTF-8: {why}", invalid_lines)
+    return Encoding("utf-8-sig" if bom else "utf-8", f"UTF-8: {why}", invalid_lines, digest.hexdigest())
 
 
-def _scan_bytes(fh) -> tuple[int, int, dict, dict]:
+def _scan_bytes(fh, digest) -> tuple[int, int, dict, dict]:
     """Count valid UTF-8 characters and undecodable bytes beyond ASCII; the first of each per physical line."""
     valid = invalid = 0
     invalid_lines: dict[int, tuple[int, bytes]] = {}
@@ -446,6 +451,7 @@ def _scan_bytes(fh) -> tuple[int, int, dict, dict]:
     pending = b""
     while True:
         chunk = fh.read(SCAN_CHUNK)
+        digest.update(chunk)
         data = pending + chunk
         if not data:
             break
@@ -1469,7 +1475,7 @@ def import_extract(
     _precheck(p, encoding, headers, columns, today, max_rejects, max_reject_share, file_name)
     total = p.stat().st_size
     summary = ImportSummary(file_name=file_name, encoding=encoding.name, encoding_why=encoding.why)
-    digest = _sha256(p)
+    digest = encoding.sha256 or _sha256(p)
     # The pre-import backup is recorded in the import's own transaction and rotated in only once the import is in:
     # an import that fails leaves the store byte-for-byte as it was, and no copy of it beside the others.
     taken = store.backup_file("pre-import") if backup and store.scalar("SELECT count(*) FROM involvements") else None
