@@ -76,7 +76,8 @@ def main(csv_path, store_path):
     s = import_extract(st, csv_path, today=dt.date(2026, 11, 1), backup=False)
     el = time.perf_counter() - t
     st.close()
-    return {"seconds": el, "rows": s.rows_read, "new": s.new, "rejected": s.rejected}
+    return {"seconds": el, "rows": s.rows_read, "new": s.new, "rejected": s.rejected, "lines": s.lines_read,
+            "reconciled": s.reconciled, "encoding": s.encoding}
 """ % PASS
 
 _RAW_CHILD = """
@@ -138,11 +139,15 @@ def bench_import(folder: Path, rows: int) -> bool:
          f"raw executemany {raw_rate:,.0f}/s", f"{share:.1%} of raw (target >= 35%) "
          + ("OK" if ok_rate else "BELOW TARGET"))
     _row("import seconds", f"{ours['seconds']:.1f}", f"raw {raw['seconds']:.1f}")
+    # the integrity checks are on: every physical line accounted for, the encoding decided from every byte
+    ok_lines = all(r["reconciled"] and r["lines"] == r["rows"] + 1 for r in runs["ours"])
+    _row("import lines read (header + rows)", f"{ours['lines']:,}", f"{ours['encoding']}, reconciled",
+         "OK" if ok_lines else "NOT RECONCILED")
     _row("import peak memory MiB", f"{max(r['peak_mib'] for r in runs['ours']):,.0f}", "target < 1024",
          "OK" if ok_mem else "OVER")
     print("  all runs (s): import " + ", ".join(f"{r['seconds']:.1f}" for r in runs["ours"])
           + "; raw " + ", ".join(f"{r['seconds']:.1f}" for r in runs["raw"]))
-    return ok_rate and ok_mem
+    return ok_rate and ok_mem and ok_lines
 
 
 _GRAPH_SETUP = """

@@ -72,7 +72,7 @@ def test_extract_columns(store, tmp_path):
     got = {r[0]: r[1:] for r in store.conn.execute("SELECT id, sex, ethnicity FROM persons")}
     assert got == {"P1": ("M", "M3"), "V1": ("F", "B1"), "V2": ("F", None)}
     (detail,) = store.conn.execute("SELECT detail FROM data_quality WHERE kind = 'equality_value'").fetchone()
-    assert detail.startswith("row 3, column Perpetrator Ethnicity: ethnicity 'Z9' is not")
+    assert detail.startswith("line 3, column Perpetrator Ethnicity: ethnicity 'Z9' is not")
 
 
 def test_who_is_nominated(s):

@@ -71,7 +71,7 @@ def test_import_with_rejects_through_the_wizard(qtbot, window, store, extract, t
     assert wizard.currentId() == ImportWizard.PREVIEW and pv.isComplete()
     assert (pv.result.good, pv.result.rejected) == (3, 2)
     assert [(r.row_number, r.reason) for r in pv.reject_model.rows()] == [
-        (4, "incident_date is in the future"), (5, "victim_id is empty")]
+        (4, "Occurrence Date is in the future"), (5, "Victim Nominal ID is empty")]
     assert pv.good_model.rowCount() == 3
     assert store.scalar("SELECT count(*) FROM involvements") == 0  # nothing written by the preview
 
@@ -83,13 +83,13 @@ def test_import_with_rejects_through_the_wizard(qtbot, window, store, extract, t
     assert store.scalar("SELECT profile FROM import_batches") == "Niche weekly"
     sp = wizard.summary_page
     assert "3</b> new" in sp.text.text() and sp.reject_model.rowCount() == 2
-    assert sp.reason_model.rows() == [("incident_date is in the future", 1), ("victim_id is empty", 1)]
+    assert sp.reason_model.rows() == [("Occurrence Date is in the future", 1), ("Victim Nominal ID is empty", 1)]
 
     out = tmp_path / "rejects.csv"
     sp.save_rejects(path=str(out))
     with open(out, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
-    assert [r[0] for r in rows[1:]] == ["R3", "R4"] and rows[1][-1] == "incident_date is in the future"
+    assert [r[0] for r in rows[1:]] == ["R3", "R4"] and rows[1][-1] == "Occurrence Date is in the future"
     assert "Saved 2 rejected row(s)" in sp.saved.text()
     assert wizard.button(QWizard.WizardButton.FinishButton).isVisible()
     wizard.accept()

@@ -55,14 +55,18 @@ def test_importer_matches_the_reference_model(tmp_path_factory, data):
     try:
         path = write_csv(folder / "x.csv", HEADER, [list(r) for r in data])
         outcomes = [expected_outcome(r) for r in data]
-        s = import_extract(store, path, today=TODAY)
+        s = import_extract(store, path, today=TODAY, max_rejects=None, max_reject_share=None)
+        assert s.reconciled and s.lines_read == len(data) + 1
         assert s.rejected == outcomes.count("reject")
         keys = {o for o in outcomes if o != "reject"}
         assert s.new == len(keys)
         held = set(store.conn.execute(
             "SELECT incident_ref, perpetrator_id, victim_id, offence_key FROM involvements").fetchall())
         assert held == keys
-        again = import_extract(store, path, today=TODAY)
+        again = import_extract(store, path, today=TODAY, max_rejects=None, max_reject_share=None)
         assert (again.new, again.updated) == (0, 0)
+        # the same file again keeps no second copy of its rejects
+        assert (again.rejects_kept, again.rejects_already_kept) == (0, s.rejected)
+        assert store.scalar("SELECT count(*) FROM rejected_rows") == s.rejected
     finally:
         store.close()

@@ -38,10 +38,10 @@ def test_preview_checks_every_row_and_writes_nothing(store, extract):
     p = imports.preview(extract, MAPPING, today=TODAY)
     assert (p.rows_checked, p.good, p.rejected) == (6, 2, 4)
     assert [(r.row_number, r.column, r.reason) for r in p.rejects] == [
-        (4, "Occurrence Date", "incident_date is in the future"),
-        (5, "Offence Description", "offence is empty"),
+        (4, "Occurrence Date", "Occurrence Date is in the future"),
+        (5, "Offence Description", "Offence Description is empty"),
         (6, "Victim Nominal ID", "perpetrator and victim are the same person"),
-        (7, "Occurrence Date", "incident_date: no such date"),
+        (7, "Occurrence Date", "Occurrence Date: no such date"),
     ]
     assert [(g["incident_ref"], g["relationship_kind"]) for g in p.first_good] == [("R1", "partner"),
                                                                                    ("R2", "ex-partner")]
@@ -103,7 +103,7 @@ def test_export_rejects_writes_csv_and_audits(store, extract, tmp_path):
         rows = list(csv.reader(fh))
     assert rows[0] == HEADER + ["row_number", "rejected_column", "rejected_value", "reason"]
     assert [r[0] for r in rows[1:]] == ["R3", "R4", "R5", "R6"]
-    assert rows[2][-1] == "offence is empty"
+    assert rows[2][-1] == "Offence Description is empty"
     action, recipient, detail = store.conn.execute(
         "SELECT action, recipient, detail FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
     assert (action, recipient) == ("disclosure.rejects", "not stated (command-line output)")

@@ -53,9 +53,24 @@ def _check(fuzz_store, data: bytes) -> None:
     after = _counts(s)
     assert after["involvements"] - before["involvements"] == summary.new
     assert after["import_batches"] == before["import_batches"] + 1
-    assert after["rejected_rows"] - before["rejected_rows"] == summary.rejected
+    assert after["rejected_rows"] - before["rejected_rows"] == summary.rejects_kept
+    assert summary.rejects_kept + summary.rejects_already_kept == summary.rejected
     assert summary.rows_read == summary.new + summary.updated + summary.unchanged + summary.rejected
+    # every physical line accounted for, and as many as the file has
+    assert summary.reconciled, summary.as_dict()
+    assert summary.lines_read == _physical_lines(data, summary.encoding)
+    assert all(len(r.reason.encode()) < 1000 for r in summary.rejects)
     assert s.scalar("PRAGMA foreign_key_check") is None
+
+
+def _physical_lines(data: bytes, encoding: str) -> int:
+    """Lines as a text editor counts them: \\n, \\r\\n and \\r end a line (counted here on the bytes)."""
+    if encoding == "utf-16":
+        data = data.decode("utf-16").encode("utf-8")
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[3:]
+    ends = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    return ends + (1 if data and not data.endswith((b"\n", b"\r")) else 0)
 
 
 HEADER = ",".join(CANONICAL_COLUMNS) + "\r\n"
@@ -126,7 +141,7 @@ GOOD = "INC1,2024-01-01,x,,P1,,,,V1"
     (b"", "the file is empty"),
     (b"\xef\xbb\xbf", "no header row"),
     # an unterminated quote swallows the rest of the file into one field: one rejected row
-    (HEADER.encode() + b'"unterminated,2024-01-01,x,,P1,,,,V1\r\n', (0, 1, "perpetrator_id is empty")),
+    (HEADER.encode() + b'"unterminated,2024-01-01,x,,P1,,,,V1\r\n', (0, 1, "is not closed before the end of the file")),
     # 100,009 fields: the extra ones are cut, "x" lands in victim_dob
     (HEADER.encode() + GOOD.encode() + b",x" * 100000 + b"\r\n", (0, 1, "victim_dob: not a date")),
     (HEADER.encode() + b"INC1,2024-01-01," + b"y" * (1 << 22) + b",,P1,,,,V1\r\n", (0, 1, "longer than 1000")),

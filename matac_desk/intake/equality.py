@@ -127,11 +127,12 @@ def import_from_extract(conn, path, encoding: str, batch_id: int, rejected_rows:
 
     ``path`` is the extract, read again (only when its header names one of
     the columns) with the import's ``encoding``; rows already rejected by the
-    import are skipped. A blank cell leaves the stored value as it is; the last row
+    import (named by the physical line they start on) are skipped, and so is
+    any byte the import found not to be in that encoding (its row was rejected). A blank cell leaves the stored value as it is; the last row
     naming a person wins. A value not accepted is a ``data_quality`` row
     (kind ``equality_value``) naming the row, column and value.
     """
-    errors = "matac-cp1252" if encoding == "cp1252" else "strict"   # registered by the importer
+    errors = "matac-cp1252" if encoding == "cp1252" else "replace"   # registered by the importer
     with open(path, encoding=encoding, errors=errors, newline="") as fh:
         return _read(conn, csv.reader(fh), batch_id, rejected_rows, now)
 
@@ -146,7 +147,9 @@ def _read(conn, reader, batch_id: int, rejected_rows: set[int], now: str) -> int
     values: dict[str, dict[str, str]] = {f: {} for f in FIELDS}       # field: {person id: code}
     parsed: dict[tuple[str, str], str | None] = {}                    # the same few values repeat on every row
     warnings = []
-    for n, rec in enumerate(reader, 2):
+    end = reader.line_num
+    for rec in reader:
+        n, end = end + 1, reader.line_num          # the physical line the record starts on, as the import names it
         if n in rejected_rows:
             continue
         for column, i in wanted:
@@ -161,7 +164,7 @@ def _read(conn, reader, batch_id: int, rejected_rows: set[int], now: str) -> int
             try:
                 code = parsed[key] if key in parsed else parsed.setdefault(key, parse(field, raw))
             except ValueError as e:
-                warnings.append((batch_id, pid, "equality_value", f"row {n}, column {headers[i]}: {e}",
+                warnings.append((batch_id, pid, "equality_value", f"line {n}, column {headers[i]}: {e}",
                                  None, raw.strip()[:40], now))
                 continue
             values[field][pid] = code

@@ -591,6 +591,24 @@ def _people_search_columnsize(db: Database) -> None:
     )
 
 
+@migrations(name="0008_import_integrity")
+def _import_integrity(db: Database) -> None:
+    """What an import needs to keep every change of a known person reversible, and its rejects once.
+
+    ``data_quality.put_back``: for an entry an import wrote (a name that
+    replaced the one held), the values it replaced as a JSON object, so
+    they can be put back from the entry. ``import_batches_sha256``: a file
+    imported again keeps no second copy of its rejected lines (key: the
+    file's SHA-256 and the line), looked up by the file's hash.
+    """
+    db.executescript(
+        """
+        ALTER TABLE data_quality ADD COLUMN put_back TEXT;
+        CREATE INDEX import_batches_sha256 ON import_batches(file_sha256);
+        """
+    )
+
+
 @migrations(name="0010_scoring_codes")
 def _scoring_codes(db: Database) -> None:
     """Scoring that follows the DA Act's ages and the force's offence codes (issue 18).

@@ -1,8 +1,11 @@
 """The Import page: past imports and the rejected rows they kept for review.
 
 Select an import to see its rejected rows with the reasons; save them as
-CSV for the records team to correct, or mark them reviewed. "Import an
-extract…" opens the wizard.
+CSV for the records team to correct, or mark them reviewed. The names and
+dates of birth of known persons the import changed are counted under it,
+and "Put back changes…" writes back what it replaced (each change is also
+a data-quality entry on the person's page). "Import an extract…" opens the
+wizard.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from ..services import imports
-from ..services.imports import Batch, KeptReject
+from ..services.imports import Batch, KeptReject, NameChange
+from . import dialogs
 from .context import show_error
 from .models import Column, RowRole, RowsModel
 from .widgets import attach_model, heading, save_header, table_view
@@ -35,7 +39,7 @@ _BATCH_COLUMNS = [
 ]
 
 _REJECT_COLUMNS = [
-    Column("Row", lambda r: r.row_number, numeric=True),
+    Column("Line", lambda r: r.row_number, numeric=True),
     Column("Column", lambda r: r.column),
     Column("Value", lambda r: r.value),
     Column("Reason", lambda r: r.reason),
@@ -107,6 +111,19 @@ class ImportPage(Page):
         self.reviewed_button.clicked.connect(self.mark_reviewed)
         buttons.addWidget(self.reviewed_button)
         ll.addLayout(buttons)
+        changes = QHBoxLayout()
+        self.changes_label = QLabel()
+        self.changes_label.setAccessibleName("Known persons the selected import changed")
+        self.changes_label.setWordWrap(True)
+        changes.addWidget(self.changes_label, 1)
+        self.put_back_button = QPushButton("&Put back changes…")
+        self.put_back_button.setAccessibleName("Put back the names and dates of birth the import changed")
+        self.put_back_button.setToolTip("Write back the names and dates of birth of known persons as they were "
+                                        "before this import (a file from the wrong system, a column mapped wrong)")
+        self.put_back_button.clicked.connect(self.put_back)
+        changes.addWidget(self.put_back_button)
+        ll.addLayout(changes)
+        self.changes: list[NameChange] = []
         split.addWidget(lower)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
@@ -150,6 +167,19 @@ class ImportPage(Page):
         self.reject_title.setText(f"Loading the rejected rows of import {b.id}…")
         self.ctx.read(imports.rejected_rows, b.id).then(lambda rows, g=gen, bb=b: self._show_rejects(g, bb, rows),
                                                         lambda e: show_error(self, e, "Rejected rows"))
+        self.ctx.read(imports.person_changes_of, b.id).then(lambda rows, g=gen: self._show_changes(g, rows),
+                                                            lambda e: show_error(self, e, "Changes"))
+
+    def _show_changes(self, gen: int, rows: list[NameChange]) -> None:
+        if gen != self._gen or self.window_.locked:
+            return
+        self.changes = rows
+        names = sum(1 for r in rows if r.kind == "name_changed")
+        open_ = sum(1 for r in rows if r.resolved_at is None)
+        self.changes_label.setText(
+            "" if not rows else f"This import changed {names:,} name(s) and {len(rows) - names:,} date(s) of birth "
+            f"of known persons; {open_:,} not yet put back or resolved.")
+        self._update_buttons()
 
     def _show_rejects(self, gen: int, b: Batch, rows: list[KeptReject]) -> None:
         if gen != self._gen or self.window_.locked:
@@ -160,14 +190,15 @@ class ImportPage(Page):
         else:
             waiting = sum(1 for r in rows if not r.reviewed)
             self.reject_title.setText(f"<b>Import {b.id}</b> ({b.file_name}): {len(rows):,} rejected row(s), "
-                                      f"{waiting:,} awaiting review. Row numbers are the file's (the header is "
-                                      f"row 1).")
+                                      f"{waiting:,} awaiting review. Line numbers are the file's physical lines (the "
+                                      f"header is line 1).")
         self._update_buttons()
 
     def _update_buttons(self) -> None:
         rows = self.reject_model.rows()
         self.save_button.setEnabled(bool(rows))
         self.reviewed_button.setEnabled(any(not r.reviewed for r in rows))
+        self.put_back_button.setEnabled(any(c.resolved_at is None for c in self.changes))
 
     # ------------------------------------------------------------ actions
     def save_rejects(self, *_args, path: str | None = None) -> None:
@@ -183,8 +214,24 @@ class ImportPage(Page):
         self.ctx.read(imports.mark_reviewed, b.id).then(
             lambda n: self.ctx.notify("imports"), lambda e: show_error(self, e, "Mark reviewed"))
 
+    def put_back(self) -> None:
+        b = self.selected_batch()
+        waiting = [c for c in self.changes if c.resolved_at is None]
+        if b is None or not waiting:
+            return
+        if not dialogs.confirm(self, "Put back changes",
+                               f"Write back the {len(waiting):,} name(s) and date(s) of birth of known persons as "
+                               f"they were before import {b.id}?", yes="Put back"):
+            return
+        self.ctx.read(imports.put_back_batch, b.id, reason=f"put back the changes of import {b.id}").then(
+            lambda n: (self.ctx.notify("imports", "persons", "data_quality"),
+                       self.window_.statusBar().showMessage(f"Put back {n:,} change(s)", 8000)),
+            lambda e: show_error(self, e, "Put back changes"))
+
     def clear(self) -> None:
         self._gen += 1
+        self.changes = []
+        self.changes_label.setText("")
         self.batch_model.clear()
         self.reject_model.clear()
         self.reject_title.setText("")

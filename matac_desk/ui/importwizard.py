@@ -2,9 +2,17 @@
 
 Every step that reads the file runs off the GUI thread: reading the
 headers (the encoding check reads the whole file), the preview (every row
-checked by the importer's own checks, nothing written), and the import
-itself, on a connection of its own (``store.reopen()``), with progress and
-cancel. A cancelled import changes nothing.
+checked by the importer's own checks, nothing written, and the known
+persons the file would change compared on a connection of its own), and
+the import itself, on a connection of its own (``store.reopen()``), with
+progress and cancel. A cancelled import changes nothing.
+
+The preview speaks the file's own header names. It holds the import back,
+until the user ticks the box that says so, when the reject limit would stop
+it or when more known persons would change name than the limit allows (the
+list is shown, and its showing recorded in the audit log). The mapping's
+combo boxes take the mouse wheel only once focused, so scrolling the table
+never changes a mapping.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -32,7 +41,7 @@ from PySide6.QtWidgets import (
 from ..services import imports
 from ..domain import Cancelled, UserError
 from ..intake.importer import CANONICAL_COLUMNS, REQUIRED_COLUMNS, ImportSummary, guess_mapping, import_extract, \
-    list_profiles, save_profile
+    list_profiles, save_profile, shown
 from .context import Context, show_error
 from .imports import save_batch_rejects
 from .models import Column, RowsModel
@@ -43,22 +52,51 @@ __all__ = ["ImportWizard"]
 
 NOT_IMPORTED = "(not imported)"
 
-_GOOD_COLUMNS = [
-    Column("Date", lambda r: r["incident_date"]),
-    Column("Incident", lambda r: r["incident_ref"]),
-    Column("Offence", lambda r: r["offence"]),
-    Column("Perpetrator", lambda r: f"{r['perpetrator_id']} {r['perpetrator_forename'] or ''} "
-                                    f"{r['perpetrator_surname'] or ''}".strip()),
-    Column("Victim", lambda r: f"{r['victim_id']} {r['victim_forename'] or ''} {r['victim_surname'] or ''}".strip()),
-    Column("Relationship", lambda r: f"{r['relationship'] or ''} ({r['relationship_kind']})".strip()),
+def _good_columns(labels: dict[str, str] | None = None) -> list[Column]:
+    """The preview's first rows, under the file's own header names where it has them."""
+    name = (labels or {}).get
+    return [
+        Column(name("incident_date", "Date"), lambda r: r["incident_date"]),
+        Column(name("incident_ref", "Incident"), lambda r: r["incident_ref"]),
+        Column(name("offence", "Offence"), lambda r: r["offence"]),
+        Column(name("perpetrator_id", "Perpetrator"), lambda r: f"{r['perpetrator_id']} "
+               f"{r['perpetrator_forename'] or ''} {r['perpetrator_surname'] or ''}".strip()),
+        Column(name("victim_id", "Victim"),
+               lambda r: f"{r['victim_id']} {r['victim_forename'] or ''} {r['victim_surname'] or ''}".strip()),
+        Column(name("relationship", "Relationship"),
+               lambda r: f"{r['relationship'] or ''} ({r['relationship_kind']})".strip()),
+    ]
+
+
+_GOOD_COLUMNS = _good_columns()
+
+_CHANGE_COLUMNS = [
+    Column("Person", lambda c: c[0]),
+    Column("Name held", lambda c: shown(c[1])),
+    Column("Name in the file", lambda c: shown(c[2])),
 ]
 
 _REJECT_COLUMNS = [
-    Column("Row", lambda r: r.row_number, numeric=True),
+    Column("Line", lambda r: r.row_number, numeric=True),
     Column("Column", lambda r: r.column),
     Column("Value", lambda r: r.value),
     Column("Why it would be rejected", lambda r: r.reason),
 ]
+
+
+class MappingCombo(QComboBox):
+    """A combo box that takes the mouse wheel only when it has the focus: a wheel turned to scroll the mapping
+    table passes over it to the table, and never changes a column's mapping."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def wheelEvent(self, event) -> None:
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()
 
 
 class FilePage(QWizardPage):
@@ -116,17 +154,17 @@ class FilePage(QWizardPage):
         self.info.setText("Reading the file…")
         self.completeChanged.emit()
         path = Path(name)
-        self._task = self.wiz.ctx.run(lambda _p, _c: imports.read_sample(path))
+        self._task = self.wiz.ctx.run(lambda _p, _c: imports.read_sample_why(path))
         self._task.then(lambda r, p=path: self._read(p, r), lambda e, p=path: self._unreadable(p, e))
         return self._task
 
     def _read(self, path: Path, result) -> None:
         if path != self.wiz.path:
             return
-        headers, encoding, sample = result
+        headers, encoding, sample, why = result
         self.wiz.headers, self.wiz.encoding, self.wiz.sample = headers, encoding, sample
         size = path.stat().st_size
-        self.info.setText(f"{path.name}: {len(headers)} columns, {size / 2**20:,.1f} MiB, {encoding}.")
+        self.info.setText(f"{path.name}: {len(headers)} columns, {size / 2**20:,.1f} MiB. Encoding: {why}.")
         self.completeChanged.emit()
 
     def _unreadable(self, path: Path, e: BaseException) -> None:
@@ -191,14 +229,15 @@ class MappingPage(QWizardPage):
             self.profile_name.setText(w.profile_name)
         else:
             mapping = guess_mapping(headers)
-        keyed = {k.strip().casefold(): v for k, v in mapping.items()}
+        keyed = {k.strip().casefold(): v for k, v in mapping.items() if k not in headers}
+        keyed.update({k.strip().casefold(): v for k, v in mapping.items() if k in headers})
         self.table.setRowCount(len(headers))
         self.combos = []
         first = w.sample[0] if w.sample else []
         labels = [NOT_IMPORTED] + [c + (" *" if c in REQUIRED_COLUMNS else "") for c in CANONICAL_COLUMNS]
         for i, h in enumerate(headers):
             self.table.setItem(i, 0, QTableWidgetItem(h))
-            combo = QComboBox()
+            combo = MappingCombo()
             combo.addItems(labels)
             combo.setAccessibleName(f"Column {h} holds")
             target = keyed.get(h.strip().casefold())
@@ -212,11 +251,14 @@ class MappingPage(QWizardPage):
         self._changed()
 
     def mapping(self) -> dict[str, str]:
-        out = {}
-        for h, combo in zip(self.wiz.headers or [], self.combos):
-            if combo.currentIndex() > 0:
-                out[h] = CANONICAL_COLUMNS[combo.currentIndex() - 1]
-        return out
+        """The file's columns that are imported, and what each holds."""
+        return {h: c for h, c in self.full_mapping().items() if c}
+
+    def full_mapping(self) -> dict[str, str | None]:
+        """Every column of the file: what it holds, or None when it is not imported (so that a column named as a
+        canonical one but left out is not taken by its name)."""
+        return {h: (CANONICAL_COLUMNS[combo.currentIndex() - 1] if combo.currentIndex() > 0 else None)
+                for h, combo in zip(self.wiz.headers or [], self.combos)}
 
     def set_column(self, header: str, canonical: str | None) -> None:
         """Choose what a file column holds (None: not imported)."""
@@ -245,7 +287,7 @@ class MappingPage(QWizardPage):
 
     def save_profile(self) -> None:
         name = self.profile_name.text().strip()
-        mapping = self.mapping()
+        mapping = self.full_mapping()
         self.wiz.ctx.read(save_profile, name, mapping).then(lambda _r, n=name, m=mapping: self._saved(n, m),
                                                             lambda e: show_error(self, e, "Save profile"))
 
@@ -255,7 +297,7 @@ class MappingPage(QWizardPage):
         self.saved.setText(f"Saved as profile “{name}”.")
 
     def validatePage(self) -> bool:
-        self.wiz.mapping = self.mapping()
+        self.wiz.mapping = self.full_mapping()
         return True
 
 
@@ -279,9 +321,35 @@ class PreviewPage(QWizardPage):
         lay.addLayout(row)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setAccessibleName("Preview summary")
         lay.addWidget(self.summary)
-        lay.addWidget(QLabel("<b>First rows</b>"))
+        self.warning = accent_label("", "warning")
+        self.warning.setAccessibleName("Preview warnings")
+        self.warning.hide()
+        lay.addWidget(self.warning)
+        self.limit_box = QCheckBox()
+        self.limit_box.setAccessibleName("Import in spite of the rejected rows")
+        self.limit_box.toggled.connect(lambda _on: self.completeChanged.emit())
+        self.limit_box.hide()
+        lay.addWidget(self.limit_box)
+        self.changes_label = QLabel()
+        self.changes_label.setWordWrap(True)
+        self.changes_label.setAccessibleName("Known persons the file would change")
+        self.changes_label.hide()
+        lay.addWidget(self.changes_label)
+        self.change_model = RowsModel(_CHANGE_COLUMNS)
+        self.change_view = table_view("preview_changes", "Names the file would change")
+        attach_model(self.change_view, self.change_model)
+        self.change_view.hide()
+        lay.addWidget(self.change_view, 2)
+        self.accept_box = QCheckBox()
+        self.accept_box.setAccessibleName("Accept the name changes")
+        self.accept_box.toggled.connect(lambda _on: self.completeChanged.emit())
+        self.accept_box.hide()
+        lay.addWidget(self.accept_box)
+        self.good_label = QLabel("<b>First rows</b>")
+        lay.addWidget(self.good_label)
         self.good_model = RowsModel(_GOOD_COLUMNS)
         self.good_view = table_view("preview_good", "First rows")
         attach_model(self.good_view, self.good_model)
@@ -299,14 +367,26 @@ class PreviewPage(QWizardPage):
         self.result = None
         self.good_model.clear()
         self.reject_model.clear()
+        self.change_model.clear()
+        for w in (self.warning, self.limit_box, self.changes_label, self.change_view, self.accept_box):
+            w.hide()
+        self.limit_box.setChecked(False)
+        self.accept_box.setChecked(False)
         self.summary.setText("Checking every row…")
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)
         self.cancel_button.setEnabled(True)
-        path, mapping = self.wiz.path, dict(self.wiz.mapping)
+        store, path, mapping = self.wiz.ctx.store, self.wiz.path, dict(self.wiz.mapping)
 
         def work(progress, cancelled):
-            return imports.preview(path, mapping, progress=progress, cancelled=cancelled)
+            own = store.reopen()   # the persons held are read on a connection of this thread's own
+            try:
+                result = imports.preview(path, mapping, store=own, progress=progress, cancelled=cancelled)
+                if result.changes is not None and result.changes.names:
+                    imports.record_changes_shown(own, path.name, [c[0] for c in result.changes.names])
+                return result
+            finally:
+                own.close()
 
         self._task = task = self.wiz.ctx.run(work)
         task.then(lambda r, t=task: self._done(t, r), lambda e, t=task: self._failed(t, e), self._progress)
@@ -322,14 +402,46 @@ class PreviewPage(QWizardPage):
         self.result = result
         self.progress.setValue(1000)
         self.cancel_button.setEnabled(False)
+        self.good_model = RowsModel(_good_columns(result.labels))
+        attach_model(self.good_view, self.good_model)
         self.good_model.set_rows(result.first_good)
         self.reject_model.set_rows(result.rejects)
-        shown = "" if result.rejects_shown == result.rejected else f" (the first {result.rejects_shown:,} shown)"
+        lines = result.lines
+        shown_ = "" if result.rejects_shown == result.rejected else f" (the first {result.rejects_shown:,} shown)"
         self.summary.setText(
             f"<b>{result.rows_checked:,}</b> rows checked: <b>{result.good:,}</b> would be imported, "
-            f"<b>{result.rejected:,}</b> would be rejected{shown}. Rejected rows are kept in the store for review "
-            f"and can be saved as CSV after the import.")
+            f"<b>{result.rejected:,}</b> would be rejected{shown_}. Rejected rows are kept in the store for review "
+            f"and can be saved as CSV after the import.<br>"
+            f"{lines.lines:,} lines read: the header, {result.row_lines:,} in rows to import, {lines.blank:,} blank, "
+            f"{lines.rejected_lines:,} rejected.<br>Encoding: {_html(result.encoding_why)}.")
         self.reject_label.setText(f"<b>Rows that would be rejected ({result.rejected:,})</b>")
+        warnings = []
+        if lines.unknown_names:
+            warnings.append(f"{lines.unknown_names:,} row(s) hold a name made only of “?” or “\ufffd”: the name was "
+                            f"lost before the file was written (line(s) "
+                            f"{', '.join(map(str, lines.unknown_name_lines))}). They are imported as written.")
+        if result.limit_error:
+            warnings.append(result.limit_error)
+            self.limit_box.setText(f"Import anyway, and keep the {result.rejected:,} rejected row(s) for review")
+            self.limit_box.show()
+        ch = result.changes
+        if ch is not None and (ch.names or ch.dobs):
+            self.changes_label.setText(
+                f"The file would change the name of <b>{len(ch.names):,}</b> and the date of birth of "
+                f"<b>{len(ch.dobs):,}</b> of the {ch.known:,} known persons it names. Each change is kept as a "
+                "data-quality entry and can be put back from the Import page.")
+            self.changes_label.show()
+            if ch.names:
+                self.change_model.set_rows(ch.names)
+                self.change_view.show()
+            if ch.held:
+                warnings.append(f"More than {ch.limit:,} known persons would change name (2% of those in the file, "
+                                "at least 10): is the file this force's, and is each column mapped right?")
+                self.accept_box.setText(f"Change the names of these {len(ch.names):,} known persons")
+                self.accept_box.show()
+        if warnings:
+            self.warning.setText("\n".join(warnings))
+            self.warning.show()
         self.completeChanged.emit()
 
     def _failed(self, task: Task, e: BaseException) -> None:
@@ -339,7 +451,7 @@ class PreviewPage(QWizardPage):
         if isinstance(e, Cancelled):
             self.summary.setText("Checking stopped. Go back and forward again to check the file.")
         elif isinstance(e, UserError):
-            self.summary.setText(str(e))
+            self.summary.setText(_html(str(e)))
         else:
             self.summary.setText(f"The file could not be checked ({type(e).__name__}).")
         self.completeChanged.emit()
@@ -352,8 +464,26 @@ class PreviewPage(QWizardPage):
         self.cancel()
         self._task = None
 
+    @property
+    def over_limit_accepted(self) -> bool:
+        return self.result is not None and bool(self.result.limit_error) and self.limit_box.isChecked()
+
+    @property
+    def changes_accepted(self) -> bool:
+        ch = self.result.changes if self.result is not None else None
+        return ch is not None and ch.held and self.accept_box.isChecked()
+
     def isComplete(self) -> bool:
-        return self.result is not None and self.result.good > 0
+        r = self.result
+        if r is None or r.good == 0:
+            return False
+        if r.limit_error and not self.limit_box.isChecked():
+            return False
+        return not (r.changes is not None and r.changes.held and not self.accept_box.isChecked())
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class RunPage(QWizardPage):
@@ -389,12 +519,15 @@ class RunPage(QWizardPage):
         self.cancel_button.setEnabled(True)
         store, path, mapping = w.ctx.store, w.path, dict(w.mapping)
         profile = w.saved_profile if w.saved_profile and w.profiles.get(w.saved_profile) == mapping else None
+        # what the user ticked on the preview page: no limit, and the name changes the list showed
+        limits = {"max_rejects": None, "max_reject_share": None} if w.preview_page.over_limit_accepted else {}
+        accept = w.preview_page.changes_accepted
 
         def work(progress, cancelled) -> ImportSummary:
             own = store.reopen()  # a connection of its own: the import holds its transaction for the whole file
             try:
                 return import_extract(own, path, mapping=mapping, profile=profile, progress=progress,
-                                      cancelled=cancelled)
+                                      cancelled=cancelled, accept_person_changes=accept, **limits)
             finally:
                 own.close()   # gives back its share of the writer's lock too
 
@@ -482,10 +615,20 @@ class SummaryPage(QWizardPage):
             return
         extra = f"<br>{s.dob_warnings:,} date-of-birth change(s) kept as data-quality warnings." \
             if s.dob_warnings else ""
+        if s.name_changes:
+            extra += (f"<br>{s.name_changes:,} name change(s) of known persons kept as data-quality entries; they "
+                      "can be put back from the Import page.")
+        if s.rejects_already_kept:
+            extra += (f"<br>{s.rejects_already_kept:,} of the rejected rows were kept already by an earlier import "
+                      "of the same file, and are not kept twice.")
+        if s.unknown_names:
+            extra += f"<br>{s.unknown_names:,} row(s) hold a name made only of “?”."
         self.text.setText(
-            f"<p><b>{s.file_name}</b> (import {s.batch_id})</p>"
+            f"<p><b>{_html(s.file_name)}</b> (import {s.batch_id})</p>"
             f"<p>{s.rows_read:,} rows read: <b>{s.new:,}</b> new, {s.updated:,} updated, {s.unchanged:,} unchanged, "
-            f"<b>{s.rejected:,}</b> rejected.<br>Persons: {s.persons_new:,} new, {s.persons_updated:,} updated. "
+            f"<b>{s.rejected:,}</b> rejected.<br>{s.lines_read:,} lines: the header, {s.row_lines:,} in rows "
+            f"imported, {s.blank_lines:,} blank, {s.rejected_lines:,} rejected. Encoding: {_html(s.encoding_why)}."
+            f"<br>Persons: {s.persons_new:,} new, {s.persons_updated:,} updated. "
             f"Incidents: {s.incidents_new:,} new, {s.incidents_updated:,} changed.{extra}</p>")
         self.reason_model.set_rows(s.rejected_by_reason.most_common())
         self.reject_model.set_rows(s.rejects)
