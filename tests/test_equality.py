@@ -115,3 +115,22 @@ def test_any_text_is_a_code_or_a_one_line_refusal(field, text):
         assert "\n" not in str(e) and len(str(e)) < 400
     else:
         assert code is None or code in eq.FIELDS[field]
+
+
+def test_extract_columns_beside_a_stray_byte_and_a_row_over_two_lines(store, tmp_path):
+    """The equality columns are read for the rows the import kept, named by the physical line they start on."""
+    lines = [
+        "incident_ref,incident_date,offence,perpetrator_id,victim_id,perpetrator_sex,address",
+        "R1,2026-01-01,Assault,P1,V1,M,1 High St",
+        'R2,2026-01-02,Assault,P2,V2,M,"2 Low St',            # an address over two lines: allowed, kept
+        'Flat 3"',
+        "R3,2026-01-03,Assault,P3,V3,F,Caf\xe9 Row",         # one Windows-1252 byte in a UTF-8 file: rejected
+        "R4,2026-01-04,Assault,P4,V4,F,4 Mill Rd",
+    ]
+    data = "\n".join(lines).replace("\xe9", "\x00").encode("utf-8").replace(b"\x00", b"\xe9") + b"\n"
+    f = tmp_path / "mixed.csv"
+    f.write_bytes(data.replace(b"1 High St", "1 Łąkowa St".encode("utf-8")))   # real UTF-8 elsewhere
+    s = import_extract(store, f, backup=False)
+    assert s.rejected == 1
+    got = dict(store.conn.execute("SELECT id, sex FROM persons WHERE id LIKE 'P%'"))
+    assert got == {"P1": "M", "P2": "M", "P4": "F"}
