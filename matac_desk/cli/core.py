@@ -227,4 +227,5 @@ def cmd_info(args) -> int:
              f"{last['unchanged']:,} unchanged, {last['rejected']:,} rejected")
     else:
         emit("Last import     none yet")
+    emit(f"Page check      {info['pages']}")  # every page's HMAC (SQLCipher), or why it was not run
     return 0

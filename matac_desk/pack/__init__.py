@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..storage.audit import audit_disclosure
+from ..storage.audit import audit_disclosure, head_display
 from ..domain import UserError, never_cancelled, no_progress
 from ..storage.store import Store
 from ..storage.files import write_atomically
@@ -66,6 +66,7 @@ def _render_pack(store: Store, meeting_id: int, *, recipient: str, redact: bool,
     ref = reference or new_reference(f"MATAC-M{m.number}", m.date)
     doc = MeetingPackDocument(data, redact=redact, recipient=recipient, reference=ref, printed_on=printed,
                               progress=progress, cancelled=cancelled)
+    doc.audit_head = head_display(store.conn)  # issue 16: the cover carries the audit chain's head, an anchor
     pdf = doc.render()
     return pdf, doc, data
 
@@ -133,6 +134,7 @@ def _render_profile(store: Store, person_id: str, *, recipient: str, redact: boo
     ref = reference or new_reference(f"PROFILE-{prof.person.id}", day)
     doc = ProfileDocument(prof, redact=redact, agency=agency, recipient=recipient, reference=ref,
                           printed_on=(today or _dt.date.today()).isoformat(), progress=progress, cancelled=cancelled)
+    doc.audit_head = head_display(store.conn)  # issue 16: the cover carries the audit chain's head, an anchor
     return doc.render(), doc, prof
 
 

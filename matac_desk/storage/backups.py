@@ -206,8 +206,13 @@ def _unlink_db(path: Path) -> None:
 
 
 def backup_opens(path: str | os.PathLike, passphrase: str) -> bool:
-    """The file opens with this passphrase and passes SQLite's quick check (read-only: nothing is written)."""
-    return _backup_state(lambda: Store._connect(Path(path), passphrase, read_only=True)) == "ok"
+    """The file opens with this passphrase and passes SQLite's quick check.
+
+    Read as an immutable file (nothing is written, not even a journal's
+    shared memory), so that a full disk or read-only media says nothing
+    against the backup or the passphrase; nobody writes a backup once made.
+    """
+    return _backup_state(lambda: Store._connect(Path(path), passphrase, immutable=True)) == "ok"
 
 
 def _backup_state(connect: Callable[[], Any]) -> str:
@@ -258,7 +263,7 @@ def latest_sound_backup(store_path: str | os.PathLike, passphrase: str) -> Sound
     over too, and the next backup decides; one that opens soundly is a
     candidate like any other.
     """
-    return _latest_sound(list_backups(store_path), lambda p: Store._connect(p, passphrase, read_only=True))
+    return _latest_sound(list_backups(store_path), lambda p: Store._connect(p, passphrase, immutable=True))
 
 
 def _latest_sound(found: list[BackupInfo], connect: Callable[[Path], Any], *,
@@ -293,7 +298,7 @@ def restore_advice(store: Store, *, command: str | None = None) -> str:
     found = list_backups(store.path)
     if not found:
         return "No backup of the store was found."
-    sound = _latest_sound(found, lambda p: Store._connect(p, store._passphrase, read_only=True), key_is_right=True)
+    sound = _latest_sound(found, lambda p: Store._connect(p, store._passphrase, immutable=True), key_is_right=True)
     if sound is None:
         return (f"None of its {len(found)} backup(s) opens with the store's passphrase and passes the check: "
                 "there is no sound one to restore.")

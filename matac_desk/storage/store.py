@@ -466,6 +466,11 @@ class Store:
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             except sqlcipher3.DatabaseError as e:
                 raise StoreError(f"{p}: {classify_open_failure(p, e)}") from None
+            size, page = p.stat().st_size, int(conn.execute("PRAGMA page_size").fetchone()[0] or 0)
+            if page and size % page:
+                raise StoreError(f"{p}: the file is truncated ({size:,} bytes, not a whole number of its "
+                                 f"{page:,}-byte pages): it was cut short while being copied or written; restore a "
+                                 "backup")
             store = cls(p, conn, passphrase)
             store._lock = lock
             store.immutable = immutable
