@@ -220,8 +220,9 @@ def test_cli_erase_asks_first(full, monkeypatch, capsys):
     full.close()
     monkeypatch.setenv("MATAC_DESK_PASSPHRASE", PASSPHRASE)
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
-    assert cli_main(["erase", str(path), "P1", "--reason", "review"]) == 1
+    assert cli_main(["erase", str(path), "P1", "--reason", "review", "--scrub-mentions"]) == 1
     assert "add --yes" in capsys.readouterr().err
-    assert cli_main(["erase", str(path), "P1", "--reason", "review", "--yes"]) == 0
-    out = capsys.readouterr().out
-    assert "Erased: 2 person record(s)" in out and "P1" not in out.replace("p-", "")
+    assert cli_main(["erase", str(path), "P1", "--reason", "review", "--yes", "--scrub-mentions"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith("mention(s) of this person in other records' free text:")  # listed for review first
+    assert "Erased: 2 person record(s)" in out[-1] and "P1" not in out[-1].replace("p-", "")

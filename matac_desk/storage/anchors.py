@@ -383,8 +383,11 @@ class LogReport:
         c = self.chain
         if self.ok:
             out = [f"The audit log is intact: {c.entries:,} entries, each chained to the one before; "
-                   f"{self.anchors_checked} anchor(s) kept outside the store match it"
-                   + (f" ({', '.join(self.anchor_sources)})" if self.anchor_sources else "") + "."]
+                   + (f"{self.anchors_checked} anchor(s) kept outside the store match it"
+                      + (f" ({', '.join(self.anchor_sources)})" if self.anchor_sources else "") + "."
+                      if self.anchors_checked else
+                      "no anchor kept outside the store was found to compare it with, so entries cut off the end "
+                      "or a log rewritten whole would not show.")]
             if c.head_id is not None:
                 out.append(f"Chain head: latest entry {c.head_id:,}, hash {c.head_hash[:16]} "
                            "(note it: a later check against it shows whether entries were cut or rewritten)")

@@ -485,8 +485,9 @@ class CheckReport:
         """The answer in plain words, one line each (what ``matac-desk check`` prints first)."""
         if self.ok:
             return [f"The store is sound: integrity ok, every page decrypts and authenticates, foreign keys hold, "
-                    f"and the audit log's {self.audit_entries:,} entries are intact and match the {self.anchors} "
-                    "anchor(s) kept outside the store."]
+                    f"and the audit log's {self.audit_entries:,} entries are intact"
+                    + (f" and match the {self.anchors} anchor(s) kept outside the store." if self.anchors else
+                       "; no anchor kept outside the store was found to compare them with.")]
         return ["Something is wrong with the store:"] + [f"  {p}" for p in self.problems()]
 
 
