@@ -574,7 +574,7 @@ class Store:
         """
         fresh = Store.open(self.path, self._passphrase, read_only=self.read_only)
         self.conn, self.db, self._lock = fresh.conn, fresh.db, fresh._lock
-        self.network_fs, self.warnings = fresh.network_fs, fresh.warnings
+        self.network_fs, self.warnings, self.immutable = fresh.network_fs, fresh.warnings, fresh.immutable
         if self.read_only:  # the authorizer of this object, whose audit_transaction opens it
             self.conn.set_authorizer(self._read_only_authorizer)
 
