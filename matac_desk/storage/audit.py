@@ -553,8 +553,7 @@ def audit_disclosure(store, what: str, recipient: str, reason: str, person_ids: 
     ids = list(dict.fromkeys(str(p) for p in person_ids))
     # synced before it returns: the file it records may be put in place next, and must never outlive it
     with store.audit_transaction(durable=True):
-        entry = store.audit(f"disclosure.{what}", entity="disclosure", recipient=recipient, reason=reason,
-                            detail=dict(detail or {}, count=len(ids)), persons=ids)
-    from .anchors import record_anchor
-    record_anchor(store, "disclosure")  # the head a printed cover names is anchored outside the store too
-    return entry
+        # its commit records the head outside the store (anchors.record_pending): the head a cover prints is the
+        # one this transaction began from, anchored with it
+        return store.audit(f"disclosure.{what}", entity="disclosure", recipient=recipient, reason=reason,
+                           detail=dict(detail or {}, count=len(ids)), persons=ids)
