@@ -446,10 +446,12 @@ def main(store_path, what):
         el = time.perf_counter() - t
         c.close()
         return {"seconds": el}
+    if what == "commits-bare":  # on a copy: entries committed without anchors are (rightly) reported as not anchored
+        shutil.copyfile(store_path, store_path + ".bare")
+        store_path = store_path + ".bare"
+        anchors.record_pending = lambda *a, **k: None
     st = Store.open(store_path, %(p)r, read_only=what in ("verify", "chain", "pages", "triggers"))
     if what == "commits" or what == "commits-bare":
-        if what == "commits-bare":
-            anchors.record_pending = lambda *a, **k: None
         t = time.perf_counter()
         for i in range(500):
             with st.transaction():

@@ -145,7 +145,7 @@ def test_cli_lists_and_refuses_without_scrub_mentions(victim, monkeypatch, capsy
     assert cli_main(["erase", path, "V7", "--reason", "retention review", "--yes"]) == 1
     out = capsys.readouterr()
     assert "mention(s) of this person in other records' free text" in out.out
-    assert "  minute(s) 1, text: surname: Partner of [Zxqwerplank]; also seen" in out.out
+    assert "  minutes #1 · text: surname: Partner of [Zxqwerplank]; also seen" in out.out
     assert "add --scrub-mentions" in out.err and "nothing was changed" in out.err
     assert cli_main(["erase", path, "V7", "--reason", "retention review", "--yes", "--scrub-mentions"]) == 0
     capsys.readouterr()

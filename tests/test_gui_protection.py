@@ -517,7 +517,7 @@ def test_mention_review_keeps_with_a_reason_or_replaces(qtbot):
              retention.Mention("actions", "description", 2, 0, "QX9 7ZZ", "postcode", "[QX9 7ZZ] visit")]
     dlg = MentionReview(found)
     qtbot.addWidget(dlg)
-    assert dlg.table.rowCount() == 2 and dlg.table.item(0, 0).text() == "minute(s) 1, text"
+    assert dlg.table.rowCount() == 2 and dlg.table.item(0, 0).text() == "minutes #1 · text"
     assert dlg.decisions() == {found[0].key: None, found[1].key: None}
     dlg.keep(1, "")
     dlg.accept()

@@ -401,9 +401,18 @@ class LogReport:
         out += self.notes
         if self.page_check is None:
             out.append("Pages: not checked here (matac-desk check runs the full page check).")
-        elif self.page_check != "ok":
+        elif self.page_check == "ok":
+            out.append("Pages: every page passed SQLCipher's check (its HMAC).")
+        elif self.page_check.startswith("not checked"):
+            out.append(f"Pages: {self.page_check}.")
+        else:
             out.append(f"Pages: {self.page_check}")
         return out
+
+    @property
+    def pages_ok(self) -> bool:
+        """No page failed the page check (or it was not run)."""
+        return self.page_check in (None, "ok") or self.page_check.startswith("not checked")
 
 
 def _check_one(conn, a: Anchor, last: tuple[int, str] | None) -> str | None:

@@ -497,7 +497,7 @@ class Mention:
 
     @property
     def where(self) -> str:
-        return f"{_TABLE_WORDS.get(self.table, self.table.replace('_', ' '))} {self.row}, {self.column}"
+        return f"{self.table.replace('_', ' ')} #{self.row} · {self.column.replace('_', ' ')}"
 
 
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",

@@ -381,6 +381,13 @@ def _fsync(path: Path, *, folder: bool = False) -> None:
         os.close(fd)
 
 
+def _remove_if_empty(p: Path) -> None:
+    """A store file created empty by a create that then failed is not left behind to block the next try."""
+    with contextlib.suppress(OSError):
+        if p.stat().st_size == 0:
+            p.unlink()
+
+
 def _quote(passphrase: str) -> str:
     return "'" + passphrase.replace("'", "''") + "'"
 
@@ -429,9 +436,11 @@ class Store:
                 audit.append(conn, "store.created", entity="store")
         except sqlcipher3.DatabaseError as e:
             lock.release()
+            _remove_if_empty(p)
             raise explain_db_error(p, e) or StoreError(f"{p}: cannot create the store ({e})") from None
         except BaseException:
             lock.release()
+            _remove_if_empty(p)
             raise
         return store
 

@@ -435,15 +435,12 @@ class _AuditSection(_Section):
             self.verify_button.setEnabled(True)
             if self.page.window_.locked:
                 return
-            ok = report.ok and report.page_check in ("ok", None)
+            ok = report.ok and report.pages_ok
             say(self.verdict, "\n".join(line.strip() for line in report.lines()), "ok" if ok else "error")
 
         def work(store) -> anchors.LogReport:
             report = anchors.verify_log(store, paper=paper)
             report.page_check = store.page_check()
-            if report.page_check.startswith("not checked"):
-                report.notes.append(f"Pages: {report.page_check}.")
-                report.page_check = "ok"
             return report
 
         self.ctx.read(work).then(
