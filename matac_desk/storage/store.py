@@ -115,10 +115,12 @@ def check_new_passphrase(passphrase: str, context: list[str] | tuple[str, ...] =
             result = squeezed
     if result["score"] < MIN_ZXCVBN_SCORE:
         fb = result.get("feedback") or {}
-        said = [t.rstrip(".") for t in [fb.get("warning") or "", *(fb.get("suggestions") or [])[:1]] if t]
-        why = "; ".join(said) or "it would be found after few guesses"
+        said = [t.rstrip(".").replace(": ", " - ") for t in [fb.get("warning") or "",
+                                                              *(fb.get("suggestions") or [])[:1]] if t]
+        why = "; ".join(t[:1].lower() + t[1:] for t in said) or "it would be found after few guesses"
+        # no ": " in it: the unlock dialog takes what follows a StoreError's first ": " as the message after a path
         raise StoreError(f"the passphrase is too easy to guess (strength {result['score']} of 4, at least "
-                         f"{MIN_ZXCVBN_SCORE} needed: {why}); use three or more random words")
+                         f"{MIN_ZXCVBN_SCORE} needed; {why}); use three or more random words")
 
 
 # ------------------------------------------------------------ one writer, network drives (issue 8)
