@@ -212,7 +212,7 @@ def cmd_rejects(args) -> int:
 
 def cmd_info(args) -> int:
     with open_store(args.store) as store:
-        info = store.info()
+        info = store.info(pages=True)
     if args.format == "json":
         emit(json.dumps(info, indent=2))
         return 0
