@@ -307,3 +307,16 @@ def test_head_display_and_head(store):
         store.audit("test.entry", entity="thing")
     hid, h = audit.head(store.conn)
     assert audit.head_display(store.conn) == f"Audit head {hid:,} · {h[:8]}"
+
+
+def test_a_store_made_again_at_the_same_path_is_not_taken_for_the_old_one(tmp_path):
+    p = tmp_path / "again.mdesk"
+    s = Store.create(p, PASSPHRASE)
+    _fill(s, 3)
+    s.close()
+    for extra in ("", "-wal", "-shm", ".lock"):
+        (tmp_path / f"again.mdesk{extra}").unlink(missing_ok=True)
+    s = Store.create(p, PASSPHRASE)
+    _fill(s, 2)
+    s.close()
+    assert _verify(p).ok

@@ -462,8 +462,12 @@ def verify_log(store, *, paper: Iterable[Anchor] = (), page_check: bool = False)
             for other in sorted(folder.glob("*.json")):
                 if other == live:
                     continue
-                with contextlib.suppress(OSError, ValueError):
-                    if json.loads(other.read_text(encoding="utf-8")).get("path") == here:
+                with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+                    body = json.loads(other.read_text(encoding="utf-8"))
+                    # the same file path and anchors this chain holds: this store, its id changed (a store made
+                    # again at the same path holds none of them, and is left alone)
+                    if body.get("path") == here and any(_in_chain(conn, a["id"], a["hash"])
+                                                        for a in body.get("anchors", [])[-20:]):
                         report.problems.append(f"the anchor file {other.name} is for this store's file but names "
                                                "another store id: the id in the store's settings was changed")
         for path in paths:
