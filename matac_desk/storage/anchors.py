@@ -293,7 +293,9 @@ def set_aside_after(store, head: tuple[int, str] | None, replaced_head: tuple[in
     kept = [a for a in body["anchors"] if a["id"] <= limit and _in_chain(conn, a["id"], a["hash"])]
     n += len(body["anchors"]) - len(kept)
     body["anchors"] = kept
-    body["pending"] = None
+    p = body.get("pending")
+    if p and not _in_chain(conn, p["new"][0], p["new"][1]):  # the abandoned timeline's (a migration's stays)
+        body["pending"] = None
     body["set_aside"] = int(body.get("set_aside", 0)) + n
     body.setdefault("restores", []).append({"restored_head": list(head) if head else None,
                                             "replaced_head": list(replaced_head) if replaced_head else None,
