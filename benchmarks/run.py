@@ -500,7 +500,7 @@ def _security_checks(store: Path) -> bool:
     pages = run("pages")
     rate = pages["mib"] / pages["seconds"]
     _row(f"page check s ({pages['mib']:,.0f} MiB)", f"{pages['seconds']:.2f}", f"{rate:,.0f} MiB/s",
-         "info and audit --verify run it up to 2 GiB")
+         "info runs it up to 256 MiB, audit --verify to 2 GiB")
     mentions = run("mentions")
     _row("mentions of the busiest victim s", f"{mentions['seconds']:.2f}", "listed before an erasure")
     mig = run("migration")
