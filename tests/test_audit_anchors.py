@@ -279,6 +279,7 @@ def test_changing_the_store_id_does_not_hide_the_backups(path):
     c.close()
     report = _verify(path)
     assert not report.ok and "names another store id" in " ".join(report.problems)
+    assert "the store's id in its settings is not the one its creation entry records" in " ".join(report.problems)
 
 
 def test_a_restore_sets_the_newer_anchors_aside_and_the_store_verifies(path):

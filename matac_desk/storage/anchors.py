@@ -438,6 +438,7 @@ def verify_log(store, *, paper: Iterable[Anchor] = (), page_check: bool = False)
     check writes nothing, not even an anchor.
     """
     conn = store.conn
+    paper = list(paper)
     report = LogReport(audit.check_chain(conn))
     last = audit.head(conn)
     report.problems += trigger_problems(conn)
@@ -452,7 +453,12 @@ def verify_log(store, *, paper: Iterable[Anchor] = (), page_check: bool = False)
         report.problems.append(f"the log begins at entry {first:,}: entries 1..{first - 1:,} are missing "
                                "(cut off the beginning)")
     sid, key = store_id(conn), _key(conn)
-    anchors: list[Anchor] = list(paper)
+    recorded = conn.execute("SELECT json_extract(detail, '$.store_id') FROM audit_log WHERE action = 'store.created'"
+                            " AND json_valid(detail) ORDER BY id LIMIT 1").fetchone()
+    if recorded and recorded[0] and recorded[0] != sid:
+        report.problems.append("the store's id in its settings is not the one its creation entry records: it was "
+                               "changed (so that its anchors are not found)")
+    anchors: list[Anchor] = paper[:]
     if sid and key:
         live = sidecar_path(sid)
         found_live = live.exists()
@@ -524,8 +530,8 @@ def verify_log(store, *, paper: Iterable[Anchor] = (), page_check: bool = False)
                 anchors.append(Anchor(body["id"], body["hash"], f"the backup {body['backup']}"))
         if n_backups:
             report.anchor_sources.append(f"{n_backups} backup(s)")
-    if list(paper):
-        report.anchor_sources.append(f"{len(list(paper))} given")
+    if paper:
+        report.anchor_sources.append(f"{len(paper)} given")
     seen: set[tuple[int, str]] = set()
     for a in anchors:
         if (a.id, a.hash) in seen:

@@ -436,8 +436,9 @@ class Store:
             store._lock = lock
             store._configure()
             store.migrate(backup=False)
-            with store.transaction():
-                audit.append(conn, "store.created", entity="store")
+            with store.transaction():  # the store's id in its first entries: no two stores' chains are alike
+                audit.append(conn, "store.created", entity="store",
+                             detail={"store_id": anchors.store_id(conn)})
         except sqlcipher3.DatabaseError as e:
             lock.release()
             _remove_if_empty(p)
@@ -624,8 +625,9 @@ class Store:
         copy = self.backup_file(f"pre-{pending[0]}") if backup else None
         migrations.apply(self.db)
         with self.transaction():
-            audit.append(self.conn, "store.migrated", entity="store", detail={"applied": pending,
-                                                                              "backup": copy.name if copy else None})
+            audit.append(self.conn, "store.migrated", entity="store",
+                         detail={"applied": pending, "backup": copy.name if copy else None,
+                                 "store_id": anchors.store_id(self.conn)})
         return copy
 
     def backup_file(self, label: str, *, progress: Callable[[int, int, str], None] | None = None) -> Path:
