@@ -46,7 +46,9 @@ def _child(code: str, *args: str) -> dict:
         "res['peak_mib'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
         "print(json.dumps(res))\n"
     )
-    out = subprocess.run([sys.executable, "-c", wrapper, *args], check=True, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-c", wrapper, *args], capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"benchmark child {args} failed:\n{out.stderr[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -418,12 +420,108 @@ def main(csv_path, store_path):
     return {"rows": s.rows_read}
 """ % PASS
 
+_CHECKS_CHILD = """
+def main(store_path, what):
+    import shutil
+    from pathlib import Path
+    from matac_desk.storage import anchors, audit, retention
+    from matac_desk.storage.store import Store
+    if what == "migration":
+        # migration 0009 on this store as it was before it: the salt column, the settings and its record taken out
+        copy = store_path + ".pre0009"
+        shutil.copyfile(store_path, copy)
+        st = Store.open(copy, %(p)r, migrate=False)
+        c = st.conn
+        c.execute("ALTER TABLE persons DROP COLUMN audit_salt")
+        c.execute("DELETE FROM settings WHERE key IN ('store_id', 'anchor_key')")
+        c.execute("DELETE FROM _sqlite_migrations WHERE name >= '0009'")
+        st.close()
+        t = time.perf_counter()
+        st = Store.open(copy, %(p)r)
+        el = time.perf_counter() - t
+        n = st.scalar("SELECT count(*) FROM persons")
+        st.close()
+        return {"seconds": el, "n": n}
+    if what.startswith("memsec"):
+        import sqlcipher3
+        c = sqlcipher3.connect(store_path)
+        c.execute("PRAGMA cipher_memory_security = " + ("ON" if what.endswith("on") else "OFF"))
+        c.execute("PRAGMA key = '%(p)s'")
+        t = time.perf_counter()
+        c.execute("SELECT count(*), sum(length(offence)), count(DISTINCT victim_id) FROM involvements").fetchone()
+        c.execute("PRAGMA integrity_check").fetchone()
+        el = time.perf_counter() - t
+        c.close()
+        return {"seconds": el}
+    if what == "commits-bare":  # on a copy: entries committed without anchors are (rightly) reported as not anchored
+        import os, tempfile
+        os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp()  # a copy shares the store's id: not its anchor file
+        shutil.copyfile(store_path, store_path + ".bare")
+        store_path = store_path + ".bare"
+        anchors.record_pending = lambda *a, **k: None
+    st = Store.open(store_path, %(p)r, read_only=what in ("verify", "chain", "pages", "triggers"))
+    if what == "commits" or what == "commits-bare":
+        t = time.perf_counter()
+        for i in range(500):
+            with st.transaction():
+                st.audit("bench.entry", entity="thing", entity_id=str(i))
+        el = time.perf_counter() - t
+    else:
+        t = time.perf_counter()
+        if what == "chain":
+            assert audit.verify(st.conn) == []
+        elif what == "verify":
+            report = anchors.verify_log(st)
+            assert report.ok, report.lines()
+        elif what == "triggers":
+            assert anchors.trigger_problems(st.conn) == []
+        elif what == "pages":
+            assert anchors.quick_page_check(st.conn) == "ok"
+        elif what == "mentions":
+            pid = st.scalar("SELECT victim_id FROM involvements GROUP BY victim_id ORDER BY count(*) DESC LIMIT 1")
+            retention.find_mentions(st, pid)
+        el = time.perf_counter() - t
+    out = {"seconds": el, "entries": st.scalar("SELECT count(*) FROM audit_log"),
+           "mib": Path(store_path).stat().st_size / 2**20}
+    st.close()
+    return out
+""" % {"p": PASS}
+
+
+def _security_checks(store: Path) -> bool:
+    """The cost of each check added for issue 16 on the same store (the anchors, the page check, mentions...)."""
+    def run(what):
+        return _child(_CHECKS_CHILD, str(store), what)
+    run("commits")                                     # a log of a few thousand entries to walk
+    bare, anchored = run("commits-bare"), run("commits")
+    per = (anchored["seconds"] - bare["seconds"]) / 500 * 1000
+    _row("anchor written before each commit ms", f"{per:+.2f}", f"commit {bare['seconds'] / 500 * 1000:.2f} ms",
+         "per write transaction that adds audit entries")
+    chain, full = run("chain"), run("verify")
+    _row(f"audit --verify s ({full['entries']:,} entries)", f"{full['seconds']:.3f}",
+         f"chain alone {chain['seconds']:.3f}", "anchors, triggers, emptiness added")
+    trig = run("triggers")
+    _row("append-only trigger check s", f"{trig['seconds']:.4f}", "")
+    pages = run("pages")
+    rate = pages["mib"] / pages["seconds"]
+    _row(f"page check s ({pages['mib']:,.0f} MiB)", f"{pages['seconds']:.2f}", f"{rate:,.0f} MiB/s",
+         "info runs it up to 256 MiB, audit --verify to 2 GiB")
+    mentions = run("mentions")
+    _row("mentions of the busiest victim s", f"{mentions['seconds']:.2f}", "listed before an erasure")
+    mig = run("migration")
+    _row(f"migration 0009 s ({mig['n']:,} persons)", f"{mig['seconds']:.2f}", "once per store")
+    off, on = run("memsec-off"), run("memsec-on")
+    _row("cipher_memory_security ON s", f"{on['seconds']:.2f}", f"OFF {off['seconds']:.2f}",
+         f"{(on['seconds'] / off['seconds'] - 1) * 100:+.0f}% on a full read")
+    return True
+
+
 _SECURITY_CHILD = """
 def main(store_path, what):
     import shutil
     from pathlib import Path
     from matac_desk.storage.store import Store
-    from matac_desk import backups, retention
+    from matac_desk.storage import backups, retention
     st = Store.open(store_path, %r)
     t = time.perf_counter()
     if what == "backup":
@@ -454,6 +552,8 @@ def bench_security(folder: Path, rows: int) -> bool:
     csv_path = _extract(folder, rows)
     store = folder / "security.mdesk"
     _child(_SECURITY_BUILD, str(csv_path), str(store))
+    if os.environ.get("MATAC_BENCH_SECURITY_NEW_ONLY"):  # only the checks of issue 16 (the rest takes long)
+        return _security_checks(store)
     res = {w: _child(_SECURITY_CHILD, str(store), w)
            for w in ("copy", "backup", "integrity", "check", "vacuum", "erase")}
     mib = res["backup"]["mib"]
@@ -472,7 +572,8 @@ def bench_security(folder: Path, rows: int) -> bool:
          f"VACUUM alone {res['vacuum']['seconds']:.2f}", "OK" if ok_erase else "SLOW")
     _row("erase peak memory MiB", f"{res['erase']['peak_mib']:,.0f}", "target < 1024",
          "OK" if res["erase"]["peak_mib"] < 1024 else "OVER")
-    return ok_backup and ok_erase and res["erase"]["peak_mib"] < 1024
+    ok_new = _security_checks(store)
+    return ok_backup and ok_erase and res["erase"]["peak_mib"] < 1024 and ok_new
 _SCORE_CHILD = """
 BASELINE = (
     "SELECT v.perpetrator_id, count(DISTINCT v.incident_ref), max(i.date), count(DISTINCT v.victim_id)"

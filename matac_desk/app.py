@@ -19,6 +19,7 @@ import sys
 
 from . import cli
 from .domain import UserError
+from .storage.hardening import harden_process
 
 __all__ = ["main"]
 
@@ -36,6 +37,7 @@ def _gui_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    harden_process()  # no core or crash dumps of the passphrase and decrypted records, before anything is read
     if argv and argv[0] == "--version":
         from .paths import version_text
         print(f"matac-desk {version_text()}")  # the version and the commit it was built from

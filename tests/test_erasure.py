@@ -113,11 +113,15 @@ def test_erasure_removes_every_trace(full):
     assert [r[0] for r in full.conn.execute("SELECT description FROM actions")] == ["Visit P3"]
     assert full.scalar("SELECT count(*) FROM action_updates") == 1
     assert full.scalar("SELECT value FROM settings WHERE key = 'ui.last_person'") == '"[erased]"'
-    # The audit log: his entries remain, by pseudonym only, with the erasure as the last.
-    mine = entries(full.conn, person_id="P1")
+    # The audit log: his entries remain, by pseudonym only, with the erasure as the last; his salt went with his
+    # row, so the pseudonym cannot be computed from his id any more (crypto-shredding).
+    mine = [e for e in entries(full.conn) if e["entity_id"] == summary.person_pseudonym]
     assert [e["action"] for e in mine] == ["person.viewed", "person.erased"]
-    assert mine[-1]["entity_id"] == summary.person_pseudonym == pseudonym(full.conn, "P1")
-    assert json.loads(mine[-1]["detail"])["removed"]["involvements"] == 2
+    assert entries(full.conn, person_id="P1") == []
+    assert pseudonym(full.conn, "P1") != summary.person_pseudonym
+    detail = json.loads(mine[-1]["detail"])
+    assert detail["removed"]["involvements"] == 2
+    assert detail["mentions"]["found"] == detail["mentions"]["replaced"] >= 4 and detail["mentions"]["kept"] == 0
     assert full.scalar("PRAGMA foreign_key_check") is None
     assert full.scalar("PRAGMA integrity_check") == "ok"
 
@@ -216,8 +220,9 @@ def test_cli_erase_asks_first(full, monkeypatch, capsys):
     full.close()
     monkeypatch.setenv("MATAC_DESK_PASSPHRASE", PASSPHRASE)
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
-    assert cli_main(["erase", str(path), "P1", "--reason", "review"]) == 1
+    assert cli_main(["erase", str(path), "P1", "--reason", "review", "--scrub-mentions"]) == 1
     assert "add --yes" in capsys.readouterr().err
-    assert cli_main(["erase", str(path), "P1", "--reason", "review", "--yes"]) == 0
-    out = capsys.readouterr().out
-    assert "Erased: 2 person record(s)" in out and "P1" not in out.replace("p-", "")
+    assert cli_main(["erase", str(path), "P1", "--reason", "review", "--yes", "--scrub-mentions"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith("mention(s) of this person in other records' free text:")  # listed for review first
+    assert "Erased: 2 person record(s)" in out[-1] and "P1" not in out[-1].replace("p-", "")

@@ -150,14 +150,26 @@ def test_verify_says_intact_then_names_the_tampered_entry(page, demo_store):  # 
     section = page.audit
     section.verify_button.click()
     n = demo_store.scalar("SELECT count(*) FROM audit_log")
-    assert section.verdict.text().splitlines()[0] == f"The audit log is intact: {n:,} entries, each chained to the " \
-                                                     "one before."
-    assert f"Chain head: latest entry {n}, hash " in section.verdict.text()
+    first = section.verdict.text().splitlines()[0]
+    assert first.startswith(f"The audit log is intact: {n:,} entries, each chained to the one before; ")
+    # a copy of the demo store, new to this computer: nothing outside it to compare with yet, and it says so
+    assert "no anchor kept outside the store was found" in first
+    assert "No anchor file for this store on this computer yet" in section.verdict.text()
+    assert f"Chain head: latest entry {n:,}, hash " in section.verdict.text()
+    head = audit.head(demo_store.conn)
+    section.anchor.setText(f"{head[0] + 5}:{head[1][:8]}")     # a head off a printed cover, beyond the end
+    section.verify_button.click()
+    assert f"anchor {head[0] + 5}:{head[1][:8]} given names entry {head[0] + 5:,}, but the log ends at entry " \
+           f"{head[0]:,}: entries were cut off the end" in section.verdict.text()
+    section.anchor.setText("not an anchor")
+    section.verify_button.click()
+    assert section.verdict.text().startswith("not an anchor (ID:HASH")
+    section.anchor.clear()
     _attack(demo_store, "UPDATE audit_log SET reason = 'nothing to see' WHERE id = 5")
     _attack(demo_store, "DELETE FROM audit_log WHERE id = 9")
     section.verify_button.click()
     text = section.verdict.text()
-    assert text.startswith("The audit log has been tampered with: 3 problem(s)")
+    assert text.startswith("The audit log has been tampered with: ")
     assert "entry 5: its content was changed after it was written" in text
     assert "entry 10: entries 9..9 are missing" in text and "entry 10: does not follow the entry before it" in text
 
@@ -212,7 +224,8 @@ def test_check_store_says_it_is_sound_in_words(page, demo_store):  # noqa: F811
     page.backups.check_button.click()
     n = demo_store.scalar("SELECT count(*) FROM audit_log")
     assert page.backups.verdict.text() == ("The store is sound: integrity ok, every page decrypts and authenticates, "
-                                           f"foreign keys hold, and the audit log's {n:,} entries are intact.")
+                                           f"foreign keys hold, and the audit log's {n:,} entries are intact; no "
+                                           "anchor kept outside the store was found to compare them with.")
     _attack(demo_store, "UPDATE audit_log SET actor = 'someone-else' WHERE id = 3")
     page.backups.check_button.click()
     assert page.backups.verdict.text().startswith("Something is wrong with the store:")
@@ -411,6 +424,9 @@ def test_erase_removes_the_person_everywhere(window, page, demo_store, monkeypat
     assert demo_store.scalar("SELECT 1 FROM persons WHERE id = ?", [pid]) == 1
 
     asked = _answer(monkeypatch, reason="retention review: no policing purpose")
+    reviewed = []
+    monkeypatch.setattr(section, "review_mentions", lambda found: reviewed.append(found) or {})
+    expected = retention.find_mentions(demo_store, pid)
     emitted = []
     window.ctx.changed.connect(lambda kinds: emitted.append(kinds))
     section.erase_button.click()
@@ -421,8 +437,10 @@ def test_erase_removes_the_person_everywhere(window, page, demo_store, monkeypat
     assert section.message.text().startswith("Erased: 1 person record(s)")
     assert demo_store.scalar("SELECT count(*) FROM persons WHERE id = ?", [pid]) == 0
     assert pid not in [r["person_id"] for r in section.model.rows()]
+    assert [len(r) for r in reviewed] == ([len(expected)] if expected else [])
     entry = audit.entries(demo_store.conn, limit=1)[0]
-    assert entry["action"] == "person.erased" and entry["entity_id"] == audit.pseudonym(demo_store.conn, pid)
+    assert entry["action"] == "person.erased" and entry["entity_id"].startswith("p-")
+    assert entry["entity_id"] != audit.pseudonym(demo_store.conn, pid)  # his salt is gone: it cannot be recomputed
     assert mentions(demo_store, pid) == [] and not [m for m in mentions(demo_store, f"{fn} {sn}")]
 
     people = window.show_page("people")
@@ -491,3 +509,20 @@ def test_accessible_names_on_every_tab(window, page):
         assert missing == [], page.tabs.tabText(n)
         sheets = [w.styleSheet() for w in page.findChildren(QAbstractButton) + [page]]
         assert all("background" not in s for s in sheets)
+
+
+def test_mention_review_keeps_with_a_reason_or_replaces(qtbot):
+    from matac_desk.ui.protection import MentionReview
+    found = [retention.Mention("minutes", "text", 1, 11, "Zxqwerplank", "surname", "Partner of [Zxqwerplank]"),
+             retention.Mention("actions", "description", 2, 0, "QX9 7ZZ", "postcode", "[QX9 7ZZ] visit")]
+    dlg = MentionReview(found)
+    qtbot.addWidget(dlg)
+    assert dlg.table.rowCount() == 2 and dlg.table.item(0, 0).text() == "minutes #1 · text"
+    assert dlg.decisions() == {found[0].key: None, found[1].key: None}
+    dlg.keep(1, "")
+    dlg.accept()
+    assert dlg.result() != dlg.DialogCode.Accepted and "Give a reason for each mention kept (row 2)" in dlg.error.text()
+    dlg.keep(1, "the address of the police station")
+    assert dlg.decisions() == {found[0].key: None, found[1].key: "the address of the police station"}
+    dlg.accept()
+    assert dlg.result() == dlg.DialogCode.Accepted

@@ -111,5 +111,5 @@ def test_merge_is_audited_without_names_and_backed_up(people):
     assert "Q1" not in rows[0][3] and "Q2" not in rows[0][3]
     assert rows[0][4] == "same person" and rows[1][4] == "not the same"
     assert "FQ1" not in rows[0][3] and "SQ1" not in rows[0][3]
-    backups = sorted(p.name.split("-2")[0] for p in store.path.with_name(store.path.name + ".backups").iterdir())
+    backups = sorted(p.name.split("-2")[0] for p in store.path.with_name(store.path.name + ".backups").glob("*.mdesk"))
     assert backups == ["pre-merge", "pre-unmerge"]

@@ -14,19 +14,47 @@ NEW = "violet harbour lantern"
 
 @pytest.mark.parametrize("phrase, message", [
     ("short", "at least 10 characters"),
-    ("Password123!", "common password"),
-    ("pass word 2024", "common password"),
-    ("correct horse battery staple", "common password"),
-    ("aaaaaaaaaaaa", "repeats"),
-    ("abcabcabcabc", "repeats"),
-    ("1234567890", "run of neighbouring"),
-    ("0987654321", "run of neighbouring"),
-    ("qwertyuiopas", "run of neighbouring"),
-    ("1111122222", "fewer than five different"),
+    ("Password123!", "similar to a commonly used password"),
+    ("pass word 2024", "commonly used password"),       # spaces do not make it stronger
+    ("correct horse battery staple", "strength 0 of 4"),  # the famous example
+    ("aaaaaaaaaaaa", "repeats like"),
+    ("abcabcabcabc", "repeats like"),
+    ("1234567890", "common password"),
+    ("qwertyuiopas", "commonly used password"),
+    ("1111122222", "very common password"),
+    # the ones the audit found accepted (issue 16)
+    ("Northshire2026", "strength 1 of 4"),                # the force's name and the year
+    ("P@ssw0rd2026", "commonly used password"),
+    ("Liverpool1!", "commonly used password"),
+    ("Zaq12wsxcde3", "strength 2 of 4"),                  # a keyboard walk
 ])
-def test_weak_passphrases_are_refused_with_the_reason(phrase, message):
-    with pytest.raises(StoreError, match=message):
-        check_new_passphrase(phrase)
+def test_weak_passphrases_are_refused_with_zxcvbn_feedback(phrase, message):
+    with pytest.raises(StoreError, match=message) as e:
+        check_new_passphrase(phrase, ["Northshire", "Tynedale", "coordinator"])
+    assert "random words" in str(e.value) and "\n" not in str(e.value)
+
+
+def test_the_force_division_and_login_are_context_words(tmp_path, monkeypatch):
+    """A phrase made of the force's own words is weak only for that force (zxcvbn's user inputs)."""
+    phrase = "Tynedale Northshire"
+    check_new_passphrase(phrase, ["unrelated"])
+    with pytest.raises(StoreError, match="too easy to guess"):
+        check_new_passphrase(phrase, ["Northshire", "Tynedale"])
+    s = Store.create(tmp_path / "s.mdesk", PASSPHRASE)
+    try:
+        with s.transaction():
+            s.conn.execute("INSERT INTO settings (key, value) VALUES ('force.name', '\"Northshire Police\"'),"
+                           " ('force.divisions', '[\"Tynedale\", \"Wansbeck\"]')")
+        from matac_desk.storage.store import passphrase_context
+        words = passphrase_context(s.conn)
+        assert {"Northshire", "Tynedale", "Wansbeck"} <= set(words)
+        with pytest.raises(StoreError, match="too easy to guess"):
+            s.rekey(phrase)
+    finally:
+        s.close()
+    monkeypatch.setattr("matac_desk.storage.audit.current_actor", lambda: "jbloggs")
+    with pytest.raises(StoreError, match="too easy to guess"):
+        check_new_passphrase("jbloggs2026!")
 
 
 @pytest.mark.parametrize("phrase", [PASSPHRASE, NEW, "Tr0ub4dor&3x", "benchmark passphrase", "stóirín bán 42"])
@@ -37,6 +65,8 @@ def test_reasonable_passphrases_pass(phrase):
 def test_create_refuses_a_weak_passphrase(tmp_path):
     with pytest.raises(StoreError, match="too easy to guess"):
         Store.create(tmp_path / "s.mdesk", "password password")
+    with pytest.raises(StoreError, match="too easy to guess"):
+        Store.create(tmp_path / "s.mdesk", "P@ssw0rd2026")
     assert not (tmp_path / "s.mdesk").exists()
 
 

@@ -26,6 +26,9 @@ def test_create_then_open(tmp_path):
 @pytest.mark.parametrize("make, message", [
     (lambda p: p.write_bytes(b""), "not a MATAC Desk store (the file is empty or truncated)"),
     (lambda p: p.write_bytes(b"hello world, not a database at all" * 100),
+     "the file is truncated, or not a MATAC Desk store (3,400 bytes: not a whole number of pages; a store cut "
+     "short while being copied or written looks like this)"),
+    (lambda p: p.write_bytes(b"hello world, not a database at all, " * 512),
      "wrong passphrase, or the file is damaged or not a MATAC Desk store"),
     (lambda p: sqlite3.connect(p).execute("CREATE TABLE t (x)").connection.commit(),
      "this is an unencrypted SQLite file, not a MATAC Desk store"),

@@ -73,8 +73,9 @@ def with_backup_hint(message: str, store_path: str | os.PathLike | None) -> str:
     it and passes the check (:func:`~matac_desk.storage.backups.restore_hint`); typed
     at the terminal, it is not kept, so the newest backup, to check first.
     """
-    if "damaged" not in message or "matac-desk restore" in message or not store_path or not Path(store_path).is_file():
-        return message
+    given = ("matac-desk restore", "its latest backup", "no backup of it was found")
+    if "damaged" not in message or any(g in message for g in given) or not store_path or not Path(store_path).is_file():
+        return message  # not about damage, or the hint is already there (it is given once)
     secret = os.environ.get(PASSPHRASE_ENV)
     if secret:
         return message + restore_hint(store_path, secret, message)

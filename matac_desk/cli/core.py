@@ -346,7 +346,7 @@ def cmd_rejects(args) -> int:
 
 def cmd_info(args) -> int:
     with open_store(args.store) as store:
-        info = store.info()
+        info = store.info(pages=True)
     if args.format == "json":
         emit(json.dumps(info, indent=2))
         return 0
@@ -361,4 +361,5 @@ def cmd_info(args) -> int:
              f"{last['unchanged']:,} unchanged, {last['rejected']:,} rejected")
     else:
         emit("Last import     none yet")
+    emit(f"Page check      {info['pages']}")  # every page's HMAC (SQLCipher), or why it was not run
     return 0

@@ -9,11 +9,12 @@ import os
 import sys
 from pathlib import Path
 
+from ..storage import anchors
 from ..storage import audit as audit_log
 from ..storage.backups import backup, change_passphrase, check, list_backups, restore, restore_advice
 from ..domain import UserError
-from ..storage.retention import due_for_review, erase_person, get_policy
-from ..storage.store import StoreError, check_new_passphrase
+from ..storage.retention import due_for_review, erase_person, find_mentions, get_policy
+from ..storage.store import StoreError, check_new_passphrase, passphrase_context
 from .common import TerminalProgress, confirm, emit, listing_options, open_store, passphrase, print_rows, \
     record_listing, warn
 
@@ -29,6 +30,13 @@ def _date(text: str) -> _dt.date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
+def _anchor(text: str) -> anchors.Anchor:
+    try:
+        return anchors.parse_anchor(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def register(sub) -> None:
     p = sub.add_parser("audit", help="show the audit log, or verify its hash chain")
     p.add_argument("store")
@@ -36,7 +44,12 @@ def register(sub) -> None:
     p.add_argument("--action", help="only this action (or a family: 'export.*')")
     p.add_argument("--limit", type=int, help="only the latest N entries")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    p.add_argument("--verify", action="store_true", help="walk the hash chain; name every edited or deleted entry")
+    p.add_argument("--verify", action="store_true",
+                   help="walk the hash chain, check the append-only triggers and every anchor kept outside the store "
+                        "(this computer's anchor file, the backups'); name what is wrong")
+    p.add_argument("--anchor", action="append", default=[], type=_anchor, metavar="ID:HASH",
+                   help="with --verify: also check this chain head, read off a printed cover ('Audit head 1,204 · "
+                        "3fa9c2e1' is 1204:3fa9c2e1); may be repeated")
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("backup", help="back the store up now (encrypted, into STORE.backups/)")
@@ -73,18 +86,25 @@ def register(sub) -> None:
     p.add_argument("store")
     p.add_argument("person_id", metavar="PERSON_ID")
     p.add_argument("--reason", required=True, help="why (goes in the audit log; no names)")
+    p.add_argument("--scrub-mentions", action="store_true",
+                   help="replace every mention of the person in other records' free text (surname, names, aliases, "
+                        "date of birth, addresses, postcodes) with [erased]; without it, an erasure that would leave "
+                        "mentions lists them and stops")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.set_defaults(func=cmd_erase)
 
 
 def cmd_audit(args) -> int:
+    if args.anchor and not args.verify:
+        raise UserError("--anchor is checked with --verify: matac-desk audit STORE --verify --anchor ID:HASH")
     store = open_store(args.store, read_only=True)
     try:
         if args.verify:
-            report = audit_log.check_chain(store.conn)
+            report = anchors.verify_log(store, paper=args.anchor)
+            report.page_check = store.page_check()   # every page's HMAC, up to PAGE_CHECK_MAX_BYTES
             for line in report.lines():
                 emit(line)
-            return 0 if report.ok else 1
+            return 0 if report.ok and report.pages_ok else 1
         rows = audit_log.entries(store.conn, person_id=args.person, action=args.action, limit=args.limit)
     finally:
         store.close()
@@ -154,26 +174,26 @@ def cmd_check(args) -> int:
         store.close()
 
 
-def _new_passphrase() -> str:
+def _new_passphrase(context: list[str]) -> str:
     value = os.environ.get(NEW_PASSPHRASE_ENV)
     if not value:
         if not sys.stdin.isatty():
             raise UserError(f"no new passphrase: set {NEW_PASSPHRASE_ENV} or run the command in a terminal")
         try:
             value = getpass.getpass("New passphrase: ")
-            check_new_passphrase(value)
+            check_new_passphrase(value, context)
             if getpass.getpass("Repeat the new passphrase: ") != value:
                 raise UserError("the two new passphrases differ; nothing was changed")
         except (EOFError, KeyboardInterrupt):
             raise UserError("no new passphrase given; nothing was changed") from None
-    check_new_passphrase(value)
+    check_new_passphrase(value, context)
     return value
 
 
 def cmd_passphrase(args) -> int:
     store = open_store(args.store)
     try:
-        new = _new_passphrase()
+        new = _new_passphrase(passphrase_context(store.conn))
         bar = TerminalProgress("Re-keying")
         rekeyed, failed = change_passphrase(store, new, progress=bar)
         bar.finish()
@@ -214,7 +234,21 @@ def cmd_erase(args) -> int:
     try:
         if store.scalar("SELECT 1 FROM persons WHERE id = ?", [args.person_id]) is None:
             raise UserError("no person with that id is held in the store; nothing was changed")
-        confirm("Erase this person's personal data from the store? This cannot be undone.", yes=args.yes)
+        audit_log.check_free_text(store.conn, args.reason, [args.person_id])
+        found = find_mentions(store, args.person_id)
+        if found:
+            # the mentions shown are the person's data: a consultation, recorded before it is printed
+            audit_log.audit_view(store, args.person_id, "erasure review", what="erasure mentions")
+            emit(f"{len(found)} mention(s) of this person in other records' free text:")
+            for m in found:
+                emit(f"  {m.where}: {m.kind}: {m.context}")
+            if not args.scrub_mentions:
+                raise UserError(f"the erasure would leave {len(found)} mention(s) of the person in free text (listed "
+                                "above); add --scrub-mentions to replace them all with [erased], or edit them first "
+                                "(the Data protection page lets you keep one with a reason); nothing was changed")
+        confirm("Erase this person's personal data from the store"
+                + (f", and replace the {len(found)} mention(s) with [erased]" if found else "")
+                + "? This cannot be undone.", yes=args.yes)
         bar = TerminalProgress("Erase")
         summary = erase_person(store, args.person_id, args.reason, progress=bar)
         bar.finish()

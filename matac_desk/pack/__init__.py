@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..storage.audit import audit_disclosure
+from ..storage.audit import audit_disclosure, head_display
 from ..domain import UserError, never_cancelled, no_progress
 from ..storage.store import Store
 from ..storage.files import write_atomically
@@ -73,6 +73,7 @@ def _render_pack(store: Store, meeting_id: int, *, recipient: str, redact: bool,
     red = pack_redactor(store, data) if redact else None
     doc = MeetingPackDocument(data, redact=redact, recipient=recipient, reference=ref, printed_on=printed,
                               redactor=red, progress=progress, cancelled=cancelled)
+    doc.audit_head = head_display(store.conn)  # issue 16: the cover carries the audit chain's head, an anchor
     if not lay_out:
         doc.story()      # every text passes through the redactor; nothing is laid out
         return None, doc, data
@@ -160,6 +161,7 @@ def _render_profile(store: Store, person_id: str, *, recipient: str, redact: boo
     red = redactor_for(store, [prof.person.id]) if redact else None
     doc = ProfileDocument(prof, redact=redact, agency=agency, recipient=recipient, reference=ref, redactor=red,
                           printed_on=(today or _dt.date.today()).isoformat(), progress=progress, cancelled=cancelled)
+    doc.audit_head = head_display(store.conn)  # issue 16: the cover carries the audit chain's head, an anchor
     return doc.render(), doc, prof
 
 

@@ -214,6 +214,8 @@ class Document:
             canvas.setFont(FONT, 7.5)
         canvas.drawString(self.left_margin, self.footer_rule_gap - 4 * mm,
                           f"Printed {self.printed_on}  ·  do not copy or forward")
+        if getattr(self, "audit_head", "") and canvas.getPageNumber() == 1:  # issue 16: an anchor on the cover
+            canvas.drawCentredString(w / 2, self.footer_rule_gap - 4 * mm, self.audit_head)
         canvas.restoreState()
 
     def on_final_page(self, canvas: Canvas, number: int, total: int) -> None:

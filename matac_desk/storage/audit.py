@@ -9,10 +9,16 @@ UPDATE and DELETE; the chain catches what is done around them.
 Write audit rows inside the same transaction as the change they record.
 
 Person ids never enter the log as they are: ``entity="person"`` entries and
-the ``persons=`` list keep a *pseudonym*, an HMAC of the id under a secret
-held in the store's settings (``audit_secret``). ``entries(person_id=...)``
-computes the same HMAC to find a person's entries; once the person is
-erased, nothing in the log holds their id, name, date of birth or address.
+the ``persons=`` list keep a *pseudonym*, an HMAC under a secret held in the
+store's settings (``audit_secret``) of the person's own random salt
+(``persons.audit_salt``, made the first time the person enters the log)
+followed by the id. ``entries(person_id=...)`` computes the same HMAC to
+find a person's entries; erasure deletes the person's row and with it the
+salt, so nobody can compute the pseudonym again, even by trying every
+possible id with the secret (crypto-shredding). An id anywhere else in an
+entry's detail (inside a reference such as ``PROFILE-<id>-…``) is replaced
+by the pseudonym too. An id the store does not hold (a filter naming an
+unknown id) has no salt and gets the unsalted HMAC.
 Free text (reason, recipient) that names one of the persons an entry is
 about is refused with a :class:`~matac_desk.domain.UserError`.
 
@@ -50,7 +56,9 @@ from .files import csv_bytes, write_atomically
 __all__ = ["current_actor", "append", "verify", "AuditProblem", "GENESIS", "SECRET_KEY", "pseudonym", "entries",
            "audit_view", "audit_disclosure", "audit_export", "NOT_STATED_RECIPIENT", "NOT_STATED_REASON", "check_free_text", "ENTRY_COLUMNS", "entries_page", "count_entries",
            "action_names", "ChainReport", "check_chain", "short_detail", "export_csv", "LISTED_PERSONS_CAP",
-           "itemised"]
+           "itemised", "head", "head_display", "pseudonyms", "SALT_COLUMN", "salted_digest"]
+
+SALT_COLUMN = "audit_salt"
 
 SECRET_KEY = "audit_secret"
 ENTRY_COLUMNS = ("id", "at", "actor", "action", "entity", "entity_id", "batch_id", "detail", "reason", "recipient")
@@ -87,14 +95,60 @@ def _secret(conn) -> bytes:
     return bytes.fromhex(json.loads(row[0]))
 
 
-def pseudonym(conn, person_id: str, *, secret: bytes | None = None) -> str:
+def salted_digest(key: bytes, salt: str | None, person_id: str) -> str:
+    """``p-`` and 32 hex digits of HMAC-SHA256(secret, salt ‖ id); no salt: the HMAC of the id alone."""
+    msg = (bytes.fromhex(salt) if salt else b"") + str(person_id).encode("utf-8")
+    return "p-" + hmac.new(key, msg, hashlib.sha256).hexdigest()[:32]
+
+
+def _salts(conn, ids: list[str], *, create: bool) -> dict[str, str | None]:
+    """Each held person's salt (made now when missing and ``create``); ids the store does not hold are absent."""
+    out: dict[str, str | None] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        out.update(conn.execute(f"SELECT id, {SALT_COLUMN} FROM persons WHERE id IN ({','.join('?' * len(chunk))})",
+                                chunk).fetchall())
+    missing = [pid for pid, salt in out.items() if not salt]
+    if missing and create:
+        import sqlcipher3
+        try:
+            for pid in missing:
+                salt = secrets.token_hex(16)
+                conn.execute(f"UPDATE persons SET {SALT_COLUMN} = ? WHERE id = ? AND {SALT_COLUMN} IS NULL",
+                             [salt, pid])
+                out[pid] = conn.execute(f"SELECT {SALT_COLUMN} FROM persons WHERE id = ?", [pid]).fetchone()[0]
+        except sqlcipher3.DatabaseError:  # a store on read-only media: nothing about them can be in the log yet
+            pass
+    return out
+
+
+def pseudonyms(conn, person_ids: Iterable[str], *, create: bool = True, secret: bytes | None = None) -> dict[str, str]:
+    """:func:`pseudonym` for many ids at once (one query per 500).
+
+    ``create=False`` (reading the log): a held person without a salt has
+    never entered the log, and gets a value that matches no entry.
+    """
+    ids = list(dict.fromkeys(str(p) for p in person_ids))
+    key = secret if secret is not None else _secret(conn)
+    salts = _salts(conn, ids, create=create)
+    out = {}
+    for pid in ids:
+        if pid in salts and not salts[pid]:
+            out[pid] = "p-none-" + secrets.token_hex(8)  # in the store, never in the log
+        else:
+            out[pid] = salted_digest(key, salts.get(pid), pid)
+    return out
+
+
+def pseudonym(conn, person_id: str, *, secret: bytes | None = None, create: bool = True) -> str:
     """The audit log's stand-in for a person id: ``p-`` and 32 hex digits of HMAC-SHA256.
 
-    The same id gives the same pseudonym in one store (so a person's entries
-    can be found); without the store's secret it reveals nothing.
+    HMAC(store secret, person's salt ‖ id): the same person gives the same
+    pseudonym in one store (so their entries can be found); without the
+    store's secret it reveals nothing, and once the person is erased (their
+    salt with them) it cannot be computed again.
     """
-    key = secret if secret is not None else _secret(conn)
-    return "p-" + hmac.new(key, str(person_id).encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+    return pseudonyms(conn, [person_id], create=create, secret=secret)[str(person_id)]
 
 
 def _identifying_terms(conn, person_ids: Iterable[str]) -> set[str]:
@@ -159,15 +213,40 @@ def _names_any(text: str, terms: Iterable[str]) -> bool:
                for term in terms)
 
 
-def _pseudonymise(value: Any, ids: dict[str, str]) -> Any:
-    """Replace person ids that appear as whole values inside a detail structure."""
+def _pseudonymise(value: Any, ids: dict[str, str], inside: re.Pattern | None = None) -> Any:
+    """Replace person ids inside a detail structure: whole values, and (``inside``) ids within longer text."""
     if isinstance(value, str):
-        return ids.get(value, value)
+        if value in ids:
+            return ids[value]
+        if inside is not None:
+            return inside.sub(lambda m: ids[m.group(0)], value)
+        return value
     if isinstance(value, dict):
-        return {k: _pseudonymise(v, ids) for k, v in value.items()}
+        return {k: _pseudonymise(v, ids, inside) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_pseudonymise(v, ids) for v in value]
+        return [_pseudonymise(v, ids, inside) for v in value]
     return value
+
+
+def _strings(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _strings(v)
+
+
+def _inside_pattern(detail: Any, ids: dict[str, str]) -> re.Pattern | None:
+    """A pattern for the ids found inside longer strings of ``detail`` (a reference ``PROFILE-<id>-…``), or None."""
+    texts = [t for t in _strings(detail) if t not in ids]
+    found = {pid for pid in ids for t in texts if pid in t}
+    if not found:
+        return None
+    alts = "|".join(re.escape(p) for p in sorted(found, key=len, reverse=True))
+    return re.compile(r"(?<![A-Za-z0-9])(?:" + alts + r")(?![A-Za-z0-9])")
 
 
 def append(
@@ -183,20 +262,24 @@ def append(
     actor: str | None = None,
     at: str | None = None,
     persons: Iterable[str] = (),
+    entity_pseudonym: str | None = None,
 ) -> int:
     """Append one entry; returns its id. ``conn`` is a DB-API connection.
 
     ``entity="person"`` stores the pseudonym of ``entity_id``; ``persons``
     (other person ids the entry is about) go into ``detail["persons"]`` as
     pseudonyms, and those ids are replaced wherever they appear as values in
-    a ``detail`` dict. Reason and recipient must not name those persons.
+    a ``detail`` dict, or inside its strings. Reason and recipient must not
+    name those persons. ``entity_pseudonym``: the pseudonym of ``entity_id``
+    computed before (an erasure, whose salt is gone by the time it is recorded).
     """
     about = [str(p) for p in persons]
     if entity == "person" and entity_id is not None:
         about.insert(0, str(entity_id))
     if about:
-        key = _secret(conn)
-        ids = {pid: pseudonym(conn, pid, secret=key) for pid in about}
+        ids = pseudonyms(conn, about)
+        if entity_pseudonym and entity == "person" and entity_id is not None:
+            ids[str(entity_id)] = entity_pseudonym
         _check_texts(conn, [(reason, "the reason"), (recipient, "the recipient"),
                             (detail if isinstance(detail, str) else None, "the audit detail")], about)
         if entity == "person" and entity_id is not None:
@@ -205,7 +288,7 @@ def append(
             if persons:
                 detail = {"text": detail}
         if isinstance(detail, dict) or persons:
-            detail = _pseudonymise(dict(detail or {}), ids)
+            detail = _pseudonymise(dict(detail or {}), ids, _inside_pattern(detail, ids))
             if persons:
                 detail["persons"] = [ids[p] for p in dict.fromkeys(str(p) for p in persons)]
     last = conn.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
@@ -264,7 +347,7 @@ def _filters(conn, person_id: str | None, action: str | None, since: _dt.date | 
     where: list[str] = []
     params: list[Any] = []
     if person_id:
-        p = pseudonym(conn, person_id)
+        p = pseudonym(conn, person_id, create=False)
         where.append("((entity = 'person' AND entity_id = ?) OR instr(coalesce(detail, ''), ?) > 0)")
         params += [p, '"' + p + '"']
     if action:
@@ -369,6 +452,18 @@ class ChainReport:
                 + [f"  entry {p.entry_id}: {p.problem}" for p in self.problems])
 
 
+def head(conn) -> tuple[int, str] | None:
+    """The chain head: the latest entry's id and hash (None for an empty log)."""
+    row = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def head_display(conn, *, digits: int = 8) -> str:
+    """The head as printed on a cover: ``Audit head 1,204 · 3fa9c2e1`` (``audit --verify --anchor 1204:3fa9c2e1``)."""
+    h = head(conn)
+    return "Audit head: none (empty log)" if h is None else f"Audit head {h[0]:,} · {h[1][:digits]}"
+
+
 def check_chain(conn) -> ChainReport:
     """:func:`verify`, with the entry count and the chain head."""
     problems = verify(conn)
@@ -458,5 +553,7 @@ def audit_disclosure(store, what: str, recipient: str, reason: str, person_ids: 
     ids = list(dict.fromkeys(str(p) for p in person_ids))
     # synced before it returns: the file it records may be put in place next, and must never outlive it
     with store.audit_transaction(durable=True):
+        # its commit records the head outside the store (anchors.record_pending): the head a cover prints is the
+        # one this transaction began from, anchored with it
         return store.audit(f"disclosure.{what}", entity="disclosure", recipient=recipient, reason=reason,
                            detail=dict(detail or {}, count=len(ids)), persons=ids)

@@ -37,7 +37,7 @@ from typing import Any, Callable
 
 import sqlcipher3
 
-from . import audit
+from . import anchors, audit
 from ..domain import UserError, no_progress
 from .store import Store, StoreError, StoreLock, StoreLocked, backups_folder
 
@@ -201,35 +201,48 @@ def rotate(store_path: str | os.PathLike, policy: BackupPolicy = BackupPolicy())
 
 
 def _unlink_db(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal", ".lock"):
+    for suffix in ("", "-wal", "-shm", "-journal", ".lock", ".anchor"):
         Path(str(path) + suffix).unlink(missing_ok=True)
 
 
 def backup_opens(path: str | os.PathLike, passphrase: str) -> bool:
-    """The file opens with this passphrase and passes SQLite's quick check."""
-    return _backup_state(lambda: Store._connect(Path(path), passphrase)) == "ok"
+    """The file opens with this passphrase and passes SQLite's quick check.
+
+    Read as an immutable file (nothing is written, not even a journal's
+    shared memory), so that a full disk or read-only media says nothing
+    against the backup or the passphrase; nobody writes a backup once made.
+    """
+    return _backup_state(lambda: Store._connect(Path(path), passphrase, immutable=True)) == "ok"
 
 
 def _backup_state(connect: Callable[[], Any]) -> str:
-    """``ok``; ``locked`` when it does not open with this key; ``damaged`` when it opens but fails the check.
+    """``ok``; ``locked`` when it does not open with this key; ``damaged`` when it opens but fails the check;
+    ``unreadable`` when it could not be read at all (a full disk, an I/O error: it says nothing of the key).
 
-    ``connect()`` opens the file, keyed.
+    ``connect()`` opens the file, keyed (read-only).
     """
     try:
         conn = connect()
-    except sqlcipher3.DatabaseError:
-        return "locked"
+    except sqlcipher3.DatabaseError as e:
+        return "unreadable" if _not_about_the_key(e) else "locked"
     try:
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except sqlcipher3.DatabaseError:
-            return "locked"
+        except sqlcipher3.DatabaseError as e:
+            return "unreadable" if _not_about_the_key(e) else "locked"
         row = conn.execute("PRAGMA quick_check(1)").fetchone()
         return "ok" if row and row[0] == "ok" else "damaged"
     except sqlcipher3.DatabaseError:
         return "damaged"
     finally:
         conn.close()
+
+
+def _not_about_the_key(e: BaseException) -> bool:
+    """An error that says nothing about the passphrase: a full disk, I/O, locking, a file that cannot be opened."""
+    code = getattr(e, "sqlite_errorcode", None)
+    text = str(e).casefold()
+    return code in (5, 6, 10, 13, 14) or any(w in text for w in ("disk", "i/o", "locked", "unable to open"))
 
 
 @dataclass(frozen=True)
@@ -250,7 +263,7 @@ def latest_sound_backup(store_path: str | os.PathLike, passphrase: str) -> Sound
     over too, and the next backup decides; one that opens soundly is a
     candidate like any other.
     """
-    return _latest_sound(list_backups(store_path), lambda p: Store._connect(p, passphrase))
+    return _latest_sound(list_backups(store_path), lambda p: Store._connect(p, passphrase, immutable=True))
 
 
 def _latest_sound(found: list[BackupInfo], connect: Callable[[Path], Any], *,
@@ -267,7 +280,7 @@ def _latest_sound(found: list[BackupInfo], connect: Callable[[Path], Any], *,
             return SoundBackup(b, passed)
         if state == "locked" and not opened and b.label != _REPLACED:
             return None
-        opened = opened or state == "damaged"
+        opened = opened or state == "damaged"  # "unreadable" tells nothing of the key: passed over
         passed += 1
     return None
 
@@ -285,7 +298,7 @@ def restore_advice(store: Store, *, command: str | None = None) -> str:
     found = list_backups(store.path)
     if not found:
         return "No backup of the store was found."
-    sound = _latest_sound(found, store.keyed_connection, key_is_right=True)
+    sound = _latest_sound(found, lambda p: Store._connect(p, store._passphrase, immutable=True), key_is_right=True)
     if sound is None:
         return (f"None of its {len(found)} backup(s) opens with the store's passphrase and passes the check: "
                 "there is no sound one to restore.")
@@ -340,9 +353,11 @@ def restore(store_path: str | os.PathLike, backup_path: str | os.PathLike, passp
                          "nothing was changed")
     folder = backups_folder(store_path)
     try:
-        folder.mkdir(exist_ok=True)
+        folder.mkdir(mode=0o700, exist_ok=True)
     except OSError as e:
         raise StoreError(f"{folder}: cannot be created ({e.strerror}); nothing was changed") from None
+    anchors.owner_only(folder, folder=True)
+    replaced_head = _head_of(store_path, passphrase)
     with StoreLock(store_path) as lock:
         if lock.shared():  # locks are counted per process: another connection of this one holds it too
             raise StoreLocked(f"{store_path}: still open in this program (a connection or a task is using it); "
@@ -363,7 +378,9 @@ def restore(store_path: str | os.PathLike, backup_path: str | os.PathLike, passp
                     if extra.exists() and extra.stat().st_size:
                         shutil.copyfile(extra, Path(str(replaced) + suffix))
                 shutil.copyfile(store_path, replaced)
+                anchors.owner_only(replaced)
             shutil.copyfile(src, tmp)
+            anchors.owner_only(tmp)
             fd = os.open(tmp, os.O_RDONLY)
             try:
                 os.fsync(fd)
@@ -377,9 +394,13 @@ def restore(store_path: str | os.PathLike, backup_path: str | os.PathLike, passp
             raise StoreError(f"{store_path}: cannot restore ({e.strerror}); the store is as it was") from None
         restored = Store.open(store_path, passphrase)
         try:
+            # anchors past the backup's head belong to the store as it was: set aside, and the restore says so
+            aside = anchors.set_aside_after(restored, audit.head(restored.conn), replaced_head)
             with restored.transaction():
                 restored.audit("store.restored", entity="backup", entity_id=src.name,
-                               detail={"replaced_copy": replaced.name if replaced else None})
+                               detail={"replaced_copy": replaced.name if replaced else None,
+                                       "replaced_head": list(replaced_head) if replaced_head else None,
+                                       "anchors_set_aside": aside})
         finally:
             restored.close()
     return replaced
@@ -413,6 +434,20 @@ def restore_open_store(store: Store, backup_path: str | os.PathLike) -> Path | N
     return replaced
 
 
+def _head_of(store_path: Path, passphrase: str) -> tuple[int, str] | None:
+    """The chain head of the store a restore replaces (None when it does not open)."""
+    if not store_path.exists():
+        return None
+    try:
+        conn = Store._connect(store_path, passphrase, read_only=True)
+        try:
+            return audit.head(conn)
+        finally:
+            conn.close()
+    except sqlcipher3.DatabaseError:
+        return None
+
+
 def _settle(store_path: Path, passphrase: str) -> None:
     """Fold a healthy store's WAL into the main file before it is copied; a damaged one is left as it is."""
     try:
@@ -436,6 +471,7 @@ class CheckReport:
     foreign_keys: list[str] = field(default_factory=list)
     audit: list[str] = field(default_factory=list)
     audit_entries: int = 0
+    anchors: int = 0
 
     @property
     def ok(self) -> bool:
@@ -449,7 +485,9 @@ class CheckReport:
         """The answer in plain words, one line each (what ``matac-desk check`` prints first)."""
         if self.ok:
             return [f"The store is sound: integrity ok, every page decrypts and authenticates, foreign keys hold, "
-                    f"and the audit log's {self.audit_entries:,} entries are intact."]
+                    f"and the audit log's {self.audit_entries:,} entries are intact"
+                    + (f" and match the {self.anchors} anchor(s) kept outside the store." if self.anchors else
+                       "; no anchor kept outside the store was found to compare them with.")]
         return ["Something is wrong with the store:"] + [f"  {p}" for p in self.problems()]
 
 
@@ -483,8 +521,10 @@ def check(store: Store, *, progress: Callable[[int, int, str], None] = no_progre
         return [f"{n:,} row(s) of {t} point to a missing {p} row" for (t, p), n in sorted(fk.items())]
 
     def chain():
-        report.audit_entries = store.scalar("SELECT count(*) FROM audit_log")
-        return [f"entry {p.entry_id}: {p.problem}" for p in audit.verify(conn)]
+        log = anchors.verify_log(store)   # the chain, its triggers, emptiness and every anchor found
+        report.audit_entries = log.chain.entries
+        report.anchors = log.anchors_checked
+        return log.all_problems()
 
     run(0, "Integrity", report.integrity, integrity)
     run(1, "Encryption", report.cipher, cipher)

@@ -16,8 +16,17 @@ to them), data-quality notes, rejected import rows that hold the id, rows
 of any other table that refer to them (found through foreign keys, so
 tables added later are covered), and any remaining mention of their id or
 full name in text; full-text indexes are rebuilt, as they would keep the
-words of a deleted row. The audit log keeps one entry with the pseudonym,
-the counts and the reason. Afterwards the file is vacuumed so freed pages do
+words of a deleted row. Free text in the records that remain (minutes,
+actions, referrals, notes, reasons, any text column of a table added later)
+is searched for every mention of the person (:func:`find_mentions`): the
+id, the surname alone, forename and surname in any order and case, their
+aliases, the date of birth in its common forms, and the addresses and
+postcodes of their incidents. Each is listed for review before the erasure
+and replaced with ``[erased]`` or kept with a reason (``decisions``); the
+audit entry counts what was replaced and kept, with the reasons. The
+audit log keeps one entry with the pseudonym, the counts and the reason;
+the person's pseudonym salt goes with their row, so the pseudonym cannot
+be computed again. Afterwards the file is vacuumed so freed pages do
 not keep the old text. Backups made *before* the erasure still hold the
 person until rotation removes them (:func:`backups_holding_before`).
 """
@@ -36,10 +45,12 @@ from ..domain import UserError, never_cancelled, no_progress, Cancelled
 from .store import Store
 
 __all__ = ["RetentionPolicy", "POLICY_KEY", "get_policy", "set_policy", "review_dates", "due_for_review",
-           "erase_person", "ErasureSummary", "backups_holding_before", "erasure_preview", "ErasurePreview"]
+           "erase_person", "ErasureSummary", "backups_holding_before", "erasure_preview", "ErasurePreview",
+           "Mention", "find_mentions", "ERASED", "REPLACE"]
 
 POLICY_KEY = "retention_policy"
 ERASED = "[erased]"
+REPLACE = None  # the decision for a mention that is replaced (a string is the reason it is kept)
 
 
 @dataclass(frozen=True)
@@ -282,12 +293,16 @@ def _text_columns(conn, table: str) -> list[str]:
 
 
 def erase_person(store: Store, person_id: str, reason: str, *,
+                 decisions: dict[tuple, str | None] | None = None,
                  progress: Callable[[int, int, str], None] = no_progress,
                  cancelled: Callable[[], bool] = never_cancelled) -> ErasureSummary:
     """Erase a person's personal data everywhere in the store; one transaction, then VACUUM.
 
-    ``reason`` is required and must not name the person. Raises
-    :class:`UserError` for an unknown id or a missing reason; nothing is
+    ``reason`` is required and must not name the person. ``decisions``
+    (by :attr:`Mention.key`): :data:`REPLACE` (None) replaces a mention in
+    free text with ``[erased]``, a reason keeps it; a mention not decided
+    is replaced. Raises :class:`UserError` for an unknown id, a missing
+    reason, or a reason for keeping that names the person; nothing is
     changed then, nor when ``cancelled()`` turns true.
     """
     reason = (reason or "").strip()
@@ -296,7 +311,13 @@ def erase_person(store: Store, person_id: str, reason: str, *,
     conn = store.conn
     if store.scalar("SELECT 1 FROM persons WHERE id = ?", [person_id]) is None:
         raise UserError(f"no person with that id is held in the store: {person_id}")
+    decisions = dict(decisions or {})
+    kept_reasons = sorted({(r or "").strip() for r in decisions.values() if r is not REPLACE})
+    if any(not r for r in kept_reasons):
+        raise UserError("a mention kept needs a reason (why it must stay); nothing was changed")
     audit.check_free_text(conn, reason, [person_id])
+    for r in kept_reasons:
+        audit.check_free_text(conn, r, [person_id], field="a reason for keeping a mention")
     removed: dict[str, int] = {}
     scrubbed: dict[str, int] = {}
 
@@ -313,7 +334,8 @@ def erase_person(store: Store, person_id: str, reason: str, *,
         with store.transaction():
             ids = _merged_family(conn, person_id)
             mention, words = _mentions(conn, ids)
-            pseudonym = audit.pseudonym(conn, person_id)
+            terms = _review_terms(conn, ids)
+            pseudonym = audit.pseudonym(conn, person_id)  # before the salt goes with the row
             ph = _in(ids)
             baseline_fk = {(t, r) for t, r, _p, _f in conn.execute("PRAGMA foreign_key_check")}
             conn.execute("PRAGMA defer_foreign_keys = ON")
@@ -348,12 +370,17 @@ def erase_person(store: Store, person_id: str, reason: str, *,
             progress(2, steps, "Removing rows left without their parent")
             _cascade_orphans(conn, baseline_fk, delete)
             progress(3, steps, "Removing mentions in text")
+            found = _find_in_free_text(conn, terms)
+            replaced, kept = _apply_decisions(conn, found, decisions, scrubbed)
             _scrub_text(conn, ids, mention, words, delete, scrubbed)
             _rebuild_text_indexes(conn)
             if cancelled():
                 raise Cancelled()
-            store.audit("person.erased", entity="person", entity_id=person_id, reason=reason,
-                        detail={"records": len(ids), "removed": removed, "scrubbed": scrubbed})
+            store.audit("person.erased", entity="person", entity_id=person_id, entity_pseudonym=pseudonym,
+                        reason=reason,
+                        detail={"records": len(ids), "removed": removed, "scrubbed": scrubbed,
+                                "mentions": {"found": len(found), "replaced": replaced, "kept": kept,
+                                             "kept_reasons": kept_reasons}})
     finally:
         conn.execute("PRAGMA secure_delete = OFF")
     progress(4, steps, "Compacting the file")
@@ -404,7 +431,7 @@ def _scrub_text(conn, ids: list[str], mention: re.Pattern, words: set[str], dele
     """
     id_set = set(ids)
     for table in _user_tables(conn):
-        cols = _text_columns(conn, table)
+        cols = [c for c in _text_columns(conn, table) if not _reviewed(table, c)]  # free text was reviewed
         if not cols:
             continue
         has_rowid = conn.execute(f'SELECT count(*) FROM pragma_table_list WHERE name = ? AND wr = 0',
@@ -435,3 +462,194 @@ def _scrub_text(conn, ids: list[str], mention: re.Pattern, words: set[str], dele
 def _primary_key(conn, table: str) -> str | None:
     pk = [r[0] for r in conn.execute(f'SELECT name FROM pragma_table_info("{table}") WHERE pk > 0 ORDER BY pk')]
     return f'"{pk[0]}"' if len(pk) == 1 else None
+
+
+# ---------------------------------------------------------------- mentions in free text, for review
+
+# Tables whose text is not free text about others: the persons themselves, the log, indexes, settings, raw rows
+# (rejected rows that mention the person are deleted whole by the automatic scrub).
+_NOT_FREE_TEXT_TABLES = {"persons", "aliases", "settings", "rejected_rows", "import_profiles", "audit_log",
+                         "meeting_attendees", "offender_managers", "toolkit"}
+_STRUCTURED_COLUMN = re.compile(
+    r"(^id$|_id$|^ref$|_ref$|date|_at$|_on$|^dob$|postcode|address|^kind$|status|^event$|^role$|relationship|"
+    r"offence|code$|hash|key$|^sort_name$|division|agency|^type$|^forum$|^category$|^time$|^config$|^gravity$|"
+    r"^mapping$|^encoding$|^profile$|^file_|^actor$|_by$|^chair$|^owner$|^name$|^area$|^source$|^decision$|"
+    r"risk|^recipient_name$|^first_seen$|^latest_incident$|^merged_into$|^value$|^raw$|^column_name$)")
+
+
+def _reviewed(table: str, column: str) -> bool:
+    """A column of free text (notes, minutes, reasons, descriptions...): its mentions are listed for review."""
+    return (table not in _NOT_FREE_TEXT_TABLES and not table.startswith("people_search")
+            and not _STRUCTURED_COLUMN.search(column))
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One mention of the person in free text that an erasure would leave: where, what kind, and its context."""
+
+    table: str
+    column: str
+    row: int | str          # rowid (or primary key)
+    start: int
+    text: str               # the words found, as written
+    kind: str               # "id", "full name", "surname", "alias", "date of birth", "postcode", "address"
+    context: str            # the text around it, the mention in [brackets], at most ~80 characters
+
+    @property
+    def key(self) -> tuple:
+        """What a decision is keyed by (stable between listing and erasing)."""
+        return (self.table, self.column, str(self.row), self.start, self.text)
+
+    @property
+    def where(self) -> str:
+        return f"{self.table.replace('_', ' ')} #{self.row} · {self.column.replace('_', ' ')}"
+
+
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"]
+
+
+def _dob_patterns(dob: str) -> list[str]:
+    """The common ways a date of birth is written: 1977-07-17, 17/07/1977, 17/7/77, 17.07.1977, 17 July 1977..."""
+    try:
+        d = _dt.date.fromisoformat(dob[:10])
+    except ValueError:
+        return [re.escape(dob)]
+    day, mon, yr = d.day, d.month, d.year
+    dd, mm = rf"0?{day}", rf"0?{mon}"
+    y = rf"(?:{yr}|{yr % 100:02d})"
+    month = _MONTHS[mon - 1]
+    name = rf"(?:{month}|{month[:3]}\.?)"
+    return [rf"{yr}-{mon:02d}-{day:02d}", rf"{dd}\s*[/.\-]\s*{mm}\s*[/.\-]\s*{y}",
+            rf"{dd}(?:st|nd|rd|th)?\s+(?:of\s+)?{name},?\s+{yr}", rf"{name}\s+{dd}(?:st|nd|rd|th)?,?\s+{yr}"]
+
+
+def _words(text: str) -> str:
+    return r"\s+".join(re.escape(w) for w in text.split())
+
+
+def _review_terms(conn, ids: list[str]) -> list[tuple[str, re.Pattern]]:
+    """``(kind, pattern)`` for every way free text can mention the persons ``ids`` (longest kinds first)."""
+    ph = _in(ids)
+    full, surnames, alias_names, dobs = set(), set(), set(), set()
+    for fn, sn, dob in conn.execute(f"SELECT forename, surname, dob FROM persons WHERE id IN {ph}", ids):
+        if sn and sn.strip():
+            surnames.add(sn.strip())
+            if fn and fn.strip():
+                full |= {f"{fn} {sn}", f"{sn} {fn}", f"{sn}, {fn}"}
+        if dob:
+            dobs.add(dob)
+    for fn, sn in conn.execute(f"SELECT forename, surname FROM aliases WHERE person_id IN {ph}", ids):
+        if sn and sn.strip():
+            alias_names.add(sn.strip())
+            if fn and fn.strip():
+                alias_names |= {f"{fn} {sn}", f"{sn} {fn}", f"{sn}, {fn}"}
+    places, codes = set(), set()
+    for address, postcode in conn.execute(
+            f"SELECT DISTINCT i.address, i.postcode FROM incidents i JOIN involvements v ON v.incident_ref = i.ref"
+            f" WHERE v.perpetrator_id IN {ph} OR v.victim_id IN {ph}", ids + ids):
+        if address and len(address.strip()) >= 6:
+            places.add(address.strip())
+            first = address.split(",")[0].strip()
+            if len(first) >= 6:
+                places.add(first)
+        if postcode and len(postcode.replace(" ", "")) >= 5:
+            codes.add(postcode.replace(" ", "").upper())
+
+    def alt(items, fn=_words) -> str:
+        return "|".join(fn(t) for t in sorted(items, key=len, reverse=True))
+
+    out = []
+    bound = (r"(?<![\w])(?:", r")(?![\w])")
+    for kind, items, fn in (("id", set(ids), re.escape), ("full name", full, _words), ("alias", alias_names, _words),
+                            ("surname", surnames - alias_names, _words), ("address", places, _words),
+                            ("postcode", codes, lambda c: re.escape(c[:-3]) + r"\s*" + re.escape(c[-3:]))):
+        if items:
+            out.append((kind, re.compile(bound[0] + alt(items, fn) + bound[1], re.IGNORECASE)))
+    if dobs:
+        pats = [p for d in sorted(dobs) for p in _dob_patterns(d)]
+        out.append(("date of birth", re.compile(r"(?<![\w])(?:" + "|".join(pats) + r")(?![\w])", re.IGNORECASE)))
+    return out
+
+
+def _find_in_free_text(conn, terms: list[tuple[str, re.Pattern]]) -> list[Mention]:
+    """Every mention in the free-text columns of the rows there now (overlaps: the longest, first kind wins)."""
+    found: list[Mention] = []
+    if not terms:
+        return found
+    for table in _user_tables(conn):
+        cols = [c for c in _text_columns(conn, table) if _reviewed(table, c)]
+        if not cols:
+            continue
+        has_rowid = conn.execute("SELECT count(*) FROM pragma_table_list WHERE name = ? AND wr = 0",
+                                 [table]).fetchone()[0]
+        key = "rowid" if has_rowid else _primary_key(conn, table)
+        if key is None:
+            continue
+        sel = ", ".join(f'"{c}"' for c in cols)
+        for row in conn.execute(f'SELECT {key}, {sel} FROM "{table}" ORDER BY {key}'):
+            for col, value in zip(cols, row[1:]):
+                if not isinstance(value, str) or not value:
+                    continue
+                spans: list[tuple[int, int, str]] = []
+                for kind, pat in terms:
+                    for m in pat.finditer(value):
+                        if not any(m.start() < e and s < m.end() for s, e, _k in spans):
+                            spans.append((m.start(), m.end(), kind))
+                for start, end, kind in sorted(spans):
+                    a, b = max(0, start - 30), min(len(value), end + 30)
+                    context = (("…" if a else "") + value[a:start] + "[" + value[start:end] + "]" + value[end:b]
+                               + ("…" if b < len(value) else ""))
+                    found.append(Mention(table, col, row[0], start, value[start:end], kind,
+                                         " ".join(context.split())))
+    return found
+
+
+def _apply_decisions(conn, found: list[Mention], decisions: dict, scrubbed: dict) -> tuple[int, int]:
+    """Replace the mentions not kept with ``[erased]`` (from the end of each text); returns (replaced, kept)."""
+    by_cell: dict[tuple, list[Mention]] = {}
+    kept = 0
+    for m in found:
+        if decisions.get(m.key, REPLACE) is not REPLACE:
+            kept += 1
+            continue
+        by_cell.setdefault((m.table, m.column, m.row), []).append(m)
+    for (table, column, row), items in by_cell.items():
+        has_rowid = conn.execute("SELECT count(*) FROM pragma_table_list WHERE name = ? AND wr = 0",
+                                 [table]).fetchone()[0]
+        key = "rowid" if has_rowid else _primary_key(conn, table)
+        value = conn.execute(f'SELECT "{column}" FROM "{table}" WHERE {key} = ?', [row]).fetchone()[0]
+        for m in sorted(items, key=lambda m: m.start, reverse=True):
+            value = value[:m.start] + ERASED + value[m.start + len(m.text):]
+        conn.execute(f'UPDATE "{table}" SET "{column}" = ? WHERE {key} = ?', [value, row])
+        scrubbed[table] = scrubbed.get(table, 0) + 1
+    return len(found) - kept, kept
+
+
+def find_mentions(store: Store, person_id: str) -> list[Mention]:
+    """The mentions of ``person_id`` an erasure would leave in free text, for review; changes nothing.
+
+    The erasure's deletions are made inside a savepoint that is rolled
+    back, so the list is what remains in *other* records. Reading the
+    person's data for review: the caller audits the consultation.
+    """
+    conn = store.conn
+    if store.scalar("SELECT 1 FROM persons WHERE id = ?", [person_id]) is None:
+        raise UserError(f"no person with that id is held in the store: {person_id}")
+    ids = _merged_family(conn, person_id)
+    terms = _review_terms(conn, ids)
+    ph = _in(ids)
+    if store.read_only:
+        return _find_in_free_text(conn, terms)  # no rows can be put aside: their own records are listed too
+    conn.execute("SAVEPOINT mentions")
+    try:
+        conn.execute("PRAGMA defer_foreign_keys = ON")
+        conn.execute(f"DELETE FROM involvements WHERE perpetrator_id IN {ph} OR victim_id IN {ph}", ids + ids)
+        for table, cols in _person_fk_columns(conn).items():
+            for col in cols:
+                conn.execute(f'DELETE FROM "{table}" WHERE "{col}" IN {ph}', ids)
+        conn.execute(f"DELETE FROM action_updates WHERE action_id NOT IN (SELECT id FROM actions)")
+        return _find_in_free_text(conn, terms)
+    finally:
+        conn.execute("ROLLBACK TO mentions")
+        conn.execute("RELEASE mentions")

@@ -609,6 +609,96 @@ def _import_integrity(db: Database) -> None:
     )
 
 
+@migrations(name="0009_audit_anchors")
+def _audit_anchors(db: Database) -> None:
+    """Salted pseudonyms (crypto-shredding), the store's id and the key that signs its anchors.
+
+    Each person gets a random salt (``persons.audit_salt``); a pseudonym
+    becomes HMAC(secret, salt ‖ id), and erasure deletes the salt with the
+    row. The log's existing pseudonyms, HMAC(secret, id), are mapped to the
+    new ones in this one transaction; those of persons no longer held
+    (erased before) are replaced by random stand-ins, the same for each, so
+    that nobody can re-link them by trying ids. ``PROFILE-<id>-…`` references
+    lose the id the same way. The chain is computed again from the first
+    entry changed, with the append-only triggers put back exactly as 0001
+    made them, and an ``audit.rechained`` entry records the migration: how
+    many entries changed and the heads before and after.
+    """
+    import hashlib
+    import hmac as _hmac
+    import json
+    import re
+    import secrets
+
+    from . import anchors, audit
+
+    db.execute(f"ALTER TABLE persons ADD COLUMN {audit.SALT_COLUMN} TEXT")
+    for key, value in anchors.new_store_secrets().items():
+        db.execute("INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)", [key, json.dumps(value)])
+    conn = db.conn
+    if conn.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 0:
+        return
+    db.execute(f"UPDATE persons SET {audit.SALT_COLUMN} = lower(hex(randomblob(16)))")
+    secret = audit._secret(conn)
+    old_to_new: dict[str, str] = {}
+    new_of_id: dict[str, str] = {}
+    for pid, salt in conn.execute(f"SELECT id, {audit.SALT_COLUMN} FROM persons"):
+        old = "p-" + _hmac.new(secret, str(pid).encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+        new = audit.salted_digest(secret, salt, pid)
+        old_to_new[old] = new
+        new_of_id[pid] = new
+    unlinked: dict[str, str] = {}
+
+    def swap(m: re.Match) -> str:
+        old = m.group(0)
+        if old in old_to_new:
+            return old_to_new[old]
+        if old not in unlinked:
+            unlinked[old] = "p-" + secrets.token_hex(16)
+        return unlinked[old]
+
+    pseud = re.compile(r"(?<![0-9a-z-])p-[0-9a-f]{32}(?![0-9a-f])")
+    profile_ref = re.compile(r"PROFILE-(.+?)-(\d{8}-[0-9A-F]{4})\b")
+
+    def ref(m: re.Match) -> str:
+        return f"PROFILE-{new_of_id.get(m.group(1), '[erased]')}-{m.group(2)}"
+
+    changed: dict[int, tuple[str | None, str | None]] = {}
+    for rid, entity_id, detail in conn.execute("SELECT id, entity_id, detail FROM audit_log ORDER BY id").fetchall():
+        e2 = pseud.sub(swap, entity_id) if entity_id else entity_id
+        d2 = profile_ref.sub(ref, pseud.sub(swap, detail)) if detail else detail
+        if (e2, d2) != (entity_id, detail):
+            changed[rid] = (e2, d2)
+    if not changed:
+        return
+    before = audit.head(conn)
+    db.execute("DROP TRIGGER audit_log_no_update")
+    db.execute("DROP TRIGGER audit_log_no_delete")
+    first = min(changed)
+    prev = conn.execute("SELECT hash FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT 1", [first]).fetchone()
+    prev_hash = prev[0] if prev else audit.GENESIS
+    cols = ("at", "actor", "action", "entity", "entity_id", "batch_id", "detail", "reason", "recipient")
+    rows = conn.execute(f"SELECT id, {', '.join(cols)} FROM audit_log WHERE id >= ? ORDER BY id", [first]).fetchall()
+    for rec in rows:
+        row = dict(zip(cols, rec[1:]))
+        if rec[0] in changed:
+            row["entity_id"], row["detail"] = changed[rec[0]]
+        h = audit._digest(prev_hash, row)
+        conn.execute("UPDATE audit_log SET entity_id = ?, detail = ?, prev_hash = ?, hash = ? WHERE id = ?",
+                     [row["entity_id"], row["detail"], prev_hash, h, rec[0]])
+        prev_hash = h
+    # the same triggers as 0001 (the check compares their SQL); not executescript, which would commit
+    conn.execute("CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log\n"
+                 "        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END")
+    conn.execute("CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log\n"
+                 "        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END")
+    audit.append(conn, "audit.rechained", entity="store",
+                 detail={"migration": "0009_audit_anchors", "why": "salted pseudonyms; ids taken out of references",
+                         "entries_changed": len(changed), "rechained_from": first,
+                         "unlinked_pseudonyms": len(unlinked),
+                         "head_before": list(before) if before else None, "head_after": list(audit.head(conn))})
+
+
 @migrations(name="0010_scoring_codes")
 def _scoring_codes(db: Database) -> None:
     """Scoring that follows the DA Act's ages and the force's offence codes (issue 18).

@@ -28,24 +28,34 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import errno
 import json
 import os
+import shutil
 import socket
 import threading
+import urllib.parse
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import sqlcipher3
 import sqlite_utils
 
-from . import audit
+from . import anchors, audit
 from ..domain import UserError
 from .schema import SCHEMA_NAME, migrations
 
 __all__ = ["Store", "StoreError", "StoreLocked", "DEMO_PASSPHRASE", "MIN_PASSPHRASE_LENGTH", "check_new_passphrase",
-           "StoreLock", "network_filesystem", "backups_folder", "NETWORK_FS_TYPES", "explain_db_error"]
+           "StoreLock", "network_filesystem", "backups_folder", "NETWORK_FS_TYPES", "explain_db_error",
+           "passphrase_context", "MIN_ZXCVBN_SCORE", "classify_open_failure", "owner_only_files",
+           "PAGE_CHECK_MAX_BYTES", "INFO_PAGE_CHECK_MAX_BYTES"]
 
 DEMO_PASSPHRASE = "matac-demo-not-secret"
+# audit --verify runs SQLCipher's page check up to this size, info up to the smaller one (it reads every page:
+# about 160 MiB/s, 4 s for the 626 MiB store of the 1,000,000-row benchmark, benchmarks/run.py security);
+# beyond it they say it was not run.
+PAGE_CHECK_MAX_BYTES = 2 * 2**30
+INFO_PAGE_CHECK_MAX_BYTES = 256 * 2**20
 MIN_PASSPHRASE_LENGTH = 10
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -59,47 +69,60 @@ class StoreLocked(StoreError):
     """Another copy of the program has the store open for writing."""
 
 
-# Passwords and phrases people pick first; compared after folding case and
-# dropping spaces, digits and punctuation ("Password 123!" is "password").
-_COMMON = frozenset("""
-password passw0rd passphrase letmein welcome qwerty qwertyuiop asdfghjkl zxcvbnm abcdef abcdefghij
-iloveyou trustno monkey dragon football baseball sunshine princess admin administrator secret
-changeme default police policeuk policeofficer constable sergeant matac matacdesk highharm
-domesticabuse opensesame masterkey correcthorsebatterystaple mypassword mypassphrase thisismypassword
-thisismypassphrase summer winter spring autumn january february september october november december
-""".split())
-_RUNS = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiopasdfghjklzxcvbnm", "1qaz2wsx3edc4rfv5tgb")
+MIN_ZXCVBN_SCORE = 3
+# Phrases famous as examples of a good passphrase, which every guesser now tries (zxcvbn context words).
+_FAMOUS = ("correcthorsebatterystaple", "opensesame", "thequickbrownfoxjumpsoverthelazydog", "iloveyou")
 
 
-def _guessable(passphrase: str) -> str | None:
-    """Why the phrase is easy to guess, or None."""
-    low = passphrase.casefold()
-    letters = "".join(c for c in low if c.isalpha())
-    if letters in _COMMON or low.replace(" ", "") in _COMMON:
-        return "it is a common password"
-    compact = "".join(c for c in low if not c.isspace())
-    for unit in range(1, len(compact) // 2 + 1):
-        if len(compact) % unit == 0 and compact[:unit] * (len(compact) // unit) == compact:
-            return "it repeats the same few characters"
-    for run in _RUNS:
-        if compact in run * 2 or compact in (run * 2)[::-1]:
-            return "it is a run of neighbouring keys or characters"
-    if len(set(compact)) < 5:
-        return "it uses fewer than five different characters"
-    return None
+def passphrase_context(conn=None) -> list[str]:
+    """Words a guesser would try first: the login name, the program's and the police's words, and, from a
+    store, the force's name and its divisions (settings ``force.name``, ``force.divisions``)."""
+    words = ["matac", "matacdesk", "police", "highharm", "hhpu", "domestic", "abuse", audit.current_actor()]
+    if conn is not None:
+        with contextlib.suppress(Exception):
+            for key in ("force.name", "force.divisions"):
+                row = conn.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+                value = json.loads(row[0]) if row else None
+                values = value if isinstance(value, list) else [value]
+                for v in values:
+                    if isinstance(v, dict):
+                        v = v.get("name")
+                    if isinstance(v, str) and v.strip():
+                        words.append(v.strip())
+                        words += v.split()
+    return [w for w in dict.fromkeys(words) if w]
 
 
-def check_new_passphrase(passphrase: str) -> None:
-    """Minimum strength for a new passphrase: long enough, and not trivially guessable.
+def check_new_passphrase(passphrase: str, context: list[str] | tuple[str, ...] = ()) -> None:
+    """Minimum strength for a new passphrase: at least 10 characters, and a zxcvbn score of 3 or more.
+
+    zxcvbn (the estimator KeePassXC's is based on) scores how many guesses
+    an attacker needs, knowing common passwords, names, keyboard walks,
+    dates, l33t substitutions and ``context`` (the force's name, its
+    divisions, the login name: :func:`passphrase_context`). A refusal
+    quotes its warning and first suggestion.
 
     >>> check_new_passphrase("three random words")
     """
     if len(passphrase) < MIN_PASSPHRASE_LENGTH:
         raise StoreError(f"the passphrase must be at least {MIN_PASSPHRASE_LENGTH} characters long; "
                          "three or more random words make a good one")
-    why = _guessable(passphrase)
-    if why:
-        raise StoreError(f"the passphrase is too easy to guess ({why}); use three or more random words")
+    from zxcvbn import zxcvbn
+    words = [w[:100] for w in (list(context) or passphrase_context()) + list(_FAMOUS)]
+    result = zxcvbn(passphrase[:100], user_inputs=words)
+    compact = "".join(passphrase.split())
+    if compact != passphrase:  # "pass word 2024": the spaces do not make it stronger
+        squeezed = zxcvbn(compact[:100], user_inputs=words)
+        if squeezed["score"] < result["score"]:
+            result = squeezed
+    if result["score"] < MIN_ZXCVBN_SCORE:
+        fb = result.get("feedback") or {}
+        said = [t.rstrip(".").replace(": ", " - ") for t in [fb.get("warning") or "",
+                                                              *(fb.get("suggestions") or [])[:1]] if t]
+        why = "; ".join(t[:1].lower() + t[1:] for t in said) or "it would be found after few guesses"
+        # no ": " in it: the unlock dialog takes what follows a StoreError's first ": " as the message after a path
+        raise StoreError(f"the passphrase is too easy to guess (strength {result['score']} of 4, at least "
+                         f"{MIN_ZXCVBN_SCORE} needed; {why}); use three or more random words")
 
 
 # ------------------------------------------------------------ one writer, network drives (issue 8)
@@ -171,7 +194,8 @@ class StoreLock:
                 self._mine = True
                 return self
             try:
-                fh = open(self.path, "a+b")
+                fh = os.fdopen(os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600), "a+b")
+                anchors.owner_only(self.path)
             except OSError as e:
                 raise StoreError(f"{self.store_path}: cannot create the lock file beside it ({e.strerror})") from None
             try:
@@ -287,6 +311,63 @@ def explain_db_error(path: Path, e: BaseException) -> StoreError | None:
     return None
 
 
+def owner_only_files(path: Path) -> None:
+    """The store, its journals and its lock readable by their owner only (0600; POSIX)."""
+    for suffix in ("", "-wal", "-shm", "-journal", ".lock"):
+        extra = Path(str(path) + suffix)
+        if extra.exists():
+            anchors.owner_only(extra)
+
+
+def _free_space(folder: Path) -> str:
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return "unknown"
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if free >= size:
+            return f"{free / size:.1f} {unit}"
+    return f"{free} bytes"
+
+
+def classify_open_failure(path: Path, e: BaseException | None) -> str:
+    """Why a store did not open, in words, tried in order before concluding "wrong passphrase".
+
+    Disk full (with the free space), read-only, locked, truncated, not a
+    store, then wrong passphrase (or a damaged first page, which the
+    passphrase alone cannot tell apart), from the SQLite error code or
+    text, the errno and the file's size.
+    """
+    text = str(e or "").casefold()
+    code = getattr(e, "sqlite_errorcode", None)
+    en = getattr(e, "errno", None)
+    folder = path.parent if str(path.parent) else Path(".")
+    if code == 13 or "disk is full" in text or en == errno.ENOSPC:
+        return (f"the disk is full ({_free_space(folder)} free on it): the store could not be opened, as opening it "
+                "writes its journal; nothing was lost or changed; free some space and try again")
+    if code == 8 or "readonly" in text or "read-only" in text or en in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return ("the store file or its folder cannot be written (read-only); make it writable, or copy it to a "
+                "folder you can write to; nothing was changed")
+    if code in (5, 6) or "locked" in text or "busy" in text:
+        return "the store is locked by another program writing to it; try again shortly; nothing was changed"
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = None
+    if size is not None and (size < 1024 or size % 512):
+        return (f"the file is truncated, or not a MATAC Desk store ({size:,} bytes: not a whole number of pages; "
+                "a store cut short while being copied or written looks like this)")
+    if code == 10 or "disk i/o" in text:
+        free = shutil.disk_usage(folder).free if folder.exists() else None
+        if free is not None and free < 1024 * 1024:
+            return (f"the disk is full ({_free_space(folder)} free on it): the store could not be opened; nothing "
+                    "was lost or changed; free some space and try again")
+        return "the disk could not be read (disk I/O error); nothing was changed"
+    if code == 11 or "malformed" in text:
+        return _DAMAGED
+    return "wrong passphrase, or the file is damaged or not a MATAC Desk store"
+
+
 def _fsync(path: Path, *, folder: bool = False) -> None:
     """Flush a file to the disk (an error is raised), or a folder's entries (best effort: not on Windows)."""
     try:
@@ -302,6 +383,13 @@ def _fsync(path: Path, *, folder: bool = False) -> None:
             raise
     finally:
         os.close(fd)
+
+
+def _remove_if_empty(p: Path) -> None:
+    """A store file created empty by a create that then failed is not left behind to block the next try."""
+    with contextlib.suppress(OSError):
+        if p.stat().st_size == 0:
+            p.unlink()
 
 
 def _quote(passphrase: str) -> str:
@@ -324,6 +412,7 @@ class Store:
         self.network_fs: str | None = None
         self.warnings: list[str] = []  # one-line notes for the user (e.g. a network drive)
         self._lock: StoreLock | None = None
+        self.immutable = False         # opened on read-only media (SQLite's immutable=1)
 
     # ------------------------------------------------------------ opening
     @classmethod
@@ -337,18 +426,26 @@ class Store:
             check_new_passphrase(passphrase)
         lock = StoreLock(p).acquire()
         try:
+            try:  # owner-only from the start: SQLite gives its journals the store file's mode
+                os.close(os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except OSError as e:
+                lock.release()
+                raise StoreError(f"{p}: cannot create the store ({e.strerror})") from None
             conn = cls._connect(p, passphrase)
             store = cls(p, conn, passphrase)
             store._lock = lock
             store._configure()
             store.migrate(backup=False)
-            with store.transaction():
-                audit.append(conn, "store.created", entity="store")
+            with store.transaction():  # the store's id in its first entries: no two stores' chains are alike
+                audit.append(conn, "store.created", entity="store",
+                             detail={"store_id": anchors.store_id(conn)})
         except sqlcipher3.DatabaseError as e:
             lock.release()
+            _remove_if_empty(p)
             raise explain_db_error(p, e) or StoreError(f"{p}: cannot create the store ({e})") from None
         except BaseException:
             lock.release()
+            _remove_if_empty(p)
             raise
         return store
 
@@ -369,19 +466,36 @@ class Store:
             raise StoreError(f"{p}: this is an unencrypted SQLite file, not a MATAC Desk store")
         if len(head) < 16:
             raise StoreError(f"{p}: not a MATAC Desk store (the file is empty or truncated)")
+        immutable = False
         if _read_only_file(p):
-            raise StoreError(f"{p}: the store file (or its folder) is read-only; make it writable, or copy it "
-                             "to a folder you can write to, and open it again; nothing was changed")
+            if not read_only:
+                raise StoreError(f"{p}: the store file (or its folder) is read-only; make it writable, or copy it "
+                                 "to a folder you can write to, and open it again; nothing was changed")
+            immutable = True  # read-only media: read as it is, no journal, no lock (nobody can write it)
         lock = None if read_only else StoreLock(p).acquire()
         conn = None
         try:
-            conn = cls._connect(p, passphrase)
+            conn = cls._connect(p, passphrase, immutable=immutable)
             try:
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            except sqlcipher3.DatabaseError:
-                raise StoreError(f"{p}: wrong passphrase, or the file is damaged or not a MATAC Desk store") from None
+            except sqlcipher3.DatabaseError as e:
+                raise StoreError(f"{p}: {classify_open_failure(p, e)}") from None
+            size, page = p.stat().st_size, int(conn.execute("PRAGMA page_size").fetchone()[0] or 0)
+            if page and size % page:
+                raise StoreError(f"{p}: the file is truncated ({size:,} bytes, not a whole number of its "
+                                 f"{page:,}-byte pages): it was cut short while being copied or written; restore a "
+                                 "backup")
             store = cls(p, conn, passphrase)
             store._lock = lock
+            store.immutable = immutable
+            if immutable:
+                wal = Path(str(p) + "-wal")
+                note = (f"{p.name} is on read-only media: opened as it is; nothing can be recorded or changed")
+                if wal.exists() and wal.stat().st_size:
+                    note += "; its journal (-wal) beside it is not read, so the latest changes may not be seen"
+                store.warnings.append(note)
+            elif not read_only:
+                owner_only_files(p)
             tables = set(store.db.table_names())
             if "_sqlite_migrations" not in tables or not migrations.applied(store.db):
                 raise StoreError(f"{p}: not a MATAC Desk store (an encrypted database of another program)")
@@ -402,11 +516,18 @@ class Store:
         return store
 
     @staticmethod
-    def _connect(path: Path, passphrase: str):
+    def _connect(path: Path, passphrase: str, *, read_only: bool = False, immutable: bool = False):
         # check_same_thread=False only so that the importer's writer thread can
         # take the connection over while the opening thread waits for it; a
         # connection is never used by two threads at once.
-        conn = sqlcipher3.connect(str(path), isolation_level=None, timeout=10, check_same_thread=False)
+        # read_only: SQLite's mode=ro (a backup tested for its passphrase writes nothing, so a full disk does not
+        # condemn it); immutable: read-only media, no journal or lock at all.
+        if read_only or immutable:
+            uri = "file:" + urllib.parse.quote(str(Path(path).resolve())) + "?mode=ro" + (
+                "&immutable=1" if immutable else "")
+            conn = sqlcipher3.connect(uri, uri=True, isolation_level=None, timeout=10, check_same_thread=False)
+        else:
+            conn = sqlcipher3.connect(str(path), isolation_level=None, timeout=10, check_same_thread=False)
         conn.execute("PRAGMA cipher_log_level = NONE")
         conn.execute(f"PRAGMA key = {_quote(passphrase)}")
         return conn
@@ -448,6 +569,8 @@ class Store:
             return sqlcipher3.SQLITE_OK
         if self._audit_open and action == sqlcipher3.SQLITE_INSERT and arg1 == "audit_log":
             return sqlcipher3.SQLITE_OK
+        if action == sqlcipher3.SQLITE_UPDATE and arg1 == "persons" and arg2 == audit.SALT_COLUMN:
+            return sqlcipher3.SQLITE_OK  # a person's pseudonym salt, made the first time they enter the log
         return sqlcipher3.SQLITE_DENY
 
     _audit_open = False
@@ -465,11 +588,13 @@ class Store:
         """
         fresh = Store.open(self.path, self._passphrase, read_only=self.read_only)
         self.conn, self.db, self._lock = fresh.conn, fresh.db, fresh._lock
-        self.network_fs, self.warnings = fresh.network_fs, fresh.warnings
+        self.network_fs, self.warnings, self.immutable = fresh.network_fs, fresh.warnings, fresh.immutable
         if self.read_only:  # the authorizer of this object, whose audit_transaction opens it
             self.conn.set_authorizer(self._read_only_authorizer)
 
     def close(self) -> None:
+        with contextlib.suppress(Exception):  # the head, outside the store (anchors.py); never stops a close
+            anchors.record_anchor(self, "closed")
         if not self.read_only:
             with contextlib.suppress(Exception):
                 self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -500,8 +625,9 @@ class Store:
         copy = self.backup_file(f"pre-{pending[0]}") if backup else None
         migrations.apply(self.db)
         with self.transaction():
-            audit.append(self.conn, "store.migrated", entity="store", detail={"applied": pending,
-                                                                              "backup": copy.name if copy else None})
+            audit.append(self.conn, "store.migrated", entity="store",
+                         detail={"applied": pending, "backup": copy.name if copy else None,
+                                 "store_id": anchors.store_id(self.conn)})
         return copy
 
     def backup_file(self, label: str, *, progress: Callable[[int, int, str], None] | None = None) -> Path:
@@ -517,7 +643,8 @@ class Store:
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         self._check_pages()
         try:
-            folder.mkdir(exist_ok=True)
+            folder.mkdir(mode=0o700, exist_ok=True)
+            anchors.owner_only(folder, folder=True)
             target = folder / f"{label}-{stamp}.mdesk"
             n = 1
             while target.exists():
@@ -525,15 +652,19 @@ class Store:
                 target = folder / f"{label}-{stamp}-{n}.mdesk"
             tmp = target.with_name(target.name + ".partial")
             try:
+                os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
                 dest = self._connect(tmp, self._passphrase)
                 try:
                     step = None if progress is None else (lambda status, left, total:
                                                           progress(total - left, total, "Backing up"))
                     self.conn.backup(dest, pages=4096, progress=step)
+                    held = audit.head(dest)   # the head the copy holds, as it holds it
                 finally:
                     dest.close()
                 _fsync(tmp)
+                anchors.owner_only(tmp)
                 os.replace(tmp, target)
+                anchors.write_backup_anchor(self, target, held)
                 _fsync(folder, folder=True)
             finally:
                 for suffix in ("", "-journal", "-wal", "-shm"):
@@ -561,7 +692,7 @@ class Store:
 
     def rekey(self, new_passphrase: str) -> None:
         """Change the passphrase: every page is re-encrypted in one transaction (PRAGMA rekey)."""
-        check_new_passphrase(new_passphrase)
+        check_new_passphrase(new_passphrase, passphrase_context(self.conn))
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only; the passphrase cannot be changed")
         try:
@@ -601,7 +732,12 @@ class Store:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
+                base = self._head()
                 yield
+                new = self._head()
+                if new != base and new is not None:
+                    # the head this commit leaves, outside the store, before it is committed (anchors.py)
+                    anchors.record_pending(self, base, new)
             except BaseException:
                 if self.conn.in_transaction:  # a full disk may already have rolled it back
                     self.conn.execute("ROLLBACK")
@@ -613,6 +749,12 @@ class Store:
                 with contextlib.suppress(sqlcipher3.DatabaseError):
                     self.conn.execute("ROLLBACK")
             raise explain_db_error(self.path, e) or e
+
+    def _head(self) -> tuple[int, str] | None:
+        try:
+            return audit.head(self.conn)
+        except sqlcipher3.OperationalError:  # no audit log yet (a store being created)
+            return None
 
     @contextlib.contextmanager
     def audit_transaction(self, *, durable: bool = False) -> Iterator[None]:
@@ -665,8 +807,11 @@ class Store:
         row = self.conn.execute(sql, params).fetchone()
         return row[0] if row else None
 
-    def info(self) -> dict[str, Any]:
-        """Counts, schema version and the last import: what ``matac-desk info`` prints."""
+    def info(self, *, pages: bool = False) -> dict[str, Any]:
+        """Counts, schema version and the last import: what ``matac-desk info`` prints.
+
+        ``pages``: run the page check too (:meth:`page_check`; ``matac-desk info`` does, the dashboard does not).
+        """
         counts = {}
         for table in ("persons", "incidents", "involvements", "links", "referrals", "meetings",
                       "actions", "rejected_rows", "data_quality", "audit_log"):
@@ -684,4 +829,18 @@ class Store:
             "schema_version": self.schema_version(),
             "counts": counts,
             "last_import": last_import,
+            "pages": self.page_check(INFO_PAGE_CHECK_MAX_BYTES) if pages else "not checked",
         }
+
+    def page_check(self, max_bytes: int | None = None) -> str:
+        """SQLCipher's page check (every page's HMAC) when the file is at most ``max_bytes``
+        (:data:`PAGE_CHECK_MAX_BYTES`), else says it was not run: ``ok``, the problem, or ``not checked (...)``."""
+        limit = PAGE_CHECK_MAX_BYTES if max_bytes is None else max_bytes
+        try:
+            size = self.path.stat().st_size
+        except OSError:
+            size = 0
+        if size > limit:
+            return (f"not checked ({size / 2**20:,.0f} MiB is more than {limit / 2**20:,.0f} MiB; "
+                    "matac-desk audit --verify and check run it)")
+        return anchors.quick_page_check(self.conn)

@@ -9,7 +9,9 @@ the same services:
   action (``disclosure.*``), by person (the id is turned into its
   pseudonym, as ``audit --person`` does) and by day. Reading the log is not
   audited, as in the CLI: it holds pseudonyms, never ids or names. *Verify
-  chain* (:func:`~matac_desk.storage.audit.check_chain`) answers in words; *Export
+  chain* (:func:`~matac_desk.storage.anchors.verify_log`: the chain, its
+  append-only triggers, every anchor kept outside the store, and an anchor
+  typed off a printed cover) answers in words; *Export
   CSV* (:func:`~matac_desk.storage.audit.export_csv`) is a disclosure, recorded with
   its recipient and reason.
 - **Backups**: the store's backups, newest first; *Back up now*; *Restore*,
@@ -27,7 +29,10 @@ the same services:
   (:func:`~matac_desk.storage.retention.due_for_review`, itself an audited
   consultation, so it runs when asked), why, open the person, and *Erase*
   with a reason, after a confirmation that counts what goes
-  (:func:`~matac_desk.storage.retention.erasure_preview`).
+  (:func:`~matac_desk.storage.retention.erasure_preview`) and a review of every
+  mention of the person in other records' free text
+  (:func:`~matac_desk.storage.retention.find_mentions`: replace each with
+  "[erased]", or keep it with a reason).
 
 On a store opened read-only (another copy has it) the changing actions are
 off, with a note; looking, verifying, checking and exporting still work.
@@ -45,6 +50,10 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QTableWidget,
+    QTableWidgetItem,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -57,7 +66,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..storage import audit, backups, retention
+from ..storage import anchors, audit, backups, retention
 from ..storage.backups import BackupInfo
 from ..domain import Cancelled, UserError
 from ..storage.store import check_new_passphrase
@@ -70,7 +79,8 @@ from .widgets import (accent_label, attach_model, button, heading, save_header, 
                       text_label)
 from .window import Page
 
-__all__ = ["ProtectionPage", "AuditModel", "AUDIT_COLUMNS", "BACKUP_COLUMNS", "RETENTION_COLUMNS", "ERASE_KINDS"]
+__all__ = ["ProtectionPage", "AuditModel", "AUDIT_COLUMNS", "BACKUP_COLUMNS", "RETENTION_COLUMNS", "ERASE_KINDS",
+           "MentionReview"]
 
 # What an erasure touches: every page that shows a person reloads.
 ERASE_KINDS = ("persons", "imports", "data_quality", "meetings", "cohort", "actions", "links", "scores", "audit")
@@ -317,8 +327,17 @@ class _AuditSection(_Section):
         row = QHBoxLayout()
         self.summary = text_label("Audit log summary")
         row.addWidget(self.summary, 1)
+        self.anchor = QLineEdit()
+        self.anchor.setAccessibleName("Anchor from a printed cover")
+        self.anchor.setPlaceholderText("anchor off a cover: 1204:3fa9c2e1")
+        self.anchor.setToolTip("Optional: the audit head printed on a pack or profile cover ('Audit head 1,204 · "
+                               "3fa9c2e1'); Verify then checks the log still holds it")
+        self.anchor.setClearButtonEnabled(True)
+        self.anchor.returnPressed.connect(self.verify)
+        row.addWidget(self.anchor)
         self.verify_button = button("&Verify chain", self.verify,
-                                    tip="Walk the hash chain: name every entry changed or removed")
+                                    tip="Walk the hash chain, check the append-only triggers and every anchor kept "
+                                        "outside the store: name every entry changed, removed, cut off or added")
         self.export_button = button("E&xport CSV…", self.export,
                                     tip="Save the entries shown as CSV (recorded as a disclosure)")
         row.addWidget(self.verify_button)
@@ -402,16 +421,29 @@ class _AuditSection(_Section):
         self._summarise()
 
     def verify(self) -> None:
+        paper = []
+        if self.anchor.text().strip():
+            try:
+                paper = [anchors.parse_anchor(self.anchor.text())]
+            except ValueError as e:
+                say(self.verdict, str(e), "error")
+                return
         self.verify_button.setEnabled(False)
         say(self.verdict, "Verifying the chain…")
 
-        def done(report: audit.ChainReport) -> None:
+        def done(report: anchors.LogReport) -> None:
             self.verify_button.setEnabled(True)
             if self.page.window_.locked:
                 return
-            say(self.verdict, "\n".join(line.strip() for line in report.lines()), "ok" if report.ok else "error")
+            ok = report.ok and report.pages_ok
+            say(self.verdict, "\n".join(line.strip() for line in report.lines()), "ok" if ok else "error")
 
-        self.ctx.read(lambda store: audit.check_chain(store.conn)).then(
+        def work(store) -> anchors.LogReport:
+            report = anchors.verify_log(store, paper=paper)
+            report.page_check = store.page_check()
+            return report
+
+        self.ctx.read(work).then(
             done, self.failed(self.verdict, "Verify the audit log", lambda: self.verify_button.setEnabled(True)))
 
     def export(self, *, path: str | None = None) -> None:
@@ -576,8 +608,9 @@ class _PassphraseSection(_Section):
         box.setMaximumWidth(620)
         form = QFormLayout(box)
         hint = text_label("Passphrase rule")
-        hint.setText("At least 10 characters and not easy to guess (no common passwords, repeats or keyboard runs): "
-                     "three or more random words make a good one. The store and every backup are re-keyed; the old "
+        hint.setText("At least 10 characters and hard to guess (zxcvbn strength 3 of 4 or more: no common "
+                     "passwords, keyboard walks, years, or the force's own names): three or more random words make a "
+                     "good one. The store and every backup are re-keyed; the old "
                      "passphrase opens none of them afterwards, and there is no recovery without the new one.")
         form.addRow(hint)
         self.current = _password("Current passphrase")
@@ -715,13 +748,38 @@ class _RetentionSection(_Section):
         if r is None or self.read_only or self.busy:
             return
         pid = r["person_id"]
-        self.ctx.read(retention.erasure_preview, pid).then(lambda p: self._ask_erase(pid, p),
-                                                           self.failed(self.message, "Erase"))
 
-    def _ask_erase(self, pid: str, preview: retention.ErasurePreview) -> None:
+        def gather(store, person_id):
+            found = retention.find_mentions(store, person_id)
+            if found:  # shown for review: a consultation of the person's data, recorded first
+                audit.audit_view(store, person_id, "erasure review", what="erasure mentions")
+            return retention.erasure_preview(store, person_id), found
+
+        self.ctx.read(gather, pid).then(lambda got: self._ask_erase(pid, *got), self.failed(self.message, "Erase"))
+
+    def review_mentions(self, mentions: list[retention.Mention]) -> dict | None:
+        """The review of the mentions left in free text: decisions by key (None: replace; text: kept, why), or None
+        when cancelled (a method, so tests can answer)."""
+        dlg = MentionReview(mentions, self)
+        try:
+            return dlg.decisions() if dlg.exec() == QDialog.DialogCode.Accepted else None
+        finally:
+            dlg.deleteLater()
+
+    def _ask_erase(self, pid: str, preview: retention.ErasurePreview,
+                   mentions: list[retention.Mention] | None = None) -> None:
+        decisions: dict = {}
+        if mentions:
+            got_decisions = self.review_mentions(mentions)
+            if got_decisions is None:
+                return
+            decisions = got_decisions
+        kept = sum(1 for v in decisions.values() if v is not None)
         items = "".join(f"<li>{escape(line)}</li>" for line in
                         [f"{preview.records} person record(s) (the person and any merged into them)",
-                         *preview.lines(), "every mention of their id or full name in any text"])
+                         *preview.lines(), "every mention of their id or full name in any text",
+                         *([f"{len(mentions) - kept} mention(s) in other records' free text, replaced with [erased]"
+                            + (f" ({kept} kept, with your reasons)" if kept else "")] if mentions else [])])
         later = (f"<p>{preview.older_backups} backup(s) taken before now still hold the person until rotation "
                  "removes them.</p>" if preview.older_backups else "")
         got = dialogs.ask(self, "Erase a person", [
@@ -744,7 +802,7 @@ class _RetentionSection(_Section):
             self.ctx.notify(*ERASE_KINDS)
 
         self.run_with_progress(lambda store, progress, cancelled: retention.erase_person(
-            store, pid, got["reason"], progress=progress, cancelled=cancelled),
+            store, pid, got["reason"], decisions=decisions, progress=progress, cancelled=cancelled),
             self.progress, self.message, "Erasing", done)
 
     def reload(self) -> None:
@@ -756,6 +814,69 @@ class _RetentionSection(_Section):
         self.policy.setText("")
         say(self.message, "")
         self.progress.hide()
+
+
+class MentionReview(QDialog):
+    """Each mention an erasure would leave in other records' free text: where, what, the words around it; each
+    replaced with [erased] unless *Keep* is ticked, and a kept one needs a reason (no names)."""
+
+    COLUMNS = ("Where", "What", "Text", "Keep", "Reason for keeping")
+
+    def __init__(self, mentions: list[retention.Mention], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Mentions of the person in other records")
+        self.mentions = mentions
+        lay = QVBoxLayout(self)
+        intro = text_label("Mention review intro")
+        intro.setText(f"{len(mentions)} mention(s) of the person remain in other records' free text. Each is "
+                      "replaced with [erased] when the person is erased, unless you keep it, with a reason (no names, "
+                      "dates of birth or ids). The audit entry counts both.")
+        lay.addWidget(intro)
+        self.table = QTableWidget(len(mentions), len(self.COLUMNS), self)
+        self.table.setAccessibleName("Mentions")
+        self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
+        for i, m in enumerate(mentions):
+            for j, text in enumerate((m.where, m.kind, m.context)):
+                item = QTableWidgetItem(text)
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                item.setToolTip(text)
+                self.table.setItem(i, j, item)
+            keep = QTableWidgetItem("")
+            keep.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
+            keep.setCheckState(Qt.CheckState.Unchecked)
+            self.table.setItem(i, 3, keep)
+            self.table.setItem(i, 4, QTableWidgetItem(""))
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        lay.addWidget(self.table, 1)
+        self.error = text_label("Mention review message")
+        lay.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.ok = buttons.addButton("Go on to the erasure", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+        self.resize(900, 420)
+
+    def keep(self, row: int, reason: str) -> None:
+        """Keep mention ``row`` with ``reason`` (what ticking Keep and typing the reason does)."""
+        self.table.item(row, 3).setCheckState(Qt.CheckState.Checked)
+        self.table.item(row, 4).setText(reason)
+
+    def decisions(self) -> dict:
+        out = {}
+        for i, m in enumerate(self.mentions):
+            kept = self.table.item(i, 3).checkState() == Qt.CheckState.Checked
+            out[m.key] = (self.table.item(i, 4).text().strip() if kept else None)
+        return out
+
+    def accept(self) -> None:
+        missing = [i + 1 for i, v in enumerate(self.decisions().values()) if v == ""]
+        if missing:
+            say(self.error, f"Give a reason for each mention kept (row {', '.join(map(str, missing[:5]))}), or "
+                            "untick Keep.", "error")
+            return
+        super().accept()
 
 
 # ---------------------------------------------------------------- the page
