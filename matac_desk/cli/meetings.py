@@ -9,6 +9,7 @@ from ..meeting import actions as actions_mod
 from ..meeting import cohort as cohort_mod
 from ..meeting import meetings as meetings_mod
 from ..meeting import workload as workload_mod
+from ..services import people as people_mod
 from ..domain import UserError
 from .common import emit, listing_options, open_store, print_rows, record_listing
 
@@ -63,17 +64,24 @@ def register(sub) -> None:
     q.add_argument("--apology", action="store_true")
     q = msub.add_parser("decide", help="record a decision on a subject")
     _which_meeting(q)
-    q.add_argument("person_id")
-    q.add_argument("decision", choices=meetings_mod.DECISIONS)
+    q.add_argument("person_id", help="the person's id, or a name only he has")
+    q.add_argument("decision", choices=meetings_mod.DECISIONS,
+                   help="adopt or do not adopt; for a cohort subject continue, escalate or exit")
     q.add_argument("--reason", help="required for 'do not adopt' and 'exit' (exit: one of the exit reasons)")
     q = msub.add_parser("minutes", help="record minutes for a subject (or the meeting)")
     _which_meeting(q)
     q.add_argument("text")
     q.add_argument("--person", dest="person_id")
     q.add_argument("--chair")
-    q = msub.add_parser("held", help="mark the meeting held and keep the day's scores")
+    q = msub.add_parser("held", help="mark the meeting held and keep the day's scores (on or after its day)")
     _which_meeting(q)
     q.add_argument("--chair")
+    q.add_argument("--early", action="store_true", help="mark it held before its day (needs --reason)")
+    q.add_argument("--reason", help="why it is marked held before its day")
+    q = msub.add_parser("reopen", help="put a held meeting back to scheduled; its snapshot is kept, superseded")
+    _which_meeting(q)
+    q.add_argument("--reason", required=True, help="why the meeting is reopened (audited)")
+    q.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.set_defaults(func=cmd_meeting)
 
     # cohort and subjects ---------------------------------------------------
@@ -265,7 +273,8 @@ def cmd_meeting(args) -> int:
             emit(f"{'Apology' if args.apology else 'Attendee'} added to {m.label}")
         elif c == "decide":
             m = _resolve_meeting(store, args)
-            w = meetings_mod.record_decision(store, m.id, args.person_id, args.decision, reason=args.reason)
+            pid = people_mod.resolve(store, args.person_id)
+            w = meetings_mod.record_decision(store, m.id, pid, args.decision, reason=args.reason)
             score = "" if w["score"] is None else f" (score {w['score']:g})"
             emit(f"{m.label}: {w['person_id']} — {args.decision}{score}")
         elif c == "minutes":
@@ -274,8 +283,27 @@ def cmd_meeting(args) -> int:
             emit(f"Minutes recorded for {m.label}")
         elif c == "held":
             m = _resolve_meeting(store, args)
-            meetings_mod.mark_held(store, m.id, chair=args.chair)
-            emit(f"{m.label} marked held; scores kept as they stood that day")
+            if args.early and not (args.reason or "").strip():
+                raise UserError("--early needs --reason: why the meeting is marked held before its day")
+            if args.reason and not args.early:
+                raise UserError("--reason goes with --early (marking a meeting held before its day)")
+            meetings_mod.mark_held(store, m.id, chair=args.chair, early_reason=args.reason if args.early else None)
+            emit(f"{m.label} marked held; scores kept as they stood that day; its agenda is closed")
+        elif c == "reopen":
+            m = _resolve_meeting(store, args)
+            if m.status != "held":
+                raise UserError(f"{m.label} is not held, so there is nothing to reopen")
+            if not args.yes:
+                import sys
+                if not sys.stdin.isatty():
+                    raise UserError("reopening asks for confirmation: run it in a terminal, or add --yes")
+                answer = input(f"Reopen {m.label}? Its snapshot is kept, marked superseded, and decisions can be "
+                               "recorded again. [y/N] ")
+                if answer.strip().casefold() not in ("y", "yes"):
+                    emit("Nothing changed.")
+                    return 1
+            done = meetings_mod.reopen_meeting(store, m.id, args.reason)
+            emit(f"{m.label} reopened; {len(done['superseded'])} snapshot(s) kept, marked superseded")
         return 0
 
 
