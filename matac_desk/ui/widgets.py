@@ -6,11 +6,15 @@ colours are the status accents below, chosen to read on both.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
+    QMenu,
+    QSplitter,
     QPushButton,
     QStyle,
     QStyleOptionTab,
@@ -21,14 +25,61 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-__all__ = ["ACCENT", "heading", "button", "text_label", "accent_label", "say", "selected_row", "MessageLabel",
+__all__ = ["ACCENT", "ACCENT_LIGHT", "ACCENT_DARK", "is_dark", "contrast", "column_menu", "stretch_column",
+           "remember_splitter", "save_splitter", "heading", "button", "text_label", "accent_label", "say", "selected_row", "MessageLabel",
            "table_view", "remember_header", "fit_columns", "attach_model", "save_header", "settings", "sortable_table",
            "SideTabBar", "side_tabs"]
 
 ORG, APP = "MATAC Desk", "MATAC Desk"
 
-# Status accents that stay legible on light and dark backgrounds.
-ACCENT = {"error": "#d9534f", "warning": "#d08a00", "ok": "#3c9a5f", "info": "#3d85c6"}
+# Status accents, one shade for light palettes and one for dark: no single colour reads at 4.5:1 (WCAG AA)
+# on both a white and a near-black background, so the shade follows the palette in use when it is asked for.
+ACCENT_LIGHT = {"error": "#b3261e", "warning": "#8a5300", "ok": "#1d7036", "info": "#1f5fa6"}
+ACCENT_DARK = {"error": "#ff8a80", "warning": "#ffb74d", "ok": "#81c995", "info": "#8ab4f8"}
+
+
+def is_dark(palette=None) -> bool:
+    """The palette (default the application's) has light text on a dark window."""
+    from PySide6.QtGui import QGuiApplication, QPalette
+    pal = palette if palette is not None else (QGuiApplication.palette() if QGuiApplication.instance() else None)
+    if pal is None:
+        return False
+    return pal.color(QPalette.ColorRole.Window).lightnessF() < 0.5
+
+
+class _Accents(Mapping):
+    """``ACCENT["error"]``: the accent's colour for the palette in use (light or dark)."""
+
+    def _table(self) -> dict[str, str]:
+        return ACCENT_DARK if is_dark() else ACCENT_LIGHT
+
+    def __getitem__(self, key: str) -> str:
+        return self._table()[key]
+
+    def __iter__(self):
+        return iter(ACCENT_LIGHT)
+
+    def __len__(self) -> int:
+        return len(ACCENT_LIGHT)
+
+
+ACCENT = _Accents()
+
+
+def _luminance(colour) -> float:
+    from PySide6.QtGui import QColor
+    c = QColor(colour)
+
+    def lin(v: float) -> float:
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * lin(c.redF()) + 0.7152 * lin(c.greenF()) + 0.0722 * lin(c.blueF())
+
+
+def contrast(a, b) -> float:
+    """The WCAG contrast ratio of two colours (1 to 21); text needs 4.5 (AA)."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
 
 
 def settings() -> QSettings:
@@ -130,7 +181,62 @@ def table_view(name: str, accessible: str, parent: QWidget | None = None) -> QTa
     view.horizontalHeader().setHighlightSections(False)
     view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     view.horizontalHeader().setSectionsMovable(True)
+    view.horizontalHeader().setMinimumSectionSize(view.fontMetrics().horizontalAdvance("MMMM"))
+    view.setTextElideMode(Qt.TextElideMode.ElideRight)   # the model gives a long text its tooltip
+    column_menu(view)
     return view
+
+
+def column_menu(view: QTableView) -> None:
+    """A right click on the header offers every column to show or hide; the choice is remembered with the
+    widths (the header's saved state keeps hidden sections). The last shown column cannot be hidden."""
+    header = view.horizontalHeader()
+    header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+
+    def show_menu(pos) -> None:
+        model = view.model()
+        if model is None:
+            return
+        menu = QMenu(view)
+        menu.setAccessibleName("Columns")
+        shown = [c for c in range(model.columnCount()) if not header.isSectionHidden(c)]
+        for c in range(model.columnCount()):
+            title = str(model.headerData(c, Qt.Orientation.Horizontal) or f"Column {c + 1}")
+            act = menu.addAction(title)
+            act.setCheckable(True)
+            act.setChecked(not header.isSectionHidden(c))
+            act.setEnabled(not (len(shown) == 1 and c in shown))
+            act.toggled.connect(lambda on, col=c: (header.setSectionHidden(col, not on), save_header(view)))
+        menu.addSeparator()
+        menu.addAction("Fit columns to contents", lambda: (view.setProperty("columnsFixed", False),
+                                                           fit_columns(view), save_header(view)))
+        view._column_menu = menu     # tests look at it
+        menu.popup(header.mapToGlobal(pos))
+
+    header.customContextMenuRequested.connect(show_menu)
+
+
+def stretch_column(view: QTableView, column: int) -> None:
+    """Give the spare width to ``column`` (the one whose text is long: a description, a reason) rather than
+    to the last; the others keep the widths they were fitted to or given."""
+    header = view.horizontalHeader()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+    view.setProperty("stretchColumn", column)
+
+
+def remember_splitter(splitter: QSplitter, name: str, sizes: list[int]) -> None:
+    """Restore a splitter's sizes from QSettings (else ``sizes``); its panes can be collapsed by dragging."""
+    splitter.setObjectName(name)
+    splitter.setChildrenCollapsible(True)
+    state = settings().value(f"splitters/{name}")
+    if state is None or not splitter.restoreState(state):
+        splitter.setSizes(sizes)
+    splitter.splitterMoved.connect(lambda *_: save_splitter(splitter))
+
+
+def save_splitter(splitter: QSplitter) -> None:
+    settings().setValue(f"splitters/{splitter.objectName()}", splitter.saveState())
 
 
 def remember_header(view: QTableView, widths: dict[int, str] | None = None) -> bool:
@@ -158,12 +264,17 @@ def fit_columns(view: QTableView) -> None:
     header = view.horizontalHeader()
     cap = max(180, view.viewport().width() * 2 // 5)
     last = model.columnCount() - 1
+    stretch = view.property("stretchColumn")
+    arrow = view.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMarkSize) + 8 if view.isSortingEnabled() else 0
     for c in range(model.columnCount()):
-        if c == last and header.stretchLastSection():
-            break
+        if c == stretch or (c == last and header.stretchLastSection()):
+            continue
         view.resizeColumnToContents(c)
-        if view.columnWidth(c) > cap:
-            view.setColumnWidth(c, cap)
+        width = view.columnWidth(c)
+        # the header's text and its sort arrow side by side, never one over the other
+        head = view.fontMetrics().horizontalAdvance(str(model.headerData(c, Qt.Orientation.Horizontal) or "")) + 16
+        width = max(width, head + arrow)
+        view.setColumnWidth(c, min(width, cap))
     view.setProperty("columnsFixed", True)
 
 
