@@ -117,7 +117,7 @@ def test_a_coordinators_cycle_end_to_end(qtbot, tmp_path, isolated_qsettings, mo
     # 6. export the pack for that meeting; the disclosure is logged with its recipient
     packs = w.show_page("packs")
     packs.meeting.setCurrentIndex(packs.meeting.findData(meeting.id))
-    packs.recipient.setText("MATAC meeting attendees")
+    packs.recipient.setCurrentText("MATAC meeting attendees")
     out = tmp_path / "pack.pdf"
     task = packs.export(path=str(out))
     assert task.error is None, task.error

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -34,6 +35,7 @@ __all__ = [
     "PersonProfile",
     "search_ids",
     "resolve",
+    "suggestions",
     "rows_for",
     "count_persons",
     "load_profile",
@@ -233,6 +235,11 @@ def resolve(store: Store, text: str) -> str:
     row = store.conn.execute("SELECT id, merged_into FROM persons WHERE id = ? OR id = ?", [raw, raw.upper()]).fetchone()
     if row:
         return row[1] or row[0]
+    shown = re.search(r"\(([^()\s]+)\)", raw)     # "Kieran Chapman (NM0000006) · born ...", as a suggestion shows him
+    if shown:
+        row = store.conn.execute("SELECT id, merged_into FROM persons WHERE id = ?", [shown.group(1)]).fetchone()
+        if row:
+            return row[1] or row[0]
     ids = search_ids(store, raw, limit=50)
     if not ids:
         raise UserError(f"no person matches {raw[:40]!r} (by name, alias or id)")
@@ -248,6 +255,20 @@ def resolve(store: Store, text: str) -> str:
                        for i in pick[:10] if i in rows)
     more = f" and {len(pick) - 10} more" if len(pick) > 10 else ""
     raise UserError(f"{len(pick)} persons match {raw[:40]!r}: {listed}{more}; give the id")
+
+
+def suggestions(store: Store, text: str, limit: int = 12) -> list[tuple[str, str, str | None]]:
+    """``(id, name, date of birth)`` of the first persons a typed name, alias, id or date of birth finds,
+    best first (exact, then starting with it, then the rest), for a person field's completer."""
+    raw = " ".join((text or "").split())
+    if len(raw) < 2:
+        return []
+    ids = search_ids(store, raw, limit=limit)
+    if len(ids) < limit and re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+        ids += [r[0] for r in store.conn.execute("SELECT id FROM persons WHERE dob = ? ORDER BY surname, forename"
+                                                 " LIMIT ?", [raw, limit - len(ids)]) if r[0] not in ids]
+    rows = rows_for(store, ids)
+    return [(i, rows[i].name, rows[i].dob) for i in ids if i in rows]
 
 
 def count_persons(store: Store) -> int:

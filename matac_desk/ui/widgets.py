@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-__all__ = ["ACCENT", "ACCENT_LIGHT", "ACCENT_DARK", "is_dark", "contrast", "column_menu", "stretch_column",
+__all__ = ["ACCENT", "ACCENT_LIGHT", "ACCENT_DARK", "is_dark", "contrast", "column_menu", "build_column_menu", "stretch_column",
            "remember_splitter", "save_splitter", "heading", "button", "text_label", "accent_label", "say", "selected_row", "MessageLabel",
            "table_view", "remember_header", "fit_columns", "attach_model", "save_header", "settings", "sortable_table",
            "SideTabBar", "side_tabs"]
@@ -194,26 +194,33 @@ def column_menu(view: QTableView) -> None:
     header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
 
     def show_menu(pos) -> None:
-        model = view.model()
-        if model is None:
-            return
-        menu = QMenu(view)
-        menu.setAccessibleName("Columns")
-        shown = [c for c in range(model.columnCount()) if not header.isSectionHidden(c)]
-        for c in range(model.columnCount()):
-            title = str(model.headerData(c, Qt.Orientation.Horizontal) or f"Column {c + 1}")
-            act = menu.addAction(title)
-            act.setCheckable(True)
-            act.setChecked(not header.isSectionHidden(c))
-            act.setEnabled(not (len(shown) == 1 and c in shown))
-            act.toggled.connect(lambda on, col=c: (header.setSectionHidden(col, not on), save_header(view)))
-        menu.addSeparator()
-        menu.addAction("Fit columns to contents", lambda: (view.setProperty("columnsFixed", False),
-                                                           fit_columns(view), save_header(view)))
-        view._column_menu = menu     # tests look at it
-        menu.popup(header.mapToGlobal(pos))
+        menu = build_column_menu(view)
+        if menu is not None:
+            menu.popup(header.mapToGlobal(pos))
 
     header.customContextMenuRequested.connect(show_menu)
+
+
+def build_column_menu(view: QTableView) -> QMenu | None:
+    """The header's menu: a checkable entry per column, then "Fit columns to contents"."""
+    header = view.horizontalHeader()
+    model = view.model()
+    if model is None:
+        return None
+    menu = QMenu(view)
+    menu.setAccessibleName("Columns")
+    shown = [c for c in range(model.columnCount()) if not header.isSectionHidden(c)]
+    for c in range(model.columnCount()):
+        title = str(model.headerData(c, Qt.Orientation.Horizontal) or f"Column {c + 1}")
+        act = menu.addAction(title)
+        act.setCheckable(True)
+        act.setChecked(not header.isSectionHidden(c))
+        act.setEnabled(not (len(shown) == 1 and c in shown))
+        act.toggled.connect(lambda on, col=c: (header.setSectionHidden(col, not on), save_header(view)))
+    menu.addSeparator()
+    menu.addAction("Fit columns to contents", lambda: (view.setProperty("columnsFixed", False),
+                                                       fit_columns(view), save_header(view)))
+    return menu
 
 
 def stretch_column(view: QTableView, column: int) -> None:
