@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QHeaderView,
     QLabel,
     QMenu,
@@ -263,16 +264,85 @@ def remember_header(view: QTableView, widths: dict[int, str] | None = None) -> b
     return False
 
 
+class _Fitter(QObject):
+    """Fits a table's columns again when the table gets its real width (first shown, window resized), until
+    the user sizes a column by hand (then the widths are the user's, and remembered)."""
+
+    def __init__(self, view: QTableView):
+        super().__init__(view)
+        self.view = view
+        self.fitting = False
+        self.width = 0
+        view.viewport().installEventFilter(self)
+        view.horizontalHeader().sectionResized.connect(self._by_hand)
+
+    def _by_hand(self, *_args) -> None:
+        if not self.fitting and self.view.isVisible() and QApplication.mouseButtons():
+            self.view.setProperty("userColumns", True)
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.Resize and not self.view.property("userColumns"):
+            w = self.view.viewport().width()
+            if abs(w - self.width) > 40:
+                self.width = w
+                self.view.setProperty("columnsFixed", False)
+                fit_columns(self.view)
+        return False
+
+
+def _shrink_to_fit(view: QTableView, floors: dict[int, int]) -> None:
+    """When the columns are wider than the table, take width from the widest ones (never below a floor: the
+    header and its sort arrow, or eight characters) so that the table fits; long text is elided and the
+    model's tooltip shows it whole. A table whose floors do not fit scrolls sideways."""
+    header = view.horizontalHeader()
+    room = view.viewport().width()
+    if room < 200:
+        return
+    shown = [c for c in range(header.count()) if not header.isSectionHidden(c)]
+    stretch = view.property("stretchColumn")
+    if stretch is None and header.stretchLastSection() and shown:
+        stretch = shown[-1]
+    if stretch in shown:
+        title = str(view.model().headerData(stretch, Qt.Orientation.Horizontal) or "")
+        room -= max(view.fontMetrics().horizontalAdvance(title) + 24, view.fontMetrics().averageCharWidth() * 10)
+        shown = [c for c in shown if c != stretch]
+    widths = {c: view.columnWidth(c) for c in shown}
+    for _ in range(len(shown) * 3):
+        over = sum(widths.values()) - room
+        if over <= 0:
+            break
+        wide = [c for c in shown if widths[c] > floors.get(c, 0)]
+        if not wide:
+            break
+        c = max(wide, key=lambda k: widths[k] - floors.get(k, 0))
+        widths[c] = max(floors.get(c, 0), widths[c] - over)
+    for c, w in widths.items():
+        if w != view.columnWidth(c):
+            view.setColumnWidth(c, w)
+
+
 def fit_columns(view: QTableView) -> None:
-    """Size the columns to what they hold, once, unless the user's widths were restored."""
+    """Size the columns to what they hold (then to the table's width), unless the user's widths were restored."""
     model = view.model()
     if view.property("columnsFixed") or model is None or model.rowCount() == 0:
         return
+    fitter = view.findChild(_Fitter)
+    if fitter is not None:
+        fitter.fitting = True
+    try:
+        _fit(view, model)
+    finally:
+        if fitter is not None:
+            fitter.fitting = False
+
+
+def _fit(view: QTableView, model) -> None:
     header = view.horizontalHeader()
     cap = max(180, view.viewport().width() * 2 // 5)
     last = model.columnCount() - 1
     stretch = view.property("stretchColumn")
     arrow = view.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMarkSize) + 8 if view.isSortingEnabled() else 0
+    floors: dict[int, int] = {}
     for c in range(model.columnCount()):
         if c == stretch or (c == last and header.stretchLastSection()):
             continue
@@ -282,6 +352,8 @@ def fit_columns(view: QTableView) -> None:
         head = view.fontMetrics().horizontalAdvance(str(model.headerData(c, Qt.Orientation.Horizontal) or "")) + 16
         width = max(width, head + arrow)
         view.setColumnWidth(c, min(width, cap))
+        floors[c] = min(width, max(head + arrow, view.fontMetrics().averageCharWidth() * 8))
+    _shrink_to_fit(view, floors)
     view.setProperty("columnsFixed", True)
 
 
@@ -290,15 +362,18 @@ def attach_model(view: QTableView, model) -> QTableView:
     view.setModel(model)
     if not remember_header(view):
         model.modelReset.connect(lambda: fit_columns(view))
+        _Fitter(view)
         fit_columns(view)
+    else:
+        view.setProperty("userColumns", True)
     return view
 
 
 def sortable_table(name: str, accessible: str, model) -> QTableView:
     """A table over a model that sorts itself (a click on a header sorts the rows in the model)."""
     view = table_view(name, accessible)
+    view.setSortingEnabled(True)      # first, so that the columns are fitted with room for the sort arrow
     attach_model(view, model)
-    view.setSortingEnabled(True)
     view.horizontalHeader().setSortIndicatorShown(False)
     return view
 
