@@ -12,6 +12,8 @@ from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QStackedWidget,
+    QVBoxLayout,
     QHeaderView,
     QLabel,
     QMenu,
@@ -27,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 __all__ = ["ACCENT", "ACCENT_LIGHT", "ACCENT_DARK", "is_dark", "contrast", "column_menu", "build_column_menu", "stretch_column",
-           "remember_splitter", "save_splitter", "heading", "button", "text_label", "accent_label", "say", "selected_row", "MessageLabel",
+           "remember_splitter", "save_splitter", "EmptyHint", "heading", "button", "text_label", "accent_label", "say", "selected_row", "MessageLabel",
            "table_view", "remember_header", "fit_columns", "attach_model", "save_header", "settings", "sortable_table",
            "SideTabBar", "side_tabs"]
 
@@ -415,3 +417,38 @@ def side_tabs(accessible: str) -> QTabWidget:
     tabs.setTabPosition(QTabWidget.TabPosition.West)
     tabs.setAccessibleName(accessible)
     return tabs
+
+
+class EmptyHint(QStackedWidget):
+    """A table that says what goes in it, with a button to add the first row, while it is empty.
+
+    Shows ``hint`` (and the button, when ``action`` is given) instead of an
+    empty grid; the table as soon as its model has a row.
+    """
+
+    def __init__(self, view: QAbstractItemView, hint: str, action: str | None = None, slot=None,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.view = view
+        empty = QWidget()
+        lay = QVBoxLayout(empty)
+        lay.addStretch(1)
+        self.hint = QLabel(hint)
+        self.hint.setWordWrap(True)
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint.setAccessibleName(f"{view.accessibleName()}: none yet")
+        lay.addWidget(self.hint)
+        self.button = None
+        if action:
+            self.button = button(action, slot)
+            lay.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
+        lay.addStretch(2)
+        self.addWidget(empty)
+        self.addWidget(view)
+        model = view.model()
+        for sig in (model.modelReset, model.rowsInserted, model.rowsRemoved):
+            sig.connect(self._follow)
+        self._follow()
+
+    def _follow(self, *_args) -> None:
+        self.setCurrentIndex(1 if self.view.model().rowCount() else 0)

@@ -468,6 +468,14 @@ class MainWindow(QMainWindow):
         if "graph" in self.pages and not self.locked:
             self.show_page("graph").show_person(person_id)
 
+    def add_link_for(self, person_id: str) -> None:
+        """Duplicates & links, on the links tab, with the person filled in as person A."""
+        if "records" in self.pages and not self.locked:
+            page = self.show_page("records")
+            page.tabs.setCurrentIndex(2)
+            page.a_id.setText(person_id)
+            page.b_id.setFocus()
+
     def open_meeting(self, meeting_id: int | None = None) -> None:
         """The Meetings page, on a meeting (the next one when None)."""
         if "meetings" in self.pages and not self.locked:
