@@ -105,7 +105,7 @@ def agenda_items(a: Agenda) -> dict[str, list[AgendaItem]]:
         kids = ", ".join(c.text() for c in p.children)
         out["new_partners"].append(AgendaItem(
             "new_partners", p.perpetrator_id, p.perpetrator_name,
-            f"{p.perpetrator_name}: new partner {p.partner_name} ({p.first_linked})",
+            f"{p.perpetrator_name} → {p.partner_name} ({p.first_linked})",
             f"<b>New partner</b>: {escape(p.partner_name)} ({escape(p.partner_id)}), first linked "
             f"{escape(p.first_linked)} through {escape(p.source)}."
             + (f"<br>Children: {escape(kids)}" if kids else "")
@@ -118,14 +118,14 @@ def agenda_items(a: Agenda) -> dict[str, list[AgendaItem]]:
         why = " and ".join(n.reasons)
         refs = "; ".join(f"{r.agency} on {r.date}: {r.reason}" for r in n.referrals)
         out["nominations"].append(AgendaItem(
-            "nominations", n.person_id, n.name, f"{n.name}: score {_score(s.score if s else None)} ({why})",
+            "nominations", n.person_id, n.name, f"{n.name} · {_score(s.score if s else None)} ({why})",
             (f"Score {s.score:g} = R {s.r} + F {s.f} + G {s.g} + V {s.v}, rank {s.rank}; {s.incidents} incident(s) "
              f"against {s.victims} victim(s), latest {escape(s.latest_incident)}" if s else "Not scored.")
             + (f"<br><b>Referred</b>: {escape(refs)}" if refs else ""), "adopt"))
     for r in a.review:
-        change = "" if r.change is None else f", {r.change:+g} since the last snapshot"
+        change = "" if r.change is None else f" ({r.change:+g})"
         out["review"].append(AgendaItem(
-            "review", r.person_id, r.name, f"{r.name}: score {_score(r.score)}{change}",
+            "review", r.person_id, r.name, f"{r.name} · {_score(r.score)}{change}",
             f"Score {_score(r.score)} (R {_score(r.r)} F {_score(r.f)} G {_score(r.g)} V {_score(r.v)}), entry "
             f"{_score(r.entry_score)}, adopted {escape(r.adopted_on)}; offender manager "
             f"{escape(r.om_name or 'not allocated')}; {r.open_actions} open action(s), {r.overdue_actions} overdue; "
@@ -134,17 +134,17 @@ def agenda_items(a: Agenda) -> dict[str, list[AgendaItem]]:
         due = f"due {x.due_date}" if x.due_date else "no due date"
         late = f", <span style='color:{ACCENT['error']}'>{x.days_overdue} days overdue</span>" if x.overdue else ""
         out["actions"].append(AgendaItem(
-            "actions", x.person_id, x.subject_name, f"{x.subject_name}: {x.description} ({x.agency}, {due})",
+            "actions", x.person_id, x.subject_name, f"{x.subject_name} · {x.agency}: {x.description}",
             f"<b>{escape(x.agency)}</b> ({escape(x.owner or 'no owner')}): {escape(x.description)}; {due}{late}; "
             f"status {escape(x.status)}"))
     for e in a.proposed_exits:
         out["proposed_exits"].append(AgendaItem(
-            "proposed_exits", e.person_id, e.name, f"{e.name}: {e.reason}",
+            "proposed_exits", e.person_id, e.name, f"{e.name} · {e.reason}",
             f"Proposed exit: {escape(e.reason)}. Suggested exit reason: {escape(e.suggested_exit_reason)}.",
             "exit", e.suggested_exit_reason))
     for p in a.prompts:
         out["prompts"].append(AgendaItem(
-            "prompts", p.person_id, p.person_name, f"{p.forum}: {p.person_name}",
+            "prompts", p.person_id, p.person_name, f"{p.person_name} · {p.forum}",
             f"<b>{escape(p.forum)}</b> referral to consider: {escape(p.reason)}"))
     return {k: [dataclasses.replace(it, member=it.person_id in members) for it in v] for k, v in out.items()}
 
@@ -184,6 +184,10 @@ class MeetingsPage(Page):
         self.schedule_model = RowsModel(_SCHEDULE_COLUMNS)
         self.schedule_view = table_view("meetings_schedule", "Meeting schedule")
         attach_model(self.schedule_view, self.schedule_model)
+        if not self.schedule_view.property("userColumns"):
+            # first run: the date and status; the area and chair are a right click on the header away
+            for c in (2, 4):
+                self.schedule_view.setColumnHidden(c, True)
         self.schedule_view.selectionModel().selectionChanged.connect(lambda *_: self._meeting_chosen())
         ll.addWidget(self.schedule_view, 1)
         row = QHBoxLayout()
@@ -338,7 +342,7 @@ class MeetingsPage(Page):
         split.addWidget(right)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 5)
-        remember_splitter(split, "meetings_schedule", [em * 30, em * 136])
+        remember_splitter(split, "meetings_schedule", [em * 26, em * 140])
         self.splitters = (split, walk, parts)
         self._enable()
 
@@ -515,7 +519,7 @@ class MeetingsPage(Page):
             for it in lines:
                 child = QTreeWidgetItem([it.text])
                 child.setData(0, ItemRole, it)
-                child.setToolTip(0, it.text)
+                child.setToolTip(0, f"<p>{it.detail}</p>")   # the line cut short: all of it on hover
                 top.addChild(child)
                 if self._keep == (it.section, it.person_id):
                     keep_item = child

@@ -306,7 +306,11 @@ def _shrink_to_fit(view: QTableView, floors: dict[int, int]) -> None:
         stretch = shown[-1]
     if stretch in shown:
         title = str(view.model().headerData(stretch, Qt.Orientation.Horizontal) or "")
-        room -= max(view.fontMetrics().horizontalAdvance(title) + 24, view.fontMetrics().averageCharWidth() * 10)
+        em = view.fontMetrics().averageCharWidth()
+        # the stretched column is the one chosen for long text: it keeps a useful width; the last column
+        # stretched by default only its header's
+        keep = em * 28 if view.property("stretchColumn") is not None else em * 10
+        room -= max(view.fontMetrics().horizontalAdvance(title) + 24, keep)
         shown = [c for c in shown if c != stretch]
     widths = {c: view.columnWidth(c) for c in shown}
     for _ in range(len(shown) * 3):
@@ -354,7 +358,9 @@ def _fit(view: QTableView, model) -> None:
         head = view.fontMetrics().horizontalAdvance(str(model.headerData(c, Qt.Orientation.Horizontal) or "")) + 16
         width = max(width, head + arrow)
         view.setColumnWidth(c, min(width, cap))
-        floors[c] = min(width, max(head + arrow, view.fontMetrics().averageCharWidth() * 8))
+        # a short column (a date, a count, a status) keeps its width; a long text gives way, to a floor
+        em = view.fontMetrics().averageCharWidth()
+        floors[c] = width if width <= em * 16 else min(width, max(head + arrow, em * 12))
     _shrink_to_fit(view, floors)
     view.setProperty("columnsFixed", True)
 
