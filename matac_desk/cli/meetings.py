@@ -94,7 +94,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("subject", help="show or set a subject's OM, MAPPA, MARAC, IOM and risk factors")
     p.add_argument("store")
-    p.add_argument("person_id")
+    p.add_argument("person_id", help="the person's id, or a name only he has")
     p.add_argument("--om", type=int, dest="om_id")
     p.add_argument("--division")
     p.add_argument("--mappa-category", type=int, choices=(1, 2, 3, 4))
@@ -110,7 +110,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("order", help="record an order or bail conditions, or list a subject's")
     p.add_argument("store")
-    p.add_argument("person_id")
+    p.add_argument("person_id", help="the person's id, or a name only he has")
     p.add_argument("--type", choices=cohort_mod.ORDER_TYPES)
     p.add_argument("--start", type=_date)
     p.add_argument("--end", type=_date)
@@ -138,7 +138,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("tactic", help="agree a tactic for a subject, or list his tactics")
     p.add_argument("store")
-    p.add_argument("person_id")
+    p.add_argument("person_id", help="the person's id, or a name only he has")
     p.add_argument("tactic", nargs="?", help="toolkit name or id")
     p.add_argument("--meeting", type=_date, help="date of the meeting that agreed it")
     listing_options(p)
@@ -163,7 +163,7 @@ def register(sub) -> None:
     p.add_argument("store")
     asub = p.add_subparsers(dest="action_command", metavar="ACTION", required=True)
     q = asub.add_parser("add")
-    q.add_argument("person_id")
+    q.add_argument("person_id", help="the person's id, or a name only he has")
     q.add_argument("agency")
     q.add_argument("description")
     q.add_argument("--owner")
@@ -191,7 +191,7 @@ def register(sub) -> None:
     q.add_argument("--other-high-risk", type=int, default=0)
     osub.add_parser("list")
     q = osub.add_parser("allocate")
-    q.add_argument("person_id")
+    q.add_argument("person_id", help="the person's id, or a name only he has")
     q.add_argument("om_id", type=int, nargs="?", help="default: the suggested OM in the subject's division")
     q.add_argument("--division")
     q.add_argument("--allow-overloaded", action="store_true")
@@ -279,7 +279,8 @@ def cmd_meeting(args) -> int:
             emit(f"{m.label}: {w['person_id']} — {args.decision}{score}")
         elif c == "minutes":
             m = _resolve_meeting(store, args)
-            meetings_mod.add_minutes(store, m.id, args.person_id, args.text, chair=args.chair)
+            meetings_mod.add_minutes(store, m.id, people_mod.resolve(store, args.person_id) if args.person_id else None,
+                                    args.text, chair=args.chair)
             emit(f"Minutes recorded for {m.label}")
         elif c == "held":
             m = _resolve_meeting(store, args)
@@ -326,7 +327,7 @@ def cmd_subject(args) -> int:
         fields = {k: getattr(args, k) for k in ("om_id", "division", "mappa_category", "mappa_level", "marac", "iom",
                                                  "risk_level", "risk_weapons", "risk_substance_misuse",
                                                  "risk_mental_health") if getattr(args, k) is not None}
-        pid = cohort_mod.require_person(store, args.person_id)
+        pid = people_mod.resolve(store, args.person_id)
         if fields:
             changed = cohort_mod.set_subject_details(store, pid, **fields)
             emit(f"Changed: {', '.join(changed) or 'nothing'}")
@@ -342,10 +343,10 @@ def cmd_order(args) -> int:
         if args.type:
             if not args.start:
                 raise UserError("an order needs --start")
-            oid = cohort_mod.add_order(store, args.person_id, args.type, args.start, args.end,
+            oid = cohort_mod.add_order(store, people_mod.resolve(store, args.person_id), args.type, args.start, args.end,
                                        args.protected_person_id, args.conditions)
             emit(f"Order {oid} recorded")
-        pid = cohort_mod.require_person(store, args.person_id)
+        pid = people_mod.resolve(store, args.person_id)
         rows = cohort_mod.orders(store, pid)
         record_listing(store, "order", rows, "table", args, persons=[pid], person_keys=("protected_person_id",),
                        filters=("person_id",))
@@ -355,7 +356,7 @@ def cmd_order(args) -> int:
 
 def cmd_disclosure(args) -> int:
     with open_store(args.store) as store:
-        did = cohort_mod.record_disclosure(store, args.person_id, args.kind, args.date or _dt.date.today(),
+        did = cohort_mod.record_disclosure(store, people_mod.resolve(store, args.person_id), args.kind, args.date or _dt.date.today(),
                                            disclosed_to_id=args.to_id, recipient_name=args.to_name,
                                            decision=args.decision)
         emit(f"Disclosure {did} recorded")
@@ -374,7 +375,7 @@ def cmd_toolkit(args) -> int:
 
 def cmd_tactic(args) -> int:
     with open_store(args.store) as store:
-        pid = cohort_mod.require_person(store, args.person_id)
+        pid = people_mod.resolve(store, args.person_id)
         if args.tactic:
             mid = meetings_mod.find_meeting(store, args.meeting).id if args.meeting else None
             cohort_mod.agree_tactic(store, pid, args.tactic, meeting_id=mid, on=args.meeting)
@@ -411,7 +412,7 @@ def cmd_action(args) -> int:
     with open_store(args.store) as store:
         if args.action_command == "add":
             mid = meetings_mod.find_meeting(store, args.meeting).id if args.meeting else None
-            aid = actions_mod.add_action(store, args.person_id, args.agency, args.description, owner=args.owner,
+            aid = actions_mod.add_action(store, people_mod.resolve(store, args.person_id), args.agency, args.description, owner=args.owner,
                                          due=args.due, meeting_id=mid)
             emit(f"Action {aid} added")
         else:
@@ -433,7 +434,7 @@ def cmd_om(args) -> int:
             print_rows(workload_mod.offender_managers(store),
                        ["id", "name", "division", "mosovo_completed_on", "mosovo_waiting", "other_cases"])
         else:
-            pid = cohort_mod.require_person(store, args.person_id)
+            pid = people_mod.resolve(store, args.person_id)
             om_id = args.om_id
             if om_id is None:
                 division = args.division or cohort_mod.subject_details(store, pid)["division"]
