@@ -182,3 +182,48 @@ def test_help_and_settings_menus(window):
     assert window.guide_path() is not None and window.guide_path().name == "guide.md"
     keys = dict(window.shortcut_rows())
     assert keys["Quit"] == "Ctrl+Q" and keys["Lock"] == "Ctrl+L" and keys["Settings…"] == "Ctrl+,"
+
+
+def test_an_action_updated_keeps_the_place_and_can_be_undone(window, demo_store):
+    from matac_desk.meeting import actions
+    page = window.show_page("actions")
+    page.overdue_only.setChecked(True)
+    rows = page.model.rows()
+    if len(rows) < 2:
+        pytest.skip("the demo store has fewer than two overdue actions")
+    page.view.selectRow(0)
+    first, second = rows[0], rows[1]
+    page.new_status.setCurrentText("done")
+    page.note.setText("Completed")
+    page.update_selected()
+    # done: it left the overdue list; the one that took its row is selected, not the top of another list
+    assert page.overdue_only.isChecked()
+    assert page.selected() is not None and page.selected().id == second.id
+    assert window.undo_action.text() == f"&Undo close action {first.id}"
+    window.undo_action.trigger()
+    assert next(a for a in actions.list_actions(demo_store) if a.id == first.id).status == first.status
+
+
+def test_an_empty_person_tab_says_what_goes_there_with_a_button(window, demo_store):
+    pid = demo_store.scalar("SELECT p.id FROM persons p WHERE NOT EXISTS (SELECT 1 FROM subject_tactics t"
+                            " WHERE t.person_id = p.id) LIMIT 1")
+    window.open_person(pid)
+    person = window.pages["people"].person
+    box = person.tactic_box
+    assert box.currentIndex() == 0 and "agreed at a MATAC meeting" in box.hint.text()
+    box.button.click()
+    assert window.current_page().key == "meetings"
+
+
+def test_settings_not_saved_are_asked_about_on_quit(window, monkeypatch):
+    from matac_desk.ui import dialogs
+    page = window.show_page("settings")
+    page.general.dirty = True
+    window.show_page("dashboard")                  # another page: the edits stay, nothing asked
+    asked = []
+    monkeypatch.setattr(dialogs, "save_discard_cancel", lambda _p, _t, text: asked.append(text) or "cancel")
+    assert not window.close()
+    assert asked and "General settings have changes not saved" in asked[0]
+    monkeypatch.setattr(dialogs, "save_discard_cancel", lambda *a: "save")
+    assert not window.close() and window.current_page().key == "settings"
+    page.general.dirty = False

@@ -502,10 +502,15 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ lock
     def lock_now(self) -> None:
         """Ctrl+L: ask about unsaved text first (the idle lock cannot ask; the page keeps it for after)."""
-        page = self.current_page()
-        if not self.locked and isinstance(page, Page) and not page.can_leave("locking"):
+        if not self.locked and not self._pages_can_leave("locking"):
             return
         self.lock()
+
+    def _pages_can_leave(self, doing: str) -> bool:
+        """Every page with unsaved text asks (the one shown first); False when the user chose to stay."""
+        current = self.current_page()
+        pages = [current] + [p for p in self.pages.values() if p is not current]
+        return all(p.can_leave(doing) for p in pages if isinstance(p, Page))
 
     def lock(self) -> None:
         """Hide every piece of data until the passphrase is entered again."""
@@ -559,8 +564,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ closing
     def closeEvent(self, event: QCloseEvent) -> None:
-        page = self.current_page()
-        if not self.locked and isinstance(page, Page) and not page.can_leave("closing"):
+        if not self.locked and not self._pages_can_leave("closing"):
             event.ignore()
             return
         self.undo_link.hide()
