@@ -105,8 +105,8 @@ PAIR_COLUMNS = [
 FACTS = ("Id", "Name", "Date of birth", "Perpetrator in", "Victim in", "Last incident", "Records merged into it")
 FACT_COLUMNS = [
     Column("", lambda f: f[0]),
-    Column("First record", lambda f: f[1]),
-    Column("Second record", lambda f: f[2]),
+    Column("First record", lambda f: f[1], accent=True),    # the values that differ stand out
+    Column("Second record", lambda f: f[2], accent=True),
 ]
 
 
