@@ -330,7 +330,7 @@ class MeetingsPage(Page):
         parts.setStretchFactor(0, 2)
         parts.setStretchFactor(1, 0)
         parts.setStretchFactor(2, 1)
-        remember_splitter(parts, "meetings_subject", [line * 7, line * 16, line * 5])
+        remember_splitter(parts, "meetings_subject", [line * 5, line * 19, line * 4])
         sl.addWidget(parts, 1)
         self.message = text_label("Meeting message")
         sl.addWidget(self.message)

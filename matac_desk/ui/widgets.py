@@ -347,7 +347,8 @@ def _fit(view: QTableView, model) -> None:
     cap = max(180, view.viewport().width() * 2 // 5)
     last = model.columnCount() - 1
     stretch = view.property("stretchColumn")
-    arrow = view.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMarkSize) + 8 if view.isSortingEnabled() else 0
+    arrow = (view.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMarkSize) + 8
+             if view.isSortingEnabled() and header.isSortIndicatorShown() else 0)
     floors: dict[int, int] = {}
     for c in range(model.columnCount()):
         if c == stretch or (c == last and header.stretchLastSection()):
@@ -360,7 +361,7 @@ def _fit(view: QTableView, model) -> None:
         view.setColumnWidth(c, min(width, cap))
         # a short column (a date, a count, a status) keeps its width; a long text gives way, to a floor
         em = view.fontMetrics().averageCharWidth()
-        floors[c] = width if width <= em * 16 else min(width, max(head + arrow, em * 12))
+        floors[c] = width if width <= em * 20 else min(width, max(head + arrow, em * 14))
     _shrink_to_fit(view, floors)
     view.setProperty("columnsFixed", True)
 
@@ -380,9 +381,9 @@ def attach_model(view: QTableView, model) -> QTableView:
 def sortable_table(name: str, accessible: str, model) -> QTableView:
     """A table over a model that sorts itself (a click on a header sorts the rows in the model)."""
     view = table_view(name, accessible)
-    view.setSortingEnabled(True)      # first, so that the columns are fitted with room for the sort arrow
+    view.setSortingEnabled(True)
+    view.horizontalHeader().setSortIndicatorShown(False)   # before fitting: no room kept for an arrow not drawn
     attach_model(view, model)
-    view.horizontalHeader().setSortIndicatorShown(False)
     return view
 
 
