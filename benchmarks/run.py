@@ -660,7 +660,7 @@ def main(store_path):
                            "Review and report back", due=day + dt.timedelta(days=3), meeting_id=mid)
         meetings.add_minutes(st, mid, s.perpetrator_id, "Adopted; tactics agreed with partners.")
         have += 1
-    meetings.mark_held(st, mid)
+    meetings.mark_held(st, mid, today=day)
     n = len(cohort.cohort(st, nxt.date))
     st.close()
     return {"subjects": n, "meeting_id": nxt.id}

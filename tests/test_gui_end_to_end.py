@@ -103,7 +103,8 @@ def test_a_coordinators_cycle_end_to_end(qtbot, tmp_path, isolated_qsettings, mo
     meeting = meetings.find_meeting(store, day)
     assert page.meeting.id == meeting.id
     nominee = page.items["nominations"][0].person_id
-    assert page.select_item("nominations", nominee) and page.decision.currentText() == "adopt"
+    assert page.select_item("nominations", nominee) and page.decision.currentIndex() == -1   # nothing pre-chosen
+    page.decision.setCurrentText("adopt")
     page.record_decision()
     assert cohort.in_cohort(store, nominee, day)
     page.action_agency.setCurrentText("Housing")
@@ -116,7 +117,7 @@ def test_a_coordinators_cycle_end_to_end(qtbot, tmp_path, isolated_qsettings, mo
     # 6. export the pack for that meeting; the disclosure is logged with its recipient
     packs = w.show_page("packs")
     packs.meeting.setCurrentIndex(packs.meeting.findData(meeting.id))
-    packs.recipient.setText("MATAC meeting attendees")
+    packs.recipient.setCurrentText("MATAC meeting attendees")
     out = tmp_path / "pack.pdf"
     task = packs.export(path=str(out))
     assert task.error is None, task.error

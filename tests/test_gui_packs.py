@@ -26,7 +26,7 @@ def test_export_a_meeting_pack_records_the_disclosure(page, tmp_path, version, a
     assert p.meeting.currentData() == seeded.next_meeting
     p.version.setCurrentIndex(p.version.findData(version))
     p.agency.setCurrentText(agency)
-    p.recipient.setText("Northshire Housing")
+    p.recipient.setCurrentText("Northshire Housing")
     out = tmp_path / "pack.pdf"
     before = len(audit.entries(store.conn, action="disclosure.pack"))
     task = p.export(path=str(out))
@@ -49,7 +49,7 @@ def test_no_recipient_no_export(page, tmp_path):
 
 def test_a_cancelled_export_leaves_nothing(page, tmp_path):
     p, store, _seeded, _w = page
-    p.recipient.setText("MATAC table")
+    p.recipient.setCurrentText("MATAC table")
     out = tmp_path / "pack.pdf"
     real = p.ctx.background.call
 
@@ -67,7 +67,7 @@ def test_ctrl_p_on_the_packs_page_prints_what_is_chosen(page, tmp_path, monkeypa
     from matac_desk.ui import pdfexport
     p, store, seeded, w = page
     p.set_person(seeded.cohort[0])
-    p.recipient.setText("Probation")
+    p.recipient.setCurrentText("Probation")
     out = tmp_path / "profile.pdf"
     monkeypatch.setattr(pdfexport, "choose_printer", lambda _parent: "")      # no printer name: opened to print
     monkeypatch.setattr(pdfexport, "save_path", lambda *_a: str(out))
@@ -86,7 +86,7 @@ def test_ctrl_p_on_the_packs_page_prints_what_is_chosen(page, tmp_path, monkeypa
 ])
 def test_a_failed_export_is_reported(page, tmp_path, monkeypatch, error, message_box, shown):
     p, store, _seeded, _w = page
-    p.recipient.setText("MATAC table")
+    p.recipient.setCurrentText("MATAC table")
     boxes = []
     monkeypatch.setattr("matac_desk.ui.context.QMessageBox.critical", lambda _p, title, text: boxes.append(title))
 

@@ -59,6 +59,7 @@ __all__ = [
     "root_of",
     "group_of",
     "merge",
+    "check_merge",
     "unmerge",
     "merges",
     "mark_not_duplicate",
@@ -587,6 +588,20 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
+def check_merge(store: Store, keep_id: str, merge_id: str, reason: str) -> tuple[str, str, str]:
+    """Everything that would refuse the merge, checked before anything is done (a UserError naming it):
+    the reason (given, and naming none of the persons: it goes in the audit log) and the two records.
+    Returns ``(keep root, merged root, reason)``."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise UserError("a merge needs a reason (--reason)")
+    keep_root, merge_root = root_of(store, keep_id), root_of(store, merge_id)
+    if keep_root == merge_root:
+        raise UserError(f"{keep_id} and {merge_id} are already one person")
+    audit.check_free_text(store.conn, reason, [keep_root, merge_root, keep_id, merge_id])
+    return keep_root, merge_root, reason
+
+
 def merge(store: Store, keep_id: str, merge_id: str, reason: str) -> int:
     """Merge the record ``merge_id`` into ``keep_id``; returns the merge's number.
 
@@ -595,13 +610,8 @@ def merge(store: Store, keep_id: str, merge_id: str, reason: str) -> int:
     store file is backed up first; the change and its audit entry are one
     transaction.
     """
-    reason = (reason or "").strip()
-    if not reason:
-        raise UserError("a merge needs a reason (--reason)")
-    keep_root, merge_root = root_of(store, keep_id), root_of(store, merge_id)
-    if keep_root == merge_root:
-        raise UserError(f"{keep_id} and {merge_id} are already one person")
-    store.backup_file("pre-merge")
+    keep_root, merge_root, reason = check_merge(store, keep_id, merge_id, reason)
+    store.backup_file("pre-merge")     # only once the merge is known to go ahead: a refused one makes no backup
     conn = store.conn
     with store.transaction():
         previous = {merge_root: None}

@@ -158,12 +158,17 @@ def take_snapshot(
     return Snapshot(sid, a.isoformat(), taken_at, actor, label, meeting_id, stored.version, len(scores))
 
 
-def list_snapshots(store, *, meeting_id: int | None = None) -> list[Snapshot]:
-    """Saved snapshots, oldest first (only one meeting's with ``meeting_id``)."""
+def list_snapshots(store, *, meeting_id: int | None = None, superseded: bool = False) -> list[Snapshot]:
+    """Saved snapshots, oldest first (only one meeting's with ``meeting_id``).
+
+    A snapshot of a meeting that was reopened is superseded (its label says
+    so) and left out, so that it counts in no trend, unless ``superseded``.
+    """
+    keep = "" if superseded else " AND superseded_at IS NULL"
     if meeting_id is None:
-        rows = store.conn.execute(f"SELECT {_SNAPSHOT_COLS} FROM score_snapshots ORDER BY as_of, id")
+        rows = store.conn.execute(f"SELECT {_SNAPSHOT_COLS} FROM score_snapshots WHERE 1{keep} ORDER BY as_of, id")
     else:
-        rows = store.conn.execute(f"SELECT {_SNAPSHOT_COLS} FROM score_snapshots WHERE meeting_id = ?"
+        rows = store.conn.execute(f"SELECT {_SNAPSHOT_COLS} FROM score_snapshots WHERE meeting_id = ?{keep}"
                                   " ORDER BY as_of, id", [meeting_id])
     return [Snapshot(*r) for r in rows]
 

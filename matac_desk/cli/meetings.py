@@ -9,6 +9,7 @@ from ..meeting import actions as actions_mod
 from ..meeting import cohort as cohort_mod
 from ..meeting import meetings as meetings_mod
 from ..meeting import workload as workload_mod
+from ..services import people as people_mod
 from ..domain import UserError
 from .casefile import ORDER_ACTIONS, cmd_order_more, order_options
 from . import evaluation
@@ -65,17 +66,24 @@ def register(sub) -> None:
     q.add_argument("--apology", action="store_true")
     q = msub.add_parser("decide", help="record a decision on a subject")
     _which_meeting(q)
-    q.add_argument("person_id")
-    q.add_argument("decision", choices=meetings_mod.DECISIONS)
+    q.add_argument("person_id", help="the person's id, or a name only he has")
+    q.add_argument("decision", choices=meetings_mod.DECISIONS,
+                   help="adopt or do not adopt; for a cohort subject continue, escalate or exit")
     q.add_argument("--reason", help="required for 'do not adopt' and 'exit' (exit: one of the exit reasons)")
     q = msub.add_parser("minutes", help="record minutes for a subject (or the meeting)")
     _which_meeting(q)
     q.add_argument("text")
     q.add_argument("--person", dest="person_id")
     q.add_argument("--chair")
-    q = msub.add_parser("held", help="mark the meeting held and keep the day's scores")
+    q = msub.add_parser("held", help="mark the meeting held and keep the day's scores (on or after its day)")
     _which_meeting(q)
     q.add_argument("--chair")
+    q.add_argument("--early", action="store_true", help="mark it held before its day (needs --reason)")
+    q.add_argument("--reason", help="why it is marked held before its day")
+    q = msub.add_parser("reopen", help="put a held meeting back to scheduled; its snapshot is kept, superseded")
+    _which_meeting(q)
+    q.add_argument("--reason", required=True, help="why the meeting is reopened (audited)")
+    q.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.set_defaults(func=cmd_meeting)
 
     # cohort and subjects ---------------------------------------------------
@@ -88,7 +96,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("subject", help="show or set a subject's OM, MAPPA, MARAC, IOM and risk factors")
     p.add_argument("store")
-    p.add_argument("person_id")
+    p.add_argument("person_id", help="the person's id, or a name only he has")
     p.add_argument("--om", type=int, dest="om_id")
     p.add_argument("--division")
     p.add_argument("--mappa-category", type=int, choices=(1, 2, 3, 4))
@@ -134,7 +142,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("tactic", help="agree a tactic for a subject, or list his tactics")
     p.add_argument("store")
-    p.add_argument("person_id")
+    p.add_argument("person_id", help="the person's id, or a name only he has")
     p.add_argument("tactic", nargs="?", help="toolkit name or id")
     p.add_argument("--meeting", type=_date, help="date of the meeting that agreed it")
     listing_options(p)
@@ -159,7 +167,7 @@ def register(sub) -> None:
     p.add_argument("store")
     asub = p.add_subparsers(dest="action_command", metavar="ACTION", required=True)
     q = asub.add_parser("add")
-    q.add_argument("person_id")
+    q.add_argument("person_id", help="the person's id, or a name only he has")
     q.add_argument("agency")
     q.add_argument("description")
     q.add_argument("--owner")
@@ -187,7 +195,7 @@ def register(sub) -> None:
     q.add_argument("--other-high-risk", type=int, default=0)
     osub.add_parser("list")
     q = osub.add_parser("allocate")
-    q.add_argument("person_id")
+    q.add_argument("person_id", help="the person's id, or a name only he has")
     q.add_argument("om_id", type=int, nargs="?", help="default: the suggested OM in the subject's division")
     q.add_argument("--division")
     q.add_argument("--allow-overloaded", action="store_true")
@@ -271,17 +279,38 @@ def cmd_meeting(args) -> int:
             emit(f"{'Apology' if args.apology else 'Attendee'} added to {m.label}")
         elif c == "decide":
             m = _resolve_meeting(store, args)
-            w = meetings_mod.record_decision(store, m.id, args.person_id, args.decision, reason=args.reason)
+            pid = people_mod.resolve(store, args.person_id)
+            w = meetings_mod.record_decision(store, m.id, pid, args.decision, reason=args.reason)
             score = "" if w["score"] is None else f" (score {w['score']:g})"
             emit(f"{m.label}: {w['person_id']} — {args.decision}{score}")
         elif c == "minutes":
             m = _resolve_meeting(store, args)
-            meetings_mod.add_minutes(store, m.id, args.person_id, args.text, chair=args.chair)
+            meetings_mod.add_minutes(store, m.id, people_mod.resolve(store, args.person_id) if args.person_id else None,
+                                    args.text, chair=args.chair)
             emit(f"Minutes recorded for {m.label}")
         elif c == "held":
             m = _resolve_meeting(store, args)
-            meetings_mod.mark_held(store, m.id, chair=args.chair)
-            emit(f"{m.label} marked held; scores kept as they stood that day")
+            if args.early and not (args.reason or "").strip():
+                raise UserError("--early needs --reason: why the meeting is marked held before its day")
+            if args.reason and not args.early:
+                raise UserError("--reason goes with --early (marking a meeting held before its day)")
+            meetings_mod.mark_held(store, m.id, chair=args.chair, early_reason=args.reason if args.early else None)
+            emit(f"{m.label} marked held; scores kept as they stood that day; its agenda is closed")
+        elif c == "reopen":
+            m = _resolve_meeting(store, args)
+            if m.status != "held":
+                raise UserError(f"{m.label} is not held, so there is nothing to reopen")
+            if not args.yes:
+                import sys
+                if not sys.stdin.isatty():
+                    raise UserError("reopening asks for confirmation: run it in a terminal, or add --yes")
+                answer = input(f"Reopen {m.label}? Its snapshot is kept, marked superseded, and decisions can be "
+                               "recorded again. [y/N] ")
+                if answer.strip().casefold() not in ("y", "yes"):
+                    emit("Nothing changed.")
+                    return 1
+            done = meetings_mod.reopen_meeting(store, m.id, args.reason)
+            emit(f"{m.label} reopened; {len(done['superseded'])} snapshot(s) kept, marked superseded")
         return 0
 
 
@@ -304,7 +333,7 @@ def cmd_subject(args) -> int:
         fields = {k: getattr(args, k) for k in ("om_id", "division", "mappa_category", "mappa_level", "marac", "iom",
                                                  "risk_level", "risk_weapons", "risk_substance_misuse",
                                                  "risk_mental_health") if getattr(args, k) is not None}
-        pid = cohort_mod.require_person(store, args.person_id)
+        pid = people_mod.resolve(store, args.person_id)
         if fields:
             changed = cohort_mod.set_subject_details(store, pid, **fields)
             emit(f"Changed: {', '.join(changed) or 'nothing'}")
@@ -322,10 +351,10 @@ def cmd_order(args) -> int:
         if args.type:
             if not args.start:
                 raise UserError("an order needs --start")
-            oid = cohort_mod.add_order(store, args.person_id, args.type, args.start, args.end,
+            oid = cohort_mod.add_order(store, people_mod.resolve(store, args.person_id), args.type, args.start, args.end,
                                        args.protected_person_id, args.conditions)
             emit(f"Order {oid} recorded")
-        pid = cohort_mod.require_person(store, args.person_id)
+        pid = people_mod.resolve(store, args.person_id)
         rows = cohort_mod.orders(store, pid)
         record_listing(store, "order", rows, "table", args, persons=[pid], person_keys=("protected_person_id",),
                        filters=("person_id",))
@@ -335,7 +364,7 @@ def cmd_order(args) -> int:
 
 def cmd_disclosure(args) -> int:
     with open_store(args.store) as store:
-        did = cohort_mod.record_disclosure(store, args.person_id, args.kind, args.date or _dt.date.today(),
+        did = cohort_mod.record_disclosure(store, people_mod.resolve(store, args.person_id), args.kind, args.date or _dt.date.today(),
                                            disclosed_to_id=args.to_id, recipient_name=args.to_name,
                                            decision=args.decision)
         emit(f"Disclosure {did} recorded")
@@ -354,7 +383,7 @@ def cmd_toolkit(args) -> int:
 
 def cmd_tactic(args) -> int:
     with open_store(args.store) as store:
-        pid = cohort_mod.require_person(store, args.person_id)
+        pid = people_mod.resolve(store, args.person_id)
         if args.tactic:
             mid = meetings_mod.find_meeting(store, args.meeting).id if args.meeting else None
             cohort_mod.agree_tactic(store, pid, args.tactic, meeting_id=mid, on=args.meeting)
@@ -391,7 +420,7 @@ def cmd_action(args) -> int:
     with open_store(args.store) as store:
         if args.action_command == "add":
             mid = meetings_mod.find_meeting(store, args.meeting).id if args.meeting else None
-            aid = actions_mod.add_action(store, args.person_id, args.agency, args.description, owner=args.owner,
+            aid = actions_mod.add_action(store, people_mod.resolve(store, args.person_id), args.agency, args.description, owner=args.owner,
                                          due=args.due, meeting_id=mid)
             emit(f"Action {aid} added")
         else:
@@ -413,7 +442,7 @@ def cmd_om(args) -> int:
             print_rows(workload_mod.offender_managers(store),
                        ["id", "name", "division", "mosovo_completed_on", "mosovo_waiting", "other_cases"])
         else:
-            pid = cohort_mod.require_person(store, args.person_id)
+            pid = people_mod.resolve(store, args.person_id)
             om_id = args.om_id
             if om_id is None:
                 division = args.division or cohort_mod.subject_details(store, pid)["division"]

@@ -19,8 +19,8 @@ from ..domain import UserError, iso_day, display_name, safe_cell
 from ..storage.files import csv_bytes, write_atomically
 from ..storage.store import Store
 
-__all__ = ["STATUSES", "Action", "add_action", "update_action", "list_actions", "action_history",
-           "export_actions_csv", "agencies"]
+__all__ = ["STATUSES", "Action", "add_action", "update_action", "remove_action", "revert_update", "list_actions",
+           "action_history", "export_actions_csv", "agencies"]
 
 STATUSES = ("open", "in progress", "done", "cancelled")
 CLOSED = ("done", "cancelled")
@@ -68,9 +68,14 @@ def add_action(store: Store, person_id: str, agency: str, description: str, *, o
 
 def update_action(store: Store, action_id: int, *, status: str | None = None, note: str | None = None,
                   on: _dt.date | str | None = None, due: _dt.date | str | None = None,
-                  owner: str | None = None) -> None:
-    """A dated update: a new status, a note, a new due date or owner."""
-    row = store.conn.execute("SELECT person_id, status FROM actions WHERE id = ?", [action_id]).fetchone()
+                  owner: str | None = None) -> dict:
+    """A dated update: a new status, a note, a new due date or owner.
+
+    Returns ``{"update_id": ..., "before": {status, due_date, owner}}`` for
+    :func:`revert_update` (an undo).
+    """
+    row = store.conn.execute("SELECT person_id, status, due_date, owner FROM actions WHERE id = ?",
+                             [action_id]).fetchone()
     if not row:
         raise UserError(f"no action {action_id}")
     if status is not None and status not in STATUSES:
@@ -85,10 +90,46 @@ def update_action(store: Store, action_id: int, *, status: str | None = None, no
             store.conn.execute("UPDATE actions SET due_date = ? WHERE id = ?", [iso_day(due), action_id])
         if owner is not None:
             store.conn.execute("UPDATE actions SET owner = ? WHERE id = ?", [owner, action_id])
-        store.conn.execute("INSERT INTO action_updates (action_id, date, status, note) VALUES (?,?,?,?)",
-                           [action_id, day, status, note])
+        uid = store.conn.execute("INSERT INTO action_updates (action_id, date, status, note) VALUES (?,?,?,?)",
+                                 [action_id, day, status, note]).lastrowid
         store.audit("action.updated", entity="person", entity_id=row[0],
                     detail={"action_id": action_id, "status": status})
+    return {"update_id": uid, "before": {"status": row[1], "due_date": row[2], "owner": row[3]}}
+
+
+def _after_update(store: Store, action_id: int, update_id: int) -> bool:
+    return bool(store.scalar("SELECT 1 FROM action_updates WHERE action_id = ? AND id > ?", [action_id, update_id]))
+
+
+def revert_update(store: Store, action_id: int, update_id: int, before: dict, *, reason: str | None = None) -> None:
+    """Take back an update (an undo): the status, due date and owner it replaced, and its dated entry.
+
+    Refused when the action was updated again since.
+    """
+    row = store.conn.execute("SELECT person_id FROM actions WHERE id = ?", [action_id]).fetchone()
+    if not row:
+        raise UserError(f"no action {action_id}")
+    if _after_update(store, action_id, update_id):
+        raise UserError(f"action {action_id} was updated again since; this update was not taken back")
+    with store.transaction():
+        store.conn.execute("UPDATE actions SET status = ?, due_date = ?, owner = ? WHERE id = ?",
+                           [before["status"], before["due_date"], before["owner"], action_id])
+        store.conn.execute("DELETE FROM action_updates WHERE id = ?", [update_id])
+        store.audit("action.update_removed", entity="person", entity_id=row[0], detail={"action_id": action_id},
+                    reason=reason)
+
+
+def remove_action(store: Store, action_id: int, *, reason: str | None = None) -> None:
+    """Delete an action added in error (an undo); refused once it has been updated."""
+    row = store.conn.execute("SELECT person_id FROM actions WHERE id = ?", [action_id]).fetchone()
+    if not row:
+        raise UserError(f"no action {action_id} (removed since?)")
+    if _after_update(store, action_id, 0):
+        raise UserError(f"action {action_id} has been updated since it was added; it was not removed")
+    with store.transaction():
+        store.conn.execute("DELETE FROM actions WHERE id = ?", [action_id])
+        store.audit("action.removed", entity="person", entity_id=row[0], detail={"action_id": action_id},
+                    reason=reason)
 
 
 def list_actions(store: Store, *, as_of: _dt.date | str | None = None, agency: str | None = None,

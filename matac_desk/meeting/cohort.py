@@ -54,6 +54,7 @@ __all__ = [
     "set_tactic_active",
     "toolkit_usage",
     "agree_tactic",
+    "remove_tactic",
     "set_tactic_status",
     "tactics",
 ]
@@ -522,6 +523,17 @@ def agree_tactic(store: Store, person_id: str, tactic: int | str, *, meeting_id:
             [pid, tid, meeting_id, iso_day(on), notes]).lastrowid
         store.audit("tactic.agreed", entity="person", entity_id=pid, detail={"tactic_id": tid, "meeting_id": meeting_id})
     return rid
+
+
+def remove_tactic(store: Store, subject_tactic_id: int, *, reason: str | None = None) -> dict:
+    """Take back a tactic agreed in error (an undo); returns the row as it was. Audited with the reason."""
+    row = store.conn.execute("SELECT person_id, tactic_id, meeting_id, agreed_on, notes, status FROM subject_tactics"
+                             " WHERE id = ?", [subject_tactic_id]).fetchone()
+    if not row:
+        raise UserError(f"no agreed tactic {subject_tactic_id} (removed since?)")
+    _delete_row(store, "subject_tactics", subject_tactic_id, "tactic.removed", row[0],
+                {"tactic_id": row[1], "meeting_id": row[2]}, reason)
+    return dict(zip(("person_id", "tactic_id", "meeting_id", "agreed_on", "notes", "status"), row))
 
 
 def set_tactic_status(store: Store, subject_tactic_id: int, status: str) -> None:

@@ -483,7 +483,7 @@ def add_meeting_year(store: Store, spec: DemoSpec) -> None:
             elif n.referrals:
                 meetings.record_decision(store, mid, n.person_id, "do not adopt",
                                          reason="Below threshold; managed through IOM")
-        meetings.mark_held(store, mid)
+        meetings.mark_held(store, mid, today=day)
     if meetings.next_meeting(store, as_of) is None:
         meetings.schedule_meeting(store, chair="DCI Rachel Hart")
 

@@ -1,9 +1,10 @@
-"""Corrections made on a person page, each one that can be undone and redone: plain objects, no Qt.
+"""Every change a coordinator makes by hand, each one that can be undone and redone: plain objects, no Qt.
 
-A coordinator corrects what is theirs to keep: the subject's details
-(offender manager, division, MAPPA, MARAC, IOM, risk), orders and bail
-conditions, Clare's Law records, aliases, and data-quality warnings
-dealt with. Each :class:`Edit` goes through the services that own the
+On a person page: the subject's details (offender manager, division,
+MAPPA, MARAC, IOM, risk), orders and bail conditions, Clare's Law records,
+aliases, and data-quality warnings dealt with. At a meeting: decisions,
+marking it held and reopening it, attendees, tactics agreed, actions
+(added and updated) and minutes. Each :class:`Edit` goes through the services that own the
 data (:mod:`~matac_desk.meeting.cohort`, :mod:`~matac_desk.meeting.workload`,
 :mod:`~matac_desk.services.people`), which audit it:
 
@@ -28,13 +29,15 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Callable
 
-from ..meeting import cohort, workload
+from ..meeting import actions, cohort, meetings, workload
 from . import people
 from ..domain import UserError
 from ..storage.store import Store
 
 __all__ = ["Edit", "SubjectEdit", "AddOrder", "ChangeOrder", "AddDisclosure", "ChangeDisclosure", "AddAlias",
-           "RemoveAlias", "ResolveWarning", "SUBJECT_LABELS", "UNDO", "REDO"]
+           "RemoveAlias", "ResolveWarning", "RecordDecision", "MarkHeld", "ReopenMeeting", "AddAttendee",
+           "ChangeAttendee", "RemoveAttendee", "AgreeTactic", "AddAction", "UpdateAction", "AddMinutes",
+           "SUBJECT_LABELS", "UNDO", "REDO"]
 
 UNDO, REDO = "undo", "redo"   # the audit reasons of an undo and a redo
 
@@ -55,7 +58,7 @@ class Edit:
     text = "edit"
     kinds: tuple[str, ...] = ("cohort",)
 
-    def __init__(self, person_id: str):
+    def __init__(self, person_id: str | None):
         self.person_id = person_id
         self.applied = False     # applied at least once: a further apply is a redo
 
@@ -309,3 +312,216 @@ class ResolveWarning(Edit):
 
     def _revert(self, store):
         people.reopen_warning(store, self.warning_id, reason=UNDO)
+
+
+# ---------------------------------------------------------------------------- the meeting
+
+_DECISION_VERBS = {"adopt": "adopt", "do not adopt": "not adopt", "continue": "continue",
+                   "escalate": "escalate", "exit": "exit"}
+
+
+class RecordDecision(Edit):
+    """A meeting's decision on a subject (:func:`~matac_desk.meeting.meetings.record_decision`); undo takes it back
+    with the cohort history and the referrals it closed (:func:`~matac_desk.meeting.meetings.remove_decision`)."""
+
+    kinds = ("cohort", "meetings")
+
+    def __init__(self, meeting_id: int, person_id: str, decision: str, reason: str | None = None, *,
+                 name: str | None = None):
+        super().__init__(person_id)
+        self.meeting_id, self.decision, self.reason = meeting_id, decision, reason
+        self.text = f"{_DECISION_VERBS.get(decision, decision)} {name or person_id}"
+        self.written: dict = {}
+
+    def _apply(self, store, reason):
+        self.written = meetings.record_decision(store, self.meeting_id, self.person_id, self.decision,
+                                                reason=self.reason)
+        return True
+
+    def _revert(self, store):
+        meetings.remove_decision(store, self.meeting_id, self.person_id, reason=UNDO)
+
+
+class MarkHeld(Edit):
+    """The meeting took place (:func:`~matac_desk.meeting.meetings.mark_held`); undo reopens it, its snapshot kept
+    and marked superseded; redo holds it again with a new snapshot."""
+
+    kinds = ("meetings", "scores")
+
+    def __init__(self, meeting_id: int, *, label: str = "the meeting", today: _dt.date | None = None,
+                 early_reason: str | None = None):
+        super().__init__(None)
+        self.meeting_id, self.today, self.early_reason = meeting_id, today, early_reason
+        self.text = f"mark {label} held"
+
+    def _apply(self, store, reason):
+        meetings.mark_held(store, self.meeting_id, today=self.today, reason=reason,
+                           early_reason=self.early_reason or ("held before and reopened by undo" if self.applied
+                                                              else None))
+        return True
+
+    def _revert(self, store):
+        meetings.reopen_meeting(store, self.meeting_id, UNDO, today=self.today)
+
+
+class ReopenMeeting(Edit):
+    """A held meeting scheduled again (:func:`~matac_desk.meeting.meetings.reopen_meeting`); undo holds it again."""
+
+    kinds = ("meetings", "scores")
+
+    def __init__(self, meeting_id: int, reason: str, *, label: str = "the meeting", today: _dt.date | None = None):
+        super().__init__(None)
+        self.meeting_id, self.reason, self.today = meeting_id, reason, today
+        self.text = f"reopen {label}"
+
+    def _apply(self, store, reason):
+        meetings.reopen_meeting(store, self.meeting_id, self.reason if reason is None else f"{reason}: {self.reason}",
+                                today=self.today)
+        return True
+
+    def _revert(self, store):
+        meetings.mark_held(store, self.meeting_id, today=self.today, early_reason="held before; reopening undone",
+                           reason=UNDO)
+
+
+class AddAttendee(Edit):
+    """An attendee or apology (:func:`~matac_desk.meeting.meetings.add_attendee`); undo removes it."""
+
+    kinds = ("meetings",)
+
+    def __init__(self, meeting_id: int, name: str, agency: str, *, apology: bool = False):
+        super().__init__(None)
+        self.meeting_id, self.args = meeting_id, (name, agency, apology)
+        self.attendee_id: int | None = None
+        self.text = f"add {'apology' if apology else 'attendee'} {name.strip()}"
+
+    def _apply(self, store, reason):
+        name, agency, apology = self.args
+        self.attendee_id = meetings.add_attendee(store, self.meeting_id, name, agency, apology=apology)
+        return True
+
+    def _revert(self, store):
+        meetings.remove_attendee(store, self.attendee_id, reason=UNDO)
+
+
+class ChangeAttendee(_FieldsEdit):
+    """Correct an attendee's name, agency, or attended / apology (:func:`~matac_desk.meeting.meetings.update_attendee`)."""
+
+    labels = {"name": "attendee's name", "agency": "attendee's agency", "role": "attended or apologies"}
+    several = "attendee"
+    kinds = ("meetings",)
+
+    def __init__(self, attendee_id: int, **fields: Any):
+        if "apology" in fields:
+            fields["role"] = "apology" if fields.pop("apology") else "attendee"
+        super().__init__(None, fields)
+        self.attendee_id = attendee_id
+
+    def _current(self, store):
+        return meetings._attendee(store, self.attendee_id)
+
+    def _set(self, store, values, reason):
+        kw = dict(values)
+        if "role" in kw:
+            kw["apology"] = kw.pop("role") == "apology"
+        return meetings.update_attendee(store, self.attendee_id, reason=reason, **kw)
+
+
+class RemoveAttendee(Edit):
+    """Take an attendee off the list (:func:`~matac_desk.meeting.meetings.remove_attendee`); undo adds them back."""
+
+    kinds = ("meetings",)
+
+    def __init__(self, attendee_id: int, *, name: str = "attendee"):
+        super().__init__(None)
+        self.attendee_id = attendee_id
+        self.removed: dict | None = None
+        self.text = f"remove attendee {name}"
+
+    def _apply(self, store, reason):
+        self.removed = meetings.remove_attendee(store, self.attendee_id, reason=reason)
+        return True
+
+    def _revert(self, store):
+        r = self.removed
+        self.attendee_id = meetings.add_attendee(store, r["meeting_id"], r["name"], r["agency"],
+                                                 apology=r["role"] == "apology")
+
+
+class AgreeTactic(Edit):
+    """A tactic from the toolkit agreed for a subject (:func:`~matac_desk.meeting.cohort.agree_tactic`); undo removes it."""
+
+    def __init__(self, person_id: str, tactic: int | str, *, meeting_id: int | None = None,
+                 on: _dt.date | str | None = None, notes: str | None = None, label: str | None = None):
+        super().__init__(person_id)
+        self.tactic, self.kw = tactic, {"meeting_id": meeting_id, "on": on, "notes": notes}
+        self.row_id: int | None = None
+        self.text = f"agree {label or 'tactic'}"
+
+    def _apply(self, store, reason):
+        self.row_id = cohort.agree_tactic(store, self.person_id, self.tactic, **self.kw)
+        return True
+
+    def _revert(self, store):
+        cohort.remove_tactic(store, self.row_id, reason=UNDO)
+
+
+class AddAction(Edit):
+    """A partnership action (:func:`~matac_desk.meeting.actions.add_action`); undo removes it (refused once updated)."""
+
+    kinds = ("actions",)
+
+    def __init__(self, person_id: str, agency: str, description: str, **kw: Any):
+        super().__init__(person_id)
+        self.args, self.kw = (agency, description), kw
+        self.action_id: int | None = None
+        self.text = f"add action for {agency.strip() or 'an agency'}"
+
+    def _apply(self, store, reason):
+        self.action_id = actions.add_action(store, self.person_id, *self.args, **self.kw)
+        return True
+
+    def _revert(self, store):
+        actions.remove_action(store, self.action_id, reason=UNDO)
+
+
+class UpdateAction(Edit):
+    """A dated update of an action (:func:`~matac_desk.meeting.actions.update_action`); undo takes it back."""
+
+    kinds = ("actions",)
+
+    def __init__(self, action_id: int, *, person_id: str | None = None, **kw: Any):
+        super().__init__(person_id)
+        self.action_id, self.kw = action_id, kw
+        self.done: dict = {}
+        status = kw.get("status")
+        self.text = (f"close action {action_id}" if status in ("done", "cancelled") else
+                     f"update action {action_id}")
+
+    def _apply(self, store, reason):
+        self.done = actions.update_action(store, self.action_id, **self.kw)
+        return True
+
+    def _revert(self, store):
+        actions.revert_update(store, self.action_id, self.done["update_id"], self.done["before"], reason=UNDO)
+
+
+class AddMinutes(Edit):
+    """Minutes for a subject or the meeting (:func:`~matac_desk.meeting.meetings.add_minutes`); undo removes them."""
+
+    kinds = ("minutes", "meetings")
+
+    def __init__(self, meeting_id: int, person_id: str | None, text: str, *, chair: str | None = None,
+                 name: str | None = None):
+        super().__init__(person_id)
+        self.meeting_id, self.minutes_text, self.chair = meeting_id, text, chair
+        self.minutes_id: int | None = None
+        self.text = f"save minutes for {name or person_id or 'the meeting'}"
+
+    def _apply(self, store, reason):
+        self.minutes_id = meetings.add_minutes(store, self.meeting_id, self.person_id, self.minutes_text,
+                                               chair=self.chair)
+        return True
+
+    def _revert(self, store):
+        meetings.remove_minutes(store, self.minutes_id, reason=UNDO)

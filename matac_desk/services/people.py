@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -33,6 +34,8 @@ __all__ = [
     "Alias",
     "PersonProfile",
     "search_ids",
+    "resolve",
+    "suggestions",
     "rows_for",
     "count_persons",
     "load_profile",
@@ -184,6 +187,21 @@ def search_ids(store: Store, query: str = "", *, sort: str = "name", descending:
         sql, params = f"SELECT p.id FROM persons p ORDER BY {order}", []
     elif found[0] is None:
         sql, params = f"SELECT p.id FROM persons p WHERE p.rowid IN ({_PREFIX_SQL}) ORDER BY {order}", found[1]
+    elif sort == "name" and not descending:
+        # by relevance: the exact name or id first, then a name, alias or id starting with the query, then the
+        # rest; within each, by surname and forename with case and accents folded ("Dvořák" beside "DVORAK")
+        where, params = found
+        _fold_function(store)
+        n = len(params)
+        raw = " ".join("".join(c if c.isprintable() else " " for c in query).split())
+        params = params + [name_key(raw), raw.upper(), _like(name_key(raw))]
+        f, u, lk = n + 1, n + 2, n + 3
+        tier = (f"CASE WHEN name_key = ?{f} OR upper(id) = ?{u}"
+                f" OR matac_fold(substr(sort_name, 1, instr(sort_name, char(31)) - 1)) = ?{f} OR (' / ' || aliases || ' / ') LIKE"
+                f" '% / ' || ?{lk} || ' / %' ESCAPE '\\' THEN 0"
+                f" WHEN name_key LIKE ?{lk} || '%' ESCAPE '\\' OR name_key LIKE '% ' || ?{lk} || '%' ESCAPE '\\'"
+                f" OR aliases LIKE ?{lk} || '%' ESCAPE '\\' OR upper(id) LIKE ?{u} || '%' THEN 1 ELSE 2 END")
+        sql = (f"SELECT id FROM people_search WHERE {where} ORDER BY {tier}, matac_fold(sort_name), id")
     elif sort in _INDEX_SORTS:
         where, params = found
         d = "DESC" if descending else "ASC"
@@ -195,6 +213,62 @@ def search_ids(store: Store, query: str = "", *, sort: str = "name", descending:
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return _run_cancellable(store, sql, params, cancelled)
+
+
+def _fold_function(store: Store) -> None:
+    """``matac_fold(text)`` in SQL: case and accents folded, so that sorting ignores both."""
+    conn = store.conn
+    if not getattr(store, "_fold_registered", None) is conn:
+        conn.create_function("matac_fold", 1, lambda t: name_key(t) if t else "", deterministic=True)
+        store._fold_registered = conn
+
+
+def resolve(store: Store, text: str) -> str:
+    """The id of the person ``text`` names: an id, or a name (or alias) that only one person has.
+
+    When several persons match, the UserError lists the ids it could be
+    (up to ten, each with the name and date of birth), so the user can pick.
+    """
+    raw = " ".join((text or "").split())
+    if not raw:
+        raise UserError("no person given: type a name or an id")
+    row = store.conn.execute("SELECT id, merged_into FROM persons WHERE id = ? OR id = ?", [raw, raw.upper()]).fetchone()
+    if row:
+        return row[1] or row[0]
+    shown = re.search(r"\(([^()\s]+)\)", raw)     # "Kieran Chapman (NM0000006) · born ...", as a suggestion shows him
+    if shown:
+        row = store.conn.execute("SELECT id, merged_into FROM persons WHERE id = ?", [shown.group(1)]).fetchone()
+        if row:
+            return row[1] or row[0]
+    ids = search_ids(store, raw, limit=50)
+    if not ids:
+        raise UserError(f"no person matches {raw[:40]!r} (by name, alias or id)")
+    key = name_key(raw)
+    exact = [i for i in ids if store.scalar(
+        "SELECT 1 FROM people_search WHERE id = ? AND (name_key = ? OR (' / ' || aliases || ' / ') LIKE ?)",
+        [i, key, f"% / {key} / %"])]
+    if len(exact) == 1 or len(ids) == 1:
+        return (exact or ids)[0]
+    pick = exact or ids
+    rows = rows_for(store, pick[:10])
+    listed = "; ".join(f"{i} {rows[i].name}" + (f" (born {rows[i].dob})" if rows[i].dob else "")
+                       for i in pick[:10] if i in rows)
+    more = f" and {len(pick) - 10} more" if len(pick) > 10 else ""
+    raise UserError(f"{len(pick)} persons match {raw[:40]!r}: {listed}{more}; give the id")
+
+
+def suggestions(store: Store, text: str, limit: int = 12) -> list[tuple[str, str, str | None]]:
+    """``(id, name, date of birth)`` of the first persons a typed name, alias, id or date of birth finds,
+    best first (exact, then starting with it, then the rest), for a person field's completer."""
+    raw = " ".join((text or "").split())
+    if len(raw) < 2:
+        return []
+    ids = search_ids(store, raw, limit=limit)
+    if len(ids) < limit and re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+        ids += [r[0] for r in store.conn.execute("SELECT id FROM persons WHERE dob = ? ORDER BY surname, forename"
+                                                 " LIMIT ?", [raw, limit - len(ids)]) if r[0] not in ids]
+    rows = rows_for(store, ids)
+    return [(i, rows[i].name, rows[i].dob) for i in ids if i in rows]
 
 
 def count_persons(store: Store) -> int:

@@ -847,3 +847,32 @@ def _case_file(db: Database) -> None:
         ALTER TABLE links ADD COLUMN grading TEXT;
         """
     )
+
+
+@migrations(name="0013_meeting_safety")
+def _meeting_safety(db: Database) -> None:
+    """'escalate' among a meeting's decisions; a held meeting reopened keeps its snapshot, marked superseded.
+
+    ``decisions`` is made again (SQLite cannot change a CHECK constraint) with
+    its rows; ``score_snapshots.superseded_at`` is set when the meeting the
+    snapshot was taken for is reopened (it then no longer counts in trends).
+    """
+    db.executescript(
+        """
+        CREATE TABLE decisions_new (
+            id INTEGER PRIMARY KEY,
+            meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+            person_id TEXT NOT NULL REFERENCES persons(id),
+            decision TEXT NOT NULL CHECK (decision IN ('adopt', 'do not adopt', 'continue', 'escalate', 'exit')),
+            reason TEXT,
+            score REAL,
+            recorded_at TEXT NOT NULL,
+            UNIQUE (meeting_id, person_id)
+        );
+        INSERT INTO decisions_new (id, meeting_id, person_id, decision, reason, score, recorded_at)
+            SELECT id, meeting_id, person_id, decision, reason, score, recorded_at FROM decisions;
+        DROP TABLE decisions;
+        ALTER TABLE decisions_new RENAME TO decisions;
+        ALTER TABLE score_snapshots ADD COLUMN superseded_at TEXT;
+        """
+    )

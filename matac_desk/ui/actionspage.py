@@ -23,11 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..services import edits
 from ..meeting import actions, force
 from ..meeting.actions import STATUSES, Action
 from .context import show_error
 from .models import Column, RowRole, RowsModel
-from .widgets import button, save_header, sortable_table, text_label
+from .widgets import (ACCENT, attach_model, button, remember_splitter, save_header, save_splitter,
+                      stretch_column, table_view, text_label)
 from .window import Page
 
 __all__ = ["ActionsPage", "ACTION_COLUMNS", "ANY"]
@@ -89,7 +91,11 @@ class ActionsPage(Page):
         split = QSplitter(Qt.Orientation.Horizontal)
         self.model = RowsModel(ACTION_COLUMNS, person_id=lambda a: a.person_id,
                                accent=lambda a: "error" if a.overdue else None)
-        self.view = sortable_table("actions_table", "Actions", self.model)
+        self.view = table_view("actions_table", "Actions")
+        self.view.setSortingEnabled(True)
+        self.view.horizontalHeader().setSortIndicatorShown(False)
+        stretch_column(self.view, ACTION_COLUMNS.index(next(c for c in ACTION_COLUMNS if c.title == "Action")))
+        attach_model(self.view, self.model)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._selected())
         self.view.doubleClicked.connect(lambda _i: self._open_subject())
         split.addWidget(self.view)
@@ -123,6 +129,9 @@ class ActionsPage(Page):
         split.addWidget(side)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
+        em = self.fontMetrics().averageCharWidth()
+        remember_splitter(split, "actions_split", [em * 130, em * 36])
+        self.split = split
         lay.addWidget(split, 1)
         self._selected()
 
@@ -196,6 +205,9 @@ class ActionsPage(Page):
         rows = [a for a in self.all_rows
                 if not text or text in a.subject_name.casefold() or text == a.person_id.casefold()]
         selected = self.selected()
+        sel_rows = self.view.selectionModel().selectedRows()
+        old_index = sel_rows[0].row() if sel_rows else None
+        scroll = self.view.verticalScrollBar().value()
         self.model.set_rows(rows)
         header = self.view.horizontalHeader()
         if header.isSortIndicatorShown():
@@ -203,12 +215,17 @@ class ActionsPage(Page):
         overdue = sum(1 for a in rows if a.overdue)
         open_n = sum(1 for a in rows if a.status not in actions.CLOSED)
         self.summary.setText(f"{len(rows):,} action(s) shown, {open_n:,} open"
-                             + (f", <b style='color:#d9534f'>{overdue:,} overdue</b> (listed first)" if overdue else ""))
+                             + (f", <b style='color:{ACCENT['error']}'>{overdue:,} overdue</b> (listed first)" if overdue else ""))
         if selected is not None:
-            for i, a in enumerate(rows):
-                if a.id == selected.id:
-                    self.view.selectRow(i)
-                    break
+            # keep the place after an update: the same action, or (when it left the list, e.g. done while only
+            # overdue ones are shown) the one that took its row; the list stays scrolled where it was
+            shown = [i for i in range(self.model.rowCount()) if self.model.row(i).id == selected.id]
+            target = shown[0] if shown else (min(old_index, self.model.rowCount() - 1)
+                                             if old_index is not None and self.model.rowCount() else None)
+            self.view.verticalScrollBar().setValue(scroll)
+            if target is not None:
+                self.view.selectRow(target)
+                self.view.scrollTo(self.model.index(target, 0))
         self._selected()
 
     def selected(self) -> Action | None:
@@ -233,7 +250,7 @@ class ActionsPage(Page):
     def _history(self, gen: int, a: Action, history: list[dict]) -> None:
         if gen != self._history_gen:
             return
-        late = f" · <b style='color:#d9534f'>{a.days_overdue} days overdue</b>" if a.overdue else ""
+        late = f" · <b style='color:{ACCENT['error']}'>{a.days_overdue} days overdue</b>" if a.overdue else ""
         lines = [f"<p><b>{escape(a.description)}</b><br>{escape(a.agency)} · {escape(a.owner or 'no owner')} · "
                  f"due {escape(a.due_date or '—')} · {escape(a.status)}{late}<br>Subject: {escape(a.subject_name)} "
                  f"({escape(a.person_id)})" + (f"<br>Raised at the meeting of {escape(a.meeting_date)}"
@@ -251,9 +268,10 @@ class ActionsPage(Page):
             return
         status = self.new_status.currentText()
         note = self.note.text().strip() or None
-        self.ctx.change(actions.update_action, a.id, status=None if status == a.status else status, note=note,
-                        on=self.ctx.today(), kinds=("actions",), what="Update the action", parent=self,
-                        done=lambda _r: (self.note.clear(), self.message.setText(f"Action {a.id} updated.")))
+        edit = edits.UpdateAction(a.id, person_id=a.person_id, status=None if status == a.status else status,
+                                  note=note, on=self.ctx.today())
+        self.ctx.history.submit(edit, parent=self, done=lambda _c: (
+            self.note.clear(), self.message.setText(f"Action {a.id} updated (Edit > Undo takes it back).")))
 
     def _open_subject(self) -> None:
         a = self.selected()
@@ -276,3 +294,4 @@ class ActionsPage(Page):
 
     def save_state(self) -> None:
         save_header(self.view)
+        save_splitter(self.split)

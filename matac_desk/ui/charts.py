@@ -108,8 +108,12 @@ class BarChart(QWidget):
             p.setPen(pen)
             p.drawLine(int(x), top, int(x), top + len(self.bars) * self.ROW)
             if self.limit_label:
-                p.drawText(QRectF(x + 3, top + len(self.bars) * self.ROW - 2, 200, self.ROW),
-                           Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.limit_label)
+                # beside the line when there is room, else ending at it: never cut by the widget's edge
+                w = fm.horizontalAdvance(self.limit_label) + 4
+                lx = x + 3 if x + 3 + w <= self.width() else max(0.0, x - 3 - w)
+                align = Qt.AlignmentFlag.AlignLeft if lx > x else Qt.AlignmentFlag.AlignRight
+                p.drawText(QRectF(lx, top + len(self.bars) * self.ROW - 2, w, self.ROW),
+                           align | Qt.AlignmentFlag.AlignVCenter, self.limit_label)
         if self.legend:
             y = top + len(self.bars) * self.ROW + (self.ROW if self.limit_label else 0)
             x = left

@@ -1,7 +1,9 @@
 """The Dashboard page: what the store holds and what needs attention, each linking to where it is dealt with.
 
-Panels sit in a grid; ``add_panel`` places one. The first row is what
-needs attention (:func:`matac_desk.services.attention.attention`): the next meeting
+Short panels sit in one row at the top (``add_panel`` places one); the
+two lists (new partner alerts, data-quality warnings) share the rest of
+the page in a splitter, each scrolling on its own (no scroll area holds
+the page). What needs attention (:func:`matac_desk.services.attention.attention`): the next meeting
 and its countdown, new partner alerts of the cohort since the previous
 meeting (double-click opens the graph on the perpetrator), overdue
 actions, overloaded offender managers and offences the gravity table does
@@ -14,11 +16,10 @@ from html import escape
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QFormLayout,
     QGridLayout,
     QGroupBox,
     QLabel,
-    QScrollArea,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -29,7 +30,7 @@ from .casefiletabs import CaseFilePanel, right_to_know_button
 from ..services.dashboard import COUNT_LABELS, Dashboard
 from .context import show_error
 from .models import Column, IdRole, RowsModel
-from .widgets import ACCENT, attach_model, button, save_header, table_view, text_label
+from .widgets import ACCENT, attach_model, button, remember_splitter, save_header, table_view, text_label
 from .window import Page
 
 __all__ = ["DashboardPage"]
@@ -52,7 +53,7 @@ _PARTNER_COLUMNS = [
     Column("Children", lambda p: len(p.children), numeric=True),
     Column("Victim of others", lambda p: len(p.other_perpetrators), numeric=True,
            tooltip=lambda p: "; ".join(p.other_perpetrators) or "no other perpetrator recorded"),
-    Column("Clare's Law", lambda p: p.disclosure or "none recorded"),
+    Column("Clare's Law", lambda p: p.disclosure or "none recorded", accent=True),   # what needs action
     Column("May also be", lambda p: ", ".join(p.possible_duplicates),
            tooltip=lambda p: "possible duplicate records of her: compare them on the Duplicates & links page"
            if p.possible_duplicates else ""),
@@ -77,23 +78,20 @@ class DashboardPage(Page):
         self.summary: Dashboard | None = None
         self.attention: Attention | None = None
         self._loading = 0
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        outer.addWidget(scroll)
-        body = QWidget()
-        scroll.setWidget(body)
-        self.body = QVBoxLayout(body)
+        # No scroll area around the page (a table scrolling inside a page that scrolls loses the user): the
+        # short panels sit in one row at the top, and the two lists share the rest in a splitter, each
+        # scrolling on its own; the splitter's sizes are remembered.
+        self.body = QVBoxLayout(self)
         self.heading = QLabel()
         self.heading.setTextFormat(Qt.TextFormat.RichText)
         self.heading.setAccessibleName("Dashboard heading")
         self.body.addWidget(self.heading)
         self.grid = QGridLayout()
-        self.grid.setColumnStretch(0, 1)
-        self.grid.setColumnStretch(1, 1)
-        self.body.addLayout(self.grid, 1)
+        for c in range(4):
+            self.grid.setColumnStretch(c, 1)
+        self.body.addLayout(self.grid)
+        self.lists = QSplitter(Qt.Orientation.Vertical)
+        self.body.addWidget(self.lists, 1)
 
         left = Qt.AlignmentFlag.AlignLeft
         # Next meeting
@@ -140,26 +138,29 @@ class DashboardPage(Page):
         self.partner_view.setToolTip("Double-click an alert to open the graph on the perpetrator")
         self.partner_view.activated.connect(self._open_partner)
         self.partner_view.doubleClicked.connect(self._open_partner)
-        self.partner_view.setMinimumHeight(130)
+        self.partner_view.setMinimumHeight(self.fontMetrics().height() * 5)
         lay.addWidget(self.partner_view, 1)
         lay.addWidget(right_to_know_button(self.window_, self.partner_view, self.partner_model), 0, left)
-        self.add_panel(box, 1, 0, 1, 2)   # the most valuable list on the page: the full width
+        self.lists.addWidget(box)   # the most valuable list on the page: the full width, the larger share
 
         # In the store
         box, lay = _panel("In the store", "panel_counts")
-        self.counts_form = QFormLayout()
+        self.counts_form = QGridLayout()     # two figures a line: the panel stays as short as its neighbours
+        self.counts_form.setHorizontalSpacing(10)
+        self.counts_form.setVerticalSpacing(2)
         self.count_labels: dict[str, QLabel] = {}
-        for key in ("persons", "incidents", "involvements", "links", "referrals", "meetings", "actions",
-                    "audit_log"):
+        for n, key in enumerate(("persons", "incidents", "involvements", "links", "referrals", "meetings", "actions",
+                                 "audit_log")):
             value = QLabel()
             value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             value.setAccessibleName(COUNT_LABELS[key])
             self.count_labels[key] = value
-            self.counts_form.addRow(COUNT_LABELS[key], value)
+            self.counts_form.addWidget(QLabel(COUNT_LABELS[key]), n // 2, (n % 2) * 2)
+            self.counts_form.addWidget(value, n // 2, (n % 2) * 2 + 1)
         lay.addLayout(self.counts_form)
         lay.addWidget(button("Find a &person…", lambda: self.window_.find_person()), 0, left)
         lay.addStretch(1)
-        self.add_panel(box, 2, 0)
+        self.add_panel(box, 0, 3)
 
         # Last import and rejected rows
         box, lay = _panel("Imports", "panel_imports")
@@ -171,7 +172,7 @@ class DashboardPage(Page):
         lay.addWidget(self.review_button, 0, left)
         lay.addWidget(button("&Import an extract…", lambda: self.window_.start_import()), 0, left)
         lay.addStretch(1)
-        self.add_panel(box, 2, 1)
+        self.add_panel(box, 0, 2)
 
         # Data-quality warnings
         box, lay = _panel("Data-quality warnings", "panel_quality")
@@ -182,16 +183,19 @@ class DashboardPage(Page):
         attach_model(self.warning_view, self.warning_model)
         self.warning_view.setToolTip("Double-click a warning to open the person and resolve it there")
         self.warning_view.activated.connect(self._open_warning)
-        self.warning_view.setMinimumHeight(160)
+        self.warning_view.setMinimumHeight(self.fontMetrics().height() * 4)
         lay.addWidget(self.warning_view, 1)
-        self.add_panel(box, 3, 0, 1, 2)
+        self.lists.addWidget(box)
         self.case_file_panel = CaseFilePanel(ctx, window)   # plan reviews, Clare's Law, breaches, orders, support
-        self.add_panel(self.case_file_panel, 4, 0, 1, 2)
-        self.grid.setRowStretch(1, 1)
-        self.grid.setRowStretch(3, 1)
+        self.lists.addWidget(self.case_file_panel)
+        self.lists.setStretchFactor(0, 3)
+        self.lists.setStretchFactor(1, 2)
+        self.lists.setStretchFactor(2, 2)
+        line = self.fontMetrics().height()
+        remember_splitter(self.lists, "dashboard_lists", [line * 18, line * 10, line * 10])
 
     def add_panel(self, widget: QWidget, row: int, column: int, row_span: int = 1, column_span: int = 1) -> None:
-        """Place a panel on the dashboard grid (two columns)."""
+        """Place a panel on the dashboard's top row (four columns; the lists sit below, in a splitter)."""
         self.grid.addWidget(widget, row, column, row_span, column_span)
 
     # ------------------------------------------------------------ data

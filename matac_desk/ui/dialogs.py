@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from .widgets import accent_label
 
-__all__ = ["Field", "FormDialog", "ask", "confirm"]
+__all__ = ["Field", "FormDialog", "ask", "confirm", "save_discard_cancel"]
 
 _NO_DATE = QDate(1900, 1, 1)
 
@@ -51,8 +51,9 @@ class Field:
 
 class FormDialog(QDialog):
     def __init__(self, title: str, fields: Sequence[Field], *, intro: str = "", ok: str = "OK",
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, check=None):
         super().__init__(parent)
+        self.check = check   # values -> a refusal to show under the fields (the dialog stays open), or None
         self.setWindowTitle(title)
         self.fields = list(fields)
         self.widgets: dict[str, QWidget] = {}
@@ -135,13 +136,30 @@ class FormDialog(QDialog):
         if missing:
             self.error.setText(f"Fill in: {', '.join(missing)}.")
             return
+        if self.check is not None:
+            from ..domain import UserError
+            try:
+                refusal = self.check(values)
+            except UserError as e:
+                refusal = str(e)
+            if refusal:
+                # refused: the dialog stays open with everything typed, the reason under the fields
+                text = refusal[:1].upper() + refusal[1:].rstrip(".")
+                self.error.setText(f"{text}. Nothing was done: correct it, or Cancel.")
+                return
         self.accept()
 
 
 def ask(parent: QWidget | None, title: str, fields: Sequence[Field], *, intro: str = "",
-        ok: str = "OK") -> dict[str, Any] | None:
-    """Show the form; the values entered, or None when the user cancels."""
-    dlg = FormDialog(title, fields, intro=intro, ok=ok, parent=parent)
+        ok: str = "OK", check=None) -> dict[str, Any] | None:
+    """Show the form; the values entered, or None when the user cancels.
+
+    ``check(values)`` returns why the values are refused (or raises a
+    UserError): the dialog then stays open with the text typed and the
+    reason under the fields, and nothing is done until the user corrects it
+    or cancels.
+    """
+    dlg = FormDialog(title, fields, intro=intro, ok=ok, parent=parent, check=check)
     try:
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return None
@@ -158,5 +176,19 @@ def confirm(parent: QWidget | None, title: str, text: str, *, yes: str = "Yes") 
     try:
         box.exec()
         return box.clickedButton() is ok
+    finally:
+        box.deleteLater()
+
+
+def save_discard_cancel(parent: QWidget | None, title: str, text: str) -> str:
+    """Unsaved text: ``"save"``, ``"discard"`` or ``"cancel"`` (the default, and Escape)."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Save
+                      | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel, parent)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+    try:
+        answer = box.exec()
+        return {QMessageBox.StandardButton.Save: "save",
+                QMessageBox.StandardButton.Discard: "discard"}.get(QMessageBox.StandardButton(answer), "cancel")
     finally:
         box.deleteLater()

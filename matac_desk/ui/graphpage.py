@@ -15,8 +15,9 @@ import datetime as _dt
 from html import escape
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QPolygonF, QWheelEvent
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPalette, QPen, QPolygonF, QWheelEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QFileDialog,
     QGraphicsItem,
@@ -34,9 +35,11 @@ from PySide6.QtWidgets import (
 
 from ..storage import audit
 from ..analysis import picture
+from ..services import people
 from ..analysis.picture import EDGE_STYLE, NEW_EDGE, NODE_STYLE, Layout
 from .context import show_error
 from .widgets import button, text_label
+from .personfield import PersonField
 from .window import Page
 
 __all__ = ["GraphPage", "GraphView", "NodeItem", "SCALE", "SLIDER_MONTHS"]
@@ -97,7 +100,9 @@ class NodeItem(QGraphicsPathItem):
         self.setToolTip(f"{node.label} ({node.id}) · {legend}" + (f" · {node.detail}" if node.detail else "")
                         + "\nClick to open; drag to move")
         self.setPos(node.x * SCALE, node.y * SCALE)
+        pal = QApplication.palette()     # labels in the palette's text colours: legible on a dark canvas too
         text = QGraphicsSimpleTextItem(node.label, self)
+        text.setBrush(pal.color(QPalette.ColorRole.Text))
         f = text.font()
         f.setBold(centre or node.kind == "new partner")
         text.setFont(f)
@@ -105,7 +110,7 @@ class NodeItem(QGraphicsPathItem):
         text.setPos(-br.width() / 2, r + 3)
         if node.detail:
             sub = QGraphicsSimpleTextItem(node.detail, self)
-            sub.setBrush(QColor("#6d6d6d"))
+            sub.setBrush(pal.color(QPalette.ColorRole.PlaceholderText))
             sb = sub.boundingRect()
             sub.setPos(-sb.width() / 2, r + 3 + br.height())
         self._pressed_at: QPointF | None = None
@@ -185,11 +190,12 @@ class GraphView(QGraphicsView):
             self.zoom = self.transform().m11()
 
     def image(self) -> QImage:
-        """The whole picture (not just what is scrolled into view) on a white background."""
+        """The whole picture (not just what is scrolled into view) on the view's background (its labels are
+        drawn in the palette's text colour)."""
         rect = self.scene().itemsBoundingRect().adjusted(-30, -30, 30, 30)
         scale = 2.0
         img = QImage(int(rect.width() * scale), int(rect.height() * scale), QImage.Format.Format_ARGB32)
-        img.fill(QColor("white"))
+        img.fill(QApplication.palette().color(QPalette.ColorRole.Base))
         p = QPainter(img)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.scene().render(p, QRectF(0, 0, img.width(), img.height()), rect)
@@ -210,13 +216,14 @@ class GraphPage(Page):
         self._audited: str | None = None
         lay = QVBoxLayout(self)
         bar = QHBoxLayout()
-        who = QLabel("&Person id:")
+        who = QLabel("&Person:")
         bar.addWidget(who)
-        self.person = QLineEdit()
-        self.person.setAccessibleName("Person id")
-        self.person.setPlaceholderText("e.g. NM0000212")
-        self.person.setMaximumWidth(180)
-        self.person.returnPressed.connect(lambda: self.show_person(self.person.text().strip()))
+        self.person = PersonField(ctx, "Person")
+        self.person.setMinimumWidth(self.fontMetrics().averageCharWidth() * 30)
+        self.person.setMaximumWidth(self.fontMetrics().averageCharWidth() * 48)
+        self.person.chosen.connect(self.show_person)
+        self.person.returnPressed.connect(
+            lambda: self.show_person(self.person.person_id() or self.person.text().strip()))
         who.setBuddy(self.person)
         bar.addWidget(self.person)
         rl = QLabel("&Radius:")
@@ -294,8 +301,9 @@ class GraphPage(Page):
         """Draw a person's neighbourhood as of the slider's day."""
         if not person_id:
             return
-        self.person_id = person_id
-        self.person.setText(person_id)
+        self.person_id = person_id     # an id, or a name the drawing resolves (people.resolve)
+        if self.person.person_id() != person_id:
+            self.person.set_person(person_id)
         self.redraw()
 
     def redraw(self) -> None:
@@ -308,7 +316,7 @@ class GraphPage(Page):
         audit_now = self._audited != pid
 
         def load(store):
-            lay = picture.neighbourhood_layout(store, pid, radius, as_of)
+            lay = picture.neighbourhood_layout(store, people.resolve(store, pid), radius, as_of)
             if audit_now:
                 audit.audit_view(store, lay.centre, what="graph")
             return lay
@@ -327,6 +335,9 @@ class GraphPage(Page):
         first = self.layout_ is None or self.layout_.centre != lay.centre or self.layout_.radius != lay.radius
         self._audited = lay.centre
         self.layout_ = lay
+        centre_node = lay.node(lay.centre)
+        self.person_id = lay.centre           # a name typed is now the id it named
+        self.person.set_person(lay.centre, centre_node.label)
         self.view.draw(lay)
         if first:
             self.view.fit()

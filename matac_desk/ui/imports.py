@@ -142,11 +142,13 @@ class ImportPage(Page):
         if gen != self._gen or self.window_.locked:
             return
         self.batch_model.set_rows(rows)
-        target = 0
-        for n, b in enumerate(rows):
-            if b.id == keep or (keep is None and b.awaiting_review):
-                target = n
-                break
+        newest = max((b.id for b in rows), default=None)
+        if newest is not None and newest > getattr(self, "_newest_seen", newest if keep else -1):
+            keep = newest      # an import made since (the wizard): show it, not the one looked at before
+        self._newest_seen = newest
+        target = next((n for n, b in enumerate(rows) if b.id == keep), None)
+        if target is None:
+            target = next((n for n, b in enumerate(rows) if b.id == newest), 0)
         if rows:
             self.batch_view.selectRow(target)
         self._batch_selected()

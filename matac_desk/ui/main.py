@@ -45,11 +45,12 @@ __all__ = ["run", "application", "open_window", "install_excepthook", "start_dai
 log = logging.getLogger(__name__)
 
 
-def application() -> QApplication:
+def application(qt_args: list[str] | None = None) -> QApplication:
+    """The QApplication; ``qt_args`` are Qt's own options from the command line (``-style fusion``)."""
     app = QApplication.instance()
     if app is None:
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
-        app = QApplication(sys.argv[:1])
+        app = QApplication(sys.argv[:1] + list(qt_args or []))
     app.setOrganizationName(ORG)
     app.setApplicationName(APP)
     app.setApplicationDisplayName(APP)
@@ -113,12 +114,26 @@ def open_window(store: Store, runner: TaskRunner | None = None, *, daily_backup:
     return window
 
 
-def _choose_store(store_path: str | None, runner: TaskRunner) -> Store | None:
+def _choose_store(store_path: str | None, runner: TaskRunner, first: tuple[str, str | None] | None = None) \
+        -> Store | None:
+    """The store to work on: the path given, the choice made in the window's File menu (``first``: create,
+    open, recent or start), or the start dialog's."""
     while True:
         if store_path:
             kind, path = "open-path", Path(store_path)
             store_path = None
+        elif first is not None and first[0] in ("create", "open"):
+            start = StartDialog()
+            start._choose(first[0])      # straight to the file dialog; cancelled, the start dialog shows
+            first = None
+            if not start.choice:
+                continue
+            kind, path = start.choice
+        elif first is not None and first[0] == "recent" and first[1]:
+            kind, path = "recent", Path(first[1])
+            first = None
         else:
+            first = None
             start = StartDialog()
             if start.exec() != QDialog.DialogCode.Accepted or not start.choice:
                 return None
@@ -155,18 +170,25 @@ def _quit_after_if_asked(app: QApplication) -> None:
     QTimer.singleShot(0, shown)
 
 
-def run(store: Store | None = None, store_path: str | None = None) -> int:
-    app = application()
+def run(store: Store | None = None, store_path: str | None = None, qt_args: list[str] | None = None) -> int:
+    app = application(qt_args)
     install_excepthook()
     runner = TaskRunner()
     if store is None:
         store = _choose_store(store_path, runner)
         if store is None:
             return 0
-    window = open_window(store, runner, daily_backup=True)
-    window.show()
-    _quit_after_if_asked(app)
-    code = app.exec()
-    runner.wait_idle(15000)
-    store.close()
-    return code
+    while True:
+        window = open_window(store, runner, daily_backup=True)
+        window.show()
+        _quit_after_if_asked(app)
+        code = app.exec()
+        runner.wait_idle(15000)
+        store.close()
+        nxt = window.next_start          # File > New, Open, Open recent or Close store
+        window.deleteLater()
+        if nxt is None:
+            return code
+        store = _choose_store(None, runner, nxt)
+        if store is None:
+            return 0

@@ -49,6 +49,7 @@ class Column:
     tooltip: Callable[[Any], str | None] | None = None
     numeric: bool = False
     sort: Callable[[Any], Any] | None = None   # the value to sort by, when the shown one does not sort well
+    accent: bool = False   # the row's accent colours this column (when no column says so, the first)
 
 
 class RowsModel(QAbstractTableModel):
@@ -97,9 +98,15 @@ class RowsModel(QAbstractTableModel):
             return text if len(text) > 30 else None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(_RIGHT if col.numeric else _LEFT)
-        if role == Qt.ItemDataRole.ForegroundRole and self._accent is not None:
+        if role == Qt.ItemDataRole.ForegroundRole and self._accent is not None and self._accented(index.column()):
             kind = self._accent(row)
             return QColor(ACCENT[kind]) if kind else None
+        if role == Qt.ItemDataRole.FontRole and self._accent is not None and self._accented(index.column()):
+            if self._accent(row) in ("error", "warning"):    # what needs action reads bold too, not by colour alone
+                from PySide6.QtGui import QFont
+                f = QFont()
+                f.setBold(True)
+                return f
         if role == RowRole:
             return row
         if role == SortRole:
@@ -107,6 +114,11 @@ class RowsModel(QAbstractTableModel):
         if role == IdRole:
             return self._person_id(row) if self._person_id else None
         return None
+
+    def _accented(self, column: int) -> bool:
+        """Only one column carries a row's accent (what needs action stands out; the table stays calm)."""
+        marked = [i for i, c in enumerate(self.columns) if c.accent]
+        return column in marked if marked else column == 0
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):

@@ -34,7 +34,7 @@ from .context import show_error
 from .dialogs import Field
 from .explain import explanation_html
 from .models import Column, IdRole, RowRole, RowsModel
-from .widgets import button, save_header, sortable_table, text_label
+from .widgets import remember_splitter, button, save_header, sortable_table, text_label
 from .window import Page
 
 __all__ = ["NominationsPage"]
@@ -147,6 +147,8 @@ class NominationsPage(Page):
         split.addWidget(self.explain)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        remember_splitter(split, "nominations_split", [self.fontMetrics().averageCharWidth() * 120,
+                                                       self.fontMetrics().averageCharWidth() * 52])
         lay.addWidget(split, 1)
 
         row = QHBoxLayout()

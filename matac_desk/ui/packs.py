@@ -27,12 +27,15 @@ from PySide6.QtWidgets import (
 )
 
 from ..meeting import force, meetings
+from ..services import people
+from ..storage import audit
 from ..domain import UserError
 from .. import pack
 from . import pdfexport
 from .dialogs import confirm
 from .context import show_error
 from .returnsbox import ReturnsBox
+from .personfield import PersonField
 from .tasks import Task
 from .widgets import accent_label, button, heading, text_label
 from .window import Page
@@ -72,9 +75,7 @@ class PacksPage(Page):
         self.meeting = QComboBox()
         self.meeting.setAccessibleName("Meeting")
         form.addRow("Mee&ting:", self.meeting)
-        self.person = QLineEdit()
-        self.person.setAccessibleName("Person id for the profile")
-        self.person.setPlaceholderText("person id, e.g. NM0000212")
+        self.person = PersonField(ctx, "Person for the profile")
         form.addRow("Per&son:", self.person)
         self.version = QComboBox()
         self.version.setAccessibleName("Version")
@@ -87,9 +88,13 @@ class PacksPage(Page):
         self.agency.setEditable(True)
         self.agency.setAccessibleName("Agency")
         form.addRow("A&gency:", self.agency)
-        self.recipient = QLineEdit()
+        self.recipient = QComboBox()     # the force's agencies and past recipients offered; any text typed
+        self.recipient.setEditable(True)
+        self.recipient.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.recipient.setAccessibleName("Recipient")
-        self.recipient.setPlaceholderText("who receives it: an agency or a role (recorded in the audit log)")
+        self.recipient.lineEdit().setPlaceholderText("who receives it: an agency or a role (recorded in the audit "
+                                                     "log)")
+        self.recipient.setCurrentText("")
         form.addRow("&Recipient:", self.recipient)
         self.reason = QLineEdit()
         self.reason.setAccessibleName("Reason")
@@ -139,14 +144,20 @@ class PacksPage(Page):
 
     def reload(self) -> None:
         def load(store):
-            return meetings.meetings(store), force.agency_choices(store)
+            past = audit.entries_page(store.conn, action="disclosure.*", limit=200)
+            recipients = list(dict.fromkeys(e["recipient"] for e in past if e["recipient"]))[:20]
+            return meetings.meetings(store), force.agency_choices(store), recipients
 
         self.ctx.read(load).then(self._loaded, lambda e: show_error(self, e, "Packs"))
 
     def _loaded(self, result) -> None:
         if self.window_.locked:
             return
-        ms, agencies = result
+        ms, agencies, recipients = result
+        typed = self.recipient.currentText()
+        self.recipient.clear()
+        self.recipient.addItems(recipients + [a for a in agencies if a not in recipients])   # last used first
+        self.recipient.setCurrentText(typed)
         chosen = self.meeting.currentData()
         self.meeting.clear()
         for m in reversed(ms):
@@ -167,15 +178,15 @@ class PacksPage(Page):
         if i >= 0:
             self.meeting.setCurrentIndex(i)
 
-    def set_person(self, person_id: str) -> None:
+    def set_person(self, person_id: str, name: str | None = None) -> None:
         self.kind_profile.setChecked(True)
-        self.person.setText(person_id)
+        self.person.set_person(person_id, name)
 
     # ------------------------------------------------------------ exporting
     def _job(self) -> tuple[str, dict]:
         """What to render, checked here so that a mistake is a message before any work starts."""
         version = self.version.currentData()
-        kw = {"recipient": self.recipient.text().strip(), "reason": self.reason.text().strip() or None,
+        kw = {"recipient": self.recipient.currentText().strip(), "reason": self.reason.text().strip() or None,
               "redact": version != "full", "agency": self.agency.currentText().strip() if version == "agency" else None}
         if not kw["recipient"]:
             raise UserError("say who receives it (the recipient): every export is recorded with its recipient")
@@ -185,9 +196,9 @@ class PacksPage(Page):
             if self.meeting.currentData() is None:
                 raise UserError("schedule a meeting first: the pack is a meeting's")
             return "pack", kw | {"meeting_id": self.meeting.currentData()}
-        pid = self.person.text().strip()
+        pid = self.person.person_id() or self.person.text().strip()
         if not pid:
-            raise UserError("give the id of the person whose profile to export")
+            raise UserError("give the person whose profile to export: a name, a date of birth or an id")
         return "profile", kw | {"person_id": pid}
 
     def default_name(self, kind: str, kw: dict) -> str:
@@ -208,11 +219,29 @@ class PacksPage(Page):
         target = kw.pop("meeting_id", None) if kind == "pack" else kw.pop("person_id")
         return kind, target, kw
 
+    def _resolved(self, job, go) -> Task | None:
+        """A profile for a name typed (not picked): find the one person it names first (people.resolve), then
+        ``go(job)``; a name several persons have is refused with their ids, and nothing is rendered."""
+        kind, target, kw = job
+        if kind != "profile" or self.person.person_id() is not None:
+            return go(job)
+
+        def found(pid: str) -> None:
+            self.person.set_person(pid, self.person.text().strip())
+            go((kind, pid, kw))
+
+        return self.ctx.read(people.resolve, target).then(found, lambda e: self.error.setText(str(e)))
+
     def export(self, *, path: str | None = None) -> Task | None:
         """Ask where to save (unless ``path``), render in the background, and report."""
         job = self._checked_job()
         if job is None:
             return None
+        if job[0] == "profile" and self.person.person_id() is None:
+            return self._resolved(job, lambda j: self.export_job(j, path))
+        return self.export_job(job, path)
+
+    def export_job(self, job, path: str | None) -> Task | None:
         kind, target, kw = job
         if path is None:
             path = pdfexport.save_path(self, "Export the PDF", self.default_name(kind, dict(kw)))
@@ -228,15 +257,19 @@ class PacksPage(Page):
         job = self._checked_job()
         if job is None:
             return None
-        if not job[2]["redact"]:
-            return self.exporter.print_(*job)
 
-        def shown(counts: dict) -> None:
-            lines = self._show_withheld(counts)
-            if confirm(self, "Print the redacted version",
-                       "Withheld from free text:\n" + ("\n".join(lines) or "nothing") + "\n\nPrint it?", yes="Print"):
-                self.exporter.print_(*job)
-        return self.check_withheld(then=shown)
+        def go(j):
+            if not j[2]["redact"]:
+                return self.exporter.print_(*j)
+
+            def shown(counts: dict) -> None:
+                lines = self._show_withheld(counts)
+                if confirm(self, "Print the redacted version",
+                           "Withheld from free text:\n" + ("\n".join(lines) or "nothing") + "\n\nPrint it?",
+                           yes="Print"):
+                    self.exporter.print_(*j)
+            return self.check_withheld(then=shown)
+        return self._resolved(job, go)
 
     def check_withheld(self, *, then=None) -> Task | None:
         """What the redacted version withholds from free text (minutes, actions, notes...), per section,
@@ -288,7 +321,7 @@ class PacksPage(Page):
         self.exporter.forget()
         self.meeting.clear()
         self.person.clear()
-        self.recipient.clear()
+        self.recipient.setCurrentText("")
         self.reason.clear()
         self.message.setText("")
         self.error.setText("")

@@ -86,6 +86,8 @@ class PeoplePage(Page):
         self.person.back_requested.connect(self.show_results)
         self.person.graph_requested.connect(lambda pid: self.window_.open_graph(pid))
         self.person.actions_requested.connect(lambda pid: self.window_.show_actions(person_id=pid))
+        self.person.meeting_requested.connect(lambda: self.window_.open_meeting())
+        self.person.links_requested.connect(lambda pid: self.window_.add_link_for(pid))
         self.inner.addWidget(self.person)
 
         self._debounce = QTimer(self)

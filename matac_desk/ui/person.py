@@ -64,7 +64,8 @@ from .casefiletabs import CaseFileTab
 from .orderstab import OrdersTab
 from .subjectform import SubjectForm
 from .tasks import Task
-from .widgets import ACCENT, accent_label, button, save_header, side_tabs, sortable_table, text_label
+from ..services import auditwords
+from .widgets import ACCENT, EmptyHint, accent_label, button, save_header, side_tabs, sortable_table, text_label
 
 __all__ = ["PersonPage", "RELATIONS_KINDS"]
 
@@ -154,8 +155,7 @@ _MINUTES_COLUMNS = [
 _AUDIT_COLUMNS = [
     Column("When", lambda e: e["at"][:19].replace("T", " ")),
     Column("Who", lambda e: e["actor"]),
-    Column("What", lambda e: e["action"]),
-    Column("Detail", lambda e: e["detail"]),
+    Column("What", lambda e: auditwords.describe(e), tooltip=lambda e: f"{e['action']} {e['detail'] or ''}"),
     Column("Reason", lambda e: e["reason"]),
     Column("Recipient", lambda e: e["recipient"]),
 ]
@@ -225,6 +225,8 @@ class PersonPage(QWidget):
 
     graph_requested = Signal(str)
     actions_requested = Signal(str)
+    meeting_requested = Signal()     # an empty tactics, actions or minutes tab: to the next meeting
+    links_requested = Signal(str)    # an empty links tab: to Duplicates & links, to add one for him
 
     def __init__(self, ctx: Context, open_person_in_window=None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -332,15 +334,28 @@ class PersonPage(QWidget):
         self.resolve_button.clicked.connect(self.resolve_selected)
         self.warn_box = self._with_buttons(self.warning_view, (self.resolve_button,), right=True)
         self.audit_view = self._table("person_audit", "Audit of views and changes", self.audit_model)
+        # an empty section says what goes there and where it is added, instead of an empty grid
+        self.tactic_box = EmptyHint(self.tactic_view, "No tactics agreed for him yet. Tactics are agreed at a "
+                                    "MATAC meeting, from the toolkit.", "Open the next &meeting",
+                                    lambda: self.meeting_requested.emit())
+        self.action_box = EmptyHint(self.action_view, "No partnership actions for him yet. Actions are raised at a "
+                                    "MATAC meeting, each with an agency, an owner and a due date.",
+                                    "Open the next &meeting", lambda: self.meeting_requested.emit())
+        self.minutes_box = EmptyHint(self.minutes_view, "No minutes about him yet. Minutes are written at a MATAC "
+                                     "meeting, subject by subject.", "Open the next &meeting",
+                                     lambda: self.meeting_requested.emit())
+        self.link_box = EmptyHint(self.link_view, "No intelligence links: partners, family and associates known "
+                                  "from intelligence rather than from incidents. Add one by hand or import a file.",
+                                  "&Add a link…", lambda: self.profile and self.links_requested.emit(self.profile.id))
         # (widget, title; "{}" takes the count)
         self.tab_specs = [
             (self.overview, "&Overview"), (self.perp_view, "As &perpetrator ({})"),
             (self.victim_view, "As &victim ({})"), (self.score_tab, "&Score"),
             (self.partner_tab, "Victims and pa&rtners"), (self.child_tab, "C&hildren"),
             (self.orders_tab, "Or&ders and disclosures ({})"), (self.case_file_tab, "Case &file"),
-            (self.tactic_view, "&Tactics ({})"),
-            (self.action_view, "A&ctions ({})"), (self.minutes_view, "Mi&nutes ({})"),
-            (self.link_view, "Intelligence &links ({})"), (self.alias_box, "&Aliases ({})"),
+            (self.tactic_box, "&Tactics ({})"),
+            (self.action_box, "A&ctions ({})"), (self.minutes_box, "Mi&nutes ({})"),
+            (self.link_box, "Intelligence &links ({})"), (self.alias_box, "&Aliases ({})"),
             (self.warn_box, "Data &quality ({} open)"), (self.audit_view, "A&udit ({})"),
         ]
         self.tab_widgets = [w for w, _ in self.tab_specs]

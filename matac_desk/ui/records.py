@@ -123,8 +123,8 @@ ALL = "All"
 FACTS = ("Id", "Name", "Date of birth", "Perpetrator in", "Victim in", "Last incident", "Records merged into it")
 FACT_COLUMNS = [
     Column("", lambda f: f[0]),
-    Column("First record", lambda f: f[1]),
-    Column("Second record", lambda f: f[2]),
+    Column("First record", lambda f: f[1], accent=True),    # the values that differ stand out
+    Column("Second record", lambda f: f[2], accent=True),
 ]
 
 
@@ -829,13 +829,19 @@ class RecordsPage(Page):
                      f"{incidents[p.a_id if first == p.b_id else p.b_id]:,})." if len(incidents) == 2
                      and len(set(incidents.values())) == 2 else "")
         labels = {pid: f"{pid} {name}" for pid, name in ((p.a_id, p.a_name), (p.b_id, p.b_name))}
+
+        def refused(v) -> None:   # checked before the dialog closes: a refusal keeps the text, and no backup
+            keep_ = p.a_id if v["keep"] == labels[p.a_id] else p.b_id
+            self.ctx.background.call(duplicates.check_merge, keep_, p.b_id if keep_ == p.a_id else p.a_id,
+                                     v["reason"])
+
         answer = dialogs.ask(self, "Merge two records", [
             Field("keep", "&Keep", "choice", choices=[labels[p.a_id], labels[p.b_id]], default=labels[first]),
             Field("reason", "&Why they are one person", "long", required=True,
                   placeholder="e.g. same date of birth and address, surname typo"),
         ], intro="The other record is merged into the one kept: its incidents and links follow it, nothing is "
                  "rewritten, and the merge can be undone on the Merges tab. The store is backed up first; the "
-                 "merge and its reason go in the audit log." + suggested, ok="Merge")
+                 "merge and its reason go in the audit log." + suggested, ok="Merge", check=refused)
         if answer is None:
             return
         keep = p.a_id if answer["keep"] == labels[p.a_id] else p.b_id

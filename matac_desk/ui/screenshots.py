@@ -1,5 +1,10 @@
 """Screenshots of the main screens, for the README: ``python -m matac_desk.ui.screenshots OUTDIR``.
 
+``--size 1366x768`` draws every screen at that window size (the common
+force laptop; default 1280x800, the README's), ``--dark`` with a dark
+palette, so that the README's pictures and the check that nothing is cut
+come from one script.
+
 Runs the real app offscreen on a demo store made in a temporary folder
 (the demo generator's fictitious data, as ``matac-desk --demo`` shows),
 imports a second, force-style extract through the import wizard (with
@@ -21,7 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["main", "SCREENS"]
+__all__ = ["main", "SCREENS", "dark_palette"]
 
 SCREENS = ("start", "unlock", "dashboard", "people", "person", "person-score", "person-partners", "nominations",
            "meetings",
@@ -92,10 +97,40 @@ def _links_csv(store, path: Path) -> None:
         w.writerows(rows)
 
 
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(x) for x in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a size is WIDTHxHEIGHT, e.g. 1366x768, not {text!r}") from None
+    if not (640 <= w <= 7680 and 400 <= h <= 4320):
+        raise argparse.ArgumentTypeError(f"{text}: between 640x400 and 7680x4320")
+    return w, h
+
+
+def dark_palette():
+    """A dark palette like a dark desktop's (Fusion's roles), for the screenshots and the contrast tests."""
+    from PySide6.QtGui import QColor, QPalette
+    p = QPalette()
+    R = QPalette.ColorRole
+    for role, c in ((R.Window, "#2d2d2d"), (R.WindowText, "#e8e8e8"), (R.Base, "#1e1e1e"),
+                    (R.AlternateBase, "#262626"), (R.Text, "#e8e8e8"), (R.Button, "#353535"),
+                    (R.ButtonText, "#e8e8e8"), (R.Highlight, "#3d6fb4"), (R.HighlightedText, "#ffffff"),
+                    (R.ToolTipBase, "#2d2d2d"), (R.ToolTipText, "#e8e8e8"), (R.PlaceholderText, "#9a9a9a"),
+                    (R.Link, "#8ab4f8"), (R.LinkVisited, "#c58af9"), (R.Mid, "#505050"), (R.Dark, "#202020"),
+                    (R.Light, "#505050"), (R.Midlight, "#404040"), (R.Shadow, "#000000"), (R.BrightText, "#ffffff")):
+        p.setColor(role, QColor(c))
+    for role, c in ((R.WindowText, "#8a8a8a"), (R.Text, "#8a8a8a"), (R.ButtonText, "#8a8a8a")):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor(c))
+    return p
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("outdir", help="folder for the PNG files")
     ap.add_argument("--incidents", type=int, default=2500, help="size of the demo store (default 2,500 incidents)")
+    ap.add_argument("--size", type=_size, default=SIZE, metavar="WxH",
+                    help=f"window size (default {SIZE[0]}x{SIZE[1]}; 1366x768 is the common force laptop)")
+    ap.add_argument("--dark", action="store_true", help="a dark palette (as on a dark desktop)")
     args = ap.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     out = Path(args.outdir)
@@ -124,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
             QSettings.setPath(fmt, QSettings.Scope.UserScope, str(folder / "settings"))
         app = application()
         app.setStyle("Fusion")  # the same look on every machine that makes the screenshots
+        if args.dark:
+            app.setPalette(dark_palette())
         store_path = folder / "northshire.mdesk"
         store = Store.create(store_path, PASSPHRASE)
         fill_store(store, DemoSpec(seed=7, incidents=args.incidents, as_of=_dt.date.today()))
@@ -152,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         unlock.close()
 
         window = open_window(store, ImmediateRunner())   # the demo year of meetings ends with one to come
-        window.resize(*SIZE)
+        window.resize(*args.size)
         window.show()
 
         extract = folder / "niche-weekly.csv"
@@ -221,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         shot(window, "outcomes")
         packs = window.show_page("packs")
         packs.version.setCurrentIndex(packs.version.findData("redacted"))
-        packs.recipient.setText("Northshire Housing (MATAC attendee)")
+        packs.recipient.setCurrentText("Northshire Housing (MATAC attendee)")
         packs.export(path=str(folder / "pack.pdf"))
         shot(window, "packs")
 

@@ -57,7 +57,7 @@ def seed_meetings(store: Store, today: _dt.date, *, adopt: int = 6) -> Seeded:
             meetings.record_decision(store, mid, nom.person_id, "adopt")
             out.cohort.append(nom.person_id)
         meetings.add_minutes(store, mid, None, "Quorate. Actions from the previous meeting reviewed.")
-        meetings.mark_held(store, mid)
+        meetings.mark_held(store, mid, today=today)
         out.held.append(mid)
     tools = cohort.toolkit(store)
     om_of = dict(zip(("North", "Central", "South"), oms))

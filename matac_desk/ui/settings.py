@@ -568,6 +568,21 @@ class SettingsPage(Page):
         lay.addWidget(self.tabs, 1)
         self._kinds: set[str] = set(CHANGED_ALL)
 
+    def can_leave(self, doing: str = "moving on") -> bool:
+        """Edits not saved stay while the user goes to another page; quitting or locking asks first."""
+        dirty = [sec for sec in self.sections if sec.dirty]
+        if not dirty or doing not in ("closing", "locking"):
+            return True
+        from . import dialogs
+        names = ", ".join(sec.title.replace("&", "") for sec in dirty)
+        answer = dialogs.save_discard_cancel(self, "Settings not saved", f"The {names} settings have changes "
+                                             f"not saved. Save them before {doing}?")
+        if answer == "save":           # saving may need a reason: the section is shown to save it there
+            self.window_.show_page("settings")
+            self.show_section(dirty[0])
+            return False
+        return answer == "discard"
+
     def show_section(self, section: Section) -> Section:
         self.tabs.setCurrentIndex(self.sections.index(section))
         return section

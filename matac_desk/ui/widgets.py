@@ -6,11 +6,18 @@ colours are the status accents below, chosen to read on both.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, QSize, Qt
+from collections.abc import Mapping
+
+from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
+    QStackedWidget,
+    QVBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
+    QSplitter,
     QPushButton,
     QStyle,
     QStyleOptionTab,
@@ -21,14 +28,61 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-__all__ = ["ACCENT", "heading", "button", "text_label", "accent_label", "say", "selected_row", "MessageLabel",
+__all__ = ["ACCENT", "ACCENT_LIGHT", "ACCENT_DARK", "is_dark", "contrast", "column_menu", "build_column_menu", "stretch_column",
+           "remember_splitter", "save_splitter", "EmptyHint", "heading", "button", "text_label", "accent_label", "say", "selected_row", "MessageLabel",
            "table_view", "remember_header", "fit_columns", "attach_model", "save_header", "settings", "sortable_table",
            "SideTabBar", "side_tabs"]
 
 ORG, APP = "MATAC Desk", "MATAC Desk"
 
-# Status accents that stay legible on light and dark backgrounds.
-ACCENT = {"error": "#d9534f", "warning": "#d08a00", "ok": "#3c9a5f", "info": "#3d85c6"}
+# Status accents, one shade for light palettes and one for dark: no single colour reads at 4.5:1 (WCAG AA)
+# on both a white and a near-black background, so the shade follows the palette in use when it is asked for.
+ACCENT_LIGHT = {"error": "#b3261e", "warning": "#8a5300", "ok": "#1d7036", "info": "#1f5fa6"}
+ACCENT_DARK = {"error": "#ff8a80", "warning": "#ffb74d", "ok": "#81c995", "info": "#8ab4f8"}
+
+
+def is_dark(palette=None) -> bool:
+    """The palette (default the application's) has light text on a dark window."""
+    from PySide6.QtGui import QGuiApplication, QPalette
+    pal = palette if palette is not None else (QGuiApplication.palette() if QGuiApplication.instance() else None)
+    if pal is None:
+        return False
+    return pal.color(QPalette.ColorRole.Window).lightnessF() < 0.5
+
+
+class _Accents(Mapping):
+    """``ACCENT["error"]``: the accent's colour for the palette in use (light or dark)."""
+
+    def _table(self) -> dict[str, str]:
+        return ACCENT_DARK if is_dark() else ACCENT_LIGHT
+
+    def __getitem__(self, key: str) -> str:
+        return self._table()[key]
+
+    def __iter__(self):
+        return iter(ACCENT_LIGHT)
+
+    def __len__(self) -> int:
+        return len(ACCENT_LIGHT)
+
+
+ACCENT = _Accents()
+
+
+def _luminance(colour) -> float:
+    from PySide6.QtGui import QColor
+    c = QColor(colour)
+
+    def lin(v: float) -> float:
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * lin(c.redF()) + 0.7152 * lin(c.greenF()) + 0.0722 * lin(c.blueF())
+
+
+def contrast(a, b) -> float:
+    """The WCAG contrast ratio of two colours (1 to 21); text needs 4.5 (AA)."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
 
 
 def settings() -> QSettings:
@@ -130,7 +184,69 @@ def table_view(name: str, accessible: str, parent: QWidget | None = None) -> QTa
     view.horizontalHeader().setHighlightSections(False)
     view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     view.horizontalHeader().setSectionsMovable(True)
+    view.horizontalHeader().setMinimumSectionSize(view.fontMetrics().horizontalAdvance("MMMM"))
+    view.setTextElideMode(Qt.TextElideMode.ElideRight)   # the model gives a long text its tooltip
+    column_menu(view)
     return view
+
+
+def column_menu(view: QTableView) -> None:
+    """A right click on the header offers every column to show or hide; the choice is remembered with the
+    widths (the header's saved state keeps hidden sections). The last shown column cannot be hidden."""
+    header = view.horizontalHeader()
+    header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+
+    def show_menu(pos) -> None:
+        menu = build_column_menu(view)
+        if menu is not None:
+            menu.popup(header.mapToGlobal(pos))
+
+    header.customContextMenuRequested.connect(show_menu)
+
+
+def build_column_menu(view: QTableView) -> QMenu | None:
+    """The header's menu: a checkable entry per column, then "Fit columns to contents"."""
+    header = view.horizontalHeader()
+    model = view.model()
+    if model is None:
+        return None
+    menu = QMenu(view)
+    menu.setAccessibleName("Columns")
+    shown = [c for c in range(model.columnCount()) if not header.isSectionHidden(c)]
+    for c in range(model.columnCount()):
+        title = str(model.headerData(c, Qt.Orientation.Horizontal) or f"Column {c + 1}")
+        act = menu.addAction(title)
+        act.setCheckable(True)
+        act.setChecked(not header.isSectionHidden(c))
+        act.setEnabled(not (len(shown) == 1 and c in shown))
+        act.toggled.connect(lambda on, col=c: (header.setSectionHidden(col, not on), save_header(view)))
+    menu.addSeparator()
+    menu.addAction("Fit columns to contents", lambda: (view.setProperty("columnsFixed", False),
+                                                       fit_columns(view), save_header(view)))
+    return menu
+
+
+def stretch_column(view: QTableView, column: int) -> None:
+    """Give the spare width to ``column`` (the one whose text is long: a description, a reason) rather than
+    to the last; the others keep the widths they were fitted to or given."""
+    header = view.horizontalHeader()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+    view.setProperty("stretchColumn", column)
+
+
+def remember_splitter(splitter: QSplitter, name: str, sizes: list[int]) -> None:
+    """Restore a splitter's sizes from QSettings (else ``sizes``); its panes can be collapsed by dragging."""
+    splitter.setObjectName(name)
+    splitter.setChildrenCollapsible(True)
+    state = settings().value(f"splitters/{name}")
+    if state is None or not splitter.restoreState(state):
+        splitter.setSizes(sizes)
+    splitter.splitterMoved.connect(lambda *_: save_splitter(splitter))
+
+
+def save_splitter(splitter: QSplitter) -> None:
+    settings().setValue(f"splitters/{splitter.objectName()}", splitter.saveState())
 
 
 def remember_header(view: QTableView, widths: dict[int, str] | None = None) -> bool:
@@ -150,20 +266,103 @@ def remember_header(view: QTableView, widths: dict[int, str] | None = None) -> b
     return False
 
 
+class _Fitter(QObject):
+    """Fits a table's columns again when the table gets its real width (first shown, window resized), until
+    the user sizes a column by hand (then the widths are the user's, and remembered)."""
+
+    def __init__(self, view: QTableView):
+        super().__init__(view)
+        self.view = view
+        self.fitting = False
+        self.width = 0
+        view.viewport().installEventFilter(self)
+        view.horizontalHeader().sectionResized.connect(self._by_hand)
+
+    def _by_hand(self, *_args) -> None:
+        if not self.fitting and self.view.isVisible() and QApplication.mouseButtons():
+            self.view.setProperty("userColumns", True)
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.Resize and not self.view.property("userColumns"):
+            w = self.view.viewport().width()
+            if abs(w - self.width) > 40:
+                self.width = w
+                self.view.setProperty("columnsFixed", False)
+                fit_columns(self.view)
+        return False
+
+
+def _shrink_to_fit(view: QTableView, floors: dict[int, int]) -> None:
+    """When the columns are wider than the table, take width from the widest ones (never below a floor: the
+    header and its sort arrow, or eight characters) so that the table fits; long text is elided and the
+    model's tooltip shows it whole. A table whose floors do not fit scrolls sideways."""
+    header = view.horizontalHeader()
+    room = view.viewport().width()
+    if room < 200:
+        return
+    shown = [c for c in range(header.count()) if not header.isSectionHidden(c)]
+    stretch = view.property("stretchColumn")
+    if stretch is None and header.stretchLastSection() and shown:
+        stretch = shown[-1]
+    if stretch in shown:
+        title = str(view.model().headerData(stretch, Qt.Orientation.Horizontal) or "")
+        em = view.fontMetrics().averageCharWidth()
+        # the stretched column is the one chosen for long text: it keeps a useful width; the last column
+        # stretched by default only its header's
+        keep = em * 28 if view.property("stretchColumn") is not None else em * 10
+        room -= max(view.fontMetrics().horizontalAdvance(title) + 24, keep)
+        shown = [c for c in shown if c != stretch]
+    widths = {c: view.columnWidth(c) for c in shown}
+    for _ in range(len(shown) * 3):
+        over = sum(widths.values()) - room
+        if over <= 0:
+            break
+        wide = [c for c in shown if widths[c] > floors.get(c, 0)]
+        if not wide:
+            break
+        c = max(wide, key=lambda k: widths[k] - floors.get(k, 0))
+        widths[c] = max(floors.get(c, 0), widths[c] - over)
+    for c, w in widths.items():
+        if w != view.columnWidth(c):
+            view.setColumnWidth(c, w)
+
+
 def fit_columns(view: QTableView) -> None:
-    """Size the columns to what they hold, once, unless the user's widths were restored."""
+    """Size the columns to what they hold (then to the table's width), unless the user's widths were restored."""
     model = view.model()
     if view.property("columnsFixed") or model is None or model.rowCount() == 0:
         return
+    fitter = view.findChild(_Fitter)
+    if fitter is not None:
+        fitter.fitting = True
+    try:
+        _fit(view, model)
+    finally:
+        if fitter is not None:
+            fitter.fitting = False
+
+
+def _fit(view: QTableView, model) -> None:
     header = view.horizontalHeader()
     cap = max(180, view.viewport().width() * 2 // 5)
     last = model.columnCount() - 1
+    stretch = view.property("stretchColumn")
+    arrow = (view.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMarkSize) + 8
+             if view.isSortingEnabled() and header.isSortIndicatorShown() else 0)
+    floors: dict[int, int] = {}
     for c in range(model.columnCount()):
-        if c == last and header.stretchLastSection():
-            break
+        if c == stretch or (c == last and header.stretchLastSection()):
+            continue
         view.resizeColumnToContents(c)
-        if view.columnWidth(c) > cap:
-            view.setColumnWidth(c, cap)
+        width = view.columnWidth(c)
+        # the header's text and its sort arrow side by side, never one over the other
+        head = view.fontMetrics().horizontalAdvance(str(model.headerData(c, Qt.Orientation.Horizontal) or "")) + 16
+        width = max(width, head + arrow)
+        view.setColumnWidth(c, min(width, cap))
+        # a short column (a date, a count, a status) keeps its width; a long text gives way, to a floor
+        em = view.fontMetrics().averageCharWidth()
+        floors[c] = width if width <= em * 20 else min(width, max(head + arrow, em * 14))
+    _shrink_to_fit(view, floors)
     view.setProperty("columnsFixed", True)
 
 
@@ -172,16 +371,19 @@ def attach_model(view: QTableView, model) -> QTableView:
     view.setModel(model)
     if not remember_header(view):
         model.modelReset.connect(lambda: fit_columns(view))
+        _Fitter(view)
         fit_columns(view)
+    else:
+        view.setProperty("userColumns", True)
     return view
 
 
 def sortable_table(name: str, accessible: str, model) -> QTableView:
     """A table over a model that sorts itself (a click on a header sorts the rows in the model)."""
     view = table_view(name, accessible)
-    attach_model(view, model)
     view.setSortingEnabled(True)
-    view.horizontalHeader().setSortIndicatorShown(False)
+    view.horizontalHeader().setSortIndicatorShown(False)   # before fitting: no room kept for an arrow not drawn
+    attach_model(view, model)
     return view
 
 
@@ -222,3 +424,38 @@ def side_tabs(accessible: str) -> QTabWidget:
     tabs.setTabPosition(QTabWidget.TabPosition.West)
     tabs.setAccessibleName(accessible)
     return tabs
+
+
+class EmptyHint(QStackedWidget):
+    """A table that says what goes in it, with a button to add the first row, while it is empty.
+
+    Shows ``hint`` (and the button, when ``action`` is given) instead of an
+    empty grid; the table as soon as its model has a row.
+    """
+
+    def __init__(self, view: QAbstractItemView, hint: str, action: str | None = None, slot=None,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.view = view
+        empty = QWidget()
+        lay = QVBoxLayout(empty)
+        lay.addStretch(1)
+        self.hint = QLabel(hint)
+        self.hint.setWordWrap(True)
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint.setAccessibleName(f"{view.accessibleName()}: none yet")
+        lay.addWidget(self.hint)
+        self.button = None
+        if action:
+            self.button = button(action, slot)
+            lay.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
+        lay.addStretch(2)
+        self.addWidget(empty)
+        self.addWidget(view)
+        model = view.model()
+        for sig in (model.modelReset, model.rowsInserted, model.rowsRemoved):
+            sig.connect(self._follow)
+        self._follow()
+
+    def _follow(self, *_args) -> None:
+        self.setCurrentIndex(1 if self.view.model().rowCount() else 0)

@@ -9,8 +9,11 @@ order. Pages talk to each other only through the window (``show_page``,
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSize, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from html import escape
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -26,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from .. import __version__
 from ..paths import build_info
-from .context import CHANGED_ALL, Context
+from .context import CHANGED_ALL, Context, show_error
 from .lock import IdleWatcher, LockScreen
 from .widgets import ACCENT, settings
 
@@ -96,6 +99,11 @@ class Page(QWidget):
     def save_state(self) -> None:
         """Remember column widths and the like in QSettings (never data)."""
 
+    def can_leave(self, doing: str = "moving on") -> bool:
+        """Asked before the user moves away from the page, quits or locks: a page holding unsaved text asks
+        Save, Discard or Cancel and returns False on Cancel. ``doing`` names the move for the question."""
+        return True
+
 
 def _page_types() -> list[type[Page]]:
     from .actionspage import ActionsPage
@@ -125,8 +133,10 @@ class MainWindow(QMainWindow):
         self.locked = False
         self._hidden_windows: list[QWidget] = []
         self.setObjectName("mainWindow")
-        self.resize(1180, 760)
-        self.setMinimumSize(QSize(760, 480))
+        self.next_start: tuple[str, str | None] | None = None   # what to open after this window closes
+        self._nav_row = 0
+        self.setMinimumSize(QSize(720, 460))
+        self._fit_to_screen(QSize(1280, 800))
 
         types = page_types or PAGE_TYPES or _page_types()
         order = {k: n for n, (k, _) in enumerate(NAV_ENTRIES)}
@@ -178,14 +188,51 @@ class MainWindow(QMainWindow):
         self.idle = IdleWatcher(self)
         self.idle.idle.connect(self.lock)
 
+        self.undo_link = QLabel()
+        self.undo_link.setObjectName("undoLink")
+        self.undo_link.setAccessibleName("Undo the last step")
+        self.undo_link.setTextFormat(Qt.TextFormat.RichText)
+        self.undo_link.linkActivated.connect(lambda _l: (self.undo_link.hide(), self.ctx.history.undo()))
+        self.undo_link.hide()
+        self.statusBar().addWidget(self.undo_link)
+        self._undo_timer = QTimer(self)
+        self._undo_timer.setSingleShot(True)
+        self._undo_timer.timeout.connect(self.undo_link.hide)
+
         s = settings()
         geom = s.value("main/geometry")
         if isinstance(geom, QByteArray):
             self.restoreGeometry(geom)
+            self._fit_to_screen(self.size())     # a window kept from a larger screen still fits this one
         state = s.value("main/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
         self.nav.setCurrentRow(0)
+
+    def _fit_to_screen(self, wanted: QSize) -> None:
+        """The window fits the screen's available area (task bar excluded), status bar included."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            self.resize(wanted)
+            return
+        avail = screen.availableGeometry()
+        frame = 40   # title bar and borders, which the window manager adds outside our geometry
+        w = min(wanted.width(), avail.width() - 16)
+        h = min(wanted.height(), avail.height() - frame)
+        self.resize(max(w, self.minimumWidth()), max(h, self.minimumHeight()))
+        geo = self.frameGeometry()
+        if not avail.contains(geo):
+            geo.moveCenter(avail.center())
+            self.move(max(geo.left(), avail.left()), max(geo.top(), avail.top()))
+
+    def offer_undo(self, said: str, ms: int = 8000) -> None:
+        """A few seconds of "Adopted Jack Davies. Undo" in the status bar after a consequential step."""
+        h = self.ctx.history
+        if not h.can_undo():
+            return
+        self.undo_link.setText(f"{escape(said)} <a href='undo'>Undo {escape(h.undo_text())}</a>")
+        self.undo_link.show()
+        self._undo_timer.start(ms)
 
     # ------------------------------------------------------------ chrome
     def _show_store_status(self) -> None:
@@ -219,12 +266,28 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        self.new_store_action = self._action(file_menu, "&New store…", lambda: self.switch_store("create"),
+                                             QKeySequence.StandardKey.New, tip="Create a new, empty, encrypted store")
+        self.open_store_action = self._action(file_menu, "&Open store…", lambda: self.switch_store("open"),
+                                              QKeySequence.StandardKey.Open, tip="Open another store file")
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.close_store_action = self._action(file_menu, "&Close store", lambda: self.switch_store("start"),
+                                               QKeySequence.StandardKey.Close,
+                                               tip="Close this store and go back to the start screen")
+        file_menu.addSeparator()
         self.import_action = self._action(file_menu, "&Import extract…", self.start_import, "Ctrl+I",
                                           tip="Import a police record extract (CSV)")
         self.print_action = self._action(file_menu, "&Print…", self.print_pack, QKeySequence.StandardKey.Print,
                                          tip="Print the profile of the person shown, or a pack (Packs page)")
+        self.backup_action = self._action(file_menu, "&Back up now", self.backup_now,
+                                          tip="Make an encrypted backup of the store now")
         file_menu.addSeparator()
-        self.lock_action = self._action(file_menu, "&Lock", self.lock, "Ctrl+L",
+        self.settings_action = self._action(file_menu, "S&ettings…", lambda: self.show_page("settings"),
+                                            "Ctrl+,", enabled="settings" in self.pages,
+                                            tip="The force's names, scoring, thresholds and preferences")
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.lock_action = self._action(file_menu, "&Lock", self.lock_now, "Ctrl+L",
                                         tip="Hide the data until the passphrase is entered again")
         self.quit_action = self._action(file_menu, "&Quit", self.close, "Ctrl+Q")
 
@@ -247,8 +310,13 @@ class MainWindow(QMainWindow):
             self.go_actions.append(act)
 
         help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&User guide", self.open_guide, QKeySequence.StandardKey.HelpContents,
+                     tip="The user guide: every screen, step by step")
+        self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, "Ctrl+/")
+        help_menu.addSeparator()
         self._action(help_menu, "&About MATAC Desk", self._about)
-        self.data_actions = [self.import_action, self.print_action, self.find_action, *self.go_actions]
+        self.data_actions = [self.import_action, self.print_action, self.find_action, self.backup_action,
+                             self.settings_action, *self.go_actions]
         self._show_history()
 
     def _show_history(self) -> None:
@@ -259,7 +327,8 @@ class MainWindow(QMainWindow):
             act.setText(f"&{verb} {text}" if can and text else f"&{verb}")
             act.setEnabled(can and not self.locked)
             tip = f"{verb} {text} (the change and its undoing are both audited)" if can else \
-                f"Nothing to {verb.lower()}: corrections made on a person page can be undone"
+                f"Nothing to {verb.lower()}: decisions, held meetings, actions, tactics, attendees, minutes and " \
+                "corrections on a person page can be undone"
             act.setStatusTip(tip)
             act.setToolTip(tip)
 
@@ -269,11 +338,85 @@ class MainWindow(QMainWindow):
                           f"<p>Prepare and run MATAC meetings from police "
                           f"domestic-abuse records. The store is encrypted; every view and change is audited.</p>")
 
+    # ------------------------------------------------------------ files and help
+    def _fill_recent(self) -> None:
+        from .start import recent_stores
+        self.recent_menu.clear()
+        paths = [p for p in recent_stores() if Path(p) != Path(self.store.path)]
+        for p in paths:
+            act = self.recent_menu.addAction(Path(p).name, lambda p=p: self.switch_store("recent", p))
+            act.setToolTip(p)
+            act.setStatusTip(p)
+        if not paths:
+            self.recent_menu.addAction("No other recent stores").setEnabled(False)
+
+    def switch_store(self, kind: str, path: str | None = None) -> None:
+        """Close this store (asking about unsaved text first) and open another, create one, or show the start."""
+        if self.close():
+            self.next_start = (kind, path)
+
+    def backup_now(self) -> None:
+        if self.locked:
+            return
+        from ..storage import backups
+        self.statusBar().showMessage("Making a backup…")
+
+        def done(path) -> None:
+            self.statusBar().showMessage(f"Backup made: {Path(path).name}", 10000)
+
+        self.ctx.read(backups.backup, "manual").then(
+            done, lambda e: (self.statusBar().clearMessage(), show_error(self, e, "Back up now")))
+
+    def guide_path(self) -> Path | None:
+        """The user guide: docs/guide.md beside the package (a source checkout) or its installed copy."""
+        from ..paths import resource
+        here = Path(__file__).resolve().parents[2] / "docs" / "guide.md"
+        for p in (here, Path(resource("docs", "guide.md"))):
+            if p.exists():
+                return p
+        return None
+
+    def open_guide(self) -> None:
+        path = self.guide_path()
+        if path is None:
+            QMessageBox.information(self, "User guide", "The user guide is not installed with this copy; it is "
+                                    "docs/guide.md in the MATAC Desk source.")
+            return
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        """Every menu command with a shortcut, in menu order: (command, keys)."""
+        rows = []
+        for menu in self.menuBar().findChildren(QMenu):
+            for act in menu.actions():
+                keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in act.shortcuts())
+                if keys and act.text():
+                    rows.append((act.text().replace("&&", "\0").replace("&", "").replace("\0", "&"), keys))
+        return list(dict.fromkeys(rows))
+
+    def show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td>{escape(t)}</td><td>&nbsp;&nbsp;<b>{escape(k)}</b></td></tr>"
+                       for t, k in self.shortcut_rows())
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts",
+                          "<table>" + rows + "</table><p>In tables: arrows move, Enter opens, a right click on a "
+                          "header shows or hides columns.</p>", QMessageBox.StandardButton.Close, self)
+        box.setTextFormat(Qt.TextFormat.RichText)
+        self._shortcuts_box = box
+        box.open()
+
     # ------------------------------------------------------------ navigation
     def _nav_changed(self, row: int) -> None:
         item = self.nav.item(row)
         if item is None:
             return
+        leaving = self.stack.currentWidget()
+        if (row != self._nav_row and isinstance(leaving, Page) and not self.locked
+                and not leaving.can_leave("going to another page")):
+            self.nav.blockSignals(True)
+            self.nav.setCurrentRow(self._nav_row)
+            self.nav.blockSignals(False)
+            return
+        self._nav_row = row
         page = self.pages[item.data(Qt.ItemDataRole.UserRole)]
         self.stack.setCurrentWidget(page)
         if not self.locked:
@@ -327,6 +470,14 @@ class MainWindow(QMainWindow):
         if "graph" in self.pages and not self.locked:
             self.show_page("graph").show_person(person_id)
 
+    def add_link_for(self, person_id: str) -> None:
+        """Duplicates & links, on the links tab, with the person filled in as person A."""
+        if "records" in self.pages and not self.locked:
+            page = self.show_page("records")
+            page.tabs.setCurrentIndex(2)
+            page.a_id.setText(person_id)
+            page.b_id.setFocus()
+
     def open_meeting(self, meeting_id: int | None = None) -> None:
         """The Meetings page, on a meeting (the next one when None)."""
         if "meetings" in self.pages and not self.locked:
@@ -351,6 +502,18 @@ class MainWindow(QMainWindow):
         return self._wizard
 
     # ------------------------------------------------------------ lock
+    def lock_now(self) -> None:
+        """Ctrl+L: ask about unsaved text first (the idle lock cannot ask; the page keeps it for after)."""
+        if not self.locked and not self._pages_can_leave("locking"):
+            return
+        self.lock()
+
+    def _pages_can_leave(self, doing: str) -> bool:
+        """Every page with unsaved text asks (the one shown first); False when the user chose to stay."""
+        current = self.current_page()
+        pages = [current] + [p for p in self.pages.values() if p is not current]
+        return all(p.can_leave(doing) for p in pages if isinstance(p, Page))
+
     def lock(self) -> None:
         """Hide every piece of data until the passphrase is entered again."""
         if self.locked:
@@ -403,6 +566,10 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ closing
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.locked and not self._pages_can_leave("closing"):
+            event.ignore()
+            return
+        self.undo_link.hide()
         s = settings()
         s.setValue("main/geometry", self.saveGeometry())
         s.setValue("main/state", self.saveState())

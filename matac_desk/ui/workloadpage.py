@@ -20,7 +20,8 @@ from .charts import Bar, BarChart
 from .context import show_error
 from .evaluationtab import EvaluationTab
 from .models import Column, RowsModel
-from .widgets import attach_model, save_header, sortable_table, table_view, text_label
+from .widgets import attach_model, remember_splitter, save_header, save_splitter, sortable_table, table_view, \
+    text_label
 from .window import Page
 
 __all__ = ["WorkloadPage"]
@@ -86,18 +87,21 @@ class WorkloadPage(Page):
         self.limits = text_label("Workload limits")
         wl.addWidget(self.limits)
         split = QSplitter(Qt.Orientation.Vertical)
-        top = QWidget()
-        tl = QHBoxLayout(top)
-        tl.setContentsMargins(0, 0, 0, 0)
+        top = QSplitter(Qt.Orientation.Horizontal)     # the table and the chart: the table gets the room
         self.caseload_model = RowsModel(_CASELOAD_COLUMNS, accent=lambda c: "warning" if c.overloaded else None)
         self.caseload_view = sortable_table("workload_caseloads", "Caseloads", self.caseload_model)
-        tl.addWidget(self.caseload_view, 5)
+        top.addWidget(self.caseload_view)
         box = QGroupBox("Cases per offender manager")
         bl = QVBoxLayout(box)
         self.caseload_chart = BarChart("Cases per offender manager")
         bl.addWidget(self.caseload_chart)
         bl.addStretch(1)
-        tl.addWidget(box, 3)
+        top.addWidget(box)
+        top.setStretchFactor(0, 3)
+        top.setStretchFactor(1, 1)
+        em = self.fontMetrics().averageCharWidth()
+        remember_splitter(top, "workload_top", [em * 120, em * 46])
+        self.splitters = [top]
         split.addWidget(top)
         tbox = QGroupBox("MAPPA level 2 and 3 subjects without a MOSOVO-trained offender manager")
         tbl = QVBoxLayout(tbox)
@@ -189,6 +193,8 @@ class WorkloadPage(Page):
         self.evaluation.clear()
 
     def save_state(self) -> None:
+        for sp in self.splitters:
+            save_splitter(sp)
         for v in (self.caseload_view, self.training_view, self.period_view):
             save_header(v)
         self.evaluation.save_state()
