@@ -86,7 +86,13 @@ def template(tmp_path_factory):
                                  "ORDER BY id LIMIT 1"),
         "rejected": member,
     }
+    # A MAPPA level 2 subject with no offender manager, so the workload table's MOSOVO flags name someone
+    # whatever the demo's draws (its data changed as the demo grew).
+    with store.transaction():
+        store.conn.execute("UPDATE subjects SET mappa_category = 3, mappa_level = 2, om_id = NULL WHERE person_id = ?",
+                           [member])
     # What the test expects of the demo data: fail here, plainly, if it changes.
+    assert store.scalar("SELECT count(*) FROM subjects WHERE person_id = ? AND mappa_level = 2", [member])
     assert store.scalar("SELECT count(*) FROM subject_tactics WHERE person_id = ?", [member])
     assert ids["scored"] and ids["protector"] and ids["actioned"]
     store.close()

@@ -20,7 +20,8 @@ def test_about_box_shows_version_and_commit(qtbot, demo_store, isolated_qsetting
                         lambda: BuildInfo(__version__, "abcdef0123456789abcdef0123456789abcdef01", False, "build"))
     shown = []
     monkeypatch.setattr(QMessageBox, "about", lambda parent, title, text: shown.append((title, text)))
-    about = next(a for a in w.menuBar().actions() if a.text() == "&Help").menu().actions()[0]
+    about = next(a for a in next(a for a in w.menuBar().actions() if a.text() == "&Help").menu().actions()
+                 if a.text() == "&About MATAC Desk")
     about.trigger()
     assert len(shown) == 1
     title, text = shown[0]

@@ -36,7 +36,8 @@ class Reminders:
     def person_ids(self) -> list[str]:
         ids = [r["person_id"] for r in self.plan_reviews]
         ids += [x for r in self.clares_law for x in (r["subject_id"], r["at_risk_id"]) if x]
-        ids += [r["person_id"] for r in self.expiring_orders] + [r["person_id"] for r in self.breaches]
+        ids += [x for r in self.expiring_orders for x in (r["person_id"], r.get("protected_person_id")) if x]
+        ids += [r["person_id"] for r in self.breaches]
         ids += [x for r in self.victims_without_support for x in (r["subject_id"], r["victim_id"])]
         return list(dict.fromkeys(ids))
 
