@@ -106,7 +106,7 @@ def test_the_page_lists_what_the_redacted_version_withholds_before_printing(page
     subject = sorted(c.person_id for c in cohort.cohort(store))[0]
     actions.add_action(store, subject, "Housing", "Target-harden ZZ9 4QX", due=TODAY)
     p.version.setCurrentIndex(p.version.findData("redacted"))
-    p.recipient.setText("Northshire Housing")
+    p.recipient.setCurrentText("Northshire Housing")
     assert p.withheld_button.isEnabled()
     task = p.check_withheld()
     assert task.error is None, task.error
