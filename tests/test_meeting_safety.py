@@ -201,3 +201,16 @@ def test_cli_held_refused_before_the_day_early_with_a_reason_and_reopen(tmp_path
     assert "1 snapshot(s) kept, marked superseded" in capsys.readouterr().out
     with Store.open(path, PASSPHRASE) as s:
         assert meetings.find_meeting(s, day).status == "scheduled"
+
+
+def test_a_merge_is_undone_and_redone_through_the_edit_history(world):
+    from matac_desk.analysis import duplicates
+    store, _mid = world
+    edit = edits.Merge("P1", "P2", "same date of birth and address")
+    assert edit.text == "merge P2 into P1"
+    edit.apply(store)
+    assert duplicates.root_of(store, "P2") == "P1"
+    edit.revert(store)
+    assert duplicates.root_of(store, "P2") == "P2"
+    edit.apply(store)
+    assert duplicates.root_of(store, "P2") == "P1"

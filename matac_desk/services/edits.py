@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Callable
 
+from ..analysis import duplicates
 from ..meeting import actions, cohort, meetings, workload
 from . import people
 from ..domain import UserError
@@ -37,7 +38,7 @@ from ..storage.store import Store
 __all__ = ["Edit", "SubjectEdit", "AddOrder", "ChangeOrder", "AddDisclosure", "ChangeDisclosure", "AddAlias",
            "RemoveAlias", "ResolveWarning", "RecordDecision", "MarkHeld", "ReopenMeeting", "AddAttendee",
            "ChangeAttendee", "RemoveAttendee", "AgreeTactic", "AddAction", "UpdateAction", "AddMinutes",
-           "SUBJECT_LABELS", "UNDO", "REDO"]
+           "Merge", "SUBJECT_LABELS", "UNDO", "REDO"]
 
 UNDO, REDO = "undo", "redo"   # the audit reasons of an undo and a redo
 
@@ -525,3 +526,28 @@ class AddMinutes(Edit):
 
     def _revert(self, store):
         meetings.remove_minutes(store, self.minutes_id, reason=UNDO)
+
+
+class Merge(Edit):
+    """Two records found to be one person (:func:`~matac_desk.analysis.duplicates.merge`, which backs the store up
+    first); undo is :func:`~matac_desk.analysis.duplicates.unmerge` (refused when a later merge builds on it)."""
+
+    kinds = ("persons", "links", "scores")
+
+    def __init__(self, keep_id: str, merge_id: str, reason: str):
+        super().__init__(keep_id)
+        self.merge_id, self.reason = merge_id, reason
+        self.number: int | None = None
+        self.text = f"merge {merge_id} into {keep_id}"
+
+    # merge and unmerge back the store up first, which cannot be done inside a transaction: each is one
+    # transaction of its own after its backup, so they are not wrapped in another here
+    def apply(self, store: Store) -> bool:
+        self.number = duplicates.merge(store, self.person_id, self.merge_id, self.reason)
+        self.applied = True
+        return True
+
+    def revert(self, store: Store) -> None:
+        if not self.applied:
+            raise UserError("nothing to undo: the change was never made")
+        duplicates.unmerge(store, self.merge_id, UNDO)

@@ -67,6 +67,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..analysis import duplicates, graph
+from ..services import edits
 from ..services import imports, people
 from ..intake import links
 from ..domain import Cancelled, UserError
@@ -848,10 +849,12 @@ class RecordsPage(Page):
         other = p.b_id if keep == p.a_id else p.a_id
         self.merge_button.setEnabled(False)
         say(self.dup_message, f"Merging {other} into {keep} (backing the store up first)…")
-        self.ctx.change(duplicates.merge, keep, other, answer["reason"], kinds=MERGE_KINDS, what="Merge",
-                        parent=self, failed=self._failed_in(self.dup_message, "Merge"),
-                        done=lambda n, k=keep, o=other: say(
-                            self.dup_message, f"Merged {o} into {k} (merge {n}). Undo it on the Merges tab.", "ok"))
+        edit = edits.Merge(keep, other, answer["reason"])    # Edit > Undo takes it back, as the Merges tab does
+        failed = self._failed_in(self.dup_message, "Merge")
+        self.ctx.history.submit(edit, parent=self, failed=lambda e: failed(e) or True,
+                                done=lambda _c, k=keep, o=other: say(
+                                    self.dup_message, f"Merged {o} into {k} (merge {edit.number}). Undo it with "
+                                    "Edit > Undo or on the Merges tab.", "ok"))
 
     def not_same(self) -> None:
         pairs = self.selected_pairs()
