@@ -109,6 +109,12 @@ def smoke(exe: Path, work: Path, seconds: float) -> list[str]:
         raise Failed(f"demo made no store:\n{r.stdout}{r.stderr}")
     report.append(f"demo: {r.stdout.strip()} ({took:.1f} s)")
 
+    # The duplicate finder loads numpy, rapidfuzz, jellyfish and the nickname sets' data file.
+    r, took = run(exe, ["duplicates", str(store), "--format", "csv"], env, work, 600)
+    if r.returncode != 0 or "person_a_id" not in r.stdout:
+        raise Failed(f"duplicates: exit {r.returncode}\n{r.stdout[-2000:]}{r.stderr[-4000:]}")
+    report.append(f"duplicates: {max(0, len(r.stdout.strip().splitlines()) - 1)} pairs listed ({took:.1f} s)")
+
     pdf = work / "pack.pdf"
     r, took = run(exe, ["pack", str(store), "--next", "-o", str(pdf), "--recipient", "MATAC meeting attendees"],
                   env, work, 600)

@@ -336,7 +336,9 @@ def _shared_with(store_recs: linkage.Records):
             return ""
         first = common[0]
         more = f" and {len(common) - 1} more" if len(common) > 1 else ""
-        return f"a {na[first]}: {store_recs.ids[first]}{more}"
+        role = na[first]
+        article = "an" if role and role[0].lower() in "aeiou" else "a"
+        return f"{article} {role}: {store_recs.ids[first]}{more}"
     return who
 
 
