@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 import datetime as _dt
 
 from ..domain import UserError
 from ..meeting import plans as plans_mod
 from ..meeting.cohort import require_person
-from .common import emit, listing_options, open_store, print_rows, record_listing
+from .common import FORMATS, date_text, emit, listing_options, open_store, print_rows, record_listing
 
 __all__ = ["register"]
-
-FORMATS = ("table", "csv", "json")
-
-
-def _date(text: str) -> str:
-    try:
-        return _dt.date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text[:40]!r}") from None
 
 
 def register(sub) -> None:
@@ -31,13 +21,13 @@ def register(sub) -> None:
     p.add_argument("words", nargs="*", metavar="ACTION", help="show (default), history, set PILLAR TEXT, rosh, review, "
                                                               "restore VERSION")
     p.add_argument("--owner", help="set: the agency that owns the pillar")
-    p.add_argument("--next", dest="next_review", type=_date, help="review: the next review date")
-    p.add_argument("--on", type=_date, help="review: the day it was reviewed (default today)")
+    p.add_argument("--next", dest="next_review", type=date_text, help="review: the next review date")
+    p.add_argument("--on", type=date_text, help="review: the day it was reviewed (default today)")
     p.add_argument("--who", help="rosh: who is at risk")
     p.add_argument("--nature", help="rosh: the nature of the risk")
     p.add_argument("--imminence", help="rosh: how soon")
     p.add_argument("--due", action="store_true", help="the cohort's reviews due or overdue, and subjects with no plan")
-    p.add_argument("--as-of", type=_date)
+    p.add_argument("--as-of", type=date_text)
     p.add_argument("--format", choices=FORMATS, default="table")
     listing_options(p)
     p.set_defaults(func=cmd_plan)
@@ -124,7 +114,7 @@ def _register_clares_law(sub) -> None:
     q.add_argument("--open", action="store_true", dest="open_only")
     q.add_argument("--due", action="store_true", help="only those overdue or due within 7 days")
     q.add_argument("--person", dest="person_id", help="one subject's")
-    q.add_argument("--as-of", type=_date)
+    q.add_argument("--as-of", type=date_text)
     q.add_argument("--format", choices=FORMATS, default="table")
     listing_options(q)
     q = csub.add_parser("new", help="open an application (its first step: the request received)")
@@ -134,19 +124,19 @@ def _register_clares_law(sub) -> None:
                    help="the applicant's relation to the subject (partner, partner's mother, police ...)")
     q.add_argument("--at-risk", dest="at_risk_id", help="person id of the person at risk")
     q.add_argument("--at-risk-name", help="her name when she is not in the store")
-    q.add_argument("--received", type=_date, help="the day the request was received (default today)")
+    q.add_argument("--received", type=date_text, help="the day the request was received (default today)")
     q.add_argument("--by", required=True, help="who received it")
     q.add_argument("--note")
     q = csub.add_parser("step", help="record a step: " + ", ".join(cl.STEPS[1:]))
     q.add_argument("application_id", type=int)
     q.add_argument("step")
-    q.add_argument("--date", type=_date, help="default today")
+    q.add_argument("--date", type=date_text, help="default today")
     q.add_argument("--by", required=True, help="who did it")
     q.add_argument("--note")
     q = csub.add_parser("close", help="close with the outcome: " + ", ".join(cl.OUTCOMES))
     q.add_argument("application_id", type=int)
     q.add_argument("outcome")
-    q.add_argument("--date", type=_date, help="default today")
+    q.add_argument("--date", type=date_text, help="default today")
     q.add_argument("--by", required=True)
     q.add_argument("--note")
     q = csub.add_parser("remove-step", help="delete a step recorded in error (its number: see show)")
@@ -227,12 +217,12 @@ def order_options(p) -> None:
     p.add_argument("--list", action="store_true", help="every order, with its status, monitoring end and breaches")
     p.add_argument("--in-force", action="store_true", help="with --list: only those in force")
     p.add_argument("--breaches", action="store_true", help="every breach (--since: after a day)")
-    p.add_argument("--since", type=_date, help="with --breaches: after this day (default: the last meeting held)")
+    p.add_argument("--since", type=date_text, help="with --breaches: after this day (default: the last meeting held)")
     p.add_argument("--expiring", action="store_true", help="with --list: only those ending within 28 days")
-    p.add_argument("--date", type=_date, help="breach: the day of the breach")
+    p.add_argument("--date", type=date_text, help="breach: the day of the breach")
     p.add_argument("--note", help="breach: what happened and what was done")
-    p.add_argument("--until", type=_date, help="requirement: its own end (electronic monitoring)")
-    p.add_argument("--as-of", type=_date)
+    p.add_argument("--until", type=date_text, help="requirement: its own end (electronic monitoring)")
+    p.add_argument("--as-of", type=date_text)
     p.add_argument("--format", choices=FORMATS, default="table")
 
 
@@ -308,9 +298,9 @@ def _register_support(sub) -> None:
     p.add_argument("--person", dest="person_id", help="one subject's victims")
     p.add_argument("--service", help="set: IDVA, ISVA, Refuge, Outreach service, ... (free text)")
     p.add_argument("--status", help="set: " + ", ".join(support.STATUSES))
-    p.add_argument("--date", type=_date, help="set: default today")
+    p.add_argument("--date", type=date_text, help="set: default today")
     p.add_argument("--note")
-    p.add_argument("--as-of", type=_date)
+    p.add_argument("--as-of", type=date_text)
     p.add_argument("--format", choices=FORMATS, default="table")
     listing_options(p)
     p.set_defaults(func=cmd_victim_support)
@@ -366,8 +356,8 @@ def _register_equality(sub) -> None:
     p.add_argument("--ethnicity", help="an ONS 2021 code (W1 … O2, NS) or its category")
     p.add_argument("--disability", help="Y, N, NS or the words")
     p.add_argument("--by", choices=equality.DIMENSIONS, help="who is nominated: scored, nominated and adopted per group")
-    p.add_argument("--since", type=_date, help="with --by: nominations and adoptions after this day (default a year)")
-    p.add_argument("--as-of", type=_date)
+    p.add_argument("--since", type=date_text, help="with --by: nominations and adoptions after this day (default a year)")
+    p.add_argument("--as-of", type=date_text)
     p.add_argument("--format", choices=FORMATS, default="table")
     listing_options(p)
     p.set_defaults(func=cmd_equality)

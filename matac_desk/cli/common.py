@@ -11,9 +11,10 @@ shown as pseudonyms, so ``matac-desk audit STORE --person ID`` finds it.
 
 from __future__ import annotations
 
+import argparse
 import csv
+import datetime as _dt
 import getpass
-import io
 import json
 import os
 import sys
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from ..intake.importer import shown
 from ..storage import audit
 from ..storage.backups import latest_backup, restore_hint
 from ..domain import UserError, safe_cell
@@ -41,9 +43,27 @@ __all__ = [
     "record_listing",
     "NOT_STATED_RECIPIENT",
     "NOT_STATED_REASON",
+    "FORMATS",
+    "date_arg",
+    "date_text",
 ]
 
 PASSPHRASE_ENV = "MATAC_DESK_PASSPHRASE"
+
+FORMATS = ("table", "csv", "json")   # the output formats of every listing command
+
+
+def date_arg(text: str) -> _dt.date:
+    """An argparse type: a YYYY-MM-DD date; a wrong value is named (cut, control characters escaped)."""
+    try:
+        return _dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): '{shown(text)}'") from None
+
+
+def date_text(text: str) -> str:
+    """As :func:`date_arg`, given back as the ISO text the meeting and case-file services take."""
+    return date_arg(text).isoformat()
 
 
 def passphrase(*, confirm: bool = False) -> str:

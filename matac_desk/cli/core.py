@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
-import sys
 from pathlib import Path
 
 from ..services.demo import DemoSpec, fill_store, write_csv
@@ -23,17 +22,9 @@ from ..intake.importer import (
     save_profile,
     shown,
 )
-from ..storage.store import Store
-from .common import TerminalProgress, create_store, emit, open_store, print_rows, record_listing
+from .common import date_arg, TerminalProgress, create_store, emit, open_store, print_rows, record_listing
 
 __all__ = ["register"]
-
-
-def _date(text: str) -> _dt.date:
-    try:
-        return _dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 _UNSET = object()
@@ -71,7 +62,7 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--perpetrators", type=_positive, default=None)
     p.add_argument("--incidents", type=_positive, default=2500)
-    p.add_argument("--as-of", type=_date, default=None, help="date the data ends (default: today)")
+    p.add_argument("--as-of", type=date_arg, default=None, help="date the data ends (default: today)")
     p.add_argument("--csv", metavar="FILE", help="write a canonical extract CSV instead of a store")
     p.add_argument("--rows", type=_positive, default=None, help="with --csv: stop after this many rows")
     p.add_argument("--uk-dates", action="store_true", help="with --csv: dd/mm/yyyy dates")

@@ -8,17 +8,9 @@ neither is recorded as a listing.
 from __future__ import annotations
 
 from ..meeting import evaluation
-from .common import emit, open_store, print_rows
+from .common import FORMATS, date_text, emit, open_store, print_rows
 
 __all__ = ["register", "comparison_rows", "print_comparison", "cmd_tactics_effect"]
-
-
-FORMATS = ("table", "csv", "json")
-
-
-def _date(text: str) -> str:
-    from .meetings import _date as parse   # one date parser for the meeting commands
-    return parse(text)
 
 
 def _window(text: str) -> int:
@@ -34,7 +26,7 @@ def register(sub) -> None:
     p = sub.add_parser("tactics-effect", help="per tactic: harm change of the subjects who had it, each against "
                                               "his matched comparison, with its interval")
     p.add_argument("store")
-    p.add_argument("--as-of", type=_date)
+    p.add_argument("--as-of", type=date_text)
     p.add_argument("--window", type=_window, help="12m (default: the setting), 6m, or days: 365d")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.set_defaults(func=cmd_tactics_effect)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 from pathlib import Path
 
 from ..storage import audit
@@ -14,11 +13,9 @@ from ..storage.files import write_atomically
 from ..analysis.graph import SCOPES, NewPartner, default_period, networks, new_partners, partner_count_over_time, \
     shared_victims
 from ..intake.links import import_links
-from .common import TerminalProgress, emit, listing_options, open_store, print_rows, record_listing
+from .common import FORMATS, date_arg, TerminalProgress, emit, listing_options, open_store, print_rows, record_listing
 
 __all__ = ["register"]
-
-FORMATS = ("table", "csv", "json")
 
 
 def _probability(text: str) -> float:
@@ -31,13 +28,6 @@ def _probability(text: str) -> float:
     return value
 
 
-def _date(text: str) -> _dt.date:
-    try:
-        return _dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
-
-
 def register(sub) -> None:
     p = sub.add_parser("links", help="import intelligence links between persons (CSV)")
     p.add_argument("store")
@@ -48,9 +38,9 @@ def register(sub) -> None:
 
     p = sub.add_parser("partners", help="new partners of known perpetrators in a period")
     p.add_argument("store")
-    p.add_argument("--since", type=_date, help="start of the period, not included (default: the previous "
+    p.add_argument("--since", type=date_arg, help="start of the period, not included (default: the previous "
                                                "held meeting, or 28 days before --as-of)")
-    p.add_argument("--as-of", type=_date, help="end of the period, included (default: today)")
+    p.add_argument("--as-of", type=date_arg, help="end of the period, included (default: today)")
     p.add_argument("--scope", choices=SCOPES, default="cohort",
                    help="cohort: cohort, open referrals and serial perpetrators (default); serial: every serial "
                         "perpetrator; all: every recorded perpetrator")
@@ -61,7 +51,7 @@ def register(sub) -> None:
     p = sub.add_parser("partner-history", help="a perpetrator's number of intimate partners per year")
     p.add_argument("store")
     p.add_argument("person_id")
-    p.add_argument("--as-of", type=_date)
+    p.add_argument("--as-of", type=date_arg)
     p.add_argument("--format", choices=FORMATS, default="table")
     listing_options(p)
     p.set_defaults(func=cmd_partner_history)
@@ -107,14 +97,14 @@ def register(sub) -> None:
 
     p = sub.add_parser("shared-victims", help="victims of more than one perpetrator")
     p.add_argument("store")
-    p.add_argument("--as-of", type=_date)
+    p.add_argument("--as-of", type=date_arg)
     p.add_argument("--format", choices=FORMATS, default="table")
     listing_options(p)
     p.set_defaults(func=cmd_shared_victims)
 
     p = sub.add_parser("networks", help="groups of perpetrators connected through shared victims or family")
     p.add_argument("store")
-    p.add_argument("--as-of", type=_date)
+    p.add_argument("--as-of", type=date_arg)
     p.add_argument("--format", choices=FORMATS, default="table")
     listing_options(p)
     p.set_defaults(func=cmd_networks)
@@ -123,8 +113,8 @@ def register(sub) -> None:
     p.add_argument("store")
     p.add_argument("person_id")
     p.add_argument("--radius", type=int, choices=(1, 2), default=1)
-    p.add_argument("--since", type=_date)
-    p.add_argument("--as-of", type=_date)
+    p.add_argument("--since", type=date_arg)
+    p.add_argument("--as-of", type=date_arg)
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="FILE.svg or FILE.pdf")
     listing_options(p)
     p.set_defaults(func=cmd_graph)

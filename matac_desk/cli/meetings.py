@@ -13,19 +13,9 @@ from ..services import people as people_mod
 from ..domain import UserError
 from .casefile import ORDER_ACTIONS, cmd_order_more, order_options
 from . import evaluation
-from .common import emit, listing_options, open_store, print_rows, record_listing
+from .common import FORMATS, date_text, emit, listing_options, open_store, print_rows, record_listing
 
 __all__ = ["register"]
-
-FORMATS = ("table", "csv", "json")
-
-
-def _date(text: str) -> str:
-    try:
-        return _dt.date.fromisoformat(text).isoformat()
-    except ValueError:
-        import argparse
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def _yes_no(text: str) -> bool:
@@ -44,11 +34,11 @@ def register(sub) -> None:
     p.add_argument("store")
     msub = p.add_subparsers(dest="meeting_command", metavar="ACTION", required=True)
     q = msub.add_parser("new", help="schedule a meeting (default: four weeks after the last)")
-    q.add_argument("--date", type=_date)
+    q.add_argument("--date", type=date_text)
     q.add_argument("--area", default="")
     q.add_argument("--chair")
     q = msub.add_parser("schedule", help="schedule a year of four-weekly meetings in one step")
-    q.add_argument("--from", dest="start", type=_date, help="first date (default: four weeks after the last)")
+    q.add_argument("--from", dest="start", type=date_text, help="first date (default: four weeks after the last)")
     q.add_argument("--count", type=int, default=13)
     q.add_argument("--area", default="")
     q.add_argument("--chair")
@@ -89,7 +79,7 @@ def register(sub) -> None:
     # cohort and subjects ---------------------------------------------------
     p = sub.add_parser("cohort", help="the cohort, with each subject's adoption and offender manager")
     p.add_argument("store")
-    p.add_argument("--as-of", type=_date)
+    p.add_argument("--as-of", type=date_text)
     p.add_argument("--format", choices=FORMATS, default="table")
     listing_options(p)
     p.set_defaults(func=cmd_cohort)
@@ -116,8 +106,8 @@ def register(sub) -> None:
     p.add_argument("person_id", nargs="?", help="the subject; or 'breach ORDER_ID', 'requirement ORDER_ID ...'")
     order_options(p)
     p.add_argument("--type", choices=cohort_mod.ORDER_TYPES)
-    p.add_argument("--start", type=_date)
-    p.add_argument("--end", type=_date)
+    p.add_argument("--start", type=date_text)
+    p.add_argument("--end", type=date_text)
     p.add_argument("--protects", dest="protected_person_id")
     p.add_argument("--conditions")
     listing_options(p)
@@ -129,7 +119,7 @@ def register(sub) -> None:
     p.add_argument("kind", choices=("right to ask", "right to know"))
     p.add_argument("--to", dest="to_id", help="person id of the partner told")
     p.add_argument("--to-name", help="recipient's name when not in the store")
-    p.add_argument("--date", type=_date)
+    p.add_argument("--date", type=date_text)
     p.add_argument("--decision", choices=("pending", "disclosed", "not disclosed"), default="pending")
     p.set_defaults(func=cmd_disclosure)
 
@@ -144,7 +134,7 @@ def register(sub) -> None:
     p.add_argument("store")
     p.add_argument("person_id", help="the person's id, or a name only he has")
     p.add_argument("tactic", nargs="?", help="toolkit name or id")
-    p.add_argument("--meeting", type=_date, help="date of the meeting that agreed it")
+    p.add_argument("--meeting", type=date_text, help="date of the meeting that agreed it")
     listing_options(p)
     p.set_defaults(func=cmd_tactic)
 
@@ -156,7 +146,7 @@ def register(sub) -> None:
     p.add_argument("--agency")
     p.add_argument("--owner")
     p.add_argument("--person", dest="person_id")
-    p.add_argument("--as-of", type=_date)
+    p.add_argument("--as-of", type=date_text)
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("-o", "--output", help="write the list as CSV to this file (an audited disclosure to --recipient, "
                                           "default: the --agency)")
@@ -171,15 +161,15 @@ def register(sub) -> None:
     q.add_argument("agency")
     q.add_argument("description")
     q.add_argument("--owner")
-    q.add_argument("--due", type=_date)
-    q.add_argument("--meeting", type=_date, help="date of the meeting that raised it")
+    q.add_argument("--due", type=date_text)
+    q.add_argument("--meeting", type=date_text, help="date of the meeting that raised it")
     q = asub.add_parser("update")
     q.add_argument("action_id", type=int)
     q.add_argument("--status", choices=actions_mod.STATUSES)
     q.add_argument("--note")
-    q.add_argument("--due", type=_date)
+    q.add_argument("--due", type=date_text)
     q.add_argument("--owner")
-    q.add_argument("--on", type=_date)
+    q.add_argument("--on", type=date_text)
     p.set_defaults(func=cmd_action)
 
     # offender managers ---------------------------------------------------------
@@ -189,7 +179,7 @@ def register(sub) -> None:
     q = osub.add_parser("add")
     q.add_argument("name")
     q.add_argument("division")
-    q.add_argument("--mosovo", type=_date, help="date the MOSOVO course was completed")
+    q.add_argument("--mosovo", type=date_text, help="date the MOSOVO course was completed")
     q.add_argument("--mosovo-waiting", action="store_true")
     q.add_argument("--other-cases", type=int, default=0, help="cases managed outside MATAC")
     q.add_argument("--other-high-risk", type=int, default=0)
@@ -203,7 +193,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("outcomes", help="offending before and after adoption, per subject and for the cohort")
     p.add_argument("store")
-    p.add_argument("--as-of", type=_date)
+    p.add_argument("--as-of", type=date_text)
     p.add_argument("--person", dest="person_id")
     p.add_argument("--format", choices=FORMATS, default="table")
     evaluation.add_comparison_options(p)
@@ -212,8 +202,8 @@ def register(sub) -> None:
 
     p = sub.add_parser("prompts", help="MAPPA category 3 and MARAC referrals to consider; record an outcome")
     p.add_argument("store")
-    p.add_argument("--as-of", type=_date)
-    p.add_argument("--since", type=_date, help="MARAC: incidents after this day (default: 28 days before)")
+    p.add_argument("--as-of", type=date_text)
+    p.add_argument("--since", type=date_text, help="MARAC: incidents after this day (default: 28 days before)")
     p.add_argument("--record", nargs=3, metavar=("FORUM", "PERSON_ID", "OUTCOME"),
                    help="record what was done: MAPPA|MARAC, the person, referred|not referred|pending")
     p.add_argument("--perpetrator", help="with --record MARAC: the perpetrator")
@@ -225,7 +215,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("workload", help="caseload per offender manager and division, against the standard")
     p.add_argument("store")
-    p.add_argument("--as-of", type=_date)
+    p.add_argument("--as-of", type=date_text)
     p.add_argument("--format", choices=FORMATS, default="table")
     listing_options(p)
     p.set_defaults(func=cmd_workload)
@@ -233,7 +223,7 @@ def register(sub) -> None:
 
 def _which_meeting(q) -> None:
     g = q.add_mutually_exclusive_group()
-    g.add_argument("--meeting", type=_date, help="the meeting's date")
+    g.add_argument("--meeting", type=date_text, help="the meeting's date")
     g.add_argument("--next", action="store_true", help="the next scheduled meeting (default)")
     q.add_argument("--area", default="")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..meeting import meetings as meetings_mod
 from ..domain import UserError
 from .common import TerminalProgress, emit, open_store
-from .core import _date
+from .common import date_arg
 
 __all__ = ["register"]
 
@@ -26,7 +26,7 @@ def register(sub) -> None:
     p = sub.add_parser("pack", help="the meeting pack as PDF (marked, numbered, bookmarked; audited)")
     p.add_argument("store")
     which = p.add_mutually_exclusive_group()
-    which.add_argument("--meeting", type=_date, metavar="DATE", help="the meeting on this date")
+    which.add_argument("--meeting", type=date_arg, metavar="DATE", help="the meeting on this date")
     which.add_argument("--next", action="store_true", help="the next scheduled meeting on or after today")
     p.add_argument("--area", default="", help="the meeting's area (default: the force-wide meeting)")
     _disclosure_args(p)
@@ -35,7 +35,7 @@ def register(sub) -> None:
     p = sub.add_parser("profile", help="one perpetrator profile as PDF (audited)")
     p.add_argument("store")
     p.add_argument("person_id")
-    p.add_argument("--as-of", type=_date, help="the day the profile is as of (default: today)")
+    p.add_argument("--as-of", type=date_arg, help="the day the profile is as of (default: today)")
     _disclosure_args(p)
     p.set_defaults(func=cmd_profile)
 

@@ -11,7 +11,7 @@ from ..analysis import nominations as nom
 from ..analysis import scoring
 from ..domain import UserError
 from .common import TerminalProgress, emit, listing_options, open_store, print_rows, record_listing
-from .core import _date
+from .common import date_arg
 from .core import _positive as _count
 
 __all__ = ["register", "SCORE_COLUMNS"]
@@ -33,7 +33,7 @@ def register(sub) -> None:
                                    + ",".join(SCORE_COLUMNS) + ". Ranks are over everyone scored; filters "
                                    "keep each person's rank.")
     p.add_argument("store")
-    p.add_argument("--as-of", type=_date, help="score as of this date (default: today)")
+    p.add_argument("--as-of", type=date_arg, help="score as of this date (default: today)")
     p.add_argument("--top", type=_count, help="only the first N (after the filters)")
     p.add_argument("--serial-only", action="store_true", help="only serial perpetrators")
     p.add_argument("--division", help="only perpetrators whose latest incident was in this division")
@@ -45,7 +45,7 @@ def register(sub) -> None:
     p = sub.add_parser("explain", help="why a person scores what he scores: the incidents behind R, F, G and V")
     p.add_argument("store")
     p.add_argument("person_id", metavar="PERSON_ID")
-    p.add_argument("--as-of", type=_date, help="default: today")
+    p.add_argument("--as-of", type=date_arg, help="default: today")
     p.add_argument("--format", choices=("text", "json"), default="text")
     listing_options(p)
     p.set_defaults(func=cmd_explain)
@@ -59,7 +59,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("snapshot", help="save the current ranking (per meeting or on demand), or list snapshots")
     p.add_argument("store")
-    p.add_argument("--as-of", type=_date, help="default: today")
+    p.add_argument("--as-of", type=date_arg, help="default: today")
     p.add_argument("--label", help='e.g. "June MATAC"')
     p.add_argument("--meeting", type=_count, metavar="ID", help="the meeting it belongs to")
     p.add_argument("--list", action="store_true", help="list the saved snapshots instead")
@@ -71,12 +71,12 @@ def register(sub) -> None:
     p.add_argument("--agency", required=True, help='e.g. "Probation", "Housing", "IDVA service"')
     p.add_argument("--reason", required=True)
     p.add_argument("--referrer", help="who referred (name or role)")
-    p.add_argument("--date", type=_date, help="date of the referral (default: today)")
+    p.add_argument("--date", type=date_arg, help="date of the referral (default: today)")
     p.set_defaults(func=cmd_refer)
 
     p = sub.add_parser("nominations", help="top serial perpetrators not in the cohort, plus open referrals")
     p.add_argument("store")
-    p.add_argument("--as-of", type=_date, help="default: today")
+    p.add_argument("--as-of", type=date_arg, help="default: today")
     p.add_argument("--top", type=_count, default=20, help="how many top-scoring perpetrators (default 20)")
     p.add_argument("--division")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")

@@ -15,19 +15,12 @@ from ..storage.backups import backup, change_passphrase, check, list_backups, re
 from ..domain import UserError
 from ..storage.retention import due_for_review, erase_person, find_mentions, get_policy
 from ..storage.store import StoreError, check_new_passphrase, passphrase_context
-from .common import TerminalProgress, confirm, emit, listing_options, open_store, passphrase, print_rows, \
+from .common import date_arg, TerminalProgress, confirm, emit, listing_options, open_store, passphrase, print_rows, \
     record_listing, warn
 
 __all__ = ["register", "NEW_PASSPHRASE_ENV"]
 
 NEW_PASSPHRASE_ENV = "MATAC_DESK_NEW_PASSPHRASE"
-
-
-def _date(text: str) -> _dt.date:
-    try:
-        return _dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def _anchor(text: str) -> anchors.Anchor:
@@ -77,7 +70,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("retention", help="persons due for retention review")
     p.add_argument("store")
-    p.add_argument("--as-of", type=_date, default=None, help="review date to list up to (default: today)")
+    p.add_argument("--as-of", type=date_arg, default=None, help="review date to list up to (default: today)")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     listing_options(p)
     p.set_defaults(func=cmd_retention)
