@@ -210,8 +210,16 @@ def subject_outcomes(store: Store, as_of: _dt.date | str | None = None,
             final = None if s is None else s.score
         name = store.conn.execute("SELECT forename, surname FROM persons WHERE id = ?", [pid]).fetchone()
         out.append(Period(pid, display_name(*name) if name else pid, adopted, exited, reason, follow, before, after,
-                          len(later - known), entry, final, follow >= minimum))
+                          len(later - known), _whole(entry), _whole(final), follow >= minimum))
     return out
+
+
+def _whole(score: float | None) -> float | int | None:
+    """A score as stored (REAL) given back as a whole number when it is one, so that every screen and page
+    prints 17, never 17.0 beside 17."""
+    if isinstance(score, float) and score.is_integer():
+        return int(score)
+    return score
 
 
 def cohort_outcomes(store: Store, as_of: _dt.date | str | None = None) -> CohortOutcome:
@@ -223,7 +231,7 @@ def cohort_outcomes(store: Store, as_of: _dt.date | str | None = None) -> Cohort
 
     def mean(values):
         values = list(values)
-        return round(sum(values) / len(values), 2) if values else None
+        return round(sum(values) / len(values), 1) if values else None
 
     return CohortOutcome(
         as_of=day.isoformat(), min_follow_up_days=min_follow_up_days(store), periods=len(ok),

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QLabel,
-    QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -30,7 +30,7 @@ from .casefiletabs import CaseFilePanel, right_to_know_button
 from ..services.dashboard import COUNT_LABELS, Dashboard
 from .context import show_error
 from .models import Column, IdRole, RowsModel
-from .widgets import ACCENT, attach_model, button, remember_splitter, save_header, table_view, text_label
+from .widgets import ACCENT, attach_model, button, save_header, table_view, text_label
 from .window import Page
 
 __all__ = ["DashboardPage"]
@@ -90,7 +90,12 @@ class DashboardPage(Page):
         for c in range(4):
             self.grid.setColumnStretch(c, 1)
         self.body.addLayout(self.grid)
-        self.lists = QSplitter(Qt.Orientation.Vertical)
+        # The three lists share the space below the panels as tabs, each titled with its count: on a 768-pixel
+        # screen one list at a time gets the height to show a dozen rows, where three stacked showed two each.
+        self.lists = QTabWidget()
+        self.lists.setObjectName("dashboard_lists")
+        self.lists.setAccessibleName("Dashboard lists")
+        self.lists.setDocumentMode(True)
         self.body.addWidget(self.lists, 1)
 
         left = Qt.AlignmentFlag.AlignLeft
@@ -141,7 +146,7 @@ class DashboardPage(Page):
         self.partner_view.setMinimumHeight(self.fontMetrics().height() * 5)
         lay.addWidget(self.partner_view, 1)
         lay.addWidget(right_to_know_button(self.window_, self.partner_view, self.partner_model), 0, left)
-        self.lists.addWidget(box)   # the most valuable list on the page: the full width, the larger share
+        self._list_tab(box, "&New partner alerts", self.partner_model)   # the most valuable list: the first tab
 
         # In the store
         box, lay = _panel("In the store", "panel_counts")
@@ -185,14 +190,22 @@ class DashboardPage(Page):
         self.warning_view.activated.connect(self._open_warning)
         self.warning_view.setMinimumHeight(self.fontMetrics().height() * 4)
         lay.addWidget(self.warning_view, 1)
-        self.lists.addWidget(box)
+        self._list_tab(box, "Data-&quality warnings", self.warning_model)
         self.case_file_panel = CaseFilePanel(ctx, window)   # plan reviews, Clare's Law, breaches, orders, support
-        self.lists.addWidget(self.case_file_panel)
-        self.lists.setStretchFactor(0, 3)
-        self.lists.setStretchFactor(1, 2)
-        self.lists.setStretchFactor(2, 2)
-        line = self.fontMetrics().height()
-        remember_splitter(self.lists, "dashboard_lists", [line * 18, line * 10, line * 10])
+        self._list_tab(self.case_file_panel, "Case &file reminders", self.case_file_panel.model)
+
+    def _list_tab(self, box: QGroupBox, title: str, model) -> None:
+        """A list as a tab titled with its row count ("New partner alerts (39)"); the tab names it, so the box
+        inside draws no title of its own."""
+        box.setTitle("")
+        box.setFlat(True)
+        self.lists.addTab(box, title)
+
+        def count() -> None:
+            i = self.lists.indexOf(box)
+            self.lists.setTabText(i, f"{title} ({model.rowCount():,})")
+        for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved):
+            signal.connect(count)
 
     def add_panel(self, widget: QWidget, row: int, column: int, row_span: int = 1, column_span: int = 1) -> None:
         """Place a panel on the dashboard's top row (four columns; the lists sit below, in a splitter)."""

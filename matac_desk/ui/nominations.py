@@ -147,8 +147,9 @@ class NominationsPage(Page):
         split.addWidget(self.explain)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
-        remember_splitter(split, "nominations_split", [self.fontMetrics().averageCharWidth() * 120,
-                                                       self.fontMetrics().averageCharWidth() * 52])
+        # the table takes most of a 1366-pixel window (its Why column is read first); the explanation wraps
+        remember_splitter(split, "nominations_split", [self.fontMetrics().averageCharWidth() * 150,
+                                                       self.fontMetrics().averageCharWidth() * 44])
         lay.addWidget(split, 1)
 
         row = QHBoxLayout()

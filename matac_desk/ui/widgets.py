@@ -184,7 +184,8 @@ def table_view(name: str, accessible: str, parent: QWidget | None = None) -> QTa
     view.horizontalHeader().setHighlightSections(False)
     view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     view.horizontalHeader().setSectionsMovable(True)
-    view.horizontalHeader().setMinimumSectionSize(view.fontMetrics().horizontalAdvance("MMMM"))
+    # narrow enough for a one-letter column (R, F, G, V) holding a number; the header's text sets each floor
+    view.horizontalHeader().setMinimumSectionSize(view.fontMetrics().horizontalAdvance("MM") + 8)
     view.setTextElideMode(Qt.TextElideMode.ElideRight)   # the model gives a long text its tooltip
     column_menu(view)
     return view
@@ -310,8 +311,14 @@ def _shrink_to_fit(view: QTableView, floors: dict[int, int]) -> None:
         # the stretched column is the one chosen for long text: it keeps a useful width; the last column
         # stretched by default only its header's
         keep = em * 28 if view.property("stretchColumn") is not None else em * 10
-        room -= max(view.fontMetrics().horizontalAdvance(title) + 24, keep)
+        head = view.fontMetrics().horizontalAdvance(title) + 24
         shown = [c for c in shown if c != stretch]
+        # when the other columns at their floors leave less, the stretched one gives way down to its header
+        spare = room - sum(max(floors.get(c, 0), header.minimumSectionSize()) for c in shown)
+        reserve = max(head, min(keep, spare))
+        room -= reserve
+        if header.stretchLastSection() and view.property("stretchColumn") is None:
+            view.setColumnWidth(stretch, reserve)   # its size before stretching: the floor Qt keeps it at
     widths = {c: view.columnWidth(c) for c in shown}
     for _ in range(len(shown) * 3):
         over = sum(widths.values()) - room
@@ -330,7 +337,13 @@ def _shrink_to_fit(view: QTableView, floors: dict[int, int]) -> None:
 def fit_columns(view: QTableView) -> None:
     """Size the columns to what they hold (then to the table's width), unless the user's widths were restored."""
     model = view.model()
-    if view.property("columnsFixed") or model is None or model.rowCount() == 0:
+    if view.property("columnsFixed") or model is None:
+        return
+    if model.rowCount() == 0:   # an empty table shows its headers whole; it is fitted again when rows come
+        for c in range(model.columnCount()):
+            head = view.fontMetrics().horizontalAdvance(str(model.headerData(c, Qt.Orientation.Horizontal) or ""))
+            if view.columnWidth(c) < head + 16:
+                view.setColumnWidth(c, head + 16)
         return
     fitter = view.findChild(_Fitter)
     if fitter is not None:
