@@ -382,6 +382,9 @@ def _fit(view: QTableView, model) -> None:
 def attach_model(view: QTableView, model) -> QTableView:
     """Give a table its model; restore remembered widths, or fit them to the first rows it shows."""
     view.setModel(model)
+    stretch = view.property("stretchColumn")
+    if stretch is not None:   # chosen before the model gave the header its sections: applied now
+        stretch_column(view, stretch)
     if not remember_header(view):
         model.modelReset.connect(lambda: fit_columns(view))
         _Fitter(view)
