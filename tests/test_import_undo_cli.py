@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import json
 import sys
 
 import pytest
@@ -57,6 +58,8 @@ def test_undo_with_yes_previews_the_counts_and_undoes(store_path, capsys):
     assert "1 person(s) it added will be deleted" in out and "1 person(s) it changed will be put back" in out
     assert "Undid import 2 (b.csv); the store was backed up first to pre-undo-import-" in out
     assert state(store_path) == ("P1:Darren,V1:", 1, 1, before[3] + 1)
+    code, out, _err = run(capsys, "info", store_path, "--format", "json")
+    assert json.loads(out)["last_import"]["batch"] == 1      # the last import not undone
 
 
 def test_undo_asks_at_a_terminal_and_stops_without_one(store_path, capsys, monkeypatch):
