@@ -344,3 +344,26 @@ def test_migration_0014_marks_earlier_imports_as_keeping_nothing(tmp_path, monke
         assert s.conn.execute("SELECT undo_kept, undone_at FROM import_batches").fetchone() == (0, None)
         ok, why = undo.can_undo(s, 1)
         assert not ok and "import 1 (old.csv) was made before" in why
+
+
+def test_a_row_changed_twice_by_one_import_keeps_the_value_before_the_first_change(store, tmp_path, monkeypatch):
+    """A person in two chunks with two names, and two equality fields set (one statement each): the value kept is
+    the one held before the import, once (the table keeps one row per changed row and import)."""
+    from matac_desk.intake import importer
+    header = HEADER + ["perpetrator_ethnicity"]
+    import_extract(store, write_csv(tmp_path / "first.csv", header, [r + [""] for r in FIRST]), today=TODAY)
+    before = contents(store)
+    monkeypatch.setattr(importer, "CHUNK", 1)      # every row its own chunk: P1 is written once per row
+    rows = [["R1", "2026-01-05", "Common assault", "", "P1", "Daniel", "Okafor", "", "V1", "", "", "girlfriend", "",
+             "high", "", ""],
+            ["R2", "2026-02-07", "Harassment", "", "P1", "Dan", "Okafor", "", "V2", "", "", "wife", "", "", "", ""],
+            ["R3", "2026-03-01", "Stalking", "", "P2", "", "", "", "V2", "", "", "ex", "", "", "M", "W1"]]
+    summary = import_extract(store, write_csv(tmp_path / "second.csv", header, rows), today=TODAY,
+                             accept_person_changes=True)
+    assert store.conn.execute("SELECT forename FROM persons WHERE id = 'P1'").fetchone() == ("Dan",)
+    assert store.conn.execute("SELECT sex, ethnicity FROM persons WHERE id = 'P2'").fetchone() == ("M", "W1")
+    kept = dict(store.conn.execute("SELECT person_id, before ->> 'forename' FROM import_undo WHERE batch_id = ?"
+                                   " AND person_id IS NOT NULL", [summary.batch_id]))
+    assert kept == {"P1": "Darren", "P2": "Gary"}
+    undo.undo_import(store, summary.batch_id, "wrong file")
+    assert contents(store) == before

@@ -11,6 +11,10 @@ triggers for the import's transaction that copy the row's values into
 the import left (``after``). A row the import added and changed again in
 the same file keeps nothing: it goes whole.
 
+Cost: nothing for rows added or left as they were (the triggers fire on
+a change only); a file that changes every row of a 66,000-row store took
+4.5 s to import against 3.3 s without them (one kept row per changed row).
+
 The undo
 --------
 :func:`undo_plan` says what undoing an import would do (counts only) or why
@@ -118,11 +122,15 @@ def keep_before_images(conn, batch_id: int) -> None:
     b = int(batch_id)
     for t in TRACKED:
         changed = " OR ".join(f"old.{_q(c)} IS NOT new.{_q(c)}" for c in t.columns)
+        # Kept once, at the first change: a row this import wrote already names it as its last writer, and a
+        # change that leaves that column alone (an equality field) is looked up. (A conflict clause in the trigger
+        # would not do: an upsert's own conflict handling overrides it.)
         conn.execute(
             f"CREATE TEMP TRIGGER IF NOT EXISTS {_trigger_name(t)} AFTER UPDATE OF "
             f"{', '.join(_q(c) for c in t.kept)} ON main.{t.table}"
-            f" WHEN old.{_q(t.added)} IS NOT {b} AND ({changed})"
-            f" BEGIN INSERT OR IGNORE INTO main.import_undo (batch_id, {t.column}, before)"
+            f" WHEN old.{_q(t.added)} IS NOT {b} AND old.{_q(t.last)} IS NOT {b} AND ({changed})"
+            f" AND NOT EXISTS (SELECT 1 FROM main.import_undo WHERE {t.column} = old.{_q(t.key)} AND batch_id = {b})"
+            f" BEGIN INSERT INTO main.import_undo (batch_id, {t.column}, before)"
             f" VALUES ({b}, old.{_q(t.key)}, {_json_of(t, 'old')}); END")
 
 
