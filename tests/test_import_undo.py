@@ -218,8 +218,14 @@ def _action(store):
     actions.add_action(store, "P9", "Police", "Check the address")
 
 
+def _snapshot(store):
+    from matac_desk.analysis import nominations
+    nominations.take_snapshot(store, TODAY, "November MATAC")
+
+
 @pytest.mark.parametrize("work, words", [
     (_nominated, "1 referral(s)"),
+    (_snapshot, "1 saved score(s) in snapshots"),
     (_adopted, "meeting decision(s)"),
     (_linked_by_hand, "1 intelligence link(s) entered by hand"),
     (_action, "1 partnership action(s)"),
