@@ -60,6 +60,8 @@ def test_undo_with_yes_previews_the_counts_and_undoes(store_path, capsys):
     assert state(store_path) == ("P1:Darren,V1:", 1, 1, before[3] + 1)
     code, out, _err = run(capsys, "info", store_path, "--format", "json")
     assert json.loads(out)["last_import"]["batch"] == 1      # the last import not undone
+    code, out, _err = run(capsys, "import-changes", store_path)
+    assert code == 0 and "Import 1 changed no name or date of birth" in out
 
 
 def test_undo_asks_at_a_terminal_and_stops_without_one(store_path, capsys, monkeypatch):

@@ -99,7 +99,7 @@ def register(sub) -> None:
     p = sub.add_parser("import-changes", help="names and dates of birth of known persons an import changed; "
                                               "put them back")
     p.add_argument("store")
-    p.add_argument("--batch", type=int, help="import batch (default: the latest)")
+    p.add_argument("--batch", type=int, help="import batch (default: the latest not undone)")
     p.add_argument("--put-back", type=int, action="append", default=[], metavar="ENTRY",
                    help="put back the value one data-quality entry replaced (repeat)")
     p.add_argument("--put-back-all", action="store_true", help="put back every open change of the batch")
@@ -274,7 +274,8 @@ def cmd_import(args) -> int:
 
 def cmd_import_changes(args) -> int:
     with open_store(args.store) as store:
-        batch = args.batch or store.scalar("SELECT max(id) FROM import_batches WHERE kind = 'incidents'")
+        batch = args.batch or store.scalar("SELECT max(id) FROM import_batches WHERE kind = 'incidents'"
+                                           " AND undone_at IS NULL")
         if batch is None:
             emit("No imports yet.")
             return 0
