@@ -220,12 +220,6 @@ class UndoPlan:
                        "put them back)")
         return out
 
-    def counts(self) -> dict:
-        """The counts as the audit entry holds them."""
-        return {"removed": {t: n for t, n in self.removed.items() if n},
-                "restored": {t: n for t, n in self.restored.items() if n},
-                "notes": self.notes, "rejects": self.rejects, "rejects_handed": self.rejects_handed}
-
 
 def _batches(items) -> str:
     items = list(items)
