@@ -1,4 +1,4 @@
-"""Store commands: init, demo, import, import-changes, import-profile, rejects, info."""
+"""Store commands: init, demo, import, import-changes, import-undo, import-profile, rejects, info."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from ..services.demo import DemoSpec, fill_store, write_csv
 from ..domain import UserError
 from ..services import imports
+from ..intake import undo
 from ..intake.importer import (
     MAX_REJECT_SHARE,
     load_profile,
@@ -22,7 +23,7 @@ from ..intake.importer import (
     save_profile,
     shown,
 )
-from .common import date_arg, TerminalProgress, create_store, emit, open_store, print_rows, record_listing
+from .common import TerminalProgress, confirm, create_store, date_arg, emit, open_store, print_rows, record_listing
 
 __all__ = ["register"]
 
@@ -89,12 +90,19 @@ def register(sub) -> None:
     p = sub.add_parser("import-changes", help="names and dates of birth of known persons an import changed; "
                                               "put them back")
     p.add_argument("store")
-    p.add_argument("--batch", type=int, help="import batch (default: the latest)")
+    p.add_argument("--batch", type=int, help="import batch (default: the latest not undone)")
     p.add_argument("--put-back", type=int, action="append", default=[], metavar="ENTRY",
                    help="put back the value one data-quality entry replaced (repeat)")
     p.add_argument("--put-back-all", action="store_true", help="put back every open change of the batch")
     p.add_argument("--reason", help="why (recorded in the audit log)")
     p.set_defaults(func=cmd_import_changes)
+
+    p = sub.add_parser("import-undo", help="undo an import: delete what it added and put back what it changed")
+    p.add_argument("store")
+    p.add_argument("--batch", type=int, required=True, metavar="N", help="the import to undo (its batch number)")
+    p.add_argument("--reason", required=True, help="why (goes in the audit log; no names)")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=cmd_import_undo)
 
     p = sub.add_parser("import-profile", help="list, save or delete named column mappings")
     p.add_argument("store")
@@ -257,7 +265,8 @@ def cmd_import(args) -> int:
 
 def cmd_import_changes(args) -> int:
     with open_store(args.store) as store:
-        batch = args.batch or store.scalar("SELECT max(id) FROM import_batches WHERE kind = 'incidents'")
+        batch = args.batch or store.scalar("SELECT max(id) FROM import_batches WHERE kind = 'incidents'"
+                                           " AND undone_at IS NULL")
         if batch is None:
             emit("No imports yet.")
             return 0
@@ -281,6 +290,19 @@ def cmd_import_changes(args) -> int:
                      "state": "put back / resolved" if r.resolved_at else "open"} for r in rows],
                    ["entry", "person", "what", "was", "now", "state"])
         return 0
+
+
+def cmd_import_undo(args) -> int:
+    with open_store(args.store) as store:
+        plan = undo.check_undo(store, args.batch, args.reason)     # a refusal: exit 1 with its reason
+        emit(f"Undoing {plan.label}:")
+        for line in plan.lines():
+            emit(f"  {line}")
+        confirm(f"Undo {plan.label}? The store is backed up first.", yes=args.yes)
+        done = undo.undo_import(store, args.batch, args.reason)
+    emit(f"Undid {done.label}; the store was backed up first to {done.backup}. The import stays in the list, "
+         "marked undone.")
+    return 0
 
 
 def cmd_profile(args) -> int:

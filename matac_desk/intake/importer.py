@@ -26,7 +26,10 @@ How a file goes in
    data lines) stops the import.
 4. All of it, good rows, rejects, persons, the batch record and the audit
    entry, is one transaction: a failure, a cancel, a reject limit, a
-   person-change hold or a killed process leaves the store as it was.
+   person-change hold or a killed process leaves the store as it was. The
+   values of every held row the import changes are kept in the same
+   transaction, so that the import can be undone later
+   (:mod:`matac_desk.intake.undo`).
 
 Line numbers are the file's physical lines (the header is line 1), as a
 text editor shows them; a row that spans lines is named by its first line
@@ -85,7 +88,7 @@ from ..domain import (
     unsafe_cell,
 )
 from ..storage.files import csv_bytes, write_atomically
-from . import equality
+from . import equality, undo
 from ..storage.store import Store
 
 __all__ = [
@@ -1504,6 +1507,7 @@ def import_extract(
         conn.execute(f"PRAGMA cache_size = {old_cache}")
         conn.execute("DROP TRIGGER IF EXISTS temp.import_dob_changed")
         conn.execute("DROP TRIGGER IF EXISTS temp.import_name_changed")
+        undo.drop_triggers(conn)
     if taken is not None:
         backups.rotate(store.path, backups.get_policy(store))
     if rejects_path:
@@ -1521,6 +1525,7 @@ def _run_import(store, p, text, raw, headers, columns, today, now, actor, digest
         [now, actor, summary.file_name, digest, encoding.name, profile],
     ).lastrowid
     summary.batch_id = batch_id
+    undo.keep_before_images(conn, batch_id)     # the values of rows it changes, to undo it (intake/undo.py)
     before_inv = store.scalar("SELECT count(*) FROM involvements")
     # the persons the file names are gathered only when the store holds some: known persons are counted from them
     track = bool(store.scalar("SELECT EXISTS (SELECT 1 FROM persons)"))
@@ -1638,6 +1643,7 @@ def _run_import(store, p, text, raw, headers, columns, today, now, actor, digest
         ((batch_id, r.row_number, r.column, r.value, r.reason,
           json.dumps(dict(zip(headers, r.raw)), ensure_ascii=False)) for r in fresh),
     )
+    undo.finish_before_images(conn, batch_id)
     conn.execute(
         "UPDATE import_batches SET finished_at = ?, rows_read = ?, rows_new = ?, rows_updated = ?,"
         " rows_unchanged = ?, rows_rejected = ?, persons_new = ?, persons_updated = ?,"

@@ -50,6 +50,7 @@ from ..domain import (
     parse_date,
     unsafe_cell,
 )
+from . import undo
 from .importer import MAX_FIELD, ImportSummary, Reject, detect_encoding, header_key, write_rejects
 from ..storage.store import Store
 
@@ -277,83 +278,95 @@ def import_links(
     def known(pid: str) -> bool:
         return pid in added or conn.execute("SELECT 1 FROM persons WHERE id = ?", [pid]).fetchone() is not None
 
-    with store.transaction():
-        batch_id = conn.execute(
-            "INSERT INTO import_batches (kind, started_at, actor, file_name, file_sha256, encoding)"
-            " VALUES ('links', ?, ?, ?, ?, ?)", [now, actor, summary.file_name, digest, encoding]).lastrowid
-        summary.batch_id = batch_id
-        before = store.scalar("SELECT count(*) FROM links")
-        changed = 0
-        good = 0
-        rejects: list[Reject] = []
-        ncols = len(headers)
-        row_number = 1
-        progress(0, total, "Reading links")
-        while True:
-            try:
-                rec = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as e:
-                row_number += 1
-                rejects.append(Reject(row_number, None, None, f"not valid CSV ({e})", ()))
-                continue
-            row_number += 1
-            if row_number % CHUNK == 0:
-                if cancelled():
-                    raise Cancelled()
-                progress(stream.tell(), total, f"Read {row_number:,} rows")
-            if not any(v.strip() for v in rec):
-                continue
-            rec = (rec + [""] * ncols)[:ncols]
-            raw = tuple(rec)
-            bad = next((i for i, v in enumerate(rec) if "\x00" in v or len(v) > MAX_FIELD), None)
-            if bad is not None:
-                v = rec[bad]
-                reason = "contains a NUL byte" if "\x00" in v else f"value longer than {MAX_FIELD} characters"
-                rejects.append(Reject(row_number, headers[bad], None if "\x00" in v else v[:40] + "…", reason, raw))
-                continue
-            values = {c: unsafe_cell(rec[i]) if i < ncols else "" for c, i in columns.items() if c in LINK_COLUMNS}
-            for c in LINK_COLUMNS:
-                values.setdefault(c, "")
-            try:
-                row = _check_link(values, known, today_iso)
-            except _Bad as e:
-                col = headers[columns[e.column]] if e.column in columns else e.column
-                rejects.append(Reject(row_number, col, e.value, e.reason, raw))
-                continue
-            good += 1
-            if row.new_person:
-                _add_person(conn, row.new_person, batch_id, now)
-                added.add(row.new_person[0])
-            changed += max(conn.execute(_UPSERT_LINK, [row.a, row.b, row.relationship, row.kind, row.first_seen,
-                                                       row.source, actor, batch_id, row.grading]).rowcount, 0)
-        if cancelled():
-            raise Cancelled()
-        summary.new = store.scalar("SELECT count(*) FROM links") - before
-        summary.updated = changed - summary.new
-        summary.unchanged = good - summary.new - summary.updated
-        summary.rejected = len(rejects)
-        summary.rows_read = good + len(rejects)
-        summary.persons_new = len(added)
-        summary.rejected_by_reason = Counter(r.reason for r in rejects)
-        summary.rejects = rejects
-        conn.executemany(
-            "INSERT INTO rejected_rows (batch_id, row_number, column_name, value, reason, raw) VALUES (?,?,?,?,?,?)",
-            ((batch_id, r.row_number, r.column, r.value, r.reason,
-              json.dumps(dict(zip(headers, r.raw)), ensure_ascii=False)) for r in rejects))
-        conn.execute(
-            "UPDATE import_batches SET finished_at = ?, rows_read = ?, rows_new = ?, rows_updated = ?,"
-            " rows_unchanged = ?, rows_rejected = ?, persons_new = ?, summary = ? WHERE id = ?",
-            [_now(), summary.rows_read, summary.new, summary.updated, summary.unchanged, summary.rejected,
-             summary.persons_new, json.dumps(dict(summary.rejected_by_reason)), batch_id])
-        store.audit("import.links", entity="import_batch", entity_id=str(batch_id), batch_id=batch_id, actor=actor,
-                    detail={k: v for k, v in summary.as_dict().items()
-                            if k not in ("rejected_by_reason", "incidents_new", "incidents_updated", "dob_warnings")})
+    try:
+        with store.transaction():
+            _write_links(store, conn, reader, stream, headers, columns, summary, digest, encoding, actor, now, total,
+                         known, added, progress, cancelled, today_iso)
+    finally:
+        undo.drop_triggers(conn)
     if rejects_path:
         write_rejects(rejects_path, headers, summary.rejects)
     progress(total, total, "Done")
     return summary
+
+
+def _write_links(store, conn, reader, stream, headers, columns, summary, digest, encoding, actor, now, total,
+                 known, added, progress, cancelled, today_iso) -> None:
+    """The links import's writes, inside its transaction: the batch, new persons, links, rejects, the audit entry."""
+    batch_id = conn.execute(
+        "INSERT INTO import_batches (kind, started_at, actor, file_name, file_sha256, encoding)"
+        " VALUES ('links', ?, ?, ?, ?, ?)", [now, actor, summary.file_name, digest, encoding]).lastrowid
+    summary.batch_id = batch_id
+    undo.keep_before_images(conn, batch_id)   # the values of links it changes, to undo it (intake/undo.py)
+    before = store.scalar("SELECT count(*) FROM links")
+    changed = 0
+    good = 0
+    rejects: list[Reject] = []
+    ncols = len(headers)
+    row_number = 1
+    progress(0, total, "Reading links")
+    while True:
+        try:
+            rec = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as e:
+            row_number += 1
+            rejects.append(Reject(row_number, None, None, f"not valid CSV ({e})", ()))
+            continue
+        row_number += 1
+        if row_number % CHUNK == 0:
+            if cancelled():
+                raise Cancelled()
+            progress(stream.tell(), total, f"Read {row_number:,} rows")
+        if not any(v.strip() for v in rec):
+            continue
+        rec = (rec + [""] * ncols)[:ncols]
+        raw = tuple(rec)
+        bad = next((i for i, v in enumerate(rec) if "\x00" in v or len(v) > MAX_FIELD), None)
+        if bad is not None:
+            v = rec[bad]
+            reason = "contains a NUL byte" if "\x00" in v else f"value longer than {MAX_FIELD} characters"
+            rejects.append(Reject(row_number, headers[bad], None if "\x00" in v else v[:40] + "…", reason, raw))
+            continue
+        values = {c: unsafe_cell(rec[i]) if i < ncols else "" for c, i in columns.items() if c in LINK_COLUMNS}
+        for c in LINK_COLUMNS:
+            values.setdefault(c, "")
+        try:
+            row = _check_link(values, known, today_iso)
+        except _Bad as e:
+            col = headers[columns[e.column]] if e.column in columns else e.column
+            rejects.append(Reject(row_number, col, e.value, e.reason, raw))
+            continue
+        good += 1
+        if row.new_person:
+            _add_person(conn, row.new_person, batch_id, now)
+            added.add(row.new_person[0])
+        changed += max(conn.execute(_UPSERT_LINK, [row.a, row.b, row.relationship, row.kind, row.first_seen,
+                                                   row.source, actor, batch_id, row.grading]).rowcount, 0)
+    if cancelled():
+        raise Cancelled()
+    summary.new = store.scalar("SELECT count(*) FROM links") - before
+    summary.updated = changed - summary.new
+    summary.unchanged = good - summary.new - summary.updated
+    summary.rejected = len(rejects)
+    summary.rows_read = good + len(rejects)
+    summary.persons_new = len(added)
+    summary.rejected_by_reason = Counter(r.reason for r in rejects)
+    summary.rejects = rejects
+    conn.executemany(
+        "INSERT INTO rejected_rows (batch_id, row_number, column_name, value, reason, raw) VALUES (?,?,?,?,?,?)",
+        ((batch_id, r.row_number, r.column, r.value, r.reason,
+          json.dumps(dict(zip(headers, r.raw)), ensure_ascii=False)) for r in rejects))
+    undo.finish_before_images(conn, batch_id)
+    conn.execute(
+        "UPDATE import_batches SET finished_at = ?, rows_read = ?, rows_new = ?, rows_updated = ?,"
+        " rows_unchanged = ?, rows_rejected = ?, persons_new = ?, summary = ? WHERE id = ?",
+        [_now(), summary.rows_read, summary.new, summary.updated, summary.unchanged, summary.rejected,
+         summary.persons_new, json.dumps(dict(summary.rejected_by_reason)), batch_id])
+    store.audit("import.links", entity="import_batch", entity_id=str(batch_id), batch_id=batch_id, actor=actor,
+                detail={k: v for k, v in summary.as_dict().items()
+                        if k not in ("rejected_by_reason", "incidents_new", "incidents_updated", "dob_warnings")})
 
 
 def _text(value: str | _dt.date | None) -> str:

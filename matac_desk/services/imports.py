@@ -6,7 +6,8 @@ why, through the importer's own checks; the physical lines and how they
 reconcile; whether the reject limit would stop it; the known persons whose
 name or date of birth it would change), lists past imports, deals with the
 rejected rows kept for review (list them, save them as CSV, mark them
-reviewed), and puts back a name or date of birth an import changed.
+reviewed), and puts back a name or date of birth an import changed. A
+whole import is undone by :mod:`matac_desk.intake.undo`.
 """
 
 from __future__ import annotations
@@ -211,14 +212,23 @@ class Batch:
     unchanged: int
     rejected: int
     awaiting_review: int
+    kind: str = "incidents"            # incidents | links
+    undone_at: str | None = None       # when it was undone (matac_desk.intake.undo), by whom and why
+    undone_by: str | None = None
+    undo_reason: str | None = None
+
+    @property
+    def state(self) -> str:
+        return f"undone {self.undone_at[:10]}" if self.undone_at else ""
 
 
 def batches(store: Store) -> list[Batch]:
-    """Every finished import, newest first, with its rejected rows still awaiting review."""
+    """Every finished import, newest first (those undone too), with its rejected rows still awaiting review."""
     return [Batch(*r) for r in store.conn.execute(
         "SELECT b.id, b.finished_at, b.file_name, b.profile, b.rows_read, b.rows_new, b.rows_updated,"
         " b.rows_unchanged, b.rows_rejected,"
-        " (SELECT count(*) FROM rejected_rows r WHERE r.batch_id = b.id AND NOT r.reviewed)"
+        " (SELECT count(*) FROM rejected_rows r WHERE r.batch_id = b.id AND NOT r.reviewed),"
+        " b.kind, b.undone_at, b.undone_by, b.undo_reason"
         " FROM import_batches b WHERE b.finished_at IS NOT NULL ORDER BY b.id DESC")]
 
 

@@ -196,6 +196,7 @@ _TABLE_WORDS = {
     "subjects": "MATAC subject record(s)", "decisions": "meeting decision(s)", "minutes": "minute(s)",
     "orders": "order(s)", "subject_tactics": "tactic(s)", "snapshot_scores": "saved score(s)",
     "forum_referrals": "MAPPA/MARAC referral(s)",
+    "import_undo": "earlier value(s) kept to undo an import",
 }
 
 
@@ -467,9 +468,10 @@ def _primary_key(conn, table: str) -> str | None:
 # ---------------------------------------------------------------- mentions in free text, for review
 
 # Tables whose text is not free text about others: the persons themselves, the log, indexes, settings, raw rows
-# (rejected rows that mention the person are deleted whole by the automatic scrub).
+# (rejected rows that mention the person are deleted whole by the automatic scrub), the values kept to undo imports
+# (which go with the row they belong to).
 _NOT_FREE_TEXT_TABLES = {"persons", "aliases", "settings", "rejected_rows", "import_profiles", "audit_log",
-                         "meeting_attendees", "offender_managers", "toolkit"}
+                         "meeting_attendees", "offender_managers", "toolkit", "import_undo"}
 _STRUCTURED_COLUMN = re.compile(
     r"(^id$|_id$|^ref$|_ref$|date|_at$|_on$|^dob$|postcode|address|^kind$|status|^event$|^role$|relationship|"
     r"offence|code$|hash|key$|^sort_name$|division|agency|^type$|^forum$|^category$|^time$|^config$|^gravity$|"

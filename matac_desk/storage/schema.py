@@ -876,3 +876,47 @@ def _meeting_safety(db: Database) -> None:
         ALTER TABLE score_snapshots ADD COLUMN superseded_at TEXT;
         """
     )
+
+
+@migrations(name="0014_import_undo")
+def _import_undo(db: Database) -> None:
+    """What undoing an import needs: the values it replaced, and the batch marked undone.
+
+    ``import_undo`` holds, for each row an import *changed* (a person, an
+    incident, an involvement or a link that was held before it), the row's
+    values before the import (``before``) and as the import left them
+    (``after``), both JSON objects of the columns an import writes; rows an
+    import *added* are known by ``first_batch_id`` (a link by ``batch_id``).
+    Exactly one of the four keys is set; each refers to its row, so an
+    erasure takes the kept values with the row. ``import_batches.undo_kept``
+    is 1 for the imports made from this step on (those made before kept no
+    values to put back); ``undone_at``, ``undone_by`` and ``undo_reason``
+    mark an import undone (the batch row stays, so the history shows it).
+    """
+    db.executescript(
+        """
+        ALTER TABLE import_batches ADD COLUMN undo_kept INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE import_batches ADD COLUMN undone_at TEXT;
+        ALTER TABLE import_batches ADD COLUMN undone_by TEXT;
+        ALTER TABLE import_batches ADD COLUMN undo_reason TEXT;
+
+        CREATE TABLE import_undo (
+            id INTEGER PRIMARY KEY,
+            batch_id INTEGER NOT NULL REFERENCES import_batches(id),
+            person_id TEXT REFERENCES persons(id),
+            incident_ref TEXT REFERENCES incidents(ref),
+            involvement_id INTEGER REFERENCES involvements(id),
+            link_id INTEGER REFERENCES links(id),
+            before TEXT NOT NULL,
+            after TEXT,
+            CHECK ((person_id IS NOT NULL) + (incident_ref IS NOT NULL) + (involvement_id IS NOT NULL)
+                   + (link_id IS NOT NULL) = 1)
+        );
+        CREATE INDEX import_undo_batch ON import_undo(batch_id);
+        -- one row per changed row and import (the first change wins); also the look-ups by row
+        CREATE UNIQUE INDEX import_undo_person ON import_undo(person_id, batch_id);
+        CREATE UNIQUE INDEX import_undo_incident ON import_undo(incident_ref, batch_id);
+        CREATE UNIQUE INDEX import_undo_involvement ON import_undo(involvement_id, batch_id);
+        CREATE UNIQUE INDEX import_undo_link ON import_undo(link_id, batch_id);
+        """
+    )

@@ -808,7 +808,7 @@ class Store:
         return row[0] if row else None
 
     def info(self, *, pages: bool = False) -> dict[str, Any]:
-        """Counts, schema version and the last import: what ``matac-desk info`` prints.
+        """Counts, schema version and the last import (not undone): what ``matac-desk info`` prints.
 
         ``pages``: run the page check too (:meth:`page_check`; ``matac-desk info`` does, the dashboard does not).
         """
@@ -818,7 +818,7 @@ class Store:
             counts[table] = self.scalar(f"SELECT count(*) FROM {table}")
         last = self.conn.execute(
             "SELECT id, finished_at, file_name, rows_read, rows_new, rows_updated, rows_unchanged, rows_rejected"
-            " FROM import_batches WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1"
+            " FROM import_batches WHERE finished_at IS NOT NULL AND undone_at IS NULL ORDER BY id DESC LIMIT 1"
         ).fetchone()
         last_import = None
         if last:

@@ -4,8 +4,11 @@ Select an import to see its rejected rows with the reasons; save them as
 CSV for the records team to correct, or mark them reviewed. The names and
 dates of birth of known persons the import changed are counted under it,
 and "Put back changes…" writes back what it replaced (each change is also
-a data-quality entry on the person's page). "Import an extract…" opens the
-wizard.
+a data-quality entry on the person's page). "Undo this import…" deletes
+what the selected import added and puts back what it changed, once the
+counts are confirmed and a reason given (:mod:`matac_desk.intake.undo`);
+greyed, its tooltip says why it cannot be undone. An import undone stays
+in the list, marked undone. "Import an extract…" opens the wizard.
 """
 
 from __future__ import annotations
@@ -16,10 +19,14 @@ from typing import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
+from ..domain import UserError
+from ..intake import undo
+from ..intake.undo import UndoPlan
 from ..services import imports
 from ..services.imports import Batch, KeptReject, NameChange
 from . import dialogs
 from .context import show_error
+from .dialogs import Field
 from .models import Column, RowRole, RowsModel
 from .widgets import attach_model, heading, save_header, table_view
 from .window import Page
@@ -36,7 +43,13 @@ _BATCH_COLUMNS = [
     Column("Rejected", lambda b: b.rejected, numeric=True),
     Column("To review", lambda b: b.awaiting_review, numeric=True),
     Column("File", lambda b: b.file_name),
+    Column("State", lambda b: b.state, accent=True),
 ]
+
+# What an undo changes: the pages that show imports, persons, their notes, links and scores reload.
+UNDO_KINDS = ("imports", "persons", "data_quality", "links", "scores")
+UNDO_TIP = ("Delete what this import added and put back what it changed; the store is backed up first and the "
+            "import stays in the list, marked undone")
 
 _REJECT_COLUMNS = [
     Column("Line", lambda r: r.row_number, numeric=True),
@@ -72,6 +85,11 @@ class ImportPage(Page):
         top = QHBoxLayout()
         top.addWidget(heading("Imports"))
         top.addStretch(1)
+        self.undo_button = QPushButton("&Undo this import…")
+        self.undo_button.setAccessibleName("Undo the selected import")
+        self.undo_button.setToolTip(UNDO_TIP)
+        self.undo_button.clicked.connect(self.undo_import)
+        top.addWidget(self.undo_button)
         self.import_button = QPushButton("&Import an extract…")
         self.import_button.setAccessibleName("Import an extract")
         self.import_button.setToolTip("Ctrl+I")
@@ -81,7 +99,7 @@ class ImportPage(Page):
 
         split = QSplitter(Qt.Orientation.Vertical)
         split.setObjectName("imports_split")
-        self.batch_model = RowsModel(_BATCH_COLUMNS)
+        self.batch_model = RowsModel(_BATCH_COLUMNS, accent=lambda b: "warning" if b.undone_at else None)
         self.batch_view = table_view("import_batches", "Imports")
         attach_model(self.batch_view, self.batch_model)
         self.batch_view.selectionModel().currentRowChanged.connect(lambda *_: self._batch_selected())
@@ -124,6 +142,8 @@ class ImportPage(Page):
         changes.addWidget(self.put_back_button)
         ll.addLayout(changes)
         self.changes: list[NameChange] = []
+        self.undo_refusal: str | None = None     # why the selected import cannot be undone ("" it can; None: not known)
+        self._undo_reasons: dict[int, str] = {}  # the reason typed for an undo not done (refused, cancelled)
         split.addWidget(lower)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
@@ -159,6 +179,7 @@ class ImportPage(Page):
 
     def _batch_selected(self) -> None:
         b = self.selected_batch()
+        self.undo_refusal = None
         if b is None:
             self.reject_model.clear()
             self.reject_title.setText("No imports yet." if not self.batch_model.rowCount() else "")
@@ -166,6 +187,9 @@ class ImportPage(Page):
             return
         self._gen += 1
         gen = self._gen
+        self._update_buttons()
+        self.ctx.read(undo.can_undo, b.id).then(lambda answer, g=gen: self._show_can_undo(g, *answer),
+                                                lambda e: show_error(self, e, "Undo an import"))
         self.reject_title.setText(f"Loading the rejected rows of import {b.id}…")
         self.ctx.read(imports.rejected_rows, b.id).then(lambda rows, g=gen, bb=b: self._show_rejects(g, bb, rows),
                                                         lambda e: show_error(self, e, "Rejected rows"))
@@ -196,11 +220,22 @@ class ImportPage(Page):
                                       f"header is line 1).")
         self._update_buttons()
 
+    def _show_can_undo(self, gen: int, allowed: bool, why: str) -> None:
+        if gen != self._gen or self.window_.locked:
+            return
+        self.undo_refusal = "" if allowed else why
+        self._update_buttons()
+
     def _update_buttons(self) -> None:
         rows = self.reject_model.rows()
         self.save_button.setEnabled(bool(rows))
         self.reviewed_button.setEnabled(any(not r.reviewed for r in rows))
         self.put_back_button.setEnabled(any(c.resolved_at is None for c in self.changes))
+        read_only = self.ctx.store.read_only
+        self.undo_button.setEnabled(self.undo_refusal == "" and not read_only)
+        self.undo_button.setToolTip(
+            "The store is open read-only" if read_only and self.undo_refusal == "" else
+            self.undo_refusal or UNDO_TIP)
 
     # ------------------------------------------------------------ actions
     def save_rejects(self, *_args, path: str | None = None) -> None:
@@ -230,9 +265,57 @@ class ImportPage(Page):
                        self.window_.statusBar().showMessage(f"Put back {n:,} change(s)", 8000)),
             lambda e: show_error(self, e, "Put back changes"))
 
+    def undo_import(self) -> None:
+        """Show what undoing the selected import would do, ask why, then undo it (off the GUI thread)."""
+        b = self.selected_batch()
+        if b is None or self.ctx.store.read_only:
+            return
+        self.ctx.read(undo.undo_plan, b.id).then(lambda plan, bb=b: self._confirm_undo(bb, plan),
+                                                 lambda e: show_error(self, e, "Undo an import"))
+
+    def _confirm_undo(self, b: Batch, plan: UndoPlan) -> None:
+        if self.window_.locked:
+            return
+        if not plan.allowed:
+            self.undo_refusal = plan.reason
+            self._update_buttons()
+            show_error(self, UserError(plan.reason), "Undo an import")
+            return
+
+        def refused(values) -> None:   # checked before the dialog closes: a refusal keeps the text, and no backup
+            self._undo_reasons[b.id] = values["reason"]
+            self.ctx.background.call(undo.check_undo, b.id, values["reason"])
+
+        counts = "\n".join(f"• {line}" for line in plan.lines())
+        answer = dialogs.ask(self, "Undo an import", [
+            Field("reason", "&Why", "long", required=True, default=self._undo_reasons.get(b.id, ""),
+                  placeholder="e.g. the extract was from the wrong period"),
+        ], intro=f"Undo import {b.id} ({b.file_name})?\n\n{counts}\n\nThe store is backed up first; the undo and "
+                 "its reason go in the audit log, and the import stays in the list, marked undone.",
+            ok="Undo import", check=refused)
+        if answer is None:
+            return
+        self._undo_reasons[b.id] = answer["reason"]
+        self.undo_button.setEnabled(False)
+        self.window_.statusBar().showMessage(f"Undoing import {b.id} (backing the store up first)…")
+
+        def done(result: UndoPlan) -> None:
+            self._undo_reasons.pop(b.id, None)
+            self.window_.statusBar().showMessage(f"Undid import {result.batch_id} ({result.file_name}); the store "
+                                                 f"was backed up first to {result.backup}", 10000)
+
+        def failed(e: BaseException) -> None:
+            self.window_.statusBar().clearMessage()
+            show_error(self, e, "Undo an import")
+            self._batch_selected()
+
+        self.ctx.change(undo.undo_import, b.id, answer["reason"], kinds=UNDO_KINDS, what="Undo an import",
+                        parent=self, done=done, failed=failed)
+
     def clear(self) -> None:
         self._gen += 1
         self.changes = []
+        self.undo_refusal = None
         self.changes_label.setText("")
         self.batch_model.clear()
         self.reject_model.clear()
