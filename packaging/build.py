@@ -53,6 +53,34 @@ def _fail(msg: str) -> int:
     return 1
 
 
+def strip_debug_info(target: Path) -> int:
+    """Remove debug information (``strip --strip-debug``) from the bundle's shared libraries that carry it
+    (this Python's libpython, the SQLCipher extension); returns the bytes saved.
+
+    Only debug sections go: the symbol tables stay, and libraries that wheels ship already processed (the
+    ``*.libs`` folders auditwheel writes, e.g. numpy's OpenBLAS) are left alone, since rewriting them breaks
+    their page alignment (a full ``strip`` of the bundle did: numpy would not import). Linux only; nothing
+    is done when binutils' ``strip`` is missing.
+    """
+    strip = shutil.which("strip")
+    if strip is None:
+        return 0
+    saved = 0
+    for path in sorted(target.rglob("*.so*")):
+        if not path.is_file() or path.is_symlink() or any(p.name.endswith(".libs") for p in path.parents):
+            continue
+        with path.open("rb") as fh:
+            if fh.read(4) != b"\x7fELF":
+                continue
+        r = subprocess.run(["readelf", "-S", "-W", str(path)], capture_output=True, text=True)
+        if r.returncode or ".debug_info" not in r.stdout:
+            continue
+        before = path.stat().st_size
+        if subprocess.run([strip, "--strip-debug", str(path)], capture_output=True).returncode == 0:
+            saved += before - path.stat().st_size
+    return saved
+
+
 def install_linux_desktop_files(target: Path) -> None:
     """The desktop entry, hicolor icons and the script that installs them, inside the bundle."""
     share = target / "share"
@@ -108,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"PyInstaller failed (exit {r.returncode}); nothing usable in {target}")
 
     if sys.platform.startswith("linux"):
+        saved = strip_debug_info(target)
+        if saved:
+            _step(f"debug information stripped from the libraries that carried it: {saved / 1e6:.1f} MB less")
         install_linux_desktop_files(target)
         _step(f"desktop entry: run '{target / 'install-desktop-entry.sh'}' to add MATAC Desk to the menu")
 
