@@ -51,3 +51,8 @@ def test_an_editable_choice_shows_its_placeholder(qtbot):
     d = _form(qtbot, [dialogs.Field("who", "Who", kind="choice", editable=True, choices=["", "Kelly Wood (V1)"],
                                     placeholder="a person linked to him")])
     assert d.widgets["who"].lineEdit().placeholderText() == "a person linked to him"
+
+
+def test_a_person_field_needs_the_pages_context(qtbot):
+    with pytest.raises(ValueError, match="needs the page's context"):
+        dialogs.FormDialog("A form", [dialogs.Field("who", "&Person", kind="person")])

@@ -98,8 +98,8 @@ def test_refer_records_a_partner_referral(page, monkeypatch):
     p, store, _seeded = page
     row = p.nom_model.rows()[-1]
     p.select_person(row.person_id)
-    monkeypatch.setattr(dialogs, "ask", lambda *a, **k: {"agency": "Housing", "referrer": "", "reason": "ASB reports",
-                                                         "date": TODAY})
+    monkeypatch.setattr(dialogs, "ask", lambda *a, **k: {"person": row.person_id, "agency": "Housing", "referrer": "",
+                                                         "reason": "ASB reports", "date": TODAY})
     p.refer_button.click()
     refs = nominations.referrals(store, person_id=row.person_id)
     assert [(r.agency, r.referrer, r.reason) for r in refs][-1] == ("Housing", None, "ASB reports")

@@ -35,6 +35,7 @@ __all__ = [
     "PersonProfile",
     "search_ids",
     "resolve",
+    "Ambiguous",
     "suggestions",
     "rows_for",
     "count_persons",
@@ -223,25 +224,41 @@ def _fold_function(store: Store) -> None:
         store._fold_registered = conn
 
 
-def resolve(store: Store, text: str) -> str:
+class Ambiguous(UserError):
+    """A name several persons have: ``candidates`` are ``(id, name, date of birth)`` of the first ten, ``count``
+    how many match. Its message lists them, as the command line prints it; a person field shows "could be …"."""
+
+    def __init__(self, message: str, candidates: list[tuple[str, str, str | None]], count: int):
+        super().__init__(message)
+        self.candidates = candidates
+        self.count = count
+
+
+def resolve(store: Store, text: str, *, follow_merges: bool = True, new_ok: bool = False) -> str:
     """The id of the person ``text`` names: an id, or a name (or alias) that only one person has.
 
-    When several persons match, the UserError lists the ids it could be
-    (up to ten, each with the name and date of birth), so the user can pick.
+    When several persons match, the :class:`Ambiguous` error lists the ids
+    it could be (up to ten, each with the name and date of birth), so the
+    user can pick. ``follow_merges=False`` keeps an id typed as it is, even
+    of a record merged into another. ``new_ok=True`` gives back a single word
+    that matches nobody as it was typed (a new person's id, or a mistake the
+    caller's own checks name), where a name of several words is refused.
     """
     raw = " ".join((text or "").split())
     if not raw:
         raise UserError("no person given: type a name or an id")
     row = store.conn.execute("SELECT id, merged_into FROM persons WHERE id = ? OR id = ?", [raw, raw.upper()]).fetchone()
     if row:
-        return row[1] or row[0]
+        return (row[1] if follow_merges else None) or row[0]
     shown = re.search(r"\(([^()\s]+)\)", raw)     # "Kieran Chapman (NM0000006) · born ...", as a suggestion shows him
     if shown:
         row = store.conn.execute("SELECT id, merged_into FROM persons WHERE id = ?", [shown.group(1)]).fetchone()
         if row:
-            return row[1] or row[0]
+            return (row[1] if follow_merges else None) or row[0]
     ids = search_ids(store, raw, limit=50)
     if not ids:
+        if new_ok and " " not in raw:
+            return raw
         raise UserError(f"no person matches {raw[:40]!r} (by name, alias or id)")
     key = name_key(raw)
     exact = [i for i in ids if store.scalar(
@@ -254,7 +271,8 @@ def resolve(store: Store, text: str) -> str:
     listed = "; ".join(f"{i} {rows[i].name}" + (f" (born {rows[i].dob})" if rows[i].dob else "")
                        for i in pick[:10] if i in rows)
     more = f" and {len(pick) - 10} more" if len(pick) > 10 else ""
-    raise UserError(f"{len(pick)} persons match {raw[:40]!r}: {listed}{more}; give the id")
+    raise Ambiguous(f"{len(pick)} persons match {raw[:40]!r}: {listed}{more}; give the id",
+                    [(i, rows[i].name, rows[i].dob) for i in pick[:10] if i in rows], len(pick))
 
 
 def suggestions(store: Store, text: str, limit: int = 12) -> list[tuple[str, str, str | None]]:

@@ -1,7 +1,12 @@
 """Small forms asked for in a dialog: a referral, an exit reason, an action's new status, a meeting, an order.
 
 :func:`ask` shows a :class:`FormDialog` of :class:`Field` specs and returns
-the values entered (``None`` when cancelled); :func:`confirm` asks a yes or
+the values entered (``None`` when cancelled). A ``person`` field is a
+:class:`~.personfield.PersonField` (a name, an alias, a date of birth or an
+id, with suggestions); its value is the id of the person it names, resolved
+before the form closes: a name that names nobody, or several ("could be
+NM0000006 Kieran Chapman, NM0000007 Kieran Chapmans"), keeps the form open
+with the reason under the field. :func:`confirm` asks a yes or
 no question. Pages call them through this module, so tests can answer for
 the user (``monkeypatch.setattr(dialogs, "ask", ...)``) and still drive the
 page's real flow; the dialog itself is tested on its own.
@@ -28,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .personfield import PersonField
 from .widgets import accent_label
 
 __all__ = ["Field", "FormDialog", "ask", "confirm", "save_discard_cancel"]
@@ -38,7 +44,8 @@ _NO_DATE = QDate(1900, 1, 1)
 @dataclass(frozen=True)
 class Field:
     """``kind``: text, long (several lines), choice (``choices``; ``editable`` lets the user type), date,
-    optional date (None when left at "none"), check."""
+    optional date (None when left at "none"), check, person (its value the person's id; ``default`` an id or
+    ``(id, name)``; the form needs the page's context)."""
     key: str
     label: str
     kind: str = "text"
@@ -51,7 +58,7 @@ class Field:
 
 class FormDialog(QDialog):
     def __init__(self, title: str, fields: Sequence[Field], *, intro: str = "", ok: str = "OK",
-                 parent: QWidget | None = None, check=None):
+                 parent: QWidget | None = None, check=None, ctx=None):
         super().__init__(parent)
         self.check = check   # values -> a refusal to show under the fields (the dialog stays open), or None
         self.setWindowTitle(title)
@@ -96,6 +103,14 @@ class FormDialog(QDialog):
             elif f.kind == "check":
                 w = QCheckBox()
                 w.setChecked(bool(f.default))
+            elif f.kind == "person":
+                if ctx is None:
+                    raise ValueError(f"the person field {f.key!r} needs the page's context (ask(ctx=...))")
+                w = PersonField(ctx, f.label.replace("&", ""))
+                if f.placeholder:
+                    w.setPlaceholderText(f.placeholder)
+                if f.default:
+                    w.set_person(*((f.default,) if isinstance(f.default, str) else f.default))
             else:
                 w = QLineEdit()
                 w.setPlaceholderText(f.placeholder)
@@ -104,6 +119,8 @@ class FormDialog(QDialog):
             w.setAccessibleName(f.label.replace("&", ""))
             self.widgets[f.key] = w
             form.addRow(f.label + ("" if f.kind == "check" else ":"), w)
+            if isinstance(w, PersonField):
+                form.addRow("", w.note)      # who the text names, or why it names nobody
         self.error = accent_label("", "error")
         self.error.setAccessibleName("Error message")
         form.addRow(self.error)
@@ -126,6 +143,8 @@ class FormDialog(QDialog):
                 out[f.key] = None if f.kind == "optional date" and w.date() == _NO_DATE else w.date().toPython()
             elif isinstance(w, QCheckBox):
                 out[f.key] = w.isChecked()
+            elif isinstance(w, PersonField):
+                out[f.key] = w.person_id() or w.text().strip()
             else:
                 out[f.key] = w.text().strip()
         return out
@@ -136,8 +155,21 @@ class FormDialog(QDialog):
         if missing:
             self.error.setText(f"Fill in: {', '.join(missing)}.")
             return
+        from ..domain import UserError
+        unresolved = []
+        for f in self.fields:          # each person named: resolved now, or the reason under the field
+            w = self.widgets[f.key]
+            if isinstance(w, PersonField) and values[f.key]:
+                try:
+                    values[f.key] = w.resolve()
+                except UserError:
+                    unresolved.append(f.label.replace("&", ""))
+        if unresolved:
+            self.error.setText(f"Choose who is meant ({', '.join(unresolved)}): see under the field. Nothing was "
+                               "done: correct it, or Cancel.")
+            self.widgets[next(f.key for f in self.fields if f.label.replace("&", "") == unresolved[0])].setFocus()
+            return
         if self.check is not None:
-            from ..domain import UserError
             try:
                 refusal = self.check(values)
             except UserError as e:
@@ -151,15 +183,15 @@ class FormDialog(QDialog):
 
 
 def ask(parent: QWidget | None, title: str, fields: Sequence[Field], *, intro: str = "",
-        ok: str = "OK", check=None) -> dict[str, Any] | None:
+        ok: str = "OK", check=None, ctx=None) -> dict[str, Any] | None:
     """Show the form; the values entered, or None when the user cancels.
 
     ``check(values)`` returns why the values are refused (or raises a
     UserError): the dialog then stays open with the text typed and the
     reason under the fields, and nothing is done until the user corrects it
-    or cancels.
+    or cancels. ``ctx`` (the page's context) is needed by a ``person`` field.
     """
-    dlg = FormDialog(title, fields, intro=intro, ok=ok, parent=parent, check=check)
+    dlg = FormDialog(title, fields, intro=intro, ok=ok, parent=parent, check=check, ctx=ctx)
     try:
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return None

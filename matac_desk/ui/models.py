@@ -50,6 +50,7 @@ class Column:
     numeric: bool = False
     sort: Callable[[Any], Any] | None = None   # the value to sort by, when the shown one does not sort well
     accent: bool = False   # the row's accent colours this column (when no column says so, the first)
+    hidden: bool = False   # hidden until shown from the header's menu (codes and raw detail kept for the few)
 
 
 class RowsModel(QAbstractTableModel):

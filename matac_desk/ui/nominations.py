@@ -5,7 +5,8 @@ the model: they hold tens of rows, not a proxy over the store), filtered
 by division. Adopt, do not adopt and exit are recorded at the meeting
 chosen in "Decide at" (the next scheduled one by default) through
 :func:`matac_desk.meeting.meetings.record_decision`; Refer records a partner
-referral. The side panel explains the selected person's score
+referral of the person selected or of anyone held, typed by name, alias,
+date of birth or id in a person field (:mod:`.personfield`). The side panel explains the selected person's score
 (:func:`matac_desk.analysis.scoring.explain`).
 """
 
@@ -155,7 +156,8 @@ class NominationsPage(Page):
         row = QHBoxLayout()
         self.adopt_button = button("&Adopt", self.adopt, tip="Adopt into the cohort at the chosen meeting")
         self.reject_button = button("Do &not adopt…", self.do_not_adopt, tip="Record the decision and its reason")
-        self.refer_button = button("&Refer…", self.refer, tip="Record a partner agency's referral")
+        self.refer_button = button("&Refer…", self.refer, tip="Record a partner agency's referral of the person "
+                                                              "selected, or of anyone held, by name or id")
         self.exit_button = button("E&xit…", self.exit_subject, tip="Take the subject out of the cohort, with a reason")
         self.open_button = button("&Open person", self.open_selected)
         self.graph_button = button("&Graph", self.graph_selected, tip="Show the relationship graph")
@@ -266,7 +268,7 @@ class NominationsPage(Page):
         nominating = self.tabs.currentIndex() == 0
         self.adopt_button.setEnabled(bool(row) and nominating and not (row and row.in_cohort))
         self.reject_button.setEnabled(bool(row) and nominating)
-        self.refer_button.setEnabled(bool(row))
+        self.refer_button.setEnabled(True)      # anyone held can be referred; the selected person is offered
         self.exit_button.setEnabled(bool(row) and not nominating)
         self.open_button.setEnabled(bool(row))
         self.graph_button.setEnabled(bool(row))
@@ -321,20 +323,24 @@ class NominationsPage(Page):
             self._decide("exit", got["reason"])
 
     def refer(self) -> None:
+        """A partner agency's referral of anyone held: the person selected, or another typed by name or id."""
         row = self.selected()
-        if row is None:
-            return
         got = dialogs.ask(self, "Partner referral", [
+            Field("person", "&Person", "person", default=(row.person_id, row.name) if row else None, required=True),
             Field("agency", "&Agency", "choice", self.agencies, editable=True, required=True),
             Field("referrer", "Refe&rrer"),
             Field("reason", "R&eason", "long", required=True),
             Field("date", "&Date", "date", default=self.ctx.today()),
-        ], intro=f"A partner agency refers {row.name} for MATAC.", ok="Record referral")
+        ], intro="A partner agency refers a person for MATAC: the one selected, or anyone held, by name, alias, "
+                 "date of birth or id. The referral stays among the nominations until a meeting decides on it.",
+            ok="Record referral", ctx=self.ctx)
         if not got:
             return
-        self.ctx.change(nominations.refer, row.person_id, got["agency"], got["referrer"] or None, got["reason"],
+        pid = got["person"]
+        who = row.name if row is not None and row.person_id == pid else pid
+        self.ctx.change(nominations.refer, pid, got["agency"], got["referrer"] or None, got["reason"],
                         got["date"], kinds=("cohort",), what="Record the referral", parent=self,
-                        done=lambda _r: self.message.setText(f"Referral of {row.name} by {got['agency']} recorded."))
+                        done=lambda _r: self.message.setText(f"Referral of {who} by {got['agency']} recorded."))
 
     def open_selected(self) -> None:
         row = self.selected()

@@ -20,7 +20,9 @@ too). The tabs:
   records, added and corrected in place (:mod:`.orderstab`);
 - tactics, actions, minutes, intelligence links, aliases (added and
   removed in place), data-quality warnings (marked resolved) and the audit
-  of who viewed or changed the record.
+  of who viewed or changed the record, each entry in words
+  (:func:`matac_desk.services.auditwords.describe`; its event code and detail
+  in the tooltip and in columns the header's menu shows).
 
 Every correction is an :mod:`matac_desk.services.edits` edit through the window's
 edit history (Edit > Undo, Ctrl+Z). **Profile PDF…** and **Print…**
@@ -65,7 +67,9 @@ from .orderstab import OrdersTab
 from .subjectform import SubjectForm
 from .tasks import Task
 from ..services import auditwords
-from .widgets import ACCENT, EmptyHint, accent_label, button, save_header, side_tabs, sortable_table, text_label
+from ..storage import audit
+from .widgets import (ACCENT, EmptyHint, accent_label, button, save_header, side_tabs, sortable_table, stretch_column,
+                      text_label)
 
 __all__ = ["PersonPage", "RELATIONS_KINDS"]
 
@@ -155,9 +159,14 @@ _MINUTES_COLUMNS = [
 _AUDIT_COLUMNS = [
     Column("When", lambda e: e["at"][:19].replace("T", " ")),
     Column("Who", lambda e: e["actor"]),
-    Column("What", lambda e: auditwords.describe(e), tooltip=lambda e: f"{e['action']} {e['detail'] or ''}"),
+    Column("What happened", auditwords.describe,
+           tooltip=lambda e: f"Event: {e['action']}" + (f"\nDetail: {e['detail'][:2000]}" if e["detail"] else "")),
     Column("Reason", lambda e: e["reason"]),
     Column("Recipient", lambda e: e["recipient"]),
+    # the entry as the log holds it, shown from the header's menu
+    Column("Event", lambda e: e["action"], hidden=True),
+    Column("Detail", lambda e: audit.short_detail(e["detail"], 80),
+           tooltip=lambda e: (e["detail"] or "")[:2000] or None, hidden=True),
 ]
 
 
@@ -333,7 +342,8 @@ class PersonPage(QWidget):
         self.resolve_button.setToolTip("The warning was checked and dealt with")
         self.resolve_button.clicked.connect(self.resolve_selected)
         self.warn_box = self._with_buttons(self.warning_view, (self.resolve_button,), right=True)
-        self.audit_view = self._table("person_audit", "Audit of views and changes", self.audit_model)
+        self.audit_view = self._table("person_audit_log", "Audit of views and changes", self.audit_model)
+        stretch_column(self.audit_view, 2)        # what happened
         # an empty section says what goes there and where it is added, instead of an empty grid
         self.tactic_box = EmptyHint(self.tactic_view, "No tactics agreed for him yet. Tactics are agreed at a "
                                     "MATAC meeting, from the toolkit.", "Open the next &meeting",

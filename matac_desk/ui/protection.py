@@ -5,7 +5,10 @@ Everything ``matac-desk audit``, ``backup``, ``backups``, ``restore``,
 the same services:
 
 - **Audit log**: the store-wide log, newest first, a page at a time as the
-  table is scrolled (:func:`matac_desk.storage.audit.entries_page`), filtered by
+  table is scrolled (:func:`matac_desk.storage.audit.entries_page`), each
+  entry in words (*What happened*, :func:`matac_desk.services.auditwords.describe`);
+  its event code and raw detail are in the tooltip and in the *Event* and
+  *Detail* columns, hidden until the header's menu shows them. Filtered by
   action (``disclosure.*``), by person (the id is turned into its
   pseudonym, as ``audit --person`` does) and by day. Reading the log is not
   audited, as in the CLI: it holds pseudonyms, never ids or names. *Verify
@@ -66,6 +69,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..services import auditwords
 from ..storage import anchors, audit, backups, retention
 from ..storage.backups import BackupInfo
 from ..domain import Cancelled, UserError
@@ -75,8 +79,8 @@ from .context import CHANGED_ALL, show_error
 from .dialogs import Field
 from .models import Column, RowsModel
 from .tasks import wait_for
-from .widgets import (accent_label, attach_model, button, heading, save_header, say, selected_row, table_view,
-                      text_label)
+from .widgets import (accent_label, attach_model, button, heading, save_header, say, selected_row, stretch_column,
+                      table_view, text_label)
 from .window import Page
 
 __all__ = ["ProtectionPage", "AuditModel", "AUDIT_COLUMNS", "BACKUP_COLUMNS", "RETENTION_COLUMNS", "ERASE_KINDS",
@@ -94,17 +98,25 @@ def _short_id(value: str | None) -> str:
     return value if not value or len(value) <= 14 else value[:12] + "…"
 
 
+def _raw(e: dict) -> str | None:
+    """The entry as the log holds it: its event code and detail (for the data protection officer)."""
+    detail = (e["detail"] or "")[:_TOOLTIP_MAX]
+    return f"Event: {e['action']}" + (f"\nDetail: {detail}" if detail else "")
+
+
 AUDIT_COLUMNS = [
     Column("#", lambda e: e["id"], numeric=True),
     Column("When (UTC)", lambda e: e["at"][:19].replace("T", " ")),
     Column("Who", lambda e: e["actor"]),
-    Column("Action", lambda e: e["action"]),
+    Column("What happened", auditwords.describe, tooltip=_raw),
     Column("About", lambda e: " ".join(p for p in (e["entity"], _short_id(e["entity_id"])) if p),
            tooltip=lambda e: " ".join(p for p in (e["entity"], e["entity_id"]) if p) or None),
-    Column("Detail", lambda e: audit.short_detail(e["detail"], 80),
-           tooltip=lambda e: (e["detail"] or "")[:_TOOLTIP_MAX] or None),
     Column("Reason", lambda e: e["reason"]),
     Column("Recipient", lambda e: e["recipient"]),
+    # the log as written, shown from the header's menu
+    Column("Event", lambda e: e["action"], hidden=True),
+    Column("Detail", lambda e: audit.short_detail(e["detail"], 80),
+           tooltip=lambda e: (e["detail"] or "")[:_TOOLTIP_MAX] or None, hidden=True),
 ]
 
 BACKUP_COLUMNS = [
@@ -137,7 +149,7 @@ class AuditModel(RowsModel):
     not sort.
     """
 
-    ID, WHEN, WHO, ACTION, ABOUT, DETAIL, REASON, RECIPIENT = range(8)
+    ID, WHEN, WHO, WHAT, ABOUT, REASON, RECIPIENT, ACTION, DETAIL = range(9)
     moreWanted = Signal()
 
     def __init__(self, parent=None):
@@ -345,8 +357,9 @@ class _AuditSection(_Section):
         lay.addLayout(row)
         self.model = AuditModel(self)
         self.model.moreWanted.connect(self.fetch_more)
-        self.view = table_view("protection_audit", "Audit log")
+        self.view = table_view("protection_audit_log", "Audit log")
         attach_model(self.view, self.model)
+        stretch_column(self.view, AuditModel.WHAT)
         lay.addWidget(self.view, 1)
         self.verdict = text_label("Audit chain verdict")
         self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

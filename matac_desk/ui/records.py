@@ -18,7 +18,12 @@ shown and the store has changed since:
   merges are undone on the Merges tab. Nothing is merged automatically.
 * **Merges**: :func:`~matac_desk.analysis.duplicates.merges` and Undo merge (a
   reason); a merge that a later merge builds on says so, in the page.
-* **Intelligence links**: a form checked by
+  "Merge two records…" merges records the finder did not pair: both typed
+  by name, alias, date of birth or id in person fields, checked
+  (:func:`~matac_desk.analysis.duplicates.check_merge`) before the dialog closes.
+* **Intelligence links**: persons A and B in person fields (:mod:`.personfield`:
+  a name only one person has, or an id; a name several have is refused
+  with "could be …" under the field), then a form checked by
   :func:`matac_desk.intake.links.add_link`, which applies the CSV import's rules
   and messages (a person B not in the store is added from a forename or
   surname, as a CSV row may); "Import links CSV…" runs
@@ -81,6 +86,7 @@ from .dialogs import Field
 from .imports import _REJECT_COLUMNS as REJECT_COLUMNS
 from .imports import save_batch_rejects
 from .models import Column, RowsModel
+from .personfield import PersonField, could_be
 from .tasks import Task
 from .widgets import attach_model, button, save_header, say, selected_row, sortable_table, table_view, text_label
 from .window import Page
@@ -252,6 +258,22 @@ def _shared_lines(store: Store, as_of) -> tuple[list[SharedLine], list[NetworkLi
             [NetworkLine(n, named(n.perpetrator_ids), named(n.shared_victim_ids)) for n in nets])
 
 
+def _named(store: Store, texts: dict[str, str]) -> dict[str, object]:
+    """Who each text names (:func:`people.resolve`; an id typed is kept as it is): a person's row, None for an id
+    not in the store, or the refusal (a name several have, or nobody)."""
+    out: dict[str, object] = {}
+    for key, text in texts.items():
+        if not text:
+            continue
+        try:
+            pid = people.resolve(store, text, follow_merges=False, new_ok=True)
+        except UserError as e:
+            out[key] = e
+            continue
+        out[key] = people.rows_for(store, [pid]).get(pid)
+    return out
+
+
 def _on_own_connection(store: Store, fn: Callable[..., object], *args, **kw):
     """``fn(own, ...)`` on a connection of its own (a long read, or an import holding its transaction)."""
     own = store.reopen()
@@ -301,7 +323,7 @@ class RecordsPage(Page):
         lay.addWidget(self.tabs)
         if ctx.store.read_only:
             for b in (self.merge_button, self.not_same_button, self.undo_button, self.add_button,
-                      self.import_button, self.remove_button, self.undo_decision_button):
+                      self.import_button, self.remove_button, self.undo_decision_button, self.merge_named_button):
                 b.setToolTip("Read-only: another copy has this store open; changes cannot be saved")
                 b.setEnabled(False)
         self._pair_selected()
@@ -444,7 +466,11 @@ class RecordsPage(Page):
         self.open_merged_button = button("Open merged &record", lambda: self._open_merge("merged"))
         self.undo_button = button("&Undo merge…", self.undo_selected,
                                   tip="The two records stand apart again exactly as before the merge")
-        tl.addLayout(_buttons(self.open_kept_button, self.open_merged_button, self.undo_button))
+        self.merge_named_button = button("Merge &two records…", self.merge_named,
+                                         tip="Merge records the duplicate finder did not pair: type each by name, "
+                                             "alias, date of birth or id")
+        tl.addLayout(_buttons(self.open_kept_button, self.open_merged_button, self.undo_button,
+                              self.merge_named_button))
         self.merge_message = text_label("Merges message")
         tl.addWidget(self.merge_message)
         return tab
@@ -458,15 +484,16 @@ class RecordsPage(Page):
         box.setAccessibleName("Enter a link by hand")
         form = QFormLayout(box)
         self.link_edits: dict[str, QWidget] = {}
-        self.a_name = text_label("Person A found")
-        self.b_name = text_label("Person B found")
         self._lookup_timer = QTimer(self)
         self._lookup_timer.setSingleShot(True)
         self._lookup_timer.setInterval(LOOKUP_MS)
         self._lookup_timer.timeout.connect(self.look_up_persons)
-        self.a_id = self._link_edit(form, "person_a_id", "Person &A id:", "Person A id", "NM0000000")
+        self.a_id = self._person_edit(form, "person_a_id", "Person &A:", "Person A")
+        self.a_name = self.a_id.note          # who the text names, or why it names nobody
         form.addRow("", self.a_name)
-        self.b_id = self._link_edit(form, "person_b_id", "Person &B id:", "Person B id", "NM0000000")
+        self.b_id = self._person_edit(form, "person_b_id", "Person &B:", "Person B",
+                                      "name, alias, date of birth or id; a new person's id")
+        self.b_name = self.b_id.note
         form.addRow("", self.b_name)
         for edit in (self.a_id, self.b_id):
             edit.textChanged.connect(lambda _t: self._lookup_timer.start())
@@ -553,6 +580,18 @@ class RecordsPage(Page):
         self.link_edits[column] = edit
         if form is not None:
             form.addRow(label, edit)
+        return edit
+
+    def _person_edit(self, form: QFormLayout, column: str, label: str, accessible: str,
+                     placeholder: str | None = None) -> PersonField:
+        edit = PersonField(self.ctx, accessible)
+        if placeholder:
+            edit.setPlaceholderText(placeholder)
+        edit.setToolTip(f"{column} in a links CSV: type a name, an alias, a date of birth or an id, and pick from "
+                        "the suggestions")
+        edit.returnPressed.connect(self.add_link)
+        self.link_edits[column] = edit
+        form.addRow(label, edit)
         return edit
 
     def _link_combo(self, form: QFormLayout, column: str, label: str, accessible: str, choices,
@@ -848,13 +887,40 @@ class RecordsPage(Page):
         keep = p.a_id if answer["keep"] == labels[p.a_id] else p.b_id
         other = p.b_id if keep == p.a_id else p.a_id
         self.merge_button.setEnabled(False)
-        say(self.dup_message, f"Merging {other} into {keep} (backing the store up first)…")
-        edit = edits.Merge(keep, other, answer["reason"])    # Edit > Undo takes it back, as the Merges tab does
-        failed = self._failed_in(self.dup_message, "Merge")
+        self._merge(keep, other, answer["reason"], self.dup_message)
+
+    def _merge(self, keep: str, other: str, reason: str, message: QLabel) -> None:
+        """Merge ``other`` into ``keep`` as an edit (Edit > Undo takes it back, as the Merges tab does)."""
+        say(message, f"Merging {other} into {keep} (backing the store up first)…")
+        edit = edits.Merge(keep, other, reason)
+        failed = self._failed_in(message, "Merge")
         self.ctx.history.submit(edit, parent=self, failed=lambda e: failed(e) or True,
                                 done=lambda _c, k=keep, o=other: say(
-                                    self.dup_message, f"Merged {o} into {k} (merge {edit.number}). Undo it with "
+                                    message, f"Merged {o} into {k} (merge {edit.number}). Undo it with "
                                     "Edit > Undo or on the Merges tab.", "ok"))
+
+    def merge_named(self) -> None:
+        """Merge two records the finder did not pair, each typed by name, alias, date of birth or id."""
+        if self.ctx.store.read_only:
+            return
+
+        def refused(v) -> None:   # checked before the dialog closes: a refusal keeps the text, and no backup
+            self.ctx.background.call(duplicates.check_merge, v["keep"], v["other"], v["reason"])
+
+        answer = dialogs.ask(self, "Merge two records", [
+            Field("keep", "&Keep", "person", required=True, placeholder="the record kept: name, alias, date of birth "
+                                                                        "or id"),
+            Field("other", "&Merge into it", "person", required=True,
+                  placeholder="the record merged into it: name, alias, date of birth or id"),
+            Field("reason", "&Why they are one person", "long", required=True,
+                  placeholder="e.g. same date of birth and address, surname typo"),
+        ], intro="The second record is merged into the first: its incidents and links follow it, nothing is "
+                 "rewritten, and the merge can be undone here. The store is backed up first; the merge and its "
+                 "reason go in the audit log.", ok="Merge", check=refused, ctx=self.ctx)
+        if answer is None:
+            return
+        self.merge_named_button.setEnabled(False)
+        self._merge(answer["keep"], answer["other"], answer["reason"], self.merge_message)
 
     def not_same(self) -> None:
         pairs = self.selected_pairs()
@@ -912,6 +978,7 @@ class RecordsPage(Page):
     def _merge_selected(self) -> None:
         m = self.selected_merge()
         self.undo_button.setEnabled(m is not None and not m.merge.undone_at and not self.ctx.store.read_only)
+        self.merge_named_button.setEnabled(not self.ctx.store.read_only)
         self.open_kept_button.setEnabled(m is not None)
         self.open_merged_button.setEnabled(m is not None)
 
@@ -940,30 +1007,36 @@ class RecordsPage(Page):
 
     # ------------------------------------------------------------ intelligence links
     def look_up_persons(self) -> None:
-        """Name the persons whose ids are typed (or say they are not in the store)."""
+        """Name the persons typed (or say they are not in the store, or whom an ambiguous name could be)."""
         self._lookup_timer.stop()
-        ids = {"a": self.a_id.text().strip(), "b": self.b_id.text().strip()}
-        wanted = [i for i in ids.values() if i]
-        if not wanted:
-            self._show_lookup(ids, {})
+        texts = self._person_texts()
+        if not any(texts.values()):
+            self._show_lookup(texts, {})
             return
-        self.ctx.read(people.rows_for, wanted).then(lambda rows, i=ids: self._show_lookup(i, rows),
-                                                    lambda e: show_error(self, e, "Look up a person"))
+        self.ctx.read(_named, texts).then(lambda found, t=texts: self._show_lookup(t, found),
+                                          lambda e: show_error(self, e, "Look up a person"))
 
-    def _show_lookup(self, ids: dict[str, str], rows: dict[str, people.PersonRow]) -> None:
-        if self.window_.locked or ids != {"a": self.a_id.text().strip(), "b": self.b_id.text().strip()}:
+    def _person_texts(self) -> dict[str, str]:
+        """What identifies persons A and B: the id picked, else the text typed."""
+        return {k: f.person_id() or f.text().strip() for k, f in (("a", self.a_id), ("b", self.b_id))}
+
+    def _show_lookup(self, texts: dict[str, str], found: dict[str, object]) -> None:
+        if self.window_.locked or texts != self._person_texts():
             return
         for key, label in (("a", self.a_name), ("b", self.b_name)):
-            pid = ids[key]
-            r = rows.get(pid)
-            if not pid:
+            r = found.get(key)
+            if not texts[key]:
                 say(label, "")
+            elif isinstance(r, people.Ambiguous):
+                say(label, could_be(r), "warning")
+            elif isinstance(r, UserError):
+                say(label, _sentence(r), "warning")
             elif r is None:
                 say(label, "Not in the store" + (": give a forename or surname below to add them" if key == "b"
                                                   else ""), "warning")
             else:
                 merged = f" (merged into {r.merged_into})" if r.merged_into else ""
-                say(label, f"{r.name}, born {r.dob or 'date not recorded'}{merged}")
+                say(label, f"{r.name} ({r.id}), born {r.dob or 'date not recorded'}{merged}")
 
     def link_values(self) -> dict[str, str]:
         """The form's fields by links CSV column."""
@@ -974,8 +1047,20 @@ class RecordsPage(Page):
         if self.ctx.store.read_only:
             return
         v = self.link_values()
-        new_person = bool(v["person_b_forename"] or v["person_b_surname"] or v["person_b_dob"])
         say(self.link_message, "")
+        for column, field in (("person_a_id", self.a_id), ("person_b_id", self.b_id)):
+            if not v[column]:
+                continue          # the link's own check names it
+            try:   # a name resolved to its id (an id typed is kept as it is, and a new person B's too)
+                v[column] = field.resolve(follow_merges=False, new_ok=True)
+            except UserError as e:
+                who = "person A" if column == "person_a_id" else "person B"
+                say(self.link_message, f"The link cannot be added: {who} could be any of several persons (see "
+                                       "under the field); pick one, or type the id." if isinstance(e, people.Ambiguous)
+                    else f"The link cannot be added: {who}: {e}", "error")
+                field.setFocus()
+                return
+        new_person = bool(v["person_b_forename"] or v["person_b_surname"] or v["person_b_dob"])
         self.ctx.change(links.add_link, v["person_a_id"], v["person_b_id"], v["relationship"], v["first_seen"],
                         v["source"], today=self.ctx.today(), person_b_forename=v["person_b_forename"] or None,
                         person_b_surname=v["person_b_surname"] or None, person_b_dob=v["person_b_dob"] or None,

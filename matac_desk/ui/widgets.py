@@ -380,12 +380,16 @@ def _fit(view: QTableView, model) -> None:
 
 
 def attach_model(view: QTableView, model) -> QTableView:
-    """Give a table its model; restore remembered widths, or fit them to the first rows it shows."""
+    """Give a table its model; restore remembered widths (and the columns shown), or hide the columns marked
+    ``hidden`` and fit the others to the first rows they show."""
     view.setModel(model)
     stretch = view.property("stretchColumn")
     if stretch is not None:   # chosen before the model gave the header its sections: applied now
         stretch_column(view, stretch)
     if not remember_header(view):
+        for c, column in enumerate(getattr(model, "columns", ())):
+            if getattr(column, "hidden", False):
+                view.horizontalHeader().setSectionHidden(c, True)
         model.modelReset.connect(lambda: fit_columns(view))
         _Fitter(view)
         fit_columns(view)
