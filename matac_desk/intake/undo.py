@@ -119,6 +119,8 @@ def _trigger_name(t: Tracked) -> str:
 def keep_before_images(conn, batch_id: int) -> None:
     """Install, for the import ``batch_id`` (inside its transaction), the triggers that keep the values of every
     row it changes that it did not add. Temporary: they go with :func:`drop_triggers` (and the connection)."""
+    if not _kept_here(conn):
+        return
     b = int(batch_id)
     for t in TRACKED:
         changed = " OR ".join(f"old.{_q(c)} IS NOT new.{_q(c)}" for c in t.columns)
@@ -137,11 +139,20 @@ def keep_before_images(conn, batch_id: int) -> None:
 def finish_before_images(conn, batch_id: int) -> None:
     """Record the values the import left in each row it changed (``after``), and remove the triggers."""
     drop_triggers(conn)
+    if not _kept_here(conn):
+        return
     for t in TRACKED:
         conn.execute(f"UPDATE import_undo SET after = (SELECT {_json_of(t, 'r')} FROM {t.table} r"
                      f" WHERE r.{_q(t.key)} = import_undo.{t.column}) WHERE batch_id = ? AND {t.column} IS NOT NULL",
                      [batch_id])
     conn.execute("UPDATE import_batches SET undo_kept = 1 WHERE id = ?", [batch_id])
+
+
+def _kept_here(conn) -> bool:
+    """Whether the store's schema keeps before-images (migration 0014 and later): an import run on a store
+    opened without migrating (a test of an older version's data) keeps none, and its batch says so."""
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'import_undo'").fetchone() \
+        is not None
 
 
 def drop_triggers(conn) -> None:
