@@ -62,3 +62,14 @@ def test_plural(n, one, many, said):
 
 def test_pronouns_follow_the_recorded_sex():
     assert pronouns("M")["they"] == "he" and pronouns("female")["their"] == "her" and pronouns(None)["they"] == "they"
+
+
+@pytest.mark.parametrize("sex, said", [(None, "Children linked to them or their partners"),
+                                       ("M", "Children linked to him or his partners"),
+                                       ("F", "Children linked to her or her partners"),
+                                       ("X", "Children linked to them or their partners")])
+def test_the_profile_speaks_of_the_subject_by_recorded_sex(subject, sex, said):
+    from matac_desk.services import equality
+    if sex:
+        equality.set_fields(subject, "P1", sex=sex)
+    assert said in _text(subject)

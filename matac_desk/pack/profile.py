@@ -140,7 +140,9 @@ class Profile:
 
     @property
     def words(self) -> dict[str, str]:
-        return pronouns(getattr(self.person, "sex", None))
+        """Pronouns by the sex recorded in the case file's equality fields (codes M, F); neutral otherwise."""
+        sex = (self.case_file.equality or {}).get("sex") if self.case_file is not None else None
+        return pronouns(sex)
 
     @property
     def in_cohort_since(self) -> str | None:
@@ -417,7 +419,8 @@ def _section_partners(p: Profile, styles, width: float, *, redact: bool, **_) ->
 
 
 def _section_children(p: Profile, styles, width: float, *, redact: bool, **_) -> list[Flowable]:
-    out: list[Flowable] = [para("Children linked to the subject or the subject's partners", styles["H2"])]
+    w = p.words
+    out: list[Flowable] = [para(f"Children linked to {w['them']} or {w['their']} partners", styles["H2"])]
     header = ["Name", "Id", "Age" if redact else "Born (age)", "Linked to"]
     widths = [50 * mm, 24 * mm, 26 * mm, width - 100 * mm]
     rows = [[esc(c.name), nobreak(c.person_id),
