@@ -43,6 +43,17 @@ def _counts(d: dict, *names: tuple[str, str]) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
+def _undone(d: dict) -> str:
+    """What an undone import took away and put back: " (removed 3 persons, 5 incidents; restored 2 persons)"."""
+    def said(counts: Any) -> str:
+        if not isinstance(counts, dict):
+            return ""
+        return ", ".join(f"{n:,} {k}" for k, n in counts.items() if isinstance(n, int) and n)
+    parts = [f"{verb} {text}" for verb, text in (("removed", said(d.get("removed"))),
+                                                 ("restored", said(d.get("restored")))) if text]
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
 def _words(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value).replace("_", " ")
@@ -124,6 +135,7 @@ _WORDS: dict[str, _Words] = {
     # records coming in
     "import": lambda d, _e: "Imported a force extract" + _counts(d, ("rows_read", "rows read"), ("new", "new"),
                                                                  ("updated", "updated"), ("rejected", "rejected")),
+    "import.undone": lambda d, e: f"Undid import {e.get('entity_id') or ''}".rstrip() + _undone(d),
     "import.links": lambda d, _e: "Imported intelligence links" + _counts(d, ("new", "new"), ("updated", "updated"),
                                                                           ("rejected", "rejected")),
     "import_profile.saved": lambda _d, e: "Saved an import profile" + (f" ({e['entity_id']})" if e.get("entity_id")
