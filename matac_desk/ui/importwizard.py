@@ -632,6 +632,11 @@ class SummaryPage(QWizardPage):
             f"Incidents: {s.incidents_new:,} new, {s.incidents_updated:,} changed.{extra}</p>")
         self.reason_model.set_rows(s.rejected_by_reason.most_common())
         self.reject_model.set_rows(s.rejects)
+        # the reasons table as tall as its rows (up to eight, then it scrolls); the rows table takes the rest
+        v = self.reason_view
+        shown = min(max(self.reason_model.rowCount(), 1), 8)
+        v.setFixedHeight(v.horizontalHeader().sizeHint().height() + shown * v.verticalHeader().defaultSectionSize()
+                         + 2 * v.frameWidth())
         has = bool(s.rejects)
         for w in (self.reason_view, self.reject_view, self.save_button):
             w.setVisible(has)
