@@ -275,3 +275,23 @@ def test_an_ambiguous_name_in_the_link_form_writes_nothing_and_lists_the_candida
     assert page.a_name.text().startswith(f"Could be {TWINS[0]} ")
     assert page.a_id.text() == "Zebedee Quartermaine" and page.a_id.suggestions()[1].endswith("born 1984-06-30")
     assert page.window().focusWidget() is page.a_id
+
+
+# ------------------------------------------------------------ the Packs page's profile
+
+def test_a_profile_for_an_ambiguous_name_lists_the_candidates_and_writes_nothing(qtbot, meeting_store,  # noqa: F811
+                                                                                 isolated_qsettings, tmp_path):
+    from matac_desk.storage import audit
+    store, _seeded = meeting_store
+    _add_persons(store)
+    page = make_window(qtbot, store).show_page("packs")
+    page.kind_profile.setChecked(True)
+    page.person.setText("Zebedee Quartermaine")
+    page.recipient.setCurrentText("Probation")
+    before = len(audit.entries(store.conn, action="disclosure.profile"))
+    out = tmp_path / "profile.pdf"
+    page.export(path=str(out))
+    qtbot.waitUntil(lambda: page.person.note.text() != "")
+    assert page.person.note.text().startswith(f"Could be {TWINS[0]} Zebedee Quartermaine (born 1980-01-01), {TWINS[1]} ")
+    assert page.person.note.isVisibleTo(page)
+    assert not out.exists() and len(audit.entries(store.conn, action="disclosure.profile")) == before

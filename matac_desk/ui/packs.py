@@ -77,6 +77,7 @@ class PacksPage(Page):
         form.addRow("Mee&ting:", self.meeting)
         self.person = PersonField(ctx, "Person for the profile")
         form.addRow("Per&son:", self.person)
+        form.addRow("", self.person.note)   # who the text names, or why it names no one person
         self.version = QComboBox()
         self.version.setAccessibleName("Version")
         self.version.addItem("Full (for the MATAC table)", "full")
@@ -230,7 +231,13 @@ class PacksPage(Page):
             self.person.set_person(pid, self.person.text().strip())
             go((kind, pid, kw))
 
-        return self.ctx.read(people.resolve, target).then(found, lambda e: self.error.setText(str(e)))
+        def refused(e) -> None:
+            if isinstance(e, UserError):     # said under the person field, as every person field says it
+                self.person.show_refusal(e)
+            else:
+                self.error.setText(str(e))
+
+        return self.ctx.read(people.resolve, target).then(found, refused)
 
     def export(self, *, path: str | None = None) -> Task | None:
         """Ask where to save (unless ``path``), render in the background, and report."""

@@ -115,18 +115,23 @@ class PersonField(QLineEdit):
             text = self.text().strip()
             try:
                 pid = self.ctx.background.call(people.resolve, text, follow_merges=follow_merges, new_ok=new_ok)
-            except people.Ambiguous as e:
-                self._refuse(could_be(e))
-                self._offer(e.candidates)
-                raise
             except UserError as e:
-                self._refuse(str(e)[:1].upper() + str(e)[1:].rstrip(".") + ".")
+                self.show_refusal(e)
                 raise
             self._chosen = (self.text(), pid)
         if self._refused:             # a refusal answered: its reason goes (what the page said of him stays)
             self._refused = False
             say(self.note, "")
         return pid
+
+    def show_refusal(self, e: UserError) -> None:
+        """Say under the field why its text names no one person: for a name several persons have, the ones it
+        could be (they become the suggestions); otherwise the reason."""
+        if isinstance(e, people.Ambiguous):
+            self._refuse(could_be(e))
+            self._offer(e.candidates)
+        else:
+            self._refuse(str(e)[:1].upper() + str(e)[1:].rstrip(".") + ".")
 
     def _refuse(self, text: str) -> None:
         self._refused = True
