@@ -63,6 +63,16 @@ def test_the_data_protection_log_is_in_words(qtbot, demo_store, isolated_qsettin
     actions = {model.row(r)["action"] for r in range(model.rowCount())}
     assert len(actions) > 3
     _check_words(page.audit.view, AuditModel.WHAT, AuditModel.ACTION, AuditModel.DETAIL)
+    # the Action filter's codes each say in words what they record
+    from PySide6.QtCore import Qt
+    combo = page.audit.action
+    codes = [combo.itemText(i) for i in range(1, combo.count())]
+    assert actions <= set(codes)
+    for i, code in enumerate(codes, start=1):
+        tip = combo.itemData(i, Qt.ItemDataRole.ToolTipRole)
+        assert tip and tip != code, code
+        if not code.endswith(".*"):
+            assert tip == auditwords.describe({"action": code, "detail": {}})
 
 
 def test_the_person_pages_audit_is_in_words(open_cohort_person):  # noqa: F811

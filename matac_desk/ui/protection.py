@@ -407,6 +407,12 @@ class _AuditSection(_Section):
         self.action.blockSignals(True)
         self.action.clear()
         self.action.addItems([""] + families + names)
+        # each code says in its tooltip what it records, as the table's "What happened" says it
+        for i in range(1, self.action.count()):
+            code = self.action.itemText(i)
+            tip = (f"Every {code[:-2]} event" if code.endswith(".*")
+                   else auditwords.describe({"action": code, "detail": {}}))
+            self.action.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
         self.action.setCurrentText(text)
         self.action.blockSignals(False)
 
