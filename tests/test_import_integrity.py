@@ -126,6 +126,27 @@ def test_a_header_field_longer_than_100_characters_refuses_the_file(store, tmp_p
     assert store.scalar("SELECT count(*) FROM import_batches") == 0
 
 
+@pytest.mark.parametrize("sep, word", [(";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")])
+@pytest.mark.parametrize("short", [True, False])
+def test_a_file_separated_by_another_character_is_refused_saying_so(store, tmp_path, sep, word, short):
+    """A semicolon-, tab- or bar-separated export reads as one column: the refusal says what it seems to be,
+    both when line 1 is short (no known column) and when it is longer than a header field may be."""
+    header = HEADER if not short else "incident_ref,incident_date,offence"
+    text = header.replace(",", sep) + "\n" + line(1).replace(",", sep) + "\n"
+    with pytest.raises(UserError) as e:
+        import_extract(store, write(tmp_path, text), today=TODAY)
+    n = header.count(",")
+    assert f"line 1 holds {n} {word} and no comma: the file seems to be separated by {word}" in str(e.value)
+    assert "R1" not in str(e.value) and len(str(e.value)) < 1024
+    assert store.scalar("SELECT count(*) FROM import_batches") == 0
+
+
+def test_a_comma_file_gets_no_separator_hint(store, tmp_path):
+    with pytest.raises(UserError) as e:
+        import_extract(store, write(tmp_path, "ref;a,date;b,what;c\nR1,2,3\n"), today=TODAY)
+    assert "seems to be separated" not in str(e.value)
+
+
 # --------------------------------------------------------------------------- encodings
 
 UTF8_NAMES = ["Siobhán", "Zoë", "Łukasz", "Müller", "Ólafur"]

@@ -525,6 +525,22 @@ def check_file(p: Path) -> Path:
     return p
 
 
+_SEPARATORS = ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars"))
+
+
+def separator_hint(fields: list[str]) -> str:
+    """When line 1 parsed as one column holds another separator over and over, what to say of it:
+    "; line 1 holds 11 semicolons and no comma: …". Else ""."""
+    if len(fields) != 1:
+        return ""
+    for sep, word in _SEPARATORS:
+        n = fields[0].count(sep)
+        if n >= 2:
+            return (f"; line 1 holds {n} {word} and no comma: the file seems to be separated by {word}, not "
+                    "commas (save it from the record system or the spreadsheet as comma-separated CSV)")
+    return ""
+
+
 def read_header_line(text, file_name: str, encoding: Encoding) -> list[str]:
     """The header: the first physical line, which must hold the whole header row and nothing else."""
     name = shown(file_name, 100)
@@ -546,8 +562,8 @@ def read_header_line(text, file_name: str, encoding: Encoding) -> list[str]:
                           "line: the header row is damaged; nothing was imported")
         if len(h.strip()) > MAX_HEADER_FIELD:
             raise _refuse(f"{name}: column {i} of the header row is {len(h.strip()):,} characters long (at most "
-                          f"{MAX_HEADER_FIELD}): line 1 is not a header row (not shown: it may hold personal data); "
-                          "nothing was imported")
+                          f"{MAX_HEADER_FIELD}): line 1 is not a header row (not shown: it may hold personal data)"
+                          f"{separator_hint(fields)}; nothing was imported")
     headers = [h.strip().lstrip("\ufeff") for h in fields]
     if not any(headers):
         raise _refuse(f"{name}: no header row")
@@ -610,14 +626,14 @@ def resolve_columns(headers: list[str], mapping: dict[str, str | None] | None, f
         # Not one known name: the first row is likely data, so it is not echoed (names, ids, addresses).
         raise _refuse(
             f"{name}: required column(s) {', '.join(missing)} not found, and the first row holds no known "
-            "column name: is the header row missing? (the row is not shown: it may hold personal data); "
-            "use --profile to map the force's own names"
+            "column name: is the header row missing? (the row is not shown: it may hold personal data)"
+            f"{separator_hint(headers)}; use --profile to map the force's own names"
         )
     if missing:
         listed = ", ".join(shown(h, 30) for h in headers[:12]) + (", …" if len(headers) > 12 else "")
         raise _refuse(
             f"{name}: required column(s) {', '.join(missing)} not found in the header row "
-            f"(headers: {listed or '(none)'}); use --profile to map the force's own names"
+            f"(headers: {listed or '(none)'}){separator_hint(headers)}; use --profile to map the force's own names"
         )
     return by_key
 
