@@ -193,11 +193,14 @@ def test_cli_held_refused_before_the_day_early_with_a_reason_and_reopen(tmp_path
     assert "P1 — do not adopt" in capsys.readouterr().out
     assert main(["meeting", store, "held", "--meeting", day]) == 1
     err = capsys.readouterr().err
-    assert "4 day(s) away" in err and "Traceback" not in err
+    assert "4 day(s) away" in err and "Traceback" not in err and "--early --reason REASON" in err
+    # the action before the store, as people type it, means the same
+    assert main(["meeting", "held", store, "--meeting", day]) == 1
+    assert "4 day(s) away" in capsys.readouterr().err
     assert main(["meeting", store, "held", "--meeting", day, "--early"]) == 1
     assert "--early needs --reason" in capsys.readouterr().err
     assert main(["meeting", store, "held", "--meeting", day, "--early", "--reason", "Chair away on the day"]) == 0
-    assert main(["meeting", store, "reopen", "--meeting", day, "--reason", "Missed a subject", "--yes"]) == 0
+    assert main(["meeting", "reopen", store, "--meeting", day, "--reason", "Missed a subject", "--yes"]) == 0
     assert "1 snapshot(s) kept, marked superseded" in capsys.readouterr().out
     with Store.open(path, PASSPHRASE) as s:
         assert meetings.find_meeting(s, day).status == "scheduled"

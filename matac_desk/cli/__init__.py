@@ -52,9 +52,27 @@ def command_names() -> set[str]:
     return set()
 
 
+def _store_first(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """``meeting held STORE …`` read as ``meeting STORE held …``: a command whose store comes before its
+    action (meeting, plan, clares-law …) also takes the action first, as people type it."""
+    if len(argv) < 3:
+        return argv
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and argv[0] in action.choices:
+            sub = action.choices[argv[0]]
+            positionals = [a for a in sub._actions if not a.option_strings]
+            if len(positionals) >= 2 and positionals[0].dest == "store" and \
+                    isinstance(positionals[1], argparse._SubParsersAction):
+                actions = positionals[1].choices
+                if argv[1] in actions and argv[2] not in actions and not argv[2].startswith("-"):
+                    return [argv[0], argv[2], argv[1], *argv[3:]]
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(_store_first(parser, argv))
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

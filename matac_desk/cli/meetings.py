@@ -284,7 +284,13 @@ def cmd_meeting(args) -> int:
                 raise UserError("--early needs --reason: why the meeting is marked held before its day")
             if args.reason and not args.early:
                 raise UserError("--reason goes with --early (marking a meeting held before its day)")
-            meetings_mod.mark_held(store, m.id, chair=args.chair, early_reason=args.reason if args.early else None)
+            try:
+                meetings_mod.mark_held(store, m.id, chair=args.chair,
+                                       early_reason=args.reason if args.early else None)
+            except UserError as e:
+                if "give the reason" in str(e):     # the command line's way to give it
+                    raise UserError(str(e).replace("give the reason", "give --early --reason REASON")) from None
+                raise
             emit(f"{m.label} marked held; scores kept as they stood that day; its agenda is closed")
         elif c == "reopen":
             m = _resolve_meeting(store, args)
