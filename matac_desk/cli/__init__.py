@@ -54,7 +54,7 @@ def command_names() -> set[str]:
 
 def _store_first(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
     """``meeting held STORE …`` read as ``meeting STORE held …``: a command whose store comes before its
-    action (meeting, plan, clares-law …) also takes the action first, as people type it."""
+    action (meeting, action, om, clares-law) also takes the action first, as people type it."""
     if len(argv) < 3:
         return argv
     for action in parser._actions:
