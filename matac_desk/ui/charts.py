@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from .widgets import ACCENT
+from .widgets import ACCENT, text_label
 
-__all__ = ["Bar", "BarChart", "Stem", "Point", "TimelineChart", "TrendChart"]
+__all__ = ["Bar", "BarChart", "text_beside_chart", "Stem", "Point", "TimelineChart", "TrendChart"]
 
 
 @dataclass(frozen=True)
@@ -147,6 +147,23 @@ class Point:
     date: str
     score: float | None
     label: str = ""
+
+
+def text_beside_chart(text_name: str, box_title: str, chart_title: str,
+                      legend: tuple[str, str] = ("before", "after")) -> tuple[QHBoxLayout, QLabel, "BarChart"]:
+    """A rich-text finding (three parts of the width) beside a before/after bar chart in a titled box (two
+    parts): the Outcomes tab's and the comparison tab's top row."""
+    row = QHBoxLayout()
+    text = text_label(text_name)
+    text.setTextFormat(Qt.TextFormat.RichText)
+    row.addWidget(text, 3)
+    box = QGroupBox(box_title)
+    inner = QVBoxLayout(box)
+    chart = BarChart(chart_title, legend=legend)
+    inner.addWidget(chart)
+    inner.addStretch(1)
+    row.addWidget(box, 2)
+    return row, text, chart
 
 
 def _nice_max(value: float) -> float:

@@ -16,10 +16,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from ..meeting import evaluation
-from .charts import Bar, BarChart
+from .charts import Bar, text_beside_chart
 from .context import show_error
 from .models import Column, RowsModel
-from .widgets import save_header, sortable_table, text_label
+from .widgets import save_header, sortable_table
 
 __all__ = ["EvaluationTab", "WINDOWS"]
 
@@ -91,16 +91,9 @@ class EvaluationTab(QWidget):
         top.addWidget(self.window_box)
         top.addStretch(1)
         lay.addLayout(top)
-        row = QHBoxLayout()
-        self.finding = text_label("Finding against the comparison group")
-        self.finding.setTextFormat(Qt.TextFormat.RichText)
-        row.addWidget(self.finding, 3)
-        cbox = QGroupBox("DA incidents before and after the decision")
-        cl = QVBoxLayout(cbox)
-        self.chart = BarChart("DA incidents before and after, per group", legend=("before", "after"))
-        cl.addWidget(self.chart)
-        cl.addStretch(1)
-        row.addWidget(cbox, 2)
+        row, self.finding, self.chart = text_beside_chart(
+            "Finding against the comparison group", "DA incidents before and after the decision",
+            "DA incidents before and after, per group")
         lay.addLayout(row)
         split = QSplitter(Qt.Orientation.Vertical)
         self.measure_model = RowsModel(_MEASURE_COLUMNS)

@@ -13,10 +13,10 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGroupBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from ..meeting import outcomes, workload
-from .charts import Bar, BarChart
+from .charts import Bar, BarChart, text_beside_chart
 from .context import show_error
 from .evaluationtab import EvaluationTab
 from .models import Column, RowsModel
@@ -119,16 +119,8 @@ class WorkloadPage(Page):
         # ---- outcomes
         o = QWidget()
         ol = QVBoxLayout(o)
-        orow = QHBoxLayout()
-        self.outcome_text = text_label("Cohort outcomes")
-        self.outcome_text.setTextFormat(Qt.TextFormat.RichText)
-        orow.addWidget(self.outcome_text, 3)
-        cbox = QGroupBox("Before and after adoption")
-        cl = QVBoxLayout(cbox)
-        self.outcome_chart = BarChart("Before and after adoption", legend=("before", "after"))
-        cl.addWidget(self.outcome_chart)
-        cl.addStretch(1)
-        orow.addWidget(cbox, 2)
+        orow, self.outcome_text, self.outcome_chart = text_beside_chart(
+            "Cohort outcomes", "Before and after adoption", "Before and after adoption")
         ol.addLayout(orow)
         self.period_model = RowsModel(_PERIOD_COLUMNS, person_id=lambda p: p.person_id,
                                       accent=lambda p: None if p.enough_follow_up else "info")
