@@ -46,10 +46,8 @@ def cmd_plan(args) -> int:
         if args.due:
             rows = plans_mod.due(store, args.as_of)
             record_listing(store, "plan due", rows, args.format, args, person_keys=("person_id",), filters=("as_of",))
-            if not rows and args.format == "table":
-                emit("No plan review is due.")
-            else:
-                print_rows(rows, ["person_id", "name", "next_review", "state", "days_overdue"], args.format)
+            print_rows(rows, ["person_id", "name", "next_review", "state", "days_overdue"], args.format,
+                       empty="No plan review is due.")
             return 0
         if not args.person_id:
             raise UserError("give the subject's person id, or --due")
@@ -166,10 +164,8 @@ def cmd_clares_law(args) -> int:
                 rows = [r for r in rows if r["subject_id"] == require_person(store, args.person_id)]
             record_listing(store, "clares-law", rows, args.format, args, person_keys=("subject_id", "at_risk_id"),
                            filters=("as_of", "person_id", "open_only", "due"))
-            if not rows and args.format == "table":
-                emit("No Clare's Law applications match.")
-            else:
-                print_rows(rows, CL_COLUMNS, args.format)
+            print_rows(rows, CL_COLUMNS, args.format,
+                       empty="No Clare's Law applications match.")
         elif c == "new":
             aid = cl.new_application(store, args.person_id, args.route, args.relation,
                                      args.received or _dt.date.today(), args.by, at_risk_id=args.at_risk_id,
@@ -277,10 +273,8 @@ def cmd_order_more(args) -> int:
                        filters=("person_id", "as_of", "in_force", "expiring"))
         cols = ["id", "person_id", "name", "type", "start", "end", "status", "em_end", "requirements", "breaches",
                 "last_breach"] + (["what", "ends", "days_left"] if args.expiring else [])
-        if not rows and args.format == "table":
-            emit("No orders match.")
-        else:
-            print_rows(rows, cols, args.format)
+        print_rows(rows, cols, args.format,
+                   empty="No orders match.")
         return 0
 
 
@@ -333,11 +327,9 @@ def cmd_victim_support(args) -> int:
         rows = support.cohort_support(store, args.as_of, subject_id=args.person_id)
         record_listing(store, "victim-support", rows, args.format, args, person_keys=("subject_id", "victim_id"),
                        filters=("person_id", "as_of"))
-        if not rows and args.format == "table":
-            emit("No victims of cohort subjects.")
-        else:
-            print_rows(rows, ["subject_id", "subject_name", "victim_id", "victim_name", "service", "status", "date"],
-                       args.format)
+        print_rows(rows, ["subject_id", "subject_name", "victim_id", "victim_name", "service", "status", "date"],
+                   args.format,
+                   empty="No victims of cohort subjects.")
         return 0
 
 

@@ -178,8 +178,12 @@ class TerminalProgress:
 
 
 def print_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str = "table",
-               out=None) -> None:
-    """Print rows as an aligned table, CSV (formula-safe) or JSON."""
+               out=None, *, empty: str | None = None) -> None:
+    """Print rows as an aligned table, CSV (formula-safe) or JSON; a table with no rows is the sentence
+    ``empty`` when one is given (CSV and JSON keep their header or ``[]`` for a program to read)."""
+    if empty is not None and not rows and fmt == "table":
+        emit(empty)
+        return
     out = out or sys.stdout
     if fmt == "json":
         json.dump([{c: r.get(c) for c in columns} | {k: v for k, v in r.items() if k not in columns}

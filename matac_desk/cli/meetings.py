@@ -250,10 +250,8 @@ def cmd_meeting(args) -> int:
             rows = [{"number": m.number, "date": m.date, "area": m.area, "chair": m.chair or "", "status": m.status,
                      "attendees": len(meetings_mod.attendees(store, m.id))}
                     for m in meetings_mod.meetings(store, args.area)]
-            if not rows and args.format == "table":
-                emit("No meetings yet: matac-desk meeting STORE new --date YYYY-MM-DD")
-            else:
-                print_rows(rows, ["number", "date", "area", "chair", "status", "attendees"], args.format)
+            print_rows(rows, ["number", "date", "area", "chair", "status", "attendees"], args.format,
+                       empty="No meetings yet: matac-desk meeting STORE new --date YYYY-MM-DD")
         elif c == "agenda":
             from ..meeting import agenda
             a = agenda.build_agenda(store, _resolve_meeting(store, args).id)
@@ -316,11 +314,9 @@ def cmd_cohort(args) -> int:
                  "division": m.division or "", "om": m.om_name or "", "mappa_level": m.mappa_level}
                 for m in cohort_mod.cohort(store, args.as_of)]
         record_listing(store, "cohort", rows, args.format, args, person_keys=("person_id",), filters=("as_of",))
-        if not rows and args.format == "table":
-            emit("The cohort is empty.")
-        else:
-            print_rows(rows, ["person_id", "name", "adopted_on", "entry_score", "division", "om", "mappa_level"],
-                       args.format)
+        print_rows(rows, ["person_id", "name", "adopted_on", "entry_score", "division", "om", "mappa_level"],
+                   args.format,
+                   empty="The cohort is empty.")
         return 0
 
 
@@ -405,10 +401,8 @@ def cmd_actions(args) -> int:
         rows = [a.__dict__ for a in actions_mod.list_actions(store, agency=args.agency, **filters)]
         record_listing(store, "actions", rows, args.format, args, person_keys=("person_id",),
                        filters=("as_of", "agency", "owner", "person_id", "open_only", "overdue"))
-        if not rows and args.format == "table":
-            emit("No actions match.")
-        else:
-            print_rows(rows, ACTION_COLUMNS, args.format)
+        print_rows(rows, ACTION_COLUMNS, args.format,
+                   empty="No actions match.")
         return 0
 
 
@@ -503,10 +497,8 @@ def cmd_prompts(args) -> int:
         rows = [p.__dict__ for p in forums.referral_prompts(store, args.as_of, since=args.since)]
         record_listing(store, "prompts", rows, args.format, args, person_keys=("person_id", "related_person_id"),
                        filters=("as_of", "since"))
-        if not rows and args.format == "table":
-            emit("No referrals to consider.")
-        else:
-            print_rows(rows, ["forum", "person_id", "person_name", "related_person_id", "reason"], args.format)
+        print_rows(rows, ["forum", "person_id", "person_name", "related_person_id", "reason"], args.format,
+                   empty="No referrals to consider.")
         return 0
 
 

@@ -193,11 +193,9 @@ def cmd_history(args) -> int:
         record_listing(store, "history", rows, args.format, args, persons=[root], filters=("person_id",))
     finally:
         store.close()
-    if not rows and args.format == "table":
-        emit(f"{root}: in no saved snapshot yet (matac-desk snapshot STORE saves one)")
-        return 0
     print_rows(rows, ["snapshot", "as_of", "label", "meeting", "config_version", "score", "rank", "r", "f", "g",
-                      "v", "serial"], args.format)
+                      "v", "serial"], args.format,
+               empty=f"{root}: in no saved snapshot yet (matac-desk snapshot STORE saves one)")
     if args.format == "table" and tr.current is not None:
         change = "" if tr.change is None else f" ({tr.change:+g})"
         emit(f"trend since the previous snapshot: {tr.direction}{change}")
@@ -272,11 +270,9 @@ def cmd_nominations(args) -> int:
                        filters=("as_of", "top", "division"))
     finally:
         store.close()
-    if not rows and args.format == "table":
-        emit("No nominations: no serial perpetrator outside the cohort and no open referral.")
-        return 0
     print_rows(rows, ["rank", "perpetrator_id", "name", "score", "r", "f", "g", "v", "incidents", "victims",
-                      "latest_incident", "serial", "division", "reasons", "in_cohort", "referred_by"], args.format)
+                      "latest_incident", "serial", "division", "reasons", "in_cohort", "referred_by"], args.format,
+               empty="No nominations: no serial perpetrator outside the cohort and no open referral.")
     return 0
 
 

@@ -126,10 +126,8 @@ def cmd_backups(args) -> int:
     if not Path(args.store).exists():
         raise StoreError(f"{args.store}: no such store")
     rows = [b.as_row() | {"path": str(b.path)} for b in list_backups(args.store)]
-    if not rows and args.format == "table":
-        emit(f"No backups of {args.store} yet (make one with: matac-desk backup {args.store}).")
-        return 0
-    print_rows(rows, ["backup", "label", "taken", "size_mib"], args.format)
+    print_rows(rows, ["backup", "label", "taken", "size_mib"], args.format,
+               empty=f"No backups of {args.store} yet (make one with: matac-desk backup {args.store}).")
     return 0
 
 
