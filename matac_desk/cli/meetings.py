@@ -285,10 +285,8 @@ def cmd_meeting(args) -> int:
             try:
                 meetings_mod.mark_held(store, m.id, chair=args.chair,
                                        early_reason=args.reason if args.early else None)
-            except UserError as e:
-                if "give the reason" in str(e):     # the command line's way to give it
-                    raise UserError(str(e).replace("give the reason", "give --early --reason REASON")) from None
-                raise
+            except meetings_mod.HeldTooEarly as e:     # said with the command line's way to give the reason
+                raise e.said("give --early --reason REASON") from None
             emit(f"{m.label} marked held; scores kept as they stood that day; its agenda is closed")
         elif c == "reopen":
             m = _resolve_meeting(store, args)

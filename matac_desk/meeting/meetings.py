@@ -38,6 +38,7 @@ from ..storage.store import Store
 __all__ = [
     "CYCLE_DAYS",
     "DECISIONS",
+    "HeldTooEarly",
     "Meeting",
     "schedule_meeting",
     "schedule_year",
@@ -403,6 +404,19 @@ def _today(today: _dt.date | str | None) -> str:
     return iso_day(today) if today else _dt.date.today().isoformat()
 
 
+class HeldTooEarly(UserError):
+    """Marking a meeting held before its day, with no reason given. ``said(how)`` words the way to give the
+    reason for the screen or the command line that asked."""
+
+    def __init__(self, label: str, days: int, how: str = "give the reason"):
+        self.label, self.days = label, days
+        super().__init__(f"{label} is {days} day(s) away; a meeting is marked held on or after its day "
+                         f"(to record it early, {how})")
+
+    def said(self, how: str) -> "HeldTooEarly":
+        return HeldTooEarly(self.label, self.days, how)
+
+
 def mark_held(store: Store, meeting_id: int, *, chair: str | None = None, snapshot: bool = True,
               today: _dt.date | str | None = None, early_reason: str | None = None,
               reason: str | None = None) -> dict:
@@ -419,8 +433,7 @@ def mark_held(store: Store, meeting_id: int, *, chair: str | None = None, snapsh
     early_reason = (early_reason or "").strip() or None
     if m.date > day and early_reason is None:
         days = (_dt.date.fromisoformat(m.date) - _dt.date.fromisoformat(day)).days
-        raise UserError(f"{m.label} is {days} day(s) away; a meeting is marked held on or after its day "
-                        "(to record it early, give the reason)")
+        raise HeldTooEarly(m.label, days)
     out: dict = {"snapshot_id": None}
     with store.transaction():
         store.conn.execute("UPDATE meetings SET status = 'held', chair = coalesce(?, chair) WHERE id = ?",
