@@ -20,7 +20,7 @@ from ..storage.files import csv_bytes, write_atomically
 from ..storage.store import Store
 
 __all__ = ["STATUSES", "Action", "add_action", "update_action", "remove_action", "revert_update", "list_actions",
-           "action_history", "export_actions_csv", "agencies"]
+           "action_history", "export_actions_csv", "agencies", "owners"]
 
 STATUSES = ("open", "in progress", "done", "cancelled")
 CLOSED = ("done", "cancelled")
@@ -183,6 +183,11 @@ def action_history(store: Store, action_id: int) -> list[dict]:
 
 def agencies(store: Store) -> list[str]:
     return [a for (a,) in store.conn.execute("SELECT DISTINCT agency FROM actions ORDER BY agency")]
+
+
+def owners(store: Store) -> list[str]:
+    """The owners named on actions, for a filter: each once, sorted ignoring capitals."""
+    return sorted({o for (o,) in store.conn.execute("SELECT DISTINCT owner FROM actions") if o}, key=str.casefold)
 
 
 EXPORT_COLUMNS = ("id", "agency", "owner", "person_id", "subject_name", "description", "due_date", "status",

@@ -173,9 +173,7 @@ class ActionsPage(Page):
 
         def load(store):
             rows = actions.list_actions(store, **kw)
-            owners = sorted({o for (o,) in store.conn.execute("SELECT DISTINCT owner FROM actions") if o},
-                            key=str.casefold)
-            return rows, force.agency_choices(store), owners
+            return rows, force.agency_choices(store), actions.owners(store)
 
         self.ctx.read(load).then(lambda r, g=gen: self._show(g, *r), lambda e: show_error(self, e, "Actions"))
 
